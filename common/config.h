@@ -1,0 +1,51 @@
+#pragma once
+// Configuration structs shared by the node's components. Defaults are the documented ones;
+// every field is settable from the node's JSON config file and command line (later issues).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ringkv {
+
+// How much of a write is on stable storage when Put returns.
+enum class Durability {
+  kNone,    // written to the OS when the group-commit buffer fills or the background thread runs
+  kBatch,   // fsync'd by the background thread every `wal_sync_interval` (default)
+  kAlways,  // fsync'd before Put returns (group commit shares one fsync across writers)
+};
+
+enum class Compression { kNone = 0, kLz4 = 1, kZstd = 2 };
+
+struct StorageOptions {
+  Durability durability = Durability::kBatch;
+  std::chrono::milliseconds wal_sync_interval{5};
+  // Open even if the WAL has a corrupt record in its middle: skip the damaged records
+  // (reporting them) instead of refusing. A torn tail is always truncated.
+  bool salvage_wal = false;
+
+  size_t memtable_bytes = 32u << 20;  // flush threshold
+  size_t block_bytes = 4096;          // uncompressed data block target
+  int block_restart_interval = 16;
+  int bloom_bits_per_key = 10;
+  Compression compression = Compression::kLz4;
+  size_t block_cache_bytes = 8u << 20;
+
+  // Size-tiered compaction: merge when this many tables of similar size exist.
+  int compaction_min_tables = 4;
+  int compaction_max_tables = 32;
+  // Tables within [avg/bucket_ratio, avg*bucket_ratio] are "of similar size".
+  double compaction_bucket_ratio = 2.0;
+  // Writes wait (a measured stall) while this many tables are live until compaction catches up.
+  int stall_table_count = 48;
+  // Tombstones are kept at least this long so that repair can spread them to every replica.
+  std::chrono::seconds tombstone_grace{std::chrono::hours(24 * 10)};
+  // Clock used to age tombstones, in ms since the epoch; tests substitute their own.
+  uint64_t (*now_ms)() = nullptr;
+};
+
+std::string_view DurabilityName(Durability d);
+bool ParseDurability(std::string_view name, Durability* out);
+
+}  // namespace ringkv

@@ -1,0 +1,98 @@
+#pragma once
+// Status and Result<T>: errors as values at every module edge.
+//
+// A Status is either OK or carries a code and a human-readable message that names
+// what failed (file, offset, key size...). Result<T> holds a T or a non-OK Status.
+// Neither throws; callers check `ok()` and propagate with RINGKV_TRY / RINGKV_ASSIGN.
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace ringkv {
+
+enum class StatusCode {
+  kOk = 0,
+  kNotFound,
+  kInvalidArgument,
+  kCorruption,
+  kIOError,
+  kNotSupported,
+  kBusy,
+  kAborted,
+};
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  static Status OK() { return Status(); }
+  static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
+  static Status Corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
+  static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
+  static Status NotSupported(std::string msg) { return {StatusCode::kNotSupported, std::move(msg)}; }
+  static Status Busy(std::string msg) { return {StatusCode::kBusy, std::move(msg)}; }
+  static Status Aborted(std::string msg) { return {StatusCode::kAborted, std::move(msg)}; }
+  // errno-based I/O failure: "<context>: <strerror(err)>".
+  static Status FromErrno(std::string_view context, int err);
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
+  bool IsCorruption() const { return code_ == StatusCode::kCorruption; }
+  bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
+  bool IsIOError() const { return code_ == StatusCode::kIOError; }
+  const std::string& message() const { return message_; }
+  // "Corruption: bad block checksum in 000012.sst at offset 4096"
+  std::string ToString() const;
+
+ private:
+  Status(StatusCode code, std::string msg) : code_(code), message_(std::move(msg)) {}
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+std::string_view StatusCodeName(StatusCode code);
+
+// Holds a value or an error Status (an `expected`-like type; C++20 has no std::expected).
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
+
+  bool ok() const { return value_.has_value(); }
+  const Status& status() const { return status_; }
+  T& value() & { assert(ok()); return *value_; }
+  const T& value() const& { assert(ok()); return *value_; }
+  T&& value() && { assert(ok()); return std::move(*value_); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::optional<T> value_;
+  Status status_;
+};
+
+}  // namespace ringkv
+
+#define RINGKV_CONCAT_INNER(a, b) a##b
+#define RINGKV_CONCAT(a, b) RINGKV_CONCAT_INNER(a, b)
+
+// Returns the Status from the enclosing function if `expr` is not OK.
+#define RINGKV_TRY(expr)                         \
+  do {                                           \
+    ::ringkv::Status _ringkv_s = (expr);         \
+    if (!_ringkv_s.ok()) return _ringkv_s;       \
+  } while (0)
+
+// `RINGKV_ASSIGN(auto x, MakeX());` — unwraps a Result or returns its Status.
+#define RINGKV_ASSIGN(lhs, expr) RINGKV_ASSIGN_IMPL(RINGKV_CONCAT(_ringkv_r, __LINE__), lhs, expr)
+#define RINGKV_ASSIGN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                       \
+  if (!tmp.ok()) return tmp.status();      \
+  lhs = std::move(tmp).value()

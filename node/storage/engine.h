@@ -1,0 +1,114 @@
+#pragma once
+// StorageEngine: a node's local, durable, versioned key -> Record map (an LSM tree).
+//
+//   Write -> WAL (group commit) -> memtable --flush--> SSTable --size-tiered compaction--> SSTable
+//   Get   -> memtable -> immutable memtable -> SSTables newest first (bloom filter first)
+//
+// Guarantees:
+//  - A write is durable when Put/Write returns, to the degree `options.durability` promises;
+//    after a crash, reopening recovers every such write and nothing that was never written.
+//  - The set of live files is recorded in a MANIFEST replaced atomically (tmp + fsync +
+//    rename), so a crash at any point recovers to a consistent state.
+//  - Keys over 1 KB, values over 10 KB and empty keys are refused with InvalidArgument and
+//    nothing is written.
+//  - Tombstones are kept for `tombstone_grace`, then dropped by compaction only when no
+//    older table outside the compaction could still hold the key.
+//  - Flush, compaction and fsync run on background threads; a write waits only when the
+//    memtable is full while the previous one is still flushing, or when tables pile up
+//    past `stall_table_count` (both counted as write stalls).
+// Thread-safe: any number of readers and writers.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config.h"
+#include "common/status.h"
+#include "node/storage/record.h"
+#include "node/storage/stats.h"
+
+namespace ringkv::storage {
+
+// Several writes applied atomically (one WAL record, consecutive sequence numbers).
+class WriteBatch {
+ public:
+  void Put(std::string_view key, const Record& record);
+  size_t Count() const { return count_; }
+  bool Empty() const { return count_ == 0; }
+  void Clear();
+  // [count varint][key length-prefixed][record length-prefixed]...
+  const std::string& Contents() const { return rep_; }
+  size_t ApproximateBytes() const { return rep_.size(); }
+
+ private:
+  friend class StorageEngine;
+  std::string rep_;
+  size_t count_ = 0;
+  Status validation_;  // first invalid key/value met by Put; Write refuses the batch
+};
+
+class Snapshot;  // a consistent point-in-time view; see StorageEngine::GetSnapshot
+
+// Iterates user keys in order with the newest version of each visible at its snapshot,
+// tombstones included (repair and streaming need them; callers skip them if they want).
+class RecordIterator {
+ public:
+  virtual ~RecordIterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual const Record& record() const = 0;
+  virtual Status status() const = 0;
+};
+
+struct RangeOptions {
+  std::string start;       // inclusive; empty = from the first key
+  std::string end;         // exclusive; empty = to the last key
+  std::shared_ptr<const Snapshot> snapshot;  // null = a snapshot taken now
+};
+
+struct EngineInfo {
+  uint64_t memtable_bytes = 0;
+  uint64_t immutable_memtable_bytes = 0;
+  uint64_t num_tables = 0;
+  uint64_t table_bytes = 0;
+  uint64_t wal_bytes = 0;
+  uint64_t last_sequence = 0;
+};
+
+class StorageEngine {
+ public:
+  static Result<std::unique_ptr<StorageEngine>> Open(const std::string& dir, const StorageOptions& options);
+  ~StorageEngine();  // Close()s
+  StorageEngine(const StorageEngine&) = delete;
+  StorageEngine& operator=(const StorageEngine&) = delete;
+
+  Status Put(std::string_view key, const Record& record);
+  Status Write(const WriteBatch& batch);
+  // The newest record for `key` (a tombstone comes back with tombstone = true), or NotFound.
+  Result<Record> Get(std::string_view key);
+
+  std::shared_ptr<const Snapshot> GetSnapshot();
+  std::unique_ptr<RecordIterator> NewIterator(const RangeOptions& options);
+
+  // Flushes the memtable to an SSTable and waits for it.
+  Status Flush();
+  // Merges every table into one (major compaction) and waits for it.
+  Status CompactAll();
+  // Flushes, waits for background work, closes the WAL. Idempotent.
+  Status Close();
+
+  const StorageStats& stats() const;
+  EngineInfo Info();
+  const std::string& dir() const;
+
+ private:
+  StorageEngine();
+  struct Rep;
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace ringkv::storage

@@ -1,0 +1,37 @@
+#pragma once
+// Counters the storage engine keeps about itself; read by benchmarks, tests and (later)
+// the node's /metrics endpoint. All fields are relaxed atomics: cheap to bump, safe to read.
+
+#include <atomic>
+#include <cstdint>
+
+namespace ringkv::storage {
+
+struct StorageStats {
+  using Counter = std::atomic<uint64_t>;
+  Counter user_bytes_written{0};   // keys + encoded records accepted by Write
+  Counter wal_bytes_written{0};
+  Counter wal_fsyncs{0};
+  Counter flush_count{0};
+  Counter flush_bytes_written{0};
+  Counter compaction_count{0};
+  Counter compaction_bytes_read{0};
+  Counter compaction_bytes_written{0};
+  Counter tombstones_dropped{0};
+  Counter bloom_checks{0};
+  Counter bloom_skips{0};          // table reads avoided because the bloom filter said "absent"
+  Counter block_cache_hits{0};
+  Counter block_cache_misses{0};
+  Counter write_stalls{0};
+  Counter write_stall_micros{0};
+  Counter max_write_stall_micros{0};
+  Counter corrupt_wal_records_skipped{0};
+
+  static void AddMax(Counter& c, uint64_t v) {
+    uint64_t cur = c.load(std::memory_order_relaxed);
+    while (v > cur && !c.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+    }
+  }
+};
+
+}  // namespace ringkv::storage

@@ -1,0 +1,111 @@
+#pragma once
+// Write-ahead log: the durable record of every write not yet in an SSTable.
+//
+// Format (as LevelDB's log): the file is a sequence of 32 KB blocks; a payload is split
+// into fragments (FULL / FIRST / MIDDLE / LAST), each with a 7-byte header
+// [masked checksum32 of type+data : 4][length : 2][type : 1]. A fragment header never
+// straddles a block; a block tail shorter than a header is zero-filled.
+//
+// Group commit: Append() copies the payload into a buffer under a short lock and returns a
+// ticket; a background thread writes the buffer out and, unless durability is kNone,
+// fdatasyncs it (kBatch: every wal_sync_interval; kAlways: as soon as a writer waits).
+// WaitDurable(ticket) returns once that payload is on stable storage (kAlways) or written
+// to the OS (kNone/kBatch return at once). One fsync covers every writer waiting on it.
+//
+// Replay: every valid payload in order. A torn tail (a damaged or incomplete record with no
+// valid record after it) is truncated away. Damage followed by valid records is mid-log
+// corruption: replay fails naming the file and offset, unless `salvage` skips it.
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "common/config.h"
+#include "common/status.h"
+#include "node/storage/file.h"
+#include "node/storage/stats.h"
+
+namespace ringkv::storage {
+
+inline constexpr size_t kWalBlockSize = 32 * 1024;
+inline constexpr size_t kWalHeaderSize = 7;
+
+enum class WalFragmentType : uint8_t { kZero = 0, kFull = 1, kFirst = 2, kMiddle = 3, kLast = 4 };
+
+// Appends framed payloads to a file (no threads, no syncing). Used by Wal and by tests
+// that need to craft logs.
+class WalWriter {
+ public:
+  explicit WalWriter(uint64_t initial_offset = 0) : block_offset_(initial_offset % kWalBlockSize) {}
+  // Frames `payload` and appends the bytes to *out.
+  void AddRecord(std::string_view payload, std::string* out);
+
+ private:
+  size_t block_offset_;
+};
+
+struct WalReplayStats {
+  uint64_t records = 0;
+  uint64_t valid_bytes = 0;           // offset just past the last valid record
+  bool truncated_torn_tail = false;
+  uint64_t corrupt_regions_skipped = 0;  // only with salvage
+};
+
+// Reads every payload of the log at `path` in order, calling `apply` for each.
+// Truncates a torn tail in place. Returns Corruption("<path> at offset N: ...") for
+// mid-log damage unless `salvage`. An error returned by `apply` stops replay and is returned.
+Status ReplayWal(const std::string& path, bool salvage,
+                 const std::function<Status(std::string_view payload)>& apply, WalReplayStats* stats);
+
+class Wal {
+ public:
+  // Creates (truncating) the log file at `path`.
+  static Result<std::unique_ptr<Wal>> Create(const std::string& path, const StorageOptions& options,
+                                             StorageStats* stats);
+  ~Wal();  // Close()s
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Buffers the framed payload; the ticket identifies it for WaitDurable.
+  Result<uint64_t> Append(std::string_view payload);
+  // Blocks until the payload behind `ticket` is as durable as the mode promises.
+  Status WaitDurable(uint64_t ticket);
+  // Writes and fsyncs everything appended so far, whatever the mode.
+  Status Sync();
+  // Sync + stop the background thread + close the file. Idempotent.
+  Status Close();
+  const std::string& path() const { return path_; }
+
+ private:
+  Wal(std::string path, std::unique_ptr<WritableFile> file, const StorageOptions& options, StorageStats* stats);
+  void BackgroundLoop();
+  // Writes (and maybe syncs) the pending buffer; called with mu_ held, releases it around I/O.
+  void WriteOut(std::unique_lock<std::mutex>& lock, bool sync);
+
+  const std::string path_;
+  std::unique_ptr<WritableFile> file_;
+  const Durability durability_;
+  const std::chrono::milliseconds sync_interval_;
+  StorageStats* stats_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;     // wakes the background thread
+  std::condition_variable durable_cv_;  // wakes waiters when progress is made
+  WalWriter framer_;
+  std::string pending_;              // framed bytes not yet handed to the OS
+  uint64_t appended_ = 0;            // tickets: byte offset just past each payload
+  uint64_t written_ = 0;             // bytes handed to the OS
+  uint64_t synced_ = 0;              // bytes known to be on stable storage
+  uint64_t sync_requested_ = 0;      // highest ticket someone is waiting to have synced
+  bool io_in_progress_ = false;
+  bool closing_ = false;
+  Status bg_error_;                  // sticky: after an I/O failure every call reports it
+  std::thread thread_;
+};
+
+}  // namespace ringkv::storage

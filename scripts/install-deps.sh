@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package ringkv's build, tests and benchmarks need.
+# Idempotent: packages already present are skipped, and `apt-get update` runs at most once.
+set -euo pipefail
+
+PACKAGES=(
+  cmake g++ ninja-build pkg-config
+  libcapnp-dev capnproto
+  libboost1.81-dev libboost-json1.81-dev
+  catch2 libcli11-dev
+  libxxhash-dev liblz4-dev libzstd-dev libspdlog-dev libfmt-dev
+  librocksdb-dev          # benchmark baseline only (bench/storage_bench)
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
