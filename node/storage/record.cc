@@ -37,15 +37,19 @@ bool PeekTombstone(std::string_view encoded, bool* tombstone, uint64_t* timestam
   return GetVarint64(&encoded, timestamp_ms);
 }
 
-void AppendInternalKey(std::string* out, std::string_view user_key, SequenceNumber seq) {
-  out->append(user_key);
+void EncodeSequenceTrailer(char* dst, SequenceNumber seq) {
   uint64_t inv = ~seq;
-  char buf[8];
   for (int i = 7; i >= 0; --i) {
-    buf[i] = static_cast<char>(inv & 0xff);
+    dst[i] = static_cast<char>(inv & 0xff);
     inv >>= 8;
   }
-  out->append(buf, 8);
+}
+
+void AppendInternalKey(std::string* out, std::string_view user_key, SequenceNumber seq) {
+  out->append(user_key);
+  char buf[kInternalKeyTrailer];
+  EncodeSequenceTrailer(buf, seq);
+  out->append(buf, kInternalKeyTrailer);
 }
 
 std::string MakeInternalKey(std::string_view user_key, SequenceNumber seq) {

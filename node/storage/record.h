@@ -38,6 +38,8 @@ bool PeekTombstone(std::string_view encoded, bool* tombstone, uint64_t* timestam
 // Internal key: user key followed by the sequence number stored as ~seq big-endian,
 // so plain bytewise comparison of (user key, trailer) gives newest-first per key
 // only once user keys are separated; use CompareInternalKeys for ordering.
+// Writes the 8-byte trailer for `seq` at dst.
+void EncodeSequenceTrailer(char* dst, SequenceNumber seq);
 void AppendInternalKey(std::string* out, std::string_view user_key, SequenceNumber seq);
 std::string MakeInternalKey(std::string_view user_key, SequenceNumber seq);
 inline std::string_view ExtractUserKey(std::string_view ikey) {

@@ -37,6 +37,7 @@ struct TableProperties {
   uint64_t raw_value_bytes = 0;
   SequenceNumber min_seq = kMaxSequence;
   SequenceNumber max_seq = 0;
+  uint64_t newest_tombstone_ms = 0;  // max timestamp over tombstones (0 if none)
   std::string smallest_key;  // internal keys
   std::string largest_key;
 };

@@ -1,0 +1,90 @@
+#include "node/storage/manifest.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "common/coding.h"
+#include "common/hash.h"
+#include "node/storage/file.h"
+
+namespace ringkv::storage {
+namespace {
+
+constexpr char kMagic[] = "RKVMANI1";
+constexpr size_t kMagicLen = 8;
+
+std::string Numbered(const std::string& dir, uint64_t number, const char* suffix) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "/%06" PRIu64 ".%s", number, suffix);
+  return dir + buf;
+}
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::string ManifestPath(const std::string& dir) { return dir + "/MANIFEST"; }
+std::string WalPath(const std::string& dir, uint64_t number) { return Numbered(dir, number, "log"); }
+std::string TablePath(const std::string& dir, uint64_t number) { return Numbered(dir, number, "sst"); }
+
+FileKind ParseFileName(const std::string& name, uint64_t* number) {
+  if (name == "MANIFEST") return FileKind::kManifest;
+  if (name == "LOCK") return FileKind::kLock;
+  if (EndsWith(name, ".tmp")) return FileKind::kTemp;
+  FileKind kind;
+  if (EndsWith(name, ".log")) kind = FileKind::kWal;
+  else if (EndsWith(name, ".sst")) kind = FileKind::kTable;
+  else return FileKind::kOther;
+  std::string digits = name.substr(0, name.size() - 4);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return FileKind::kOther;
+  *number = std::strtoull(digits.c_str(), nullptr, 10);
+  return kind;
+}
+
+Status WriteManifest(const std::string& dir, const ManifestState& state) {
+  std::string body;
+  PutVarint64(&body, state.next_file_number);
+  PutVarint64(&body, state.last_sequence);
+  PutVarint64(&body, state.log_number);
+  PutVarint64(&body, state.table_numbers.size());
+  for (uint64_t n : state.table_numbers) PutVarint64(&body, n);
+
+  std::string out(kMagic, kMagicLen);
+  PutFixed32(&out, MaskChecksum(Checksum32(body)));
+  out += body;
+  return WriteFileAtomically(ManifestPath(dir), out);
+}
+
+Result<std::optional<ManifestState>> ReadManifest(const std::string& dir) {
+  std::string path = ManifestPath(dir);
+  if (!FileExists(path)) return std::optional<ManifestState>();
+  RINGKV_ASSIGN(std::string data, ReadFileToString(path));
+  auto corrupt = [&](const char* what) { return Status::Corruption("manifest " + path + ": " + what); };
+  if (data.size() < kMagicLen + 4 || std::memcmp(data.data(), kMagic, kMagicLen) != 0) {
+    return corrupt("bad magic (not a ringkv manifest or truncated)");
+  }
+  std::string_view in(data);
+  in.remove_prefix(kMagicLen);
+  uint32_t stored = 0;
+  GetFixed32(&in, &stored);
+  if (UnmaskChecksum(stored) != Checksum32(in)) return corrupt("checksum mismatch");
+
+  ManifestState state;
+  uint64_t count = 0;
+  if (!GetVarint64(&in, &state.next_file_number) || !GetVarint64(&in, &state.last_sequence) ||
+      !GetVarint64(&in, &state.log_number) || !GetVarint64(&in, &count) || count > in.size()) {
+    return corrupt("truncated header");
+  }
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t n = 0;
+    if (!GetVarint64(&in, &n)) return corrupt("truncated table list");
+    state.table_numbers.push_back(n);
+  }
+  if (!in.empty()) return corrupt("trailing bytes");
+  return std::optional<ManifestState>(std::move(state));
+}
+
+}  // namespace ringkv::storage

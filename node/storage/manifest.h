@@ -1,0 +1,37 @@
+#pragma once
+// The MANIFEST: which files make up the engine's state. Rewritten whole and replaced
+// atomically (WriteFileAtomically) on every flush and compaction, so after a crash it
+// names either the old set of files or the new one, never a mix. Checksummed; a damaged
+// manifest is Corruption (the engine refuses to open rather than guess).
+//
+// Also the file-naming scheme of a data directory: NNNNNN.log (WAL), NNNNNN.sst (table).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ringkv::storage {
+
+struct ManifestState {
+  uint64_t next_file_number = 1;
+  uint64_t last_sequence = 0;
+  uint64_t log_number = 0;            // WALs numbered >= this hold writes not yet in a table
+  std::vector<uint64_t> table_numbers;
+};
+
+std::string ManifestPath(const std::string& dir);
+std::string WalPath(const std::string& dir, uint64_t number);
+std::string TablePath(const std::string& dir, uint64_t number);
+
+enum class FileKind { kWal, kTable, kTemp, kManifest, kLock, kOther };
+// Classifies a directory entry; *number is set for WAL and table files.
+FileKind ParseFileName(const std::string& name, uint64_t* number);
+
+// nullopt when the directory has no manifest (a new engine).
+Result<std::optional<ManifestState>> ReadManifest(const std::string& dir);
+Status WriteManifest(const std::string& dir, const ManifestState& state);
+
+}  // namespace ringkv::storage
