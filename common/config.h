@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 namespace ringkv {
@@ -41,8 +42,10 @@ struct StorageOptions {
   int stall_table_count = 48;
   // Tombstones are kept at least this long so that repair can spread them to every replica.
   std::chrono::seconds tombstone_grace{std::chrono::hours(24 * 10)};
+  // How often an idle compaction thread looks for tables whose tombstones have expired.
+  std::chrono::milliseconds tombstone_scan_interval{std::chrono::seconds(10)};
   // Clock used to age tombstones, in ms since the epoch; tests substitute their own.
-  uint64_t (*now_ms)() = nullptr;
+  std::function<uint64_t()> now_ms;
 };
 
 std::string_view DurabilityName(Durability d);

@@ -12,8 +12,6 @@
 namespace ringkv::storage {
 namespace {
 
-// How often the compaction thread wakes to look for tables whose tombstones have expired.
-constexpr auto kTombstoneScanInterval = std::chrono::seconds(10);
 // A table qualifies for a tombstone-only compaction when this share of it is tombstones.
 constexpr double kTombstoneRatio = 0.2;
 
@@ -163,7 +161,7 @@ void StorageEngine::Rep::CompactionLoop() {
       continue;
     }
     if (inputs.empty()) {
-      bg_cv.wait_for(lock, kTombstoneScanInterval);
+      bg_cv.wait_for(lock, options.tombstone_scan_interval);
       continue;
     }
     uint64_t target = manual_requested;

@@ -1,0 +1,85 @@
+#pragma once
+// Helpers shared by the storage engine's tests.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "common/limits.h"
+#include "node/storage/engine.h"
+#include "temp_dir.h"
+
+namespace ringkv::storage {
+
+// Small memtables and tables so that tests exercise flushes and compactions quickly.
+inline StorageOptions SmallOptions() {
+  StorageOptions o;
+  o.memtable_bytes = 64 * 1024;
+  o.block_bytes = 1024;
+  o.block_cache_bytes = 256 * 1024;
+  o.compaction_min_tables = 4;
+  return o;
+}
+
+inline Record Value(std::string v) { return Record{std::move(v), "", 1, false}; }
+inline Record Tombstone(uint64_t ts_ms) { return Record{"", "", ts_ms, true}; }
+
+inline std::string KeyOf(int i) {
+  std::string s = std::to_string(i);
+  return "key" + std::string(8 - std::min<size_t>(8, s.size()), '0') + s;
+}
+
+inline std::unique_ptr<StorageEngine> OpenOrDie(const std::string& dir, const StorageOptions& opts) {
+  auto engine = StorageEngine::Open(dir, opts);
+  INFO(engine.status().ToString());
+  REQUIRE(engine.ok());
+  return std::move(engine).value();
+}
+
+// Every live (non-tombstone) key of the engine equals the model, by Get and by iteration.
+inline void RequireContentsEqual(StorageEngine& engine, const std::map<std::string, std::string>& model) {
+  for (const auto& [k, v] : model) {
+    auto got = engine.Get(k);
+    INFO("key " << k << ": " << got.status().ToString());
+    REQUIRE(got.ok());
+    REQUIRE(got->value == v);
+  }
+  auto it = engine.NewIterator(RangeOptions{});
+  size_t live = 0;
+  for (; it->Valid(); it->Next()) {
+    if (it->record().tombstone) continue;
+    ++live;
+    auto m = model.find(std::string(it->key()));
+    INFO("iterated key " << it->key());
+    REQUIRE(m != model.end());
+    REQUIRE(m->second == it->record().value);
+  }
+  REQUIRE(it->status().ok());
+  REQUIRE(live == model.size());
+}
+
+// Runs `body` in a forked child that then dies by SIGKILL, leaving its files exactly as a
+// crash would (no flush, no close). `body` returns false to report a failure; the child's
+// outcome is returned as "crashed" (good) or a description of what went wrong.
+inline std::string RunInChildThenCrash(const std::function<bool()>& body) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    bool ok = body();
+    if (!ok) ::_exit(3);
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(4);  // unreachable
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) return "crashed";
+  return "child exited with status " + std::to_string(WEXITSTATUS(status));
+}
+
+}  // namespace ringkv::storage

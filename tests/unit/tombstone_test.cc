@@ -1,0 +1,148 @@
+// Tombstones: kept through the grace period so repair can spread them, then reaped by
+// compaction — but never while an older version of the key could resurface.
+
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "engine_test_util.h"
+
+using namespace ringkv;
+using namespace ringkv::storage;
+using ringkv::testing::TempDir;
+
+namespace {
+
+constexpr uint64_t kDayMs = 24ull * 3600 * 1000;
+
+struct FakeClock {
+  std::shared_ptr<std::atomic<uint64_t>> now = std::make_shared<std::atomic<uint64_t>>(100 * kDayMs);
+  std::function<uint64_t()> fn() const {
+    auto n = now;
+    return [n] { return n->load(); };
+  }
+  void Advance(uint64_t ms) { now->fetch_add(ms); }
+};
+
+StorageOptions TombstoneOptions(const FakeClock& clock) {
+  StorageOptions o = SmallOptions();
+  o.now_ms = clock.fn();
+  o.tombstone_grace = std::chrono::hours(24 * 10);
+  o.tombstone_scan_interval = std::chrono::milliseconds(20);
+  return o;
+}
+
+bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+std::string RandomBytes(std::mt19937& rng, size_t n) {
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;  // incompressible, so table sizes are what the test expects
+}
+
+}  // namespace
+
+TEST_CASE("a tombstone younger than the grace period survives compaction") {
+  TempDir dir;
+  FakeClock clock;
+  auto engine = OpenOrDie(dir.path(), TombstoneOptions(clock));
+  REQUIRE(engine->Put("k", Value("v")).ok());
+  REQUIRE(engine->Flush().ok());
+  REQUIRE(engine->Put("k", Tombstone(clock.now->load())).ok());
+  clock.Advance(9 * kDayMs);
+  REQUIRE(engine->CompactAll().ok());
+  auto got = engine->Get("k");
+  REQUIRE(got.ok());
+  REQUIRE(got->tombstone);
+  REQUIRE(engine->stats().tombstones_dropped.load() == 0);
+}
+
+TEST_CASE("a tombstone past the grace period is dropped by a full compaction and the key is gone") {
+  TempDir dir;
+  FakeClock clock;
+  auto engine = OpenOrDie(dir.path(), TombstoneOptions(clock));
+  REQUIRE(engine->Put("k", Value("v")).ok());
+  REQUIRE(engine->Put("keep", Value("v")).ok());
+  REQUIRE(engine->Flush().ok());
+  REQUIRE(engine->Put("k", Tombstone(clock.now->load())).ok());
+  clock.Advance(11 * kDayMs);
+  REQUIRE(engine->CompactAll().ok());
+  REQUIRE(engine->Get("k").status().IsNotFound());  // neither tombstone nor the old value
+  REQUIRE(engine->Get("keep")->value == "v");
+  REQUIRE(engine->stats().tombstones_dropped.load() == 1);
+}
+
+TEST_CASE("an expired tombstone is kept while an older table outside the compaction holds the key") {
+  TempDir dir;
+  FakeClock clock;
+  StorageOptions opts = TombstoneOptions(clock);
+  auto engine = OpenOrDie(dir.path(), opts);
+  // One big old table holding "victim" = "old".
+  REQUIRE(engine->Put("victim", Value("old")).ok());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 30000; ++i) REQUIRE(engine->Put(KeyOf(i), Value(RandomBytes(rng, 100))).ok());
+  REQUIRE(engine->Flush().ok());
+  uint64_t compactions_before = engine->stats().compaction_count.load();
+  REQUIRE(engine->CompactAll().ok());  // fold the big table into one
+  // Four small tables; the first deletes "victim".
+  REQUIRE(engine->Put("victim", Tombstone(clock.now->load())).ok());
+  REQUIRE(engine->Flush().ok());
+  clock.Advance(11 * kDayMs);
+  for (int t = 0; t < 3; ++t) {
+    REQUIRE(engine->Put("small" + std::to_string(t), Value("s")).ok());
+    REQUIRE(engine->Flush().ok());
+  }
+  // Size-tiered compaction merges the four small tables, not the big one.
+  REQUIRE(WaitFor([&] { return engine->Info().num_tables == 2; }));
+  REQUIRE(engine->stats().compaction_count.load() > compactions_before);
+  auto got = engine->Get("victim");
+  REQUIRE(got.ok());
+  REQUIRE(got->tombstone);  // dropping it would resurrect "old"
+  REQUIRE(engine->stats().tombstones_dropped.load() == 0);
+
+  // Once the big table takes part too, the tombstone and the old value go together.
+  REQUIRE(engine->CompactAll().ok());
+  REQUIRE(engine->Get("victim").status().IsNotFound());
+  REQUIRE(engine->stats().tombstones_dropped.load() == 1);
+}
+
+TEST_CASE("tombstones in a table that never finds a merge partner are still reaped") {
+  TempDir dir;
+  FakeClock clock;
+  auto engine = OpenOrDie(dir.path(), TombstoneOptions(clock));
+  for (int i = 0; i < 100; ++i) REQUIRE(engine->Put(KeyOf(i), Value("v")).ok());
+  for (int i = 0; i < 100; ++i) REQUIRE(engine->Put(KeyOf(i), Tombstone(clock.now->load())).ok());
+  REQUIRE(engine->Flush().ok());
+  REQUIRE(engine->Info().num_tables == 1);
+  clock.Advance(11 * kDayMs);
+  // No CompactAll: the idle compaction thread finds the expired tombstones by itself.
+  REQUIRE(WaitFor([&] { return engine->stats().tombstones_dropped.load() == 100; }));
+  REQUIRE(WaitFor([&] { return engine->Info().num_tables == 0; }));
+  REQUIRE(engine->Get(KeyOf(5)).status().IsNotFound());
+}
+
+TEST_CASE("a tombstone written without a timestamp ages from its write") {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path(), SmallOptions());
+  REQUIRE(engine->Put("k", Record{"", "", 0, true}).ok());
+  auto got = engine->Get("k");
+  REQUIRE(got.ok());
+  REQUIRE(got->tombstone);
+  REQUIRE(got->timestamp_ms > 1'600'000'000'000ull);  // stamped with the wall clock
+}
+
+TEST_CASE("a tombstone with a value is refused") {
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path(), SmallOptions());
+  REQUIRE(engine->Put("k", Record{"v", "", 5, true}).IsInvalidArgument());
+}
