@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test through ctest:
+# once in a normal build, once under AddressSanitizer + UndefinedBehaviorSanitizer.
+#   scripts/test.sh            # both builds
+#   scripts/test.sh --quick    # normal build only
+# Warnings are errors here (RINGKV_WERROR=ON). Build dirs: build-test/, build-asan/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+
+scripts/install-deps.sh
+jobs=$(nproc)
+
+run_suite() {  # name, build dir, extra cmake args...
+  local name=$1 dir=$2
+  shift 2
+  echo "=== ${name}: configure + build (${dir})"
+  cmake -S . -B "$dir" -G Ninja -DRINGKV_WERROR=ON -DRINGKV_BUILD_BENCH=OFF "$@" >/dev/null
+  ninja -C "$dir" -j "$jobs"
+  echo "=== ${name}: tests"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600
+}
+
+start=$(date +%s)
+run_suite "release" build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if ((quick == 0)); then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DRINGKV_SANITIZE=ON
+fi
+echo "=== all test suites passed in $(( $(date +%s) - start ))s"
