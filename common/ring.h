@@ -1,0 +1,74 @@
+#pragma once
+// The consistent-hash ring: every physical node owns `vnodes` tokens on a 64-bit circle;
+// a token owns the arc from the previous token (exclusive) to itself (inclusive). A key
+// belongs to the first token clockwise from Hash64(key).
+//
+// Tokens are state, not a function of the node id: a joining node gets them from
+// AllocateTokens, which takes from every current owner in proportion to how far it is
+// above its new fair share. So ownership stays proportional to weight (vnodes) — the
+// coefficient of variation is ~0 instead of the ~1/sqrt(vnodes) of random tokens — and a
+// join moves only the keys the new node must own, K·w/(W+w).
+//
+// PreferenceList(key, n): walk clockwise from the key's token, skipping tokens of
+// physical nodes already chosen, until n distinct nodes are found.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ringkv {
+
+struct RingNode {
+  std::string id;       // stable, unique node id
+  std::string address;  // host:port of its RPC endpoint
+  std::string dc = "dc1";
+  std::string rack;
+  std::vector<uint64_t> tokens;
+
+  bool operator==(const RingNode&) const = default;
+};
+
+class Ring {
+ public:
+  static constexpr uint32_t kDefaultVnodes = 256;
+
+  Ring() = default;
+  // Validates: unique ids, >= 1 token each, no token shared by two nodes.
+  static Result<Ring> FromNodes(std::vector<RingNode> nodes, uint64_t version = 1);
+
+  // Tokens for a node joining `current` with `vnodes` tokens (its weight).
+  static std::vector<uint64_t> AllocateTokens(const Ring& current, std::string_view node_id, uint32_t vnodes);
+  // A ring built by joining `nodes` one at a time in the order given (tokens allocated).
+  static Result<Ring> Bootstrap(std::vector<RingNode> nodes, uint32_t vnodes = kDefaultVnodes);
+
+  // Distinct physical nodes for `key` (at most min(n, node count)), primary first.
+  std::vector<const RingNode*> PreferenceList(std::string_view key, size_t n) const;
+  std::vector<const RingNode*> PreferenceListForToken(uint64_t token, size_t n) const;
+
+  // Fraction of the circle each node owns as primary (sums to 1).
+  std::map<std::string, double> Ownership() const;
+
+  const std::vector<RingNode>& nodes() const { return nodes_; }
+  const RingNode* Find(std::string_view id) const;
+  size_t size() const { return nodes_.size(); }
+  bool empty() const { return nodes_.empty(); }
+  uint64_t version() const { return version_; }
+  size_t num_tokens() const { return tokens_.size(); }
+
+  static uint64_t KeyToken(std::string_view key);
+
+ private:
+  struct TokenOwner {
+    uint64_t token;
+    uint32_t node;  // index into nodes_
+  };
+  std::vector<RingNode> nodes_;
+  std::vector<TokenOwner> tokens_;  // sorted by token
+  uint64_t version_ = 0;
+};
+
+}  // namespace ringkv

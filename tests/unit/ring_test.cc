@@ -1,0 +1,121 @@
+#include <cmath>
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "common/ring.h"
+
+using namespace ringkv;
+
+namespace {
+
+RingNode MakeNode(std::string id, std::string address, std::vector<uint64_t> tokens = {}) {
+  RingNode n;
+  n.id = std::move(id);
+  n.address = std::move(address);
+  n.tokens = std::move(tokens);
+  return n;
+}
+
+std::vector<RingNode> Nodes(int n) {
+  std::vector<RingNode> out;
+  for (int i = 1; i <= n; ++i) out.push_back(MakeNode("node" + std::to_string(i), "127.0.0." + std::to_string(i) + ":7000"));
+  return out;
+}
+
+double CoefficientOfVariation(const std::map<std::string, double>& own) {
+  double mean = 0;
+  for (const auto& [_, f] : own) mean += f;
+  mean /= static_cast<double>(own.size());
+  double var = 0;
+  for (const auto& [_, f] : own) var += (f - mean) * (f - mean);
+  return std::sqrt(var / static_cast<double>(own.size())) / mean;
+}
+
+}  // namespace
+
+TEST_CASE("ownership is balanced with 256 vnodes: stddev under 5% of the mean") {
+  for (int n : {2, 3, 5, 8, 13, 20}) {
+    auto ring = Ring::Bootstrap(Nodes(n));
+    REQUIRE(ring.ok());
+    double cv = CoefficientOfVariation(ring->Ownership());
+    WARN(n << " nodes: ownership stddev/mean = " << cv * 100 << "%");
+    CHECK(cv < 0.05);
+    double total = 0;
+    for (const auto& [_, f] : ring->Ownership()) total += f;
+    REQUIRE(total == Approx(1.0).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("adding a node moves about K/(N+1) keys, all of them to the new node") {
+  constexpr int kKeys = 100000;
+  for (int n : {3, 5, 9}) {
+    auto before = Ring::Bootstrap(Nodes(n));
+    REQUIRE(before.ok());
+    std::vector<RingNode> grown = before->nodes();
+    RingNode added = MakeNode("node-new", "127.0.0.99:7000");
+    added.tokens = Ring::AllocateTokens(*before, added.id, Ring::kDefaultVnodes);
+    grown.push_back(added);
+    auto after = Ring::FromNodes(grown, before->version() + 1);
+    REQUIRE(after.ok());
+    int moved = 0;
+    for (int k = 0; k < kKeys; ++k) {
+      std::string key = "key" + std::to_string(k);
+      const RingNode* a = before->PreferenceList(key, 1)[0];
+      const RingNode* b = after->PreferenceList(key, 1)[0];
+      if (a->id != b->id) {
+        ++moved;
+        REQUIRE(b->id == "node-new");  // keys only move to the joiner
+      }
+    }
+    double expected = kKeys / static_cast<double>(n + 1);
+    WARN(n << " -> " << n + 1 << " nodes: moved " << moved << " keys, ideal " << expected);
+    REQUIRE(std::abs(moved - expected) < 0.1 * expected);
+    CHECK(CoefficientOfVariation(after->Ownership()) < 0.05);
+  }
+}
+
+TEST_CASE("a preference list holds N distinct physical nodes, primary first") {
+  auto ring = Ring::Bootstrap(Nodes(5));
+  REQUIRE(ring.ok());
+  for (int k = 0; k < 1000; ++k) {
+    std::string key = "k" + std::to_string(k);
+    auto pl = ring->PreferenceList(key, 3);
+    REQUIRE(pl.size() == 3);
+    std::set<std::string> ids;
+    for (const auto* node : pl) ids.insert(node->id);
+    REQUIRE(ids.size() == 3);
+    REQUIRE(pl[0]->id == ring->PreferenceList(key, 1)[0]->id);
+  }
+  REQUIRE(ring->PreferenceList("x", 10).size() == 5);  // capped at the node count
+  REQUIRE(Ring().PreferenceList("x", 3).empty());
+}
+
+TEST_CASE("weights are honoured: a node with twice the vnodes owns about twice as much") {
+  Ring ring;
+  std::vector<RingNode> nodes;
+  for (int i = 1; i <= 4; ++i) {
+    RingNode n = MakeNode("n" + std::to_string(i), "127.0.0.1:" + std::to_string(7000 + i));
+    n.tokens = Ring::AllocateTokens(ring, n.id, i == 4 ? 512 : 256);
+    nodes.push_back(n);
+    auto next = Ring::FromNodes(nodes);
+    REQUIRE(next.ok());
+    ring = *next;
+  }
+  auto own = ring.Ownership();
+  REQUIRE(own["n4"] == Approx(0.4).margin(0.02));
+  REQUIRE(own["n1"] == Approx(0.2).margin(0.02));
+}
+
+TEST_CASE("a ring with duplicate ids, shared tokens or tokenless nodes is refused") {
+  RingNode a = MakeNode("a", "127.0.0.1:1", {1, 2});
+  RingNode b = MakeNode("b", "127.0.0.1:2", {3});
+  REQUIRE(Ring::FromNodes({a, b}).ok());
+  RingNode dup = a;
+  dup.tokens = {9};
+  REQUIRE(Ring::FromNodes({a, dup}).status().IsInvalidArgument());
+  RingNode shared = MakeNode("c", "127.0.0.1:3", {2});
+  REQUIRE_THAT(Ring::FromNodes({a, shared}).status().message(), Catch::Contains("claimed twice"));
+  RingNode empty = MakeNode("d", "127.0.0.1:4");
+  REQUIRE(Ring::FromNodes({a, empty}).status().IsInvalidArgument());
+}
