@@ -1,0 +1,216 @@
+#include "common/vector_clock.h"
+
+#include <algorithm>
+
+#include "common/coding.h"
+
+namespace ringkv {
+namespace {
+constexpr uint8_t kSiblingSetVersion = 1;
+constexpr uint8_t kTombstoneFlag = 0x01;
+}  // namespace
+
+// ---- VersionVector ----
+
+uint64_t VersionVector::Get(std::string_view node) const {
+  auto it = entries_.find(node);
+  return it == entries_.end() ? 0 : it->second.counter;
+}
+
+void VersionVector::Advance(const std::string& node, uint64_t counter, uint64_t timestamp_ms) {
+  Entry& e = entries_[node];
+  if (counter > e.counter) e.counter = counter;
+  e.timestamp_ms = std::max(e.timestamp_ms, timestamp_ms);
+}
+
+void VersionVector::Merge(const VersionVector& other) {
+  for (const auto& [node, e] : other.entries_) Advance(node, e.counter, e.timestamp_ms);
+}
+
+Causality VersionVector::Compare(const VersionVector& other) const {
+  bool less = false, greater = false;
+  for (const auto& [node, e] : entries_) {
+    uint64_t theirs = other.Get(node);
+    if (e.counter > theirs) greater = true;
+    if (e.counter < theirs) less = true;
+  }
+  for (const auto& [node, e] : other.entries_) {
+    if (Get(node) < e.counter) less = true;
+  }
+  if (less && greater) return Causality::kConcurrent;
+  if (less) return Causality::kBefore;
+  if (greater) return Causality::kAfter;
+  return Causality::kEqual;
+}
+
+void VersionVector::Prune(size_t max_entries, const std::vector<std::string>& keep) {
+  while (entries_.size() > max_entries) {
+    auto oldest = entries_.end();
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (std::find(keep.begin(), keep.end(), it->first) != keep.end()) continue;
+      if (oldest == entries_.end() || it->second.timestamp_ms < oldest->second.timestamp_ms) oldest = it;
+    }
+    if (oldest == entries_.end()) return;  // everything left is pinned
+    entries_.erase(oldest);
+  }
+}
+
+void VersionVector::EncodeTo(std::string* out) const {
+  PutVarint64(out, entries_.size());
+  for (const auto& [node, e] : entries_) {
+    PutLengthPrefixed(out, node);
+    PutVarint64(out, e.counter);
+    PutVarint64(out, e.timestamp_ms);
+  }
+}
+
+bool VersionVector::DecodeFrom(std::string_view* in) {
+  entries_.clear();
+  uint64_t count = 0;
+  if (!GetVarint64(in, &count) || count > in->size()) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view node;
+    Entry e;
+    if (!GetLengthPrefixed(in, &node) || !GetVarint64(in, &e.counter) || !GetVarint64(in, &e.timestamp_ms)) {
+      return false;
+    }
+    if (node.empty() || !entries_.emplace(std::string(node), e).second) return false;
+  }
+  return true;
+}
+
+std::string VersionVector::Encode() const {
+  std::string out;
+  EncodeTo(&out);
+  return out;
+}
+
+Result<VersionVector> VersionVector::Decode(std::string_view bytes) {
+  VersionVector vv;
+  if (!vv.DecodeFrom(&bytes) || !bytes.empty()) return Status::Corruption("malformed version vector");
+  return vv;
+}
+
+std::string VersionVector::ToString() const {
+  std::string out = "{";
+  for (const auto& [node, e] : entries_) {
+    if (out.size() > 1) out += ", ";
+    out += node + ":" + std::to_string(e.counter);
+  }
+  return out + "}";
+}
+
+// ---- SiblingSet ----
+
+Dot SiblingSet::Update(const VersionVector& context, const std::string& node, Sibling write) {
+  if (write.write_id != 0) {
+    for (const Sibling& s : siblings_) {
+      if (s.write_id == write.write_id) return s.dot;  // a retry of a write we already hold
+    }
+  }
+  std::erase_if(siblings_, [&](const Sibling& s) { return context.Covers(s.dot); });
+  uint64_t counter = std::max(context_.Get(node), context.Get(node)) + 1;
+  context_.Merge(context);
+  context_.Advance(node, counter, write.timestamp_ms);
+  write.dot = Dot{node, counter};
+  Dot dot = write.dot;
+  siblings_.push_back(std::move(write));
+  Normalize();
+  return dot;
+}
+
+void SiblingSet::Merge(const SiblingSet& other) {
+  std::vector<Sibling> merged;
+  auto in = [](const std::vector<Sibling>& v, const Dot& d) {
+    return std::any_of(v.begin(), v.end(), [&](const Sibling& s) { return s.dot == d; });
+  };
+  // A sibling survives if the other side holds it too or has never seen its write.
+  for (const Sibling& s : siblings_) {
+    if (in(other.siblings_, s.dot) || !other.context_.Covers(s.dot)) merged.push_back(s);
+  }
+  for (const Sibling& s : other.siblings_) {
+    if (!in(siblings_, s.dot) && !context_.Covers(s.dot)) merged.push_back(s);
+  }
+  siblings_ = std::move(merged);
+  context_.Merge(other.context_);
+  Normalize();
+}
+
+void SiblingSet::ResolveLww() {
+  if (siblings_.size() <= 1) return;
+  auto newest = std::max_element(siblings_.begin(), siblings_.end(), [](const Sibling& a, const Sibling& b) {
+    if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
+    if (a.dot.node != b.dot.node) return a.dot.node < b.dot.node;
+    return a.dot.counter < b.dot.counter;
+  });
+  Sibling keep = *newest;
+  siblings_ = {std::move(keep)};
+}
+
+bool SiblingSet::AllTombstones() const {
+  return std::all_of(siblings_.begin(), siblings_.end(), [](const Sibling& s) { return s.tombstone; });
+}
+
+uint64_t SiblingSet::NewestTimestamp() const {
+  uint64_t ts = 0;
+  for (const Sibling& s : siblings_) ts = std::max(ts, s.timestamp_ms);
+  return ts;
+}
+
+void SiblingSet::Normalize() {
+  std::sort(siblings_.begin(), siblings_.end(), [](const Sibling& a, const Sibling& b) {
+    return a.dot.node != b.dot.node ? a.dot.node < b.dot.node : a.dot.counter < b.dot.counter;
+  });
+  PruneContext();
+}
+
+void SiblingSet::PruneContext() {
+  std::vector<std::string> pinned;  // entries that name a live sibling's dot must stay
+  for (const Sibling& s : siblings_) pinned.push_back(s.dot.node);
+  context_.Prune(kMaxClockEntries, pinned);
+}
+
+std::string SiblingSet::Encode() const {
+  std::string out;
+  out.push_back(static_cast<char>(kSiblingSetVersion));
+  context_.EncodeTo(&out);
+  PutVarint64(&out, siblings_.size());
+  for (const Sibling& s : siblings_) {
+    PutLengthPrefixed(&out, s.dot.node);
+    PutVarint64(&out, s.dot.counter);
+    PutFixed64(&out, s.write_id);
+    PutVarint64(&out, s.timestamp_ms);
+    out.push_back(static_cast<char>(s.tombstone ? kTombstoneFlag : 0));
+    PutLengthPrefixed(&out, s.value);
+  }
+  return out;
+}
+
+Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
+  auto bad = [](const char* what) { return Status::Corruption(std::string("malformed sibling set: ") + what); };
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kSiblingSetVersion) return bad("unknown version");
+  in.remove_prefix(1);
+  SiblingSet set;
+  uint64_t count = 0;
+  if (!set.context_.DecodeFrom(&in)) return bad("context");
+  if (!GetVarint64(&in, &count) || count > in.size()) return bad("sibling count");
+  for (uint64_t i = 0; i < count; ++i) {
+    Sibling s;
+    std::string_view node, value;
+    if (!GetLengthPrefixed(&in, &node) || !GetVarint64(&in, &s.dot.counter) || !GetFixed64(&in, &s.write_id) ||
+        !GetVarint64(&in, &s.timestamp_ms) || in.empty()) {
+      return bad("sibling header");
+    }
+    auto flags = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+    if ((flags & ~kTombstoneFlag) != 0 || !GetLengthPrefixed(&in, &value)) return bad("sibling body");
+    s.dot.node.assign(node);
+    s.tombstone = (flags & kTombstoneFlag) != 0;
+    s.value.assign(value);
+    set.siblings_.push_back(std::move(s));
+  }
+  if (!in.empty()) return bad("trailing bytes");
+  return set;
+}
+
+}  // namespace ringkv
