@@ -102,6 +102,21 @@ std::string VersionVector::ToString() const {
 
 // ---- SiblingSet ----
 
+Result<SiblingSet> SiblingSet::FromParts(VersionVector context, std::vector<Sibling> siblings) {
+  for (const Sibling& s : siblings) {
+    if (s.dot.node.empty() || s.dot.counter == 0) return Status::InvalidArgument("sibling without a dot");
+    if (!context.Covers(s.dot)) {
+      return Status::InvalidArgument("sibling " + s.dot.node + ":" + std::to_string(s.dot.counter) +
+                                     " is not covered by its context " + context.ToString());
+    }
+  }
+  SiblingSet set;
+  set.context_ = std::move(context);
+  set.siblings_ = std::move(siblings);
+  set.Normalize();
+  return set;
+}
+
 Dot SiblingSet::Update(const VersionVector& context, const std::string& node, Sibling write) {
   if (write.write_id != 0) {
     for (const Sibling& s : siblings_) {

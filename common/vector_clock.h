@@ -79,6 +79,10 @@ class SiblingSet {
  public:
   static constexpr size_t kMaxClockEntries = 16;
 
+  SiblingSet() = default;
+  // From received parts; InvalidArgument unless every sibling has a dot its context covers.
+  static Result<SiblingSet> FromParts(VersionVector context, std::vector<Sibling> siblings);
+
   // Coordinator side: applies a client write with `context` as replica `node`.
   // Returns the dot the write got (or the existing one, for a retry of a known write_id).
   Dot Update(const VersionVector& context, const std::string& node, Sibling write);

@@ -186,6 +186,10 @@ Status StorageEngine::Write(const WriteBatch& batch) {
   RINGKV_TRY(batch.validation_);
   if (batch.Empty()) return Status::OK();
   Rep& r = *rep_;
+  if (batch.max_value_bytes_ > r.options.max_value_bytes) {
+    return Status::InvalidArgument("value is " + std::to_string(batch.max_value_bytes_) +
+                                   " bytes; the limit is " + std::to_string(r.options.max_value_bytes) + " bytes");
+  }
   std::unique_lock lock(r.mu);
   RINGKV_TRY(r.MakeRoomForWrite(lock));
   SequenceNumber first = r.last_sequence + 1;

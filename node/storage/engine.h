@@ -9,8 +9,8 @@
 //    after a crash, reopening recovers every such write and nothing that was never written.
 //  - The set of live files is recorded in a MANIFEST replaced atomically (tmp + fsync +
 //    rename), so a crash at any point recovers to a consistent state.
-//  - Keys over 1 KB, values over 10 KB and empty keys are refused with InvalidArgument and
-//    nothing is written.
+//  - Keys over 1 KB, values over `max_value_bytes` (default 10 KB) and empty keys are
+//    refused with InvalidArgument and nothing is written.
 //  - Tombstones are kept for `tombstone_grace`, then dropped by compaction only when no
 //    older table outside the compaction could still hold the key.
 //  - Flush, compaction and fsync run on background threads; a write waits only when the
@@ -45,8 +45,10 @@ class WriteBatch {
 
  private:
   friend class StorageEngine;
+  Status ValidateRecord(std::string_view key, const Record& record);
   std::string rep_;
   size_t count_ = 0;
+  size_t max_value_bytes_ = 0;  // largest value in the batch (checked against the engine's limit)
   Status validation_;  // first invalid key/value met by Put; Write refuses the batch
 };
 

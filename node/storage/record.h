@@ -24,7 +24,7 @@ struct Record {
   std::string value;
   std::string clock;          // opaque version metadata (vector clock blob)
   uint64_t timestamp_ms = 0;  // wall clock of the write; tombstones age from it
-  bool tombstone = false;
+  bool tombstone = false;     // a deletion; `value` may still hold the replication layer's metadata
 
   bool operator==(const Record&) const = default;
 };

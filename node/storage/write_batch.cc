@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 
 #include "common/coding.h"
@@ -12,18 +13,17 @@ uint64_t WallClockMs() {
   return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-Status ValidateRecord(std::string_view key, const Record& record) {
+}  // namespace
+
+Status WriteBatch::ValidateRecord(std::string_view key, const Record& record) {
   RINGKV_TRY(ValidateKey(key));
-  RINGKV_TRY(ValidateValue(record.value));
   if (record.clock.size() > kMaxClockBytes) {
     return Status::InvalidArgument("version metadata is " + std::to_string(record.clock.size()) +
                                    " bytes; the limit is " + std::to_string(kMaxClockBytes));
   }
-  if (record.tombstone && !record.value.empty()) return Status::InvalidArgument("a tombstone carries no value");
+  max_value_bytes_ = std::max(max_value_bytes_, record.value.size());
   return Status::OK();
 }
-
-}  // namespace
 
 void WriteBatch::Put(std::string_view key, const Record& record) {
   Status s = ValidateRecord(key, record);

@@ -140,9 +140,3 @@ TEST_CASE("a tombstone written without a timestamp ages from its write") {
   REQUIRE(got->tombstone);
   REQUIRE(got->timestamp_ms > 1'600'000'000'000ull);  // stamped with the wall clock
 }
-
-TEST_CASE("a tombstone with a value is refused") {
-  TempDir dir;
-  auto engine = OpenOrDie(dir.path(), SmallOptions());
-  REQUIRE(engine->Put("k", Record{"v", "", 5, true}).IsInvalidArgument());
-}

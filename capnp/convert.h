@@ -1,0 +1,34 @@
+#pragma once
+// Conversions between the wire types of kv.capnp and ringkv's own (common/), in one place.
+// Readers validate what they convert: malformed wire data is an InvalidArgument status.
+
+#include <capnp/list.h>
+
+#include "capnp/kv.capnp.h"
+#include "common/ring.h"
+#include "common/status.h"
+#include "common/vector_clock.h"
+
+namespace ringkv::wire {
+
+void ToWire(const VersionVector& vv, capnp::List<ClockEntry>::Builder out);
+Result<VersionVector> FromWire(capnp::List<ClockEntry>::Reader in);
+
+void ToWire(const Sibling& s, wire::Sibling::Builder out);
+ringkv::Sibling FromWire(wire::Sibling::Reader in);
+
+void ToWire(const SiblingSet& set, VersionedValue::Builder out);
+Result<SiblingSet> FromWire(VersionedValue::Reader in);
+
+struct RingView {
+  uint64_t version = 0;
+  std::string cluster_name;
+  Ring ring;
+};
+void ToWire(const RingView& view, RingSnapshot::Builder out);
+Result<RingView> FromWire(RingSnapshot::Reader in);
+
+void ToWire(const Status& status, Error::Builder out);
+Status FromWire(Error::Reader in);
+
+}  // namespace ringkv::wire
