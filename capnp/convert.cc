@@ -115,6 +115,9 @@ void ToWire(const Status& status, Error::Builder out) {
     case StatusCode::kBusy: code = ErrorCode::BUSY; break;
     case StatusCode::kNotSupported: code = ErrorCode::UNSUPPORTED_VERSION; break;
     case StatusCode::kAborted: code = ErrorCode::BUSY; break;
+    case StatusCode::kTimedOut:
+    case StatusCode::kUnavailable:
+    case StatusCode::kQuorumNotReached: code = ErrorCode::BUSY; break;
   }
   out.setCode(code);
   out.setMessage(status.message());

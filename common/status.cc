@@ -14,6 +14,9 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kNotSupported: return "NotSupported";
     case StatusCode::kBusy: return "Busy";
     case StatusCode::kAborted: return "Aborted";
+    case StatusCode::kTimedOut: return "TimedOut";
+    case StatusCode::kUnavailable: return "Unavailable";
+    case StatusCode::kQuorumNotReached: return "QuorumNotReached";
   }
   return "Unknown";
 }
@@ -23,6 +26,15 @@ Status Status::FromErrno(std::string_view context, int err) {
   msg += ": ";
   msg += std::strerror(err);
   return Status::IOError(std::move(msg));
+}
+
+Status Status::QuorumNotReached(int acked, int needed, std::string detail) {
+  Status s(StatusCode::kQuorumNotReached, "quorum not reached: " + std::to_string(acked) + " of " +
+                                              std::to_string(needed) + " required replicas acknowledged" +
+                                              (detail.empty() ? "" : " (" + detail + ")"));
+  s.acked_ = acked;
+  s.needed_ = needed;
+  return s;
 }
 
 std::string Status::ToString() const {

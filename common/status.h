@@ -22,6 +22,9 @@ enum class StatusCode {
   kNotSupported,
   kBusy,
   kAborted,
+  kTimedOut,          // a deadline passed
+  kUnavailable,       // no node could be reached
+  kQuorumNotReached,  // fewer replicas answered than the consistency level needs
 };
 
 class [[nodiscard]] Status {
@@ -35,6 +38,10 @@ class [[nodiscard]] Status {
   static Status NotSupported(std::string msg) { return {StatusCode::kNotSupported, std::move(msg)}; }
   static Status Busy(std::string msg) { return {StatusCode::kBusy, std::move(msg)}; }
   static Status Aborted(std::string msg) { return {StatusCode::kAborted, std::move(msg)}; }
+  static Status TimedOut(std::string msg) { return {StatusCode::kTimedOut, std::move(msg)}; }
+  static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
+  // "quorum not reached: 1 of 2 required replicas acknowledged (...)".
+  static Status QuorumNotReached(int acked, int needed, std::string detail);
   // errno-based I/O failure: "<context>: <strerror(err)>".
   static Status FromErrno(std::string_view context, int err);
 
@@ -44,6 +51,10 @@ class [[nodiscard]] Status {
   bool IsCorruption() const { return code_ == StatusCode::kCorruption; }
   bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
   bool IsIOError() const { return code_ == StatusCode::kIOError; }
+  bool IsQuorumNotReached() const { return code_ == StatusCode::kQuorumNotReached; }
+  // For kQuorumNotReached: how many replicas answered, and how many were needed.
+  int acked() const { return acked_; }
+  int needed() const { return needed_; }
   const std::string& message() const { return message_; }
   // "Corruption: bad block checksum in 000012.sst at offset 4096"
   std::string ToString() const;
@@ -52,6 +63,8 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string msg) : code_(code), message_(std::move(msg)) {}
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  int acked_ = 0;
+  int needed_ = 0;
 };
 
 std::string_view StatusCodeName(StatusCode code);
