@@ -1,0 +1,177 @@
+#include "node/node_config.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+
+#include "common/config.h"
+
+namespace ringkv {
+namespace {
+
+namespace json = boost::json;
+
+// One option: its flag/key name, help text, and how to bind it to CLI11 and read it from JSON.
+struct OptionSpec {
+  std::string name;  // flag "--name", JSON key "name"
+  std::string help;
+  std::function<std::string(const NodeConfig&)> default_text;
+  std::function<void(CLI::App&, NodeConfig&)> bind_flag;
+  std::function<Status(NodeConfig&, const json::value&)> read_json;
+};
+
+template <typename T>
+Status ReadJson(const json::value& v, T* out, const std::string& name) {
+  try {
+    *out = json::value_to<T>(v);
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("config key '" + name + "' has the wrong type");
+  }
+  return Status::OK();
+}
+
+template <typename T>
+OptionSpec Field(std::string name, T NodeConfig::*member, std::string help) {
+  OptionSpec spec;
+  spec.name = name;
+  spec.help = help;
+  spec.default_text = [member](const NodeConfig& c) {
+    std::ostringstream out;
+    if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      for (size_t i = 0; i < (c.*member).size(); ++i) out << (i ? "," : "") << (c.*member)[i];
+    } else {
+      out << c.*member;
+    }
+    return out.str();
+  };
+  spec.bind_flag = [name, member, help](CLI::App& app, NodeConfig& c) {
+    auto* opt = app.add_option("--" + name, c.*member, help);
+    if constexpr (std::is_same_v<T, std::vector<std::string>>) opt->delimiter(',');
+  };
+  spec.read_json = [name, member](NodeConfig& c, const json::value& v) { return ReadJson(v, &(c.*member), name); };
+  return spec;
+}
+
+const std::vector<OptionSpec>& Options() {
+  static const std::vector<OptionSpec> options = {
+      Field("id", &NodeConfig::id, "unique, stable id of this node (required)"),
+      Field("listen", &NodeConfig::listen, "host:port the RPC server listens on"),
+      Field("data", &NodeConfig::data_dir, "data directory (required); refuses one of another node or cluster"),
+      Field("seeds", &NodeConfig::seeds, "other members as id@host:port, comma-separated"),
+      Field("cluster-name", &NodeConfig::cluster_name, "cluster name; requests for another cluster are refused"),
+      Field("dc", &NodeConfig::dc, "datacenter label"),
+      Field("rack", &NodeConfig::rack, "rack label"),
+      Field("vnodes", &NodeConfig::vnodes, "tokens this node claims on the ring (its weight)"),
+      Field("durability", &NodeConfig::durability, "WAL durability: none, batch (fsync every 5 ms) or always"),
+      Field("memtable-mb", &NodeConfig::memtable_mb, "memtable size that triggers a flush, MB"),
+      Field("block-cache-mb", &NodeConfig::block_cache_mb, "SSTable block cache, MB"),
+      Field("worker-threads", &NodeConfig::worker_threads, "threads running storage calls off the event loop"),
+      Field("log-level", &NodeConfig::log_level, "trace, debug, info, warn or error"),
+  };
+  return options;
+}
+
+}  // namespace
+
+Result<Member> ParseMember(const std::string& spec) {
+  auto at = spec.find('@');
+  auto colon = spec.rfind(':');
+  if (at == std::string::npos || at == 0 || colon == std::string::npos || colon < at || colon + 1 == spec.size()) {
+    return Status::InvalidArgument("member '" + spec + "' is not of the form id@host:port");
+  }
+  return Member{spec.substr(0, at), spec.substr(at + 1)};
+}
+
+Result<NodeConfig> LoadNodeConfigJson(const std::string& json_text, NodeConfig base) {
+  boost::system::error_code ec;
+  json::value root = json::parse(json_text, ec);
+  if (ec) return Status::InvalidArgument("config file is not valid JSON: " + ec.message());
+  if (!root.is_object()) return Status::InvalidArgument("config file must hold a JSON object");
+  for (const auto& [key, value] : root.as_object()) {
+    auto it = std::find_if(Options().begin(), Options().end(), [&](const OptionSpec& o) { return o.name == key; });
+    if (it == Options().end()) return Status::InvalidArgument("unknown config key '" + std::string(key) + "'");
+    RINGKV_TRY(it->read_json(base, value));
+  }
+  return base;
+}
+
+Status ValidateNodeConfig(const NodeConfig& c) {
+  if (c.id.empty()) return Status::InvalidArgument("--id is required");
+  if (c.id.find_first_of("@,: ") != std::string::npos) {
+    return Status::InvalidArgument("node id '" + c.id + "' may not contain '@', ',', ':' or spaces");
+  }
+  if (c.data_dir.empty()) return Status::InvalidArgument("--data is required");
+  if (c.listen.rfind(':') == std::string::npos) return Status::InvalidArgument("--listen must be host:port");
+  Durability d;
+  if (!ParseDurability(c.durability, &d)) {
+    return Status::InvalidArgument("--durability must be none, batch or always, not '" + c.durability + "'");
+  }
+  if (c.vnodes == 0 || c.vnodes > 4096) return Status::InvalidArgument("--vnodes must be in 1..4096");
+  if (c.worker_threads == 0 || c.worker_threads > 64) return Status::InvalidArgument("--worker-threads must be in 1..64");
+  for (const auto& s : c.seeds) RINGKV_TRY(ParseMember(s).status());
+  return Status::OK();
+}
+
+Result<NodeConfig> ParseNodeConfig(int argc, const char* const* argv, bool* exit_early) {
+  *exit_early = false;
+  NodeConfig config;
+  CLI::App app("kvnode: a ringkv storage node");
+  for (const auto& o : Options()) o.bind_flag(app, config);
+  app.add_option("--config", config.config_file, "JSON config file; flags override its keys");
+  bool print_reference = false;
+  app.add_flag("--print-config-reference", print_reference, "print every option as a Markdown table and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    *exit_early = true;
+    return config;
+  } catch (const CLI::ParseError& e) {
+    return Status::InvalidArgument(e.what());
+  }
+  if (print_reference) {
+    std::cout << NodeConfigReference();
+    *exit_early = true;
+    return config;
+  }
+  if (!config.config_file.empty()) {
+    std::ifstream in(config.config_file);
+    if (!in) return Status::InvalidArgument("cannot read config file " + config.config_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    RINGKV_ASSIGN(NodeConfig from_file, LoadNodeConfigJson(text.str(), NodeConfig{}));
+    // Flags win: parse them again over the file's values.
+    from_file.config_file = config.config_file;
+    CLI::App again("kvnode");
+    for (const auto& o : Options()) o.bind_flag(again, from_file);
+    again.add_option("--config", from_file.config_file);
+    again.add_flag("--print-config-reference", print_reference);
+    try {
+      again.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      return Status::InvalidArgument(e.what());
+    }
+    config = std::move(from_file);
+  }
+  RINGKV_TRY(ValidateNodeConfig(config));
+  return config;
+}
+
+std::string NodeConfigReference() {
+  std::ostringstream out;
+  NodeConfig defaults;
+  out << "| flag | JSON key | default | meaning |\n| --- | --- | --- | --- |\n";
+  for (const auto& o : Options()) {
+    std::string def = o.default_text(defaults);
+    out << "| `--" << o.name << "` | `\"" << o.name << "\"` | " << (def.empty() ? "" : "`" + def + "`") << " | "
+        << o.help << " |\n";
+  }
+  out << "| `--config` | | | JSON file holding any of the keys above |\n";
+  return out.str();
+}
+
+}  // namespace ringkv

@@ -1,0 +1,48 @@
+#pragma once
+// The storage node's configuration. One table of options (node_config.cc) is the single
+// source of truth: it defines the command-line flags, the keys of the JSON config file and
+// the reference in docs/configuration.md (`kvnode --print-config-reference`).
+// Precedence: defaults < config file < command-line flags.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ringkv {
+
+struct NodeConfig {
+  std::string id;
+  std::string listen = "127.0.0.1:7001";
+  std::string data_dir;
+  std::vector<std::string> seeds;  // other members as id@host:port (static membership)
+  std::string cluster_name = "ringkv";
+  std::string dc = "dc1";
+  std::string rack;
+  uint32_t vnodes = 256;
+  std::string durability = "batch";
+  uint32_t memtable_mb = 32;
+  uint32_t block_cache_mb = 64;
+  uint32_t worker_threads = 2;
+  std::string log_level = "info";
+  std::string config_file;
+};
+
+struct Member {
+  std::string id;
+  std::string address;
+};
+
+// Parses flags (and the file named by --config). Returns InvalidArgument with a clear
+// message for unknown flags or keys, bad values or missing required settings; --help and
+// --print-config-reference print and set `exit_early`.
+Result<NodeConfig> ParseNodeConfig(int argc, const char* const* argv, bool* exit_early);
+Result<NodeConfig> LoadNodeConfigJson(const std::string& json_text, NodeConfig base);
+Status ValidateNodeConfig(const NodeConfig& config);
+// "id@host:port" -> Member.
+Result<Member> ParseMember(const std::string& spec);
+// Markdown table of every option: flag, JSON key, default, meaning.
+std::string NodeConfigReference();
+
+}  // namespace ringkv

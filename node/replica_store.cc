@@ -1,0 +1,69 @@
+#include "node/replica_store.h"
+
+#include "common/hash.h"
+#include "common/limits.h"
+
+namespace ringkv {
+
+ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id)
+    : engine_(engine), node_id_(std::move(node_id)) {}
+
+std::mutex& ReplicaStore::LockFor(std::string_view key) { return stripes_[Hash64(key) % stripes_.size()]; }
+
+Result<SiblingSet> ReplicaStore::Load(std::string_view key) {
+  auto record = engine_->Get(key);
+  if (!record.ok()) {
+    if (record.status().IsNotFound()) return SiblingSet();
+    return record.status();
+  }
+  auto set = SiblingSet::Decode(record->value);
+  if (!set.ok()) return Status::Corruption("stored versions of a key are unreadable: " + set.status().message());
+  return set;
+}
+
+Status ReplicaStore::Store(std::string_view key, const SiblingSet& set) {
+  storage::Record record;
+  record.value = set.Encode();
+  if (record.value.size() > kMaxSetBytes) {
+    return Status::InvalidArgument("key has " + std::to_string(set.siblings().size()) +
+                                   " unresolved siblings (" + std::to_string(record.value.size()) +
+                                   " bytes); read it and write back a merge with the returned context");
+  }
+  record.tombstone = set.AllTombstones();
+  record.timestamp_ms = set.NewestTimestamp();
+  return engine_->Put(key, record);
+}
+
+Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const VersionVector& context, Sibling write,
+                                               bool lww) {
+  RINGKV_TRY(ValidateKey(key));
+  RINGKV_TRY(ValidateValue(write.value));
+  if (write.tombstone && !write.value.empty()) return Status::InvalidArgument("a delete carries no value");
+  std::lock_guard lock(LockFor(key));
+  RINGKV_ASSIGN(SiblingSet set, Load(key));
+  set.Update(context, node_id_, std::move(write));
+  if (lww) set.ResolveLww();
+  RINGKV_TRY(Store(key, set));
+  return set;
+}
+
+Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& incoming, bool lww) {
+  RINGKV_TRY(ValidateKey(key));
+  for (const Sibling& s : incoming.siblings()) RINGKV_TRY(ValidateValue(s.value));
+  std::lock_guard lock(LockFor(key));
+  RINGKV_ASSIGN(SiblingSet set, Load(key));
+  SiblingSet before = set;
+  set.Merge(incoming);
+  if (lww) set.ResolveLww();
+  if (!(set == before)) RINGKV_TRY(Store(key, set));  // a repeated replicate writes nothing
+  return set;
+}
+
+Result<std::optional<SiblingSet>> ReplicaStore::Get(std::string_view key) {
+  RINGKV_TRY(ValidateKey(key));
+  RINGKV_ASSIGN(SiblingSet set, Load(key));
+  if (set.empty()) return std::optional<SiblingSet>();
+  return std::optional<SiblingSet>(std::move(set));
+}
+
+}  // namespace ringkv

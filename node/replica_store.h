@@ -1,0 +1,51 @@
+#pragma once
+// ReplicaStore: this node's replicas, one dotted-version-vector set (SiblingSet) per key,
+// kept in the StorageEngine as the record's value.
+//
+// Every change is a read-modify-write of the key's set under a per-key (striped) lock, so
+// concurrent coordinated puts and merges of one key never lose each other's siblings.
+// Calls may block on disk (a block read, an fsync in durability=always): run them off the
+// RPC event loop.
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/vector_clock.h"
+#include "node/storage/engine.h"
+
+namespace ringkv {
+
+class ReplicaStore {
+ public:
+  // Largest encoded sibling set kept for one key; beyond it a put is refused and the
+  // application must resolve its siblings (write back a merge).
+  static constexpr size_t kMaxSetBytes = 1u << 20;
+
+  ReplicaStore(storage::StorageEngine* engine, std::string node_id);
+
+  // Applies a client write as the coordinating replica: the siblings `context` covers are
+  // replaced by `write`, which gets this node's next dot. Returns the key's new set.
+  Result<SiblingSet> CoordinatePut(std::string_view key, const VersionVector& context, Sibling write, bool lww);
+  // Folds another replica's set for `key` into ours; returns the merged set.
+  Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming, bool lww);
+  // Our set for `key`, or nullopt when we hold nothing.
+  Result<std::optional<SiblingSet>> Get(std::string_view key);
+
+  const std::string& node_id() const { return node_id_; }
+
+ private:
+  std::mutex& LockFor(std::string_view key);
+  Result<SiblingSet> Load(std::string_view key);  // empty set when absent
+  Status Store(std::string_view key, const SiblingSet& set);
+
+  storage::StorageEngine* engine_;
+  const std::string node_id_;
+  std::array<std::mutex, 64> stripes_;
+};
+
+}  // namespace ringkv

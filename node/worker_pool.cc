@@ -1,0 +1,45 @@
+#include "node/worker_pool.h"
+
+namespace ringkv {
+
+WorkerPool::WorkerPool(size_t threads) {
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void WorkerPool::Enqueue(kj::Function<void()> job) {
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(kj::mv(job));
+  }
+  cv_.notify_one();
+}
+
+size_t WorkerPool::QueueDepth() {
+  std::lock_guard lock(mu_);
+  return jobs_.size();
+}
+
+void WorkerPool::Loop() {
+  for (;;) {
+    kj::Function<void()> job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping and drained
+      job = kj::mv(jobs_.front());
+      jobs_.pop_front();
+    }
+    job();
+  }
+}
+
+}  // namespace ringkv
