@@ -65,16 +65,20 @@ inline void RequireContentsEqual(StorageEngine& engine, const std::map<std::stri
   REQUIRE(live == model.size());
 }
 
-// Runs `body` in a forked child that then dies by SIGKILL, leaving its files exactly as a
-// crash would (no flush, no close). `body` returns false to report a failure; the child's
-// outcome is returned as "crashed" (good) or a description of what went wrong.
+// Kills the calling process at once: no destructor runs, nothing is flushed or closed.
+[[noreturn]] inline void CrashNow() {
+  ::kill(::getpid(), SIGKILL);
+  ::_exit(4);  // unreachable
+}
+
+// Runs `body` in a forked child, which must end by calling CrashNow() while its engine is
+// still open, leaving the files exactly as a crash would. `body` returns false to report a
+// failure. Returns "crashed" (good) or a description of what went wrong.
 inline std::string RunInChildThenCrash(const std::function<bool()>& body) {
   pid_t pid = ::fork();
   if (pid == 0) {
     bool ok = body();
-    if (!ok) ::_exit(3);
-    ::kill(::getpid(), SIGKILL);
-    ::_exit(4);  // unreachable
+    ::_exit(ok ? 5 : 3);  // body returned instead of crashing
   }
   int status = 0;
   ::waitpid(pid, &status, 0);

@@ -8,6 +8,7 @@ char* Arena::AllocateAligned(size_t bytes) {
   constexpr size_t kAlign = alignof(std::max_align_t) > 8 ? alignof(std::max_align_t) : 8;
   size_t misalign = reinterpret_cast<uintptr_t>(ptr_) & (kAlign - 1);
   size_t slop = misalign == 0 ? 0 : kAlign - misalign;
+  usage_.store(usage_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
   if (bytes + slop <= remaining_) {
     char* result = ptr_ + slop;
     ptr_ += bytes + slop;
@@ -29,7 +30,6 @@ char* Arena::AllocateFallback(size_t bytes) {
 
 char* Arena::NewBlock(size_t bytes) {
   blocks_.push_back(std::make_unique<char[]>(bytes));
-  usage_.fetch_add(bytes + sizeof(char*), std::memory_order_relaxed);
   return blocks_.back().get();
 }
 

@@ -18,6 +18,7 @@ class Arena {
 
   char* Allocate(size_t bytes);
   char* AllocateAligned(size_t bytes);
+  // Bytes handed out so far (what the data occupies, not the blocks reserved for it).
   size_t MemoryUsage() const { return usage_.load(std::memory_order_relaxed); }
 
  private:
@@ -32,6 +33,7 @@ class Arena {
 };
 
 inline char* Arena::Allocate(size_t bytes) {
+  usage_.store(usage_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);  // one writer
   if (bytes <= remaining_) {
     char* result = ptr_;
     ptr_ += bytes;

@@ -156,7 +156,7 @@ Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) 
     if (!bg_error.ok()) return bg_error;
     if (closed) return Status::Aborted("storage engine " + dir + " is closed");
     bool too_many_tables = static_cast<int>(version->tables.size()) >= options.stall_table_count;
-    bool mem_full = mem->ApproximateBytes() >= options.memtable_bytes;
+    bool mem_full = !mem->Empty() && mem->ApproximateBytes() >= options.memtable_bytes;
     if (!too_many_tables && !mem_full) return Status::OK();
     if (too_many_tables || imm != nullptr) {
       if (!stalled) stats.write_stalls.fetch_add(1, std::memory_order_relaxed);
@@ -298,7 +298,7 @@ Status StorageEngine::Close() {
     std::lock_guard lock(r.mu);
     if (r.closed || r.closing) return Status::OK();
   }
-  Status s = Flush();
+  Status s = r.mem ? Flush() : Status::OK();  // no memtable: Open failed part-way
   {
     std::lock_guard lock(r.mu);
     r.closing = true;

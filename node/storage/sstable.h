@@ -50,6 +50,7 @@ class SSTable : public std::enable_shared_from_this<SSTable> {
   void MarkObsolete();
 
  private:
+  friend class TableIterator;
   SSTable();
   struct Rep;
   std::unique_ptr<Rep> rep_;

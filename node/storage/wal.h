@@ -104,6 +104,8 @@ class Wal {
   uint64_t sync_requested_ = 0;      // highest ticket someone is waiting to have synced
   bool io_in_progress_ = false;
   bool closing_ = false;
+  bool closed_ = false;
+  bool thread_done_ = false;
   Status bg_error_;                  // sticky: after an I/O failure every call reports it
   std::thread thread_;
 };

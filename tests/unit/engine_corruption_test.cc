@@ -83,7 +83,7 @@ TEST_CASE("a damaged record in the middle of the WAL refuses open unless salvage
     for (int i = 0; i < 3000; ++i) {
       if (!(*e)->Put(KeyOf(i), Value(std::string(50, 'v'))).ok()) return false;
     }
-    return true;
+    CrashNow();
   });
   REQUIRE(outcome == "crashed");
   auto wals = FilesWithSuffix(dir.path(), ".log");

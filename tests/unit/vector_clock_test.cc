@@ -55,7 +55,7 @@ TEST_CASE("pruning evicts the least recently advanced entries but never a pinned
   REQUIRE(vv.Get("n19") == 1);  // newest kept
 }
 
-TEST_CASE("version vectors and sibling sets round-trip through their encodings; garbage is refused") {
+TEST_CASE("version vectors and sibling sets round-trip through their encodings and garbage is refused") {
   SiblingSet set;
   set.Update({}, "n1", Write("v1", 7));
   set.Update({}, "n2", Write("v2", 8));
@@ -158,7 +158,7 @@ TEST_CASE("the causal context stays bounded however many coordinators wrote") {
   REQUIRE(set.context().Covers(set.siblings()[0].dot));
 }
 
-TEST_CASE("a delete is a tombstone sibling; a set of tombstones reads as deleted") {
+TEST_CASE("a delete is a tombstone sibling and a set of tombstones reads as deleted") {
   SiblingSet set;
   set.Update({}, "n1", Write("v"));
   Sibling del;

@@ -1,0 +1,337 @@
+// WAL framing, group commit and replay. See wal.h for the format and the guarantees.
+
+#include "node/storage/wal.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "common/coding.h"
+#include "common/hash.h"
+
+namespace ringkv::storage {
+namespace {
+
+// Fragments larger than this are written by the background thread in one go.
+constexpr size_t kWakeWriterBytes = 1u << 20;
+// Appenders wait while this much is buffered (the writer thread is behind).
+constexpr size_t kBackpressureBytes = 8u << 20;
+
+uint32_t FragmentChecksum(WalFragmentType type, std::string_view data) {
+  char t = static_cast<char>(type);
+  return MaskChecksum(Checksum32(std::string_view(&t, 1), data));
+}
+
+}  // namespace
+
+// ---- framing ----
+
+void WalWriter::AddRecord(std::string_view payload, std::string* out) {
+  bool first = true;
+  do {
+    size_t leftover = kWalBlockSize - block_offset_;
+    if (leftover < kWalHeaderSize) {
+      out->append(leftover, '\0');  // too small for a header: pad the block
+      block_offset_ = 0;
+      leftover = kWalBlockSize;
+    }
+    size_t avail = leftover - kWalHeaderSize;
+    size_t n = std::min(avail, payload.size());
+    bool last = n == payload.size();
+    WalFragmentType type = first && last ? WalFragmentType::kFull
+                           : first       ? WalFragmentType::kFirst
+                           : last        ? WalFragmentType::kLast
+                                         : WalFragmentType::kMiddle;
+    char header[kWalHeaderSize];
+    EncodeFixed32(header, FragmentChecksum(type, payload.substr(0, n)));
+    header[4] = static_cast<char>(n & 0xff);
+    header[5] = static_cast<char>(n >> 8);
+    header[6] = static_cast<char>(type);
+    out->append(header, kWalHeaderSize);
+    out->append(payload.data(), n);
+    block_offset_ += kWalHeaderSize + n;
+    payload.remove_prefix(n);
+    first = false;
+  } while (!payload.empty());
+}
+
+// ---- replay ----
+
+namespace {
+
+// Walks a log held in memory, one physical fragment at a time.
+class WalScanner {
+ public:
+  explicit WalScanner(std::string_view data) : data_(data) {}
+
+  enum class Outcome { kFragment, kEnd, kBad };
+  struct Fragment {
+    WalFragmentType type;
+    std::string_view data;
+    uint64_t offset;  // of the header
+  };
+
+  // Reads the fragment at the current position. kBad leaves `error` describing it.
+  Outcome Next(Fragment* f, std::string* error) {
+    for (;;) {
+      size_t block_left = kWalBlockSize - pos_ % kWalBlockSize;
+      if (pos_ >= data_.size()) return Outcome::kEnd;
+      if (block_left < kWalHeaderSize) {  // zero padding at a block's end
+        pos_ += block_left;
+        continue;
+      }
+      if (data_.size() - pos_ < kWalHeaderSize) {
+        error->assign("truncated fragment header");
+        return Outcome::kBad;
+      }
+      const char* h = data_.data() + pos_;
+      size_t len = static_cast<unsigned char>(h[4]) | (static_cast<size_t>(static_cast<unsigned char>(h[5])) << 8);
+      auto type = static_cast<WalFragmentType>(static_cast<unsigned char>(h[6]));
+      if (type == WalFragmentType::kZero && len == 0 && DecodeFixed32(h) == 0) {
+        // Zeroed space (a preallocated or partly written tail): skip the rest of the block.
+        if (AllZeroFrom(pos_)) return Outcome::kEnd;
+        error->assign("zeroed fragment header");
+        return Outcome::kBad;
+      }
+      if (type < WalFragmentType::kFull || type > WalFragmentType::kLast) {
+        error->assign("unknown fragment type " + std::to_string(static_cast<int>(type)));
+        return Outcome::kBad;
+      }
+      if (kWalHeaderSize + len > block_left) {
+        error->assign("fragment length " + std::to_string(len) + " crosses a block boundary");
+        return Outcome::kBad;
+      }
+      if (pos_ + kWalHeaderSize + len > data_.size()) {
+        error->assign("fragment extends past the end of the file");
+        return Outcome::kBad;
+      }
+      std::string_view payload = data_.substr(pos_ + kWalHeaderSize, len);
+      if (FragmentChecksum(type, payload) != DecodeFixed32(h)) {
+        error->assign("checksum mismatch");
+        return Outcome::kBad;
+      }
+      *f = Fragment{type, payload, pos_};
+      pos_ += kWalHeaderSize + len;
+      return Outcome::kFragment;
+    }
+  }
+
+  uint64_t position() const { return pos_; }
+  void SkipToNextBlock() { pos_ = (pos_ / kWalBlockSize + 1) * kWalBlockSize; }
+  void Seek(uint64_t pos) { pos_ = pos; }
+  size_t size() const { return data_.size(); }
+
+ private:
+  bool AllZeroFrom(uint64_t pos) const {
+    return std::all_of(data_.begin() + static_cast<std::ptrdiff_t>(pos), data_.end(), [](char c) { return c == 0; });
+  }
+  std::string_view data_;
+  uint64_t pos_ = 0;
+};
+
+// True if a complete, valid record starts exactly at `pos`.
+bool CompleteRecordAt(std::string_view data, uint64_t pos) {
+  WalScanner scan(data);
+  scan.Seek(pos);
+  WalScanner::Fragment f;
+  std::string error;
+  if (scan.Next(&f, &error) != WalScanner::Outcome::kFragment || f.offset != pos) return false;
+  if (f.type == WalFragmentType::kFull) return true;
+  if (f.type != WalFragmentType::kFirst) return false;
+  while (scan.Next(&f, &error) == WalScanner::Outcome::kFragment) {
+    if (f.type == WalFragmentType::kLast) return true;
+    if (f.type != WalFragmentType::kMiddle) return false;
+  }
+  return false;
+}
+
+// Where the first complete record after damage at `bad_offset` starts, if any: every byte
+// of the damaged block is tried (a corrupt length hides where the next fragment is), then
+// the fragments of each later block in order.
+std::optional<uint64_t> FindResyncPoint(std::string_view data, uint64_t bad_offset) {
+  uint64_t block_end = std::min<uint64_t>((bad_offset / kWalBlockSize + 1) * kWalBlockSize, data.size());
+  for (uint64_t pos = bad_offset + 1; pos + kWalHeaderSize <= block_end; ++pos) {
+    if (CompleteRecordAt(data, pos)) return pos;
+  }
+  WalScanner scan(data);
+  for (uint64_t block = block_end; block < data.size(); block += kWalBlockSize) {
+    scan.Seek(block);
+    WalScanner::Fragment f;
+    std::string error;
+    while (scan.Next(&f, &error) == WalScanner::Outcome::kFragment && f.offset < block + kWalBlockSize) {
+      bool starts = f.type == WalFragmentType::kFull || f.type == WalFragmentType::kFirst;
+      if (starts && CompleteRecordAt(data, f.offset)) return f.offset;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status ReplayWal(const std::string& path, bool salvage, const std::function<Status(std::string_view)>& apply,
+                 WalReplayStats* stats) {
+  RINGKV_ASSIGN(std::string data, ReadFileToString(path));
+  WalScanner scan(data);
+  std::string assembled;
+  bool in_record = false;
+  uint64_t record_start = 0;
+
+  for (;;) {
+    WalScanner::Fragment f{};
+    std::string error;
+    auto outcome = scan.Next(&f, &error);
+    uint64_t bad_offset = scan.position();
+    if (outcome == WalScanner::Outcome::kEnd) {
+      if (!in_record) break;
+      error = "record not completed before the end of the file";
+    } else if (outcome == WalScanner::Outcome::kFragment) {
+      bool starts = f.type == WalFragmentType::kFull || f.type == WalFragmentType::kFirst;
+      if (starts == in_record) {
+        error = in_record ? "record interrupted by a new one" : "continuation fragment without a first fragment";
+        bad_offset = f.offset;
+      } else {
+        if (starts) {
+          assembled.clear();
+          record_start = f.offset;
+        }
+        assembled.append(f.data);
+        in_record = f.type == WalFragmentType::kFirst || f.type == WalFragmentType::kMiddle;
+        if (!in_record) {
+          RINGKV_TRY(apply(assembled));
+          ++stats->records;
+          stats->valid_bytes = scan.position();
+        }
+        continue;
+      }
+    }
+    // Damage. Valid records after it mean real corruption; none means a torn tail.
+    if (in_record) bad_offset = record_start;
+    std::optional<uint64_t> resync = FindResyncPoint(data, bad_offset);
+    if (!resync) {
+      RINGKV_TRY(TruncateFile(path, stats->valid_bytes));
+      stats->truncated_torn_tail = stats->valid_bytes < data.size();
+      return Status::OK();
+    }
+    if (!salvage) {
+      return Status::Corruption("wal " + path + " at offset " + std::to_string(bad_offset) + ": " + error +
+                                "; valid records follow at offset " + std::to_string(*resync) +
+                                " (open with salvage_wal to skip the damaged records)");
+    }
+    ++stats->corrupt_regions_skipped;
+    in_record = false;
+    scan.Seek(*resync);
+  }
+  stats->valid_bytes = data.size();
+  return Status::OK();
+}
+
+// ---- group commit ----
+
+Result<std::unique_ptr<Wal>> Wal::Create(const std::string& path, const StorageOptions& options,
+                                         StorageStats* stats) {
+  RINGKV_ASSIGN(auto file, WritableFile::Create(path));
+  return std::unique_ptr<Wal>(new Wal(path, std::move(file), options, stats));
+}
+
+Wal::Wal(std::string path, std::unique_ptr<WritableFile> file, const StorageOptions& options, StorageStats* stats)
+    : path_(std::move(path)),
+      file_(std::move(file)),
+      durability_(options.durability),
+      sync_interval_(options.wal_sync_interval),
+      stats_(stats) {
+  thread_ = std::thread([this] { BackgroundLoop(); });
+}
+
+Wal::~Wal() { (void)Close(); }
+
+Result<uint64_t> Wal::Append(std::string_view payload) {
+  std::unique_lock lock(mu_);
+  if (closing_) return Status::Aborted("wal " + path_ + " is closed");
+  if (!bg_error_.ok()) return bg_error_;
+  durable_cv_.wait(lock, [&] { return pending_.size() < kBackpressureBytes || !bg_error_.ok() || closing_; });
+  size_t before = pending_.size();
+  framer_.AddRecord(payload, &pending_);
+  appended_ += pending_.size() - before;
+  if (stats_ != nullptr) stats_->wal_bytes_written.fetch_add(pending_.size() - before, std::memory_order_relaxed);
+  if (pending_.size() >= kWakeWriterBytes) work_cv_.notify_one();
+  return appended_;
+}
+
+Status Wal::WaitDurable(uint64_t ticket) {
+  if (durability_ != Durability::kAlways) {
+    std::lock_guard lock(mu_);
+    return bg_error_;
+  }
+  std::unique_lock lock(mu_);
+  sync_requested_ = std::max(sync_requested_, ticket);
+  work_cv_.notify_one();
+  durable_cv_.wait(lock, [&] { return synced_ >= ticket || !bg_error_.ok(); });
+  return bg_error_;
+}
+
+Status Wal::Sync() {
+  std::unique_lock lock(mu_);
+  uint64_t target = appended_;
+  sync_requested_ = std::max(sync_requested_, target);
+  work_cv_.notify_one();
+  durable_cv_.wait(lock, [&] { return synced_ >= target || !bg_error_.ok() || thread_done_; });
+  if (synced_ < target && bg_error_.ok()) return Status::Aborted("wal " + path_ + " closed before syncing");
+  return bg_error_;
+}
+
+void Wal::WriteOut(std::unique_lock<std::mutex>& lock, bool sync) {
+  std::string batch;
+  batch.swap(pending_);
+  uint64_t upto = appended_;
+  io_in_progress_ = true;
+  lock.unlock();
+  Status s = batch.empty() ? Status::OK() : file_->Append(batch);
+  if (s.ok()) s = file_->Flush();
+  if (s.ok() && sync) s = file_->Sync();
+  lock.lock();
+  io_in_progress_ = false;
+  if (!s.ok()) {
+    if (bg_error_.ok()) bg_error_ = s;
+  } else {
+    written_ = upto;
+    if (sync) {
+      synced_ = upto;
+      if (stats_ != nullptr) stats_->wal_fsyncs.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  durable_cv_.notify_all();
+}
+
+void Wal::BackgroundLoop() {
+  std::unique_lock lock(mu_);
+  auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
+  for (;;) {
+    work_cv_.wait_until(lock, next_sync, [&] {
+      return closing_ || sync_requested_ > synced_ || pending_.size() >= kWakeWriterBytes;
+    });
+    bool sync_due = std::chrono::steady_clock::now() >= next_sync;
+    bool must_sync = sync_requested_ > synced_ || closing_ ||
+                     (sync_due && durability_ != Durability::kNone && written_ + pending_.size() > synced_);
+    if (bg_error_.ok() && (!pending_.empty() || must_sync)) WriteOut(lock, must_sync);
+    if (sync_due) next_sync = std::chrono::steady_clock::now() + sync_interval_;
+    if (closing_ && (pending_.empty() || !bg_error_.ok())) break;
+  }
+  thread_done_ = true;
+  durable_cv_.notify_all();
+}
+
+Status Wal::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return bg_error_;
+    closing_ = true;
+  }
+  work_cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  Status s = file_->Close();
+  if (bg_error_.ok() && !s.ok()) bg_error_ = s;
+  return bg_error_;
+}
+
+}  // namespace ringkv::storage
