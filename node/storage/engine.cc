@@ -291,6 +291,18 @@ Status StorageEngine::CompactAll() {
   return r.bg_error;
 }
 
+Status StorageEngine::WaitForCompactions() {
+  Rep& r = *rep_;
+  std::unique_lock lock(r.mu);
+  for (;;) {
+    if (!r.bg_error.ok() || r.closing) return r.bg_error;
+    bool busy = r.imm != nullptr || r.compaction_running;
+    if (!busy && r.PickCompaction(false).empty()) return Status::OK();
+    r.bg_cv.notify_all();
+    r.done_cv.wait_for(lock, std::chrono::milliseconds(20));
+  }
+}
+
 Status StorageEngine::Close() {
   if (!rep_) return Status::OK();
   Rep& r = *rep_;

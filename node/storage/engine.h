@@ -100,6 +100,8 @@ class StorageEngine {
   Status Flush();
   // Merges every table into one (major compaction) and waits for it.
   Status CompactAll();
+  // Waits until no flush or compaction is running or due (benchmarks and tests).
+  Status WaitForCompactions();
   // Flushes, waits for background work, closes the WAL. Idempotent.
   Status Close();
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "node/storage/compaction.h"
 #include "node/storage/engine_rep.h"
@@ -99,11 +100,13 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
 
   Status s = old_wal ? old_wal->Close() : Status::OK();
-  Result<MergeResult> merged = Status::OK();
+  std::optional<MergeResult> merged;
   if (s.ok()) {
     auto input = mem_to_flush->NewIterator();
-    merged = WriteMergedTable(input.get(), MergePolicy{}, options, TablePath(dir, number), number, &cache, &stats);
-    s = merged.ok() ? Status::OK() : merged.status();
+    auto written =
+        WriteMergedTable(input.get(), MergePolicy{}, options, TablePath(dir, number), number, &cache, &stats);
+    if (written.ok()) merged = std::move(written).value();
+    else s = written.status();
   }
   if (s.ok()) {
     std::vector<std::shared_ptr<SSTable>> added;
@@ -165,7 +168,9 @@ void StorageEngine::Rep::CompactionLoop() {
       continue;
     }
     uint64_t target = manual_requested;
+    compaction_running = true;
     Status s = RunCompaction(lock, std::move(inputs));
+    compaction_running = false;
     if (!s.ok()) SetBackgroundError(s);
     if (manual) manual_done = target;
     done_cv.notify_all();

@@ -45,6 +45,7 @@ struct StorageEngine::Rep {
   uint64_t manual_done = 0;
   bool closing = false;
   bool closed = false;
+  bool compaction_running = false;
   Status bg_error;                  // sticky: a failed flush/compaction stops writes
   std::string wal_scratch;          // reused WAL payload buffer (guarded by mu)
 
@@ -72,7 +73,11 @@ struct StorageEngine::Rep {
 
  private:
   Status RunCompaction(std::unique_lock<std::mutex>& lock, std::vector<std::shared_ptr<SSTable>> inputs);
+
+ public:
   std::vector<std::shared_ptr<SSTable>> PickCompaction(bool manual);
+
+ private:
   std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction();
 };
 
