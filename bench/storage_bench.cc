@@ -79,10 +79,13 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// fillseq: 0..n-1 in order; fillrandom: every key once, in random order (so readrandom
+// can insist on 100% hits); overwrite: random keys with repeats.
 std::vector<uint64_t> KeyOrder(const std::string& workload, uint64_t n, uint64_t seed) {
   std::vector<uint64_t> order(n);
   std::mt19937_64 rng(seed);
-  for (uint64_t i = 0; i < n; ++i) order[i] = workload == "fillseq" ? i : rng() % n;
+  for (uint64_t i = 0; i < n; ++i) order[i] = workload == "overwrite" ? rng() % n : i;
+  if (workload == "fillrandom") std::shuffle(order.begin(), order.end(), rng);
   return order;
 }
 
@@ -159,7 +162,7 @@ std::map<std::string, double> RunEngine(const std::string& name, const Flags& f,
       } else if (w == "overwrite") {
         if (!filled) Fill(*e, f, "fillrandom", 7);
         filled = true;
-        r = Fill(*e, f, "fillrandom", 2000 + static_cast<uint64_t>(rep));
+        r = Fill(*e, f, "overwrite", 2000 + static_cast<uint64_t>(rep));
       } else if (w == "readrandom" || w == "readmissing") {
         if (!filled) {
           Fill(*e, f, "fillseq", 7);  // every key present for the hit test

@@ -14,7 +14,7 @@ namespace ringkv::wire {
 void ToWire(const VersionVector& vv, capnp::List<ClockEntry>::Builder out);
 Result<VersionVector> FromWire(capnp::List<ClockEntry>::Reader in);
 
-void ToWire(const Sibling& s, wire::Sibling::Builder out);
+void ToWire(const ringkv::Sibling& s, wire::Sibling::Builder out);
 ringkv::Sibling FromWire(wire::Sibling::Reader in);
 
 void ToWire(const SiblingSet& set, VersionedValue::Builder out);

@@ -9,6 +9,8 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev
   catch2 libcli11-dev
   libxxhash-dev liblz4-dev libzstd-dev libspdlog-dev libfmt-dev
+  libedit-dev             # line editing and history in the kv shell (BSD licence, readline API)
+  redis-server redis-tools  # benchmark baseline only (bench/cluster_bench)
   librocksdb-dev          # benchmark baseline only (bench/storage_bench)
 )
 

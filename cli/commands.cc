@@ -1,0 +1,167 @@
+#include "cli/commands.h"
+
+#include <boost/json.hpp>
+#include <iomanip>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+namespace ringkv::cli {
+namespace {
+
+namespace json = boost::json;
+
+int Fail(const Output& o, const Status& s) {
+  if (o.json) {
+    *o.out << json::serialize(json::object{{"error", std::string(StatusCodeName(s.code()))}, {"message", s.message()}})
+           << "\n";
+  } else {
+    *o.err << "error: " << s.ToString() << "\n";
+  }
+  return ExitCodeFor(s);
+}
+
+int Usage(const Output& o, const std::string& what) {
+  return Fail(o, Status::InvalidArgument(what + " (try: help)"));
+}
+
+int Get(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const Output& o) {
+  if (w.size() != 2) return Usage(o, "usage: get KEY");
+  auto r = c.Get(w[1], req);
+  if (!r.ok()) return Fail(o, r.status());
+  if (o.json) {
+    json::array values(r->values.begin(), r->values.end());
+    *o.out << json::serialize(json::object{{"key", w[1]},
+                                           {"found", r->found},
+                                           {"values", values},
+                                           {"siblings", r->values.size()},
+                                           {"context", r->context.ToHex()}})
+           << "\n";
+  } else if (!r->found) {
+    *o.err << "(not found)\n";
+  } else if (!r->has_siblings()) {
+    *o.out << r->values[0] << "\n";
+  } else {
+    *o.out << r->values.size() << " siblings (concurrent writes); resolve with: put " << w[1]
+           << " MERGED --context " << r->context.ToHex() << "\n";
+    for (size_t i = 0; i < r->values.size(); ++i) *o.out << "  [" << i + 1 << "] " << r->values[i] << "\n";
+  }
+  return r->found ? kExitOk : kExitNotFound;
+}
+
+Result<Context> ParseContext(const std::string& hex) {
+  if (hex.empty()) return Context();
+  return Context::FromHex(hex);
+}
+
+int Put(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const std::string& ctx_hex,
+        const Output& o) {
+  if (w.size() != 2 && w.size() != 3) return Usage(o, "usage: put KEY [VALUE | -]  (no VALUE or '-': read stdin)");
+  std::string value;
+  if (w.size() == 3 && w[2] != "-") {
+    value = w[2];
+  } else {
+    value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  auto ctx = ParseContext(ctx_hex);
+  if (!ctx.ok()) return Fail(o, ctx.status());
+  Context use = *ctx;
+  if (ctx_hex.empty()) {  // replace what is there now (a blind write would add a sibling)
+    auto current = c.Get(w[1], req);
+    if (!current.ok()) return Fail(o, current.status());
+    use = current->context;
+  }
+  auto r = c.Put(w[1], value, use, req);
+  if (!r.ok()) return Fail(o, r.status());
+  if (o.json) {
+    *o.out << json::serialize(json::object{{"key", w[1]}, {"acks", r->acks}, {"context", r->context.ToHex()}}) << "\n";
+  } else {
+    *o.out << "OK (" << r->acks << " acks)\n";
+  }
+  return kExitOk;
+}
+
+int Del(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const std::string& ctx_hex,
+        const Output& o) {
+  if (w.size() != 2) return Usage(o, "usage: del KEY");
+  auto ctx = ParseContext(ctx_hex);
+  if (!ctx.ok()) return Fail(o, ctx.status());
+  Context use = *ctx;
+  if (use.empty()) {  // delete what is there now: read its context first
+    auto current = c.Get(w[1], req);
+    if (!current.ok()) return Fail(o, current.status());
+    use = current->context;
+  }
+  auto r = c.Delete(w[1], use, req);
+  if (!r.ok()) return Fail(o, r.status());
+  if (o.json) *o.out << json::serialize(json::object{{"key", w[1]}, {"deleted", true}, {"acks", r->acks}}) << "\n";
+  else *o.out << "OK (" << r->acks << " acks)\n";
+  return kExitOk;
+}
+
+int Ring(Client& c, const Output& o) {
+  auto members = c.Members();
+  if (o.json) {
+    json::array arr;
+    for (const auto& m : members) {
+      arr.push_back(json::object{{"id", m.id}, {"address", m.address}, {"dc", m.dc}, {"vnodes", m.vnodes},
+                                 {"ownership", m.ownership}});
+    }
+    *o.out << json::serialize(json::object{{"version", c.RingVersion()}, {"nodes", arr}}) << "\n";
+    return kExitOk;
+  }
+  *o.out << "ring version " << c.RingVersion() << ", " << members.size() << " nodes\n";
+  *o.out << std::left << std::setw(16) << "node" << std::setw(24) << "address" << std::setw(8) << "dc" << std::setw(8)
+         << "vnodes"
+         << "ownership\n";
+  for (const auto& m : members) {
+    std::ostringstream pct;
+    pct << std::fixed << std::setprecision(2) << m.ownership * 100 << "%";
+    *o.out << std::setw(16) << m.id << std::setw(24) << m.address << std::setw(8) << m.dc << std::setw(8) << m.vnodes
+           << pct.str() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotSupported: return kExitBadInput;
+    case StatusCode::kQuorumNotReached:
+    case StatusCode::kTimedOut: return kExitQuorum;
+    case StatusCode::kUnavailable: return kExitUnavailable;
+    default: return kExitError;
+  }
+}
+
+std::string CommandHelp() {
+  return "commands:\n"
+         "  get KEY                 read; siblings are listed with the context to merge them\n"
+         "  put KEY [VALUE|-]       write, replacing the versions a read sees now (no VALUE or '-':\n"
+         "                          stdin); with --context HEX, replacing only what that read saw\n"
+         "  del KEY                 delete (supersedes what is there now)\n"
+         "  ring                    nodes, vnodes and ownership\n"
+         "options before the command: --n/--w/--r N, --level one|quorum|all, --timeout MS,\n"
+         "  --context HEX (put/del: the context a get printed), --json\n";
+}
+
+int RunCommand(Client& client, const std::vector<std::string>& words, const RequestOptions& request,
+               const std::string& context_hex, const Output& out) {
+  if (words.empty()) return Usage(out, "no command");
+  const std::string& cmd = words[0];
+  if (cmd == "get") return Get(client, words, request, out);
+  if (cmd == "put") return Put(client, words, request, context_hex, out);
+  if (cmd == "del" || cmd == "delete") return Del(client, words, request, context_hex, out);
+  if (cmd == "ring") return Ring(client, out);
+  if (cmd == "help") {
+    *out.out << CommandHelp();
+    return kExitOk;
+  }
+  return Usage(out, "unknown command '" + cmd + "'");
+}
+
+}  // namespace ringkv::cli

@@ -1,0 +1,37 @@
+#pragma once
+// The kv shell's commands, shared by one-shot use and the REPL. Each command prints its
+// result (text or JSON) and returns the process exit code for it.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "sdk/client.h"
+
+namespace ringkv::cli {
+
+// Exit codes: distinct per outcome so scripts can branch on them.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitNotFound = 1,
+  kExitBadInput = 2,
+  kExitQuorum = 3,        // quorum not reached or timed out
+  kExitUnavailable = 4,   // no node reachable
+  kExitError = 5,         // anything else (a node's storage error...)
+};
+
+struct Output {
+  bool json = false;
+  std::ostream* out;
+  std::ostream* err;
+};
+
+int ExitCodeFor(const Status& s);
+
+// `words` is the command and its arguments, e.g. {"put", "k", "v"}.
+int RunCommand(Client& client, const std::vector<std::string>& words, const RequestOptions& request,
+               const std::string& context_hex, const Output& out);
+
+std::string CommandHelp();
+
+}  // namespace ringkv::cli

@@ -1,0 +1,86 @@
+// kv: the ringkv shell. One-shot commands (`kv --cluster HOST:PORT get KEY`) or, with no
+// command, an interactive shell. Exit codes: 0 ok, 1 not found, 2 bad input, 3 quorum not
+// reached / timeout, 4 cluster unreachable, 5 other errors.
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/repl.h"
+
+using namespace ringkv;
+
+namespace {
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("kv: the ringkv shell\n" + cli::CommandHelp());
+  std::string cluster = "127.0.0.1:7001";
+  std::string level, context, cluster_name;
+  int n = 0, w = 0, r = 0, timeout_ms = 0;
+  bool json = false, lww = false;
+  std::vector<std::string> words;
+  app.add_option("--cluster,-c", cluster, "seed nodes, host:port[,host:port...]");
+  app.add_option("--cluster-name", cluster_name, "refuse nodes of another cluster");
+  app.add_option("--n", n, "replicas per key (N)");
+  app.add_option("--w", w, "acks a put waits for (W)");
+  app.add_option("--r", r, "replies a get waits for (R)");
+  app.add_option("--level", level, "one, quorum or all (sets W/R from N)")
+      ->check(CLI::IsMember({"one", "quorum", "all", "local_quorum"}));
+  app.add_option("--timeout", timeout_ms, "request timeout, ms");
+  app.add_option("--context", context, "put/del: the context printed by a get (hex)");
+  app.add_flag("--json", json, "JSON output");
+  app.add_flag("--lww", lww, "last-writer-wins mode (no siblings; concurrent writes may be lost)");
+  app.add_option("command", words, "get KEY | put KEY [VALUE] | del KEY | ring | help");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return cli::kExitBadInput;
+  }
+  cli::Output out{json, &std::cout, &std::cerr};
+  if (!words.empty() && words[0] == "help") {
+    std::cout << cli::CommandHelp();
+    return cli::kExitOk;
+  }
+
+  ClientOptions options;
+  options.seeds = SplitComma(cluster);
+  options.cluster_name = cluster_name;
+  options.last_writer_wins = lww;
+  if (n > 0) {  // a smaller cluster than the default N: defaults follow N
+    options.n = n;
+    options.w = options.r = n / 2 + 1;
+  }
+  RequestOptions request;
+  if (w > 0) request.w = w;
+  if (r > 0) request.r = r;
+  if (timeout_ms > 0) request.timeout = std::chrono::milliseconds(timeout_ms);
+  if (level == "one") request.level = Consistency::kOne;
+  else if (level == "quorum") request.level = Consistency::kQuorum;
+  else if (level == "all") request.level = Consistency::kAll;
+  else if (level == "local_quorum") request.level = Consistency::kLocalQuorum;
+
+  auto client = Client::Connect(options);
+  if (!client.ok()) {
+    std::cerr << "error: cannot reach the cluster at " << cluster << ": " << client.status().ToString() << "\n";
+    return cli::ExitCodeFor(client.status());
+  }
+  if (words.empty()) return cli::RunRepl(**client, request, out);
+  return cli::RunCommand(**client, words, request, context, out);
+}

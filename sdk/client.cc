@@ -1,0 +1,362 @@
+// Client: the public SDK API over one KJ event-loop thread. Application threads reach the
+// loop with kj::Executor::executeSync (which waits for the promise the lambda returns).
+
+#include "sdk/client.h"
+
+#include <kj/async-io.h>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "capnp/convert.h"
+#include "common/limits.h"
+#include "sdk/connection_pool.h"
+#include "sdk/quorum.h"
+
+namespace ringkv {
+namespace {
+
+uint64_t WallClockMs() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+// ---- Context ----
+
+std::string Context::ToHex() const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes_) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+Result<Context> Context::FromHex(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return Status::InvalidArgument("context is not valid hex (odd length)");
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return Status::InvalidArgument("context is not valid hex");
+    bytes.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  if (!bytes.empty() && !VersionVector::Decode(bytes).ok()) return Status::InvalidArgument("malformed context");
+  return Context(std::move(bytes));
+}
+
+// ---- Impl ----
+
+class Client::Impl {
+ public:
+  explicit Impl(ClientOptions options) : options_(std::move(options)) {}
+  ~Impl() { Stop(); }
+
+  Status Start();
+  void Stop();
+
+  template <typename T, typename Func>
+  Result<T> RunSync(Func&& on_loop) {
+    return executor_->executeSync(kj::fwd<Func>(on_loop));
+  }
+  template <typename T, typename Func>
+  std::future<Result<T>> RunAsync(Func&& on_loop) {
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto future = promise->get_future();
+    executor_->executeSync([&on_loop, promise]() {
+      on_loop()
+          .then([promise](Result<T> r) { promise->set_value(std::move(r)); },
+                [promise](kj::Exception&& e) {
+                  promise->set_value(Status::Aborted(std::string("client: ") + e.getDescription().cStr()));
+                })
+          .detach([](kj::Exception&&) {});
+    });
+    return future;
+  }
+
+  Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
+  kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec);
+  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, VersionVector context,
+                                           sdk::QuorumSpec spec);
+  std::shared_ptr<const wire::RingView> Ring() {
+    std::lock_guard lock(ring_mu_);
+    return ring_;
+  }
+
+ private:
+  void LoopMain(std::promise<Status>* started);
+  kj::Promise<Result<wire::RingView>> FetchRing(const std::string& address);
+  kj::Promise<Status> FetchFromSeeds(size_t i, std::string errors);
+  kj::Promise<void> RefreshLoop();
+  void InstallRing(wire::RingView view);
+  std::vector<sdk::Replica> Replicas(const std::string& key, int n);
+
+  ClientOptions options_;
+  std::thread thread_;
+  const kj::Executor* executor_ = nullptr;
+  // Owned by the loop thread:
+  kj::Own<kj::PromiseFulfiller<void>> stop_;
+  kj::Timer* timer_ = nullptr;
+  std::unique_ptr<sdk::ConnectionPool> pool_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  // Read by any thread:
+  std::mutex ring_mu_;
+  std::shared_ptr<const wire::RingView> ring_;
+};
+
+Status Client::Impl::Start() {
+  if (options_.seeds.empty()) return Status::InvalidArgument("no seed nodes given");
+  if (options_.n < 1 || options_.w < 1 || options_.r < 1 || options_.w > options_.n || options_.r > options_.n) {
+    return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N");
+  }
+  std::promise<Status> started;
+  auto ready = started.get_future();
+  thread_ = std::thread([this, &started] { LoopMain(&started); });
+  Status s = ready.get();
+  if (!s.ok()) Stop();
+  return s;
+}
+
+void Client::Impl::Stop() {
+  if (!thread_.joinable()) return;
+  if (executor_ != nullptr) {
+    executor_->executeSync([this] {
+      if (stop_) stop_->fulfill();
+    });
+  }
+  thread_.join();
+}
+
+void Client::Impl::LoopMain(std::promise<Status>* started) {
+  auto io = kj::setupAsyncIo();
+  executor_ = &kj::getCurrentThreadExecutor();
+  timer_ = &io.provider->getTimer();
+  pool_ = std::make_unique<sdk::ConnectionPool>(io.provider->getNetwork(), *timer_);
+  auto stop = kj::newPromiseAndFulfiller<void>();
+  stop_ = kj::mv(stop.fulfiller);
+
+  Status first = FetchFromSeeds(0, "").wait(io.waitScope);
+  started->set_value(first);
+  if (first.ok()) {
+    auto refresh = RefreshLoop().eagerlyEvaluate([](kj::Exception&&) {});
+    stop.promise.wait(io.waitScope);
+  }
+  pool_.reset();  // connections close on the loop that made them
+  stop_ = nullptr;
+}
+
+kj::Promise<Result<wire::RingView>> Client::Impl::FetchRing(const std::string& address) {
+  auto req = pool_->Get(address).ringRequest();
+  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
+  req.getHeader().setClusterName(options_.cluster_name);
+  return req.send()
+      .then(
+          [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<wire::RingView> {
+            Status s = wire::FromWire(resp.getError());
+            if (!s.ok()) return s;
+            return wire::FromWire(resp.getRing());
+          },
+          [this, address](kj::Exception&& e) -> Result<wire::RingView> {
+            pool_->MarkFailed(address);
+            return Status::Unavailable(address + ": " + e.getDescription().cStr());
+          })
+      .exclusiveJoin(timer_->afterDelay(options_.timeout.count() * kj::MILLISECONDS).then([address]() {
+        return Result<wire::RingView>(Status::TimedOut(address + ": no answer"));
+      }));
+}
+
+kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors) {
+  if (i >= options_.seeds.size()) {
+    return Status::Unavailable("no seed node answered: " + errors);
+  }
+  std::string seed = options_.seeds[i];
+  return FetchRing(seed).then([this, i, errors, seed](Result<wire::RingView> view) mutable -> kj::Promise<Status> {
+    if (view.ok() && view->ring.empty()) view = Status::Unavailable(seed + ": empty ring");
+    if (!view.ok()) {
+      return FetchFromSeeds(i + 1, errors + (errors.empty() ? "" : "; ") + view.status().ToString());
+    }
+    InstallRing(kj::mv(view).value());
+    return Status::OK();
+  });
+}
+
+void Client::Impl::InstallRing(wire::RingView view) {
+  std::lock_guard lock(ring_mu_);
+  if (ring_ && ring_->version > view.version) return;  // never go back to an older ring
+  if (options_.cluster_name.empty()) options_.cluster_name = view.cluster_name;
+  ring_ = std::make_shared<const wire::RingView>(std::move(view));
+}
+
+kj::Promise<void> Client::Impl::RefreshLoop() {
+  return timer_->afterDelay(options_.ring_refresh.count() * kj::MILLISECONDS).then([this]() {
+    auto ring = Ring();
+    const auto& nodes = ring->ring.nodes();
+    std::string address = nodes[rng_() % nodes.size()].address;
+    return FetchRing(address).then([this](Result<wire::RingView> view) {
+      if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
+      return RefreshLoop();
+    });
+  });
+}
+
+std::vector<sdk::Replica> Client::Impl::Replicas(const std::string& key, int n) {
+  auto ring = Ring();
+  std::vector<sdk::Replica> out;
+  for (const RingNode* node : ring->ring.PreferenceList(key, static_cast<size_t>(n))) {
+    out.push_back({node->id, node->address});
+  }
+  return out;
+}
+
+Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
+  sdk::QuorumSpec spec;
+  spec.n = o.n.value_or(options_.n);
+  auto from_level = [&](int fallback) {
+    if (!o.level) return fallback;
+    switch (*o.level) {
+      case Consistency::kOne: return 1;
+      case Consistency::kAll: return spec.n;
+      case Consistency::kQuorum:
+      case Consistency::kLocalQuorum: return spec.n / 2 + 1;
+    }
+    return fallback;
+  };
+  bool n_overridden = o.n.has_value() && *o.n != options_.n;
+  spec.w = o.w.value_or(from_level(n_overridden ? spec.n / 2 + 1 : options_.w));
+  spec.r = o.r.value_or(from_level(n_overridden ? spec.n / 2 + 1 : options_.r));
+  spec.lww = options_.last_writer_wins;
+  spec.timeout = o.timeout.value_or(options_.timeout);
+  spec.cluster_name = options_.cluster_name;
+  if (spec.n < 1 || spec.w < 1 || spec.r < 1 || spec.w > spec.n || spec.r > spec.n) {
+    return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N (got N=" + std::to_string(spec.n) +
+                                   " W=" + std::to_string(spec.w) + " R=" + std::to_string(spec.r) + ")");
+  }
+  if (spec.timeout.count() <= 0) return Status::InvalidArgument("timeout must be positive");
+  return spec;
+}
+
+kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec) {
+  auto replicas = Replicas(key, spec.n);
+  return sdk::QuorumGet({pool_.get(), timer_}, kj::mv(replicas), kj::mv(key), spec);
+}
+
+kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, VersionVector context,
+                                                       sdk::QuorumSpec spec) {
+  write.write_id = rng_() | 1;  // nonzero: retries inside this put reuse it
+  auto replicas = Replicas(key, spec.n);
+  return sdk::QuorumPut({pool_.get(), timer_}, kj::mv(replicas), kj::mv(key), kj::mv(write), kj::mv(context), spec);
+}
+
+// ---- Client ----
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+
+Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(options));
+  RINGKV_TRY(impl->Start());
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+namespace {
+
+// Validates a put's input on the caller's thread: nothing reaches the network on bad input.
+Result<VersionVector> CheckPut(const std::string& key, const std::string* value, const Context& context) {
+  RINGKV_TRY(ValidateKey(key));
+  if (value != nullptr) RINGKV_TRY(ValidateValue(*value));
+  if (context.empty()) return VersionVector();
+  auto vv = VersionVector::Decode(context.bytes());
+  if (!vv.ok()) return Status::InvalidArgument("malformed context: " + vv.status().message());
+  return vv;
+}
+
+Sibling MakeWrite(const std::string* value) {
+  Sibling s;
+  s.timestamp_ms = WallClockMs();
+  s.tombstone = value == nullptr;
+  if (value != nullptr) s.value = *value;
+  return s;
+}
+
+}  // namespace
+
+Result<GetResult> Client::Get(const std::string& key, const RequestOptions& options) {
+  RINGKV_TRY(ValidateKey(key));
+  RINGKV_ASSIGN(auto spec, impl_->Spec(options));
+  return impl_->RunSync<GetResult>([&] { return impl_->GetOnLoop(key, spec); });
+}
+
+Result<PutResult> Client::Put(const std::string& key, const std::string& value, const Context& context,
+                              const RequestOptions& options) {
+  RINGKV_ASSIGN(VersionVector vv, CheckPut(key, &value, context));
+  RINGKV_ASSIGN(auto spec, impl_->Spec(options));
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(&value), vv, spec); });
+}
+
+Result<PutResult> Client::Delete(const std::string& key, const Context& context, const RequestOptions& options) {
+  RINGKV_ASSIGN(VersionVector vv, CheckPut(key, nullptr, context));
+  RINGKV_ASSIGN(auto spec, impl_->Spec(options));
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(nullptr), vv, spec); });
+}
+
+namespace {
+template <typename T>
+std::future<Result<T>> Ready(Status s) {
+  std::promise<Result<T>> p;
+  p.set_value(std::move(s));
+  return p.get_future();
+}
+}  // namespace
+
+std::future<Result<GetResult>> Client::GetAsync(const std::string& key, const RequestOptions& options) {
+  if (Status s = ValidateKey(key); !s.ok()) return Ready<GetResult>(s);
+  auto spec = impl_->Spec(options);
+  if (!spec.ok()) return Ready<GetResult>(spec.status());
+  return impl_->RunAsync<GetResult>([&] { return impl_->GetOnLoop(key, *spec); });
+}
+
+std::future<Result<PutResult>> Client::PutAsync(const std::string& key, const std::string& value,
+                                                const Context& context, const RequestOptions& options) {
+  auto vv = CheckPut(key, &value, context);
+  if (!vv.ok()) return Ready<PutResult>(vv.status());
+  auto spec = impl_->Spec(options);
+  if (!spec.ok()) return Ready<PutResult>(spec.status());
+  return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(&value), *vv, *spec); });
+}
+
+std::future<Result<PutResult>> Client::DeleteAsync(const std::string& key, const Context& context,
+                                                   const RequestOptions& options) {
+  auto vv = CheckPut(key, nullptr, context);
+  if (!vv.ok()) return Ready<PutResult>(vv.status());
+  auto spec = impl_->Spec(options);
+  if (!spec.ok()) return Ready<PutResult>(spec.status());
+  return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(nullptr), *vv, *spec); });
+}
+
+std::vector<RingMember> Client::Members() {
+  auto ring = impl_->Ring();
+  auto ownership = ring->ring.Ownership();
+  std::vector<RingMember> out;
+  for (const RingNode& n : ring->ring.nodes()) out.push_back({n.id, n.address, n.dc, ownership[n.id], n.tokens.size()});
+  return out;
+}
+
+uint64_t Client::RingVersion() { return impl_->Ring()->version; }
+
+std::vector<std::string> Client::PreferenceList(const std::string& key, int n) {
+  std::vector<std::string> out;
+  for (const RingNode* node : impl_->Ring()->ring.PreferenceList(key, static_cast<size_t>(n))) out.push_back(node->id);
+  return out;
+}
+
+}  // namespace ringkv

@@ -1,0 +1,113 @@
+#pragma once
+// ringkv::Client — the SDK an application links. It is the coordinator of every request:
+// it holds the ring, computes each key's preference list (N distinct nodes clockwise from
+// the key's hash), talks to those replicas directly over Cap'n Proto RPC, waits for W acks
+// or R replies, reconciles versions (dotted version vectors: concurrent writes come back
+// as siblings with a context, never silently dropped), and repairs stale replicas it read.
+//
+// Thread-safe. All network work runs on one internal KJ event-loop thread; the sync calls
+// block the calling thread until the request completes, the async calls return a
+// std::future. Errors are values: QuorumNotReached (with acked/needed), TimedOut,
+// Unavailable (no node reachable), InvalidArgument (oversized key or value).
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ringkv {
+
+enum class Consistency {
+  kOne,          // W or R = 1
+  kQuorum,       // floor(N/2) + 1
+  kAll,          // N
+  kLocalQuorum,  // a quorum of the replicas in the client's datacenter (= kQuorum with one DC)
+};
+
+// Per-request overrides; unset fields take the client's defaults.
+struct RequestOptions {
+  std::optional<Consistency> level;  // sets W (puts) / R (gets) from N
+  std::optional<int> n, w, r;        // explicit values win over `level`
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct ClientOptions {
+  std::vector<std::string> seeds;   // host:port of any nodes; the ring is learned from them
+  std::string cluster_name;         // empty: accept the seeds' cluster
+  int n = 3, w = 2, r = 2;
+  bool last_writer_wins = false;    // LWW mode: newest timestamp wins, no siblings (may lose writes)
+  std::chrono::milliseconds timeout{2000};
+  std::chrono::milliseconds ring_refresh{5000};
+};
+
+// The causal context of a read: pass it to the put that replaces what was read, so that
+// put supersedes exactly those versions. Opaque; may be stored (Encode/Decode).
+class Context {
+ public:
+  Context() = default;
+  explicit Context(std::string bytes) : bytes_(std::move(bytes)) {}
+  const std::string& bytes() const { return bytes_; }
+  bool empty() const { return bytes_.empty(); }
+  // Hex, for shells and logs.
+  std::string ToHex() const;
+  static Result<Context> FromHex(std::string_view hex);
+
+ private:
+  std::string bytes_;
+};
+
+struct GetResult {
+  bool found = false;               // false: never written, or deleted
+  std::vector<std::string> values;  // more than one: concurrent writes (siblings) to resolve
+  Context context;                  // put with this to replace all of `values`
+  int replies = 0;                  // replicas that answered
+  bool has_siblings() const { return values.size() > 1; }
+};
+
+struct PutResult {
+  Context context;  // the context of the new version (for a later put by the same writer)
+  int acks = 0;
+};
+
+struct RingMember {
+  std::string id, address, dc;
+  double ownership = 0;  // fraction of the key space it is primary for
+  size_t vnodes = 0;
+};
+
+class Client {
+ public:
+  // Fetches the ring from the first seed that answers; Unavailable if none does.
+  static Result<std::unique_ptr<Client>> Connect(ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  Result<GetResult> Get(const std::string& key, const RequestOptions& options = {});
+  Result<PutResult> Put(const std::string& key, const std::string& value, const Context& context = {},
+                        const RequestOptions& options = {});
+  // Deleting writes a tombstone that supersedes the versions `context` covers.
+  Result<PutResult> Delete(const std::string& key, const Context& context = {}, const RequestOptions& options = {});
+
+  std::future<Result<GetResult>> GetAsync(const std::string& key, const RequestOptions& options = {});
+  std::future<Result<PutResult>> PutAsync(const std::string& key, const std::string& value,
+                                          const Context& context = {}, const RequestOptions& options = {});
+  std::future<Result<PutResult>> DeleteAsync(const std::string& key, const Context& context = {},
+                                             const RequestOptions& options = {});
+
+  std::vector<RingMember> Members();
+  uint64_t RingVersion();
+  std::vector<std::string> PreferenceList(const std::string& key, int n);
+
+  class Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ringkv

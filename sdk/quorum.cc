@@ -1,0 +1,284 @@
+#include "sdk/quorum.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "capnp/convert.h"
+
+namespace ringkv::sdk {
+namespace {
+
+capnp::Data::Reader AsData(const std::string& s) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
+void FillHeader(wire::RequestHeader::Builder h, const QuorumSpec& spec) {
+  h.setProtocolVersion(wire::PROTOCOL_VERSION);
+  h.setClusterName(spec.cluster_name);
+}
+
+// Errors about the request itself (not the replica): retrying elsewhere cannot help.
+bool IsRequestError(const Status& s) {
+  return s.IsInvalidArgument() || s.code() == StatusCode::kNotSupported;
+}
+
+std::string Describe(const kj::Exception& e) { return std::string(e.getDescription().cStr()); }
+
+// Replicas not marked down first, keeping preference order within each group.
+std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const ConnectionPool& pool) {
+  std::stable_partition(replicas.begin(), replicas.end(),
+                        [&](const Replica& r) { return !pool.IsDown(r.address); });
+  return replicas;
+}
+
+kj::Promise<void> Replicate(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
+                            const QuorumSpec& spec, kj::Function<void(Status)> done) {
+  auto req = env.pool->Get(to.address).replicateRequest();
+  FillHeader(req.initHeader(), spec);
+  req.setLastWriterWins(spec.lww);
+  auto entry = req.initEntries(1)[0];
+  entry.setKey(AsData(key));
+  wire::ToWire(set, entry.initValue());
+  auto address = to.address;
+  auto on_ok = std::make_shared<kj::Function<void(Status)>>(kj::mv(done));
+  auto on_error = on_ok;
+  return req.send().then(
+      [env, address, on_ok](capnp::Response<wire::Node::ReplicateResults>&& resp) {
+        env.pool->MarkHealthy(address);
+        auto errors = resp.getErrors();
+        (*on_ok)(errors.size() == 1 ? wire::FromWire(errors[0]) : Status::Aborted("replicate: malformed reply"));
+      },
+      [env, address, on_error](kj::Exception&& e) {
+        env.pool->MarkFailed(address);
+        (*on_error)(Status::Unavailable(address + ": " + Describe(e)));
+      });
+}
+
+// ---- put ----
+
+struct PutState : kj::Refcounted {
+  int needed = 0;
+  int total = 0;
+  int acks = 0;
+  int failures = 0;
+  bool done = false;
+  PutResult result;
+  std::vector<std::string> errors;
+  kj::Own<kj::PromiseFulfiller<Result<PutResult>>> fulfiller;
+
+  void Finish(Result<PutResult> r) {
+    if (done) return;
+    done = true;
+    fulfiller->fulfill(kj::mv(r));
+  }
+  void Ack() {
+    ++acks;
+    if (acks >= needed) {
+      result.acks = acks;
+      Finish(result);
+    }
+  }
+  void Fail(std::string why) {
+    ++failures;
+    errors.push_back(kj::mv(why));
+    if (total - failures < needed) Finish(Status::QuorumNotReached(acks, needed, Joined()));
+  }
+  std::string Joined() const {
+    std::string out;
+    for (const auto& e : errors) out += (out.empty() ? "" : "; ") + e;
+    return out;
+  }
+};
+
+void SendToOthers(RequestEnv env, kj::Own<PutState> state, const std::vector<Replica>& others, std::string key,
+                  SiblingSet set, QuorumSpec spec) {
+  for (const Replica& to : others) {
+    PutState* s = state.get();
+    Replicate(env, to, key, set, spec,
+              [s, id = to.id, keep = kj::addRef(*state)](Status st) mutable {
+                if (st.ok()) s->Ack();
+                else s->Fail(id + ": " + st.ToString());
+              })
+        .detach([](kj::Exception&&) {});
+  }
+}
+
+void TryCoordinator(RequestEnv env, kj::Own<PutState> state, std::vector<Replica> candidates, size_t i,
+                    std::string key, Sibling write, VersionVector context, QuorumSpec spec) {
+  if (i >= candidates.size() || state->done) return;
+  const Replica& coordinator = candidates[i];
+  auto req = env.pool->Get(coordinator.address).coordinatePutRequest();
+  FillHeader(req.initHeader(), spec);
+  req.setKey(AsData(key));
+  wire::ToWire(context, req.initContext(static_cast<unsigned>(context.size())));
+  wire::ToWire(write, req.initWrite());
+  req.setLastWriterWins(spec.lww);
+  auto promise = req.send();
+  PutState* s = state.get();
+  auto state_for_error = kj::addRef(*state);
+  promise
+      .then(
+          [env, s, keep = kj::mv(state), candidates, i, key, write, context,
+           spec](capnp::Response<wire::Node::CoordinatePutResults>&& resp) mutable {
+            const Replica& c = candidates[i];
+            env.pool->MarkHealthy(c.address);
+            Status st = wire::FromWire(resp.getError());
+            if (IsRequestError(st)) return s->Finish(st);
+            auto set = st.ok() ? wire::FromWire(resp.getResult()) : Result<SiblingSet>(st);
+            if (!set.ok()) {  // this replica failed: the next one coordinates
+              s->Fail(c.id + ": " + set.status().ToString());
+              return TryCoordinator(env, kj::mv(keep), kj::mv(candidates), i + 1, kj::mv(key), kj::mv(write),
+                                    kj::mv(context), kj::mv(spec));
+            }
+            s->result.context = Context(set->context().Encode());
+            s->Ack();
+            std::vector<Replica> others(candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1, candidates.end());
+            SendToOthers(env, kj::mv(keep), others, key, *set, spec);
+          },
+          [env, s, keep = kj::mv(state_for_error), candidates, i, key, write, context, spec](kj::Exception&& e) mutable {
+            env.pool->MarkFailed(candidates[i].address);
+            s->Fail(candidates[i].id + ": " + Describe(e));
+            TryCoordinator(env, kj::mv(keep), kj::mv(candidates), i + 1, kj::mv(key), kj::mv(write),
+                           kj::mv(context), kj::mv(spec));
+          })
+      .detach([](kj::Exception&&) {});
+}
+
+// ---- get ----
+
+struct GetState : kj::Refcounted {
+  int needed = 0;
+  int total = 0;
+  int replies = 0;
+  int failures = 0;
+  bool done = false;
+  bool repaired = false;
+  SiblingSet merged;
+  std::vector<std::pair<Replica, SiblingSet>> answers;  // what each replying replica holds
+  std::vector<std::string> errors;
+  kj::Own<kj::PromiseFulfiller<Result<GetResult>>> fulfiller;
+
+  void Finish(Result<GetResult> r) {
+    if (done) return;
+    done = true;
+    fulfiller->fulfill(kj::mv(r));
+  }
+};
+
+void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const QuorumSpec& spec) {
+  if (s.repaired) return;
+  s.repaired = true;
+  if (s.merged.empty()) return;
+  for (const auto& [replica, held] : s.answers) {
+    if (held == s.merged) continue;
+    Replicate(env, replica, key, s.merged, spec, [](Status) {}).detach([](kj::Exception&&) {});
+  }
+}
+
+void OnGetAnswer(RequestEnv env, GetState& s, const std::string& key, const QuorumSpec& spec) {
+  if (s.replies >= s.needed) s.Finish(ToGetResult(s.merged, s.replies));
+  else if (s.total - s.failures < s.needed) {
+    std::string why;
+    for (const auto& e : s.errors) why += (why.empty() ? "" : "; ") + e;
+    s.Finish(Status::QuorumNotReached(s.replies, s.needed, why));
+  }
+  if (s.replies + s.failures == s.total) ReadRepair(env, s, key, spec);
+}
+
+}  // namespace
+
+GetResult ToGetResult(const SiblingSet& merged, int replies) {
+  GetResult out;
+  out.replies = replies;
+  out.context = merged.empty() ? Context() : Context(merged.context().Encode());
+  for (const Sibling& s : merged.siblings()) {
+    if (!s.tombstone) out.values.push_back(s.value);
+  }
+  out.found = !out.values.empty();
+  return out;
+}
+
+kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, std::vector<Replica> replicas, std::string key,
+                                         Sibling write, VersionVector context, QuorumSpec spec) {
+  auto paf = kj::newPromiseAndFulfiller<Result<PutResult>>();
+  auto state = kj::refcounted<PutState>();
+  state->needed = spec.w;
+  state->total = static_cast<int>(replicas.size());
+  state->fulfiller = kj::mv(paf.fulfiller);
+  if (state->total < state->needed) {
+    state->Finish(Status::QuorumNotReached(0, spec.w, "only " + std::to_string(state->total) +
+                                                          " replicas exist for the key"));
+    return kj::mv(paf.promise);
+  }
+  PutState* s = state.get();
+  auto keep = kj::addRef(*state);
+  TryCoordinator(env, kj::mv(state), HealthyFirst(kj::mv(replicas), *env.pool), 0, kj::mv(key), kj::mv(write),
+                 kj::mv(context), spec);
+  auto timeout = env.timer->afterDelay(spec.timeout.count() * kj::MILLISECONDS)
+                     .then([s, keep = kj::mv(keep), spec]() -> Result<PutResult> {
+                       s->done = true;
+                       return Status::QuorumNotReached(s->acks, s->needed,
+                                                       "timed out after " + std::to_string(spec.timeout.count()) +
+                                                           " ms" + (s->errors.empty() ? "" : "; " + s->Joined()));
+                     });
+  return paf.promise.exclusiveJoin(kj::mv(timeout));
+}
+
+kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> replicas, std::string key,
+                                         QuorumSpec spec) {
+  auto paf = kj::newPromiseAndFulfiller<Result<GetResult>>();
+  auto state = kj::refcounted<GetState>();
+  state->needed = spec.r;
+  state->total = static_cast<int>(replicas.size());
+  state->fulfiller = kj::mv(paf.fulfiller);
+  if (state->total < state->needed) {
+    state->Finish(Status::QuorumNotReached(0, spec.r, "only " + std::to_string(state->total) +
+                                                          " replicas exist for the key"));
+    return kj::mv(paf.promise);
+  }
+  for (const Replica& replica : replicas) {
+    auto req = env.pool->Get(replica.address).getRequest();
+    FillHeader(req.initHeader(), spec);
+    req.initKeys(1).set(0, AsData(key));
+    GetState* s = state.get();
+    req.send()
+        .then(
+            [env, s, keep = kj::addRef(*state), replica, key, spec](capnp::Response<wire::Node::GetResults>&& resp) {
+              env.pool->MarkHealthy(replica.address);
+              auto results = resp.getResults();
+              Status st = results.size() == 1 ? wire::FromWire(results[0].getError())
+                                              : Status::Aborted("get: malformed reply");
+              Result<SiblingSet> held = st.ok()            ? wire::FromWire(results[0].getValue())
+                                        : st.IsNotFound() ? Result<SiblingSet>(SiblingSet())
+                                                          : Result<SiblingSet>(st);
+              if (!held.ok()) {
+                ++s->failures;
+                s->errors.push_back(replica.id + ": " + held.status().ToString());
+              } else {
+                ++s->replies;
+                s->merged.Merge(*held);
+                if (spec.lww) s->merged.ResolveLww();
+                s->answers.emplace_back(replica, kj::mv(held).value());
+              }
+              OnGetAnswer(env, *s, key, spec);
+            },
+            [env, s, keep = kj::addRef(*state), replica, key, spec](kj::Exception&& e) {
+              env.pool->MarkFailed(replica.address);
+              ++s->failures;
+              s->errors.push_back(replica.id + ": " + Describe(e));
+              OnGetAnswer(env, *s, key, spec);
+            })
+        .detach([](kj::Exception&&) {});
+  }
+  GetState* s = state.get();
+  auto timeout = env.timer->afterDelay(spec.timeout.count() * kj::MILLISECONDS)
+                     .then([env, s, keep = kj::mv(state), key, spec]() -> Result<GetResult> {
+                       ReadRepair(env, *s, key, spec);
+                       s->done = true;
+                       return Status::QuorumNotReached(s->replies, s->needed,
+                                                       "timed out after " + std::to_string(spec.timeout.count()) + " ms");
+                     });
+  return paf.promise.exclusiveJoin(kj::mv(timeout));
+}
+
+}  // namespace ringkv::sdk
