@@ -146,6 +146,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   stop_ = kj::mv(stop.fulfiller);
 
   Status first = FetchFromSeeds(0, "").wait(io.waitScope);
+  if (!first.ok()) executor_ = nullptr;  // this loop ends now: Stop() must not post to it
   started->set_value(first);
   if (first.ok()) {
     auto refresh = RefreshLoop().eagerlyEvaluate([](kj::Exception&&) {});

@@ -1,0 +1,230 @@
+#include "tests/cluster/local_cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <capnp/ez-rpc.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "capnp/convert.h"
+
+#ifndef RINGKV_KVNODE_PATH
+#error "RINGKV_KVNODE_PATH must name the kvnode binary"
+#endif
+
+namespace ringkv::testing {
+namespace fs = std::filesystem;
+namespace {
+
+// A port free on `ip` right now (bound then released; Launch retries on the rare race).
+int FreePort(const std::string& ip) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  ::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+  addr.sin_port = 0;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+bool CanConnect(const std::string& address) {
+  auto colon = address.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+Status Reap(pid_t pid, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || r < 0) return Status::OK();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return Status::TimedOut("process " + std::to_string(pid) + " did not exit");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(LocalClusterOptions options) {
+  std::unique_ptr<LocalCluster> c(new LocalCluster(std::move(options)));
+  std::random_device rd;
+  c->root_ = (fs::temp_directory_path() / ("ringkv-cluster-" + std::to_string(rd()))).string();
+  fs::create_directories(c->root_);
+  for (int i = 0; i < c->options_.nodes; ++i) {
+    Node n;
+    n.id = "node" + std::to_string(i + 1);
+    std::string ip = "127.0.0." + std::to_string(i + 1);
+    n.address = ip + ":" + std::to_string(FreePort(ip));
+    n.data_dir = c->root_ + "/" + n.id;
+    c->nodes_.push_back(n);
+  }
+  for (int i = 0; i < c->size(); ++i) RINGKV_TRY(c->Launch(i));
+  return c;
+}
+
+LocalCluster::~LocalCluster() {
+  for (auto& n : nodes_) {
+    if (n.pid > 0) {
+      ::kill(n.pid, SIGCONT);
+      ::kill(n.pid, SIGKILL);
+      (void)Reap(n.pid, std::chrono::seconds(5));
+      n.pid = -1;
+    }
+  }
+  std::error_code ec;
+  if (!root_.empty()) fs::remove_all(root_, ec);
+}
+
+std::string LocalCluster::seeds() const {
+  std::string out;
+  for (const auto& n : nodes_) out += (out.empty() ? "" : ",") + n.address;
+  return out;
+}
+
+int LocalCluster::IndexOf(const std::string& node_id) const {
+  for (int i = 0; i < size(); ++i) {
+    if (nodes_[i].id == node_id) return i;
+  }
+  return -1;
+}
+
+std::vector<std::string> LocalCluster::Args(int i) const {
+  std::string members;
+  for (const auto& n : nodes_) members += (members.empty() ? "" : ",") + n.id + "@" + n.address;
+  std::vector<std::string> args = {RINGKV_KVNODE_PATH,
+                                   "--id", nodes_[i].id,
+                                   "--listen", nodes_[i].address,
+                                   "--data", nodes_[i].data_dir,
+                                   "--seeds", members,
+                                   "--cluster-name", options_.cluster_name,
+                                   "--durability", options_.durability,
+                                   "--memtable-mb", "4",
+                                   "--log-level", "warn"};
+  args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  return args;
+}
+
+Status LocalCluster::Launch(int i) {
+  Node& n = nodes_[i];
+  std::vector<std::string> args = Args(i);
+  std::string log = root_ + "/" + n.id + ".log";
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::FromErrno("fork", errno);
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  n.pid = pid;
+  return WaitReady(i, std::chrono::seconds(20));
+}
+
+Status LocalCluster::WaitReady(int i, std::chrono::milliseconds limit) {
+  Node& n = nodes_[i];
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(n.pid, &status, WNOHANG) == n.pid) {
+      n.pid = -1;
+      return Status::Aborted("kvnode " + n.id + " exited while starting; log:\n" + kvnode_log(i));
+    }
+    if (CanConnect(n.address)) return Status::OK();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return Status::TimedOut("kvnode " + n.id + " not ready on " + n.address + "; log:\n" + kvnode_log(i));
+}
+
+Status LocalCluster::Kill(int i) {
+  Node& n = nodes_[i];
+  if (n.pid <= 0) return Status::OK();
+  ::kill(n.pid, SIGCONT);
+  ::kill(n.pid, SIGKILL);
+  Status s = Reap(n.pid, std::chrono::seconds(5));
+  n.pid = -1;
+  return s;
+}
+
+Status LocalCluster::Stop(int i) {
+  Node& n = nodes_[i];
+  if (n.pid <= 0) return Status::OK();
+  ::kill(n.pid, SIGTERM);
+  Status s = Reap(n.pid, std::chrono::seconds(20));
+  if (!s.ok()) return Kill(i);
+  n.pid = -1;
+  return s;
+}
+
+Status LocalCluster::Pause(int i) {
+  return ::kill(nodes_[i].pid, SIGSTOP) == 0 ? Status::OK() : Status::FromErrno("SIGSTOP", errno);
+}
+
+Status LocalCluster::Resume(int i) {
+  return ::kill(nodes_[i].pid, SIGCONT) == 0 ? Status::OK() : Status::FromErrno("SIGCONT", errno);
+}
+
+Status LocalCluster::Restart(int i) {
+  if (nodes_[i].pid > 0) RINGKV_TRY(Kill(i));
+  return Launch(i);
+}
+
+Result<std::unique_ptr<Client>> LocalCluster::Connect(ClientOptions options) const {
+  if (options.seeds.empty()) {
+    for (const auto& n : nodes_) options.seeds.push_back(n.address);
+  }
+  if (options.cluster_name.empty()) options.cluster_name = options_.cluster_name;
+  return Client::Connect(std::move(options));
+}
+
+std::string LocalCluster::kvnode_log(int i) const {
+  std::ifstream in(root_ + "/" + nodes_[i].id + ".log");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key) {
+  capnp::EzRpcClient rpc(address);
+  auto req = rpc.getMain<wire::Node>().getRequest();
+  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
+  req.initKeys(1).set(0, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(key.data()), key.size()));
+  auto resp = req.send().wait(rpc.getWaitScope());
+  auto result = resp.getResults()[0];
+  RINGKV_TRY(wire::FromWire(result.getError()));
+  RINGKV_ASSIGN(SiblingSet set, wire::FromWire(result.getValue()));
+  std::vector<std::string> values;
+  for (const auto& s : set.siblings()) {
+    if (!s.tombstone) values.push_back(s.value);
+  }
+  if (values.empty()) return Status::NotFound("only tombstones");
+  return values;
+}
+
+}  // namespace ringkv::testing

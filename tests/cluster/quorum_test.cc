@@ -1,0 +1,239 @@
+// The SDK as coordinator against real nodes: quorums, failures, siblings, read repair,
+// LWW and bad input. Every test starts its own LocalCluster on 127.0.0.x.
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+
+#include "tests/cluster/local_cluster.h"
+
+using namespace ringkv;
+using ringkv::testing::LocalCluster;
+using ringkv::testing::LocalClusterOptions;
+using ringkv::testing::ReadReplicaDirectly;
+
+namespace {
+
+std::unique_ptr<LocalCluster> StartCluster(LocalClusterOptions options = {}) {
+  auto c = LocalCluster::Start(std::move(options));
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  return std::move(c).value();
+}
+
+std::unique_ptr<Client> ConnectTo(const LocalCluster& cluster, ClientOptions options = {}) {
+  if (options.timeout == std::chrono::milliseconds(2000)) options.timeout = std::chrono::milliseconds(1500);
+  auto c = cluster.Connect(std::move(options));
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  return std::move(c).value();
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("N=3 W=2 R=2: a put is readable and lands on all three replicas") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  auto put = client->Put("greeting", "hello");
+  REQUIRE(put.ok());
+  REQUIRE(put->acks >= 2);
+  auto got = client->Get("greeting");
+  REQUIRE(got.ok());
+  REQUIRE(got->found);
+  REQUIRE(got->values == std::vector<std::string>{"hello"});
+  // The third replica gets it too, just not necessarily before Put returns.
+  for (int i = 0; i < cluster->size(); ++i) {
+    std::vector<std::string> held;
+    for (int attempt = 0; attempt < 100 && held.empty(); ++attempt) {
+      auto r = ReadReplicaDirectly(cluster->address(i), "greeting");
+      if (r.ok()) held = *r;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(held == std::vector<std::string>{"hello"});
+  }
+}
+
+TEST_CASE("with W+R>N and no failures every read sees the latest write") {
+  auto cluster = StartCluster();
+  auto writer = ConnectTo(*cluster);
+  auto reader = ConnectTo(*cluster);
+  Context ctx;
+  for (int i = 0; i < 200; ++i) {
+    std::string key = "ryw" + std::to_string(i % 20);
+    auto before = reader->Get(key);
+    REQUIRE(before.ok());
+    auto put = writer->Put(key, "v" + std::to_string(i), before->context);
+    REQUIRE(put.ok());
+    auto after = reader->Get(key);
+    REQUIRE(after.ok());
+    REQUIRE(after->values == std::vector<std::string>{"v" + std::to_string(i)});
+  }
+}
+
+TEST_CASE("with one node killed QUORUM still works and ALL fails with a clear error") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->Put("k", "before").ok());
+  REQUIRE(cluster->Kill(2).ok());
+
+  auto ctx = client->Get("k");
+  REQUIRE(ctx.ok());
+  REQUIRE(ctx->values == std::vector<std::string>{"before"});
+  RequestOptions quorum;
+  quorum.level = Consistency::kQuorum;
+  REQUIRE(client->Put("k", "after", ctx->context, quorum).ok());
+  auto got = client->Get("k", quorum);
+  REQUIRE(got.ok());
+  REQUIRE(got->values == std::vector<std::string>{"after"});
+
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  // Keys whose replicas include the dead node fail at ALL; with 3 nodes and N=3 that is every key.
+  auto put_all = client->Put("k2", "v", {}, all);
+  REQUIRE_FALSE(put_all.ok());
+  REQUIRE(put_all.status().IsQuorumNotReached());
+  REQUIRE(put_all.status().needed() == 3);
+  REQUIRE(put_all.status().acked() < 3);
+  REQUIRE_THAT(put_all.status().message(), Catch::Contains(cluster->id(2)));
+  auto get_all = client->Get("k", all);
+  REQUIRE_FALSE(get_all.ok());
+  REQUIRE(get_all.status().IsQuorumNotReached());
+}
+
+TEST_CASE("two puts with the same context through different coordinators become siblings, and a merge resolves them") {
+  auto cluster = StartCluster();
+  auto alice = ConnectTo(*cluster);
+  auto bob = ConnectTo(*cluster);
+  REQUIRE(alice->Put("cart", "milk").ok());
+  auto seen = alice->Get("cart");
+  REQUIRE(seen.ok());
+  // Both start from the same version and write concurrently through different nodes.
+  RequestOptions one;
+  one.w = 1;
+  auto a = alice->PutAsync("cart", "milk,eggs", seen->context, one);
+  auto b = bob->PutAsync("cart", "milk,bread", seen->context, one);
+  REQUIRE(a.get().ok());
+  REQUIRE(b.get().ok());
+
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  auto both = alice->Get("cart", all);
+  REQUIRE(both.ok());
+  REQUIRE(Sorted(both->values) == std::vector<std::string>{"milk,bread", "milk,eggs"});  // neither lost
+  REQUIRE(alice->Put("cart", "milk,bread,eggs", both->context).ok());
+  auto merged = bob->Get("cart", all);
+  REQUIRE(merged.ok());
+  REQUIRE(merged->values == std::vector<std::string>{"milk,bread,eggs"});
+}
+
+TEST_CASE("read repair fixes a replica that missed a write") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  const std::string key = "repair-me";
+  REQUIRE(cluster->Kill(0).ok());
+  REQUIRE(client->Put(key, "while-you-were-out").ok());
+  REQUIRE(cluster->Restart(0).ok());
+  REQUIRE(ReadReplicaDirectly(cluster->address(0), key).status().IsNotFound());
+
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  for (int attempt = 0; attempt < 50; ++attempt) {  // the client may still hold node1 as down
+    if (client->Get(key, all).ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::vector<std::string> held;
+  for (int attempt = 0; attempt < 100 && held.empty(); ++attempt) {
+    auto r = ReadReplicaDirectly(cluster->address(0), key);
+    if (r.ok()) held = *r;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(held == std::vector<std::string>{"while-you-were-out"});
+}
+
+TEST_CASE("a restarted node keeps its data") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  for (int i = 0; i < 100; ++i) REQUIRE(client->Put("persist" + std::to_string(i), "v" + std::to_string(i)).ok());
+  for (int i = 0; i < cluster->size(); ++i) REQUIRE(cluster->Stop(i).ok());  // SIGTERM: clean shutdown
+  for (int i = 0; i < cluster->size(); ++i) REQUIRE(cluster->Restart(i).ok());
+  auto fresh = ConnectTo(*cluster);
+  RequestOptions one;
+  one.r = 1;
+  for (int i = 0; i < 100; ++i) {
+    auto got = fresh->Get("persist" + std::to_string(i), one);
+    REQUIRE(got.ok());
+    REQUIRE(got->values == std::vector<std::string>{"v" + std::to_string(i)});
+  }
+}
+
+TEST_CASE("oversized keys and values are refused with a clear error and nothing is written") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  auto big_value = client->Put("k", std::string(10 * 1024 + 1, 'v'));
+  REQUIRE(big_value.status().IsInvalidArgument());
+  REQUIRE_THAT(big_value.status().message(), Catch::Contains("10241 bytes"));
+  auto big_key = client->Put(std::string(1025, 'k'), "v");
+  REQUIRE(big_key.status().IsInvalidArgument());
+  REQUIRE(client->Get(std::string(1025, 'k')).status().IsInvalidArgument());
+  REQUIRE(client->Put("", "v").status().IsInvalidArgument());
+  auto bad_context = client->Put("k", "v", Context("garbage"));
+  REQUIRE(bad_context.status().IsInvalidArgument());
+  auto got = client->Get("k");
+  REQUIRE(got.ok());
+  REQUIRE_FALSE(got->found);
+}
+
+TEST_CASE("last-writer-wins mode keeps only the newest of concurrent writes") {
+  auto cluster = StartCluster();
+  ClientOptions lww;
+  lww.last_writer_wins = true;
+  auto a = ConnectTo(*cluster, lww);
+  auto b = ConnectTo(*cluster, lww);
+  REQUIRE(a->Put("lww", "first").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(b->Put("lww", "second").ok());  // blind write, no context: would be a sibling outside LWW
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  auto got = a->Get("lww", all);
+  REQUIRE(got.ok());
+  REQUIRE(got->values == std::vector<std::string>{"second"});
+}
+
+TEST_CASE("a delete hides the key and a client of another cluster is refused") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->Put("gone", "v").ok());
+  auto seen = client->Get("gone");
+  REQUIRE(client->Delete("gone", seen->context).ok());
+  auto got = client->Get("gone");
+  REQUIRE(got.ok());
+  REQUIRE_FALSE(got->found);
+
+  ClientOptions other;
+  other.cluster_name = "someone-elses-cluster";
+  auto wrong = cluster->Connect(other);
+  REQUIRE_FALSE(wrong.ok());
+  REQUIRE_THAT(wrong.status().message(), Catch::Contains("wrong cluster"));
+}
+
+TEST_CASE("a node refuses a data directory that belongs to another node") {
+  auto cluster = StartCluster();
+  REQUIRE(cluster->Stop(0).ok());
+  std::string log_before = cluster->kvnode_log(0);
+  // Start a process with node2's id on node1's data directory: it must refuse.
+  std::string cmd = std::string(RINGKV_KVNODE_PATH) + " --id intruder --listen 127.0.0.1:1 --data " +
+                    cluster->data_dir(0) + " --cluster-name test-cluster 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[512] = {0};
+  std::string out;
+  while (::fgets(buf, sizeof(buf), p) != nullptr) out += buf;
+  int rc = ::pclose(p);
+  REQUIRE(rc != 0);
+  REQUIRE_THAT(out, Catch::Contains("belongs to node 'node1'") && Catch::Contains("refusing"));
+}
