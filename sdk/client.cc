@@ -69,6 +69,19 @@ class Client::Impl {
   Result<T> RunSync(Func&& on_loop) {
     return executor_->executeSync(kj::fwd<Func>(on_loop));
   }
+  // Starts `on_loop()` on the loop and calls `done` with its result there.
+  template <typename T, typename Func>
+  void RunWithCallback(Func&& on_loop, std::function<void(Result<T>)> done) {
+    auto start = [&on_loop, done = std::move(done)]() mutable {
+      on_loop()
+          .then([done](Result<T> r) { done(std::move(r)); },
+                [done](kj::Exception&& e) { done(Status::Aborted(std::string("client: ") + e.getDescription().cStr())); })
+          .detach([](kj::Exception&&) {});
+    };
+    if (std::this_thread::get_id() == loop_thread_id_) start();  // already on the loop: no hop
+    else executor_->executeSync(start);
+  }
+
   template <typename T, typename Func>
   std::future<Result<T>> RunAsync(Func&& on_loop) {
     auto promise = std::make_shared<std::promise<Result<T>>>();
@@ -103,6 +116,7 @@ class Client::Impl {
 
   ClientOptions options_;
   std::thread thread_;
+  std::thread::id loop_thread_id_;
   const kj::Executor* executor_ = nullptr;
   // Owned by the loop thread:
   kj::Own<kj::PromiseFulfiller<void>> stop_;
@@ -139,6 +153,7 @@ void Client::Impl::Stop() {
 
 void Client::Impl::LoopMain(std::promise<Status>* started) {
   auto io = kj::setupAsyncIo();
+  loop_thread_id_ = std::this_thread::get_id();
   executor_ = &kj::getCurrentThreadExecutor();
   timer_ = &io.provider->getTimer();
   pool_ = std::make_unique<sdk::ConnectionPool>(io.provider->getNetwork(), *timer_);
@@ -342,6 +357,23 @@ std::future<Result<PutResult>> Client::DeleteAsync(const std::string& key, const
   auto spec = impl_->Spec(options);
   if (!spec.ok()) return Ready<PutResult>(spec.status());
   return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(nullptr), *vv, *spec); });
+}
+
+void Client::GetAsync(const std::string& key, const RequestOptions& options, GetCallback done) {
+  if (Status s = ValidateKey(key); !s.ok()) return done(s);
+  auto spec = impl_->Spec(options);
+  if (!spec.ok()) return done(spec.status());
+  impl_->RunWithCallback<GetResult>([&] { return impl_->GetOnLoop(key, *spec); }, std::move(done));
+}
+
+void Client::PutAsync(const std::string& key, const std::string& value, const Context& context,
+                      const RequestOptions& options, PutCallback done) {
+  auto vv = CheckPut(key, &value, context);
+  if (!vv.ok()) return done(vv.status());
+  auto spec = impl_->Spec(options);
+  if (!spec.ok()) return done(spec.status());
+  impl_->RunWithCallback<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(&value), *vv, *spec); },
+                                    std::move(done));
 }
 
 std::vector<RingMember> Client::Members() {

@@ -11,6 +11,7 @@
 // Unavailable (no node reachable), InvalidArgument (oversized key or value).
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -98,6 +99,15 @@ class Client {
                                           const Context& context = {}, const RequestOptions& options = {});
   std::future<Result<PutResult>> DeleteAsync(const std::string& key, const Context& context = {},
                                              const RequestOptions& options = {});
+
+  // Callback forms: `done` runs on the client's event-loop thread — keep it short, never
+  // block in it. It may issue further requests (they start at once, without a thread hop),
+  // which is how a load generator keeps many requests in flight from one thread.
+  using GetCallback = std::function<void(Result<GetResult>)>;
+  using PutCallback = std::function<void(Result<PutResult>)>;
+  void GetAsync(const std::string& key, const RequestOptions& options, GetCallback done);
+  void PutAsync(const std::string& key, const std::string& value, const Context& context,
+                const RequestOptions& options, PutCallback done);
 
   std::vector<RingMember> Members();
   uint64_t RingVersion();

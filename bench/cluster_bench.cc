@@ -1,0 +1,191 @@
+// cluster_bench: ringkv on a local 3-node cluster against Redis on the same machine.
+//
+// ringkv: 3 kvnode processes on 127.0.0.1-3 (durability batch: WAL fsync every 5 ms), one
+// SDK client keeping `concurrency` requests in flight, 100-byte values, for each of
+// put-only, get-only and 50/50, at N=3 W=2 R=2 and at N=W=R=1: ops/s and p50/p99/p999.
+// Redis: redis-server on loopback (appendonly, fsync every second: its closest durability)
+// driven by redis-benchmark at the same concurrency and value size, SET and GET.
+// Printed: the figures and the ratio ringkv/Redis per workload (mix: against the mean of
+// SET and GET throughput). Medians of `--repeat` runs.
+//
+//   cluster_bench [--ops 100000] [--concurrency 64] [--value_size 100] [--keys 100000] [--repeat 3]
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+
+#include "bench/redis_baseline.h"
+#include "tests/cluster/local_cluster.h"
+
+using namespace ringkv;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Flags {
+  uint64_t ops = 100000;
+  int concurrency = 64;
+  int value_size = 100;
+  uint64_t keys = 100000;
+  int repeat = 3;
+};
+
+struct Measured {
+  double ops_per_sec = 0;
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0;
+  uint64_t errors = 0;
+};
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+  return v[i];
+}
+
+// Keeps `concurrency` requests in flight from the SDK's own loop (callbacks issue the next).
+class LoadDriver {
+ public:
+  LoadDriver(Client& client, const Flags& f, int put_percent, RequestOptions req)
+      : client_(client), f_(f), put_percent_(put_percent), req_(req), value_(static_cast<size_t>(f.value_size), 'v') {
+    latencies_.reserve(f.ops);
+  }
+
+  Measured Run() {
+    auto start = Clock::now();
+    for (int i = 0; i < f_.concurrency; ++i) IssueNext();
+    done_.get_future().wait();
+    double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    Measured m;
+    m.ops_per_sec = static_cast<double>(f_.ops) / secs;
+    m.p50_ms = Percentile(latencies_, 0.50);
+    m.p99_ms = Percentile(latencies_, 0.99);
+    m.p999_ms = Percentile(latencies_, 0.999);
+    m.errors = errors_;
+    return m;
+  }
+
+ private:
+  void IssueNext() {  // runs on the caller first, then on the client's loop thread
+    uint64_t n = issued_.fetch_add(1);
+    if (n >= f_.ops) return;
+    std::string key = "bench:" + std::to_string(rng_() % f_.keys);
+    auto start = Clock::now();
+    auto finish = [this, start](bool ok) {
+      std::lock_guard lock(mu_);
+      latencies_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+      if (!ok) ++errors_;
+      if (++completed_ == f_.ops) done_.set_value();
+      else IssueNext();
+    };
+    bool put = static_cast<int>(rng_() % 100) < put_percent_;
+    if (put) {
+      client_.PutAsync(key, value_, Context(), req_, [finish](Result<PutResult> r) { finish(r.ok()); });
+    } else {
+      client_.GetAsync(key, req_, [finish](Result<GetResult> r) { finish(r.ok()); });
+    }
+  }
+
+  Client& client_;
+  const Flags& f_;
+  int put_percent_;
+  RequestOptions req_;
+  std::string value_;
+  std::minstd_rand rng_{42};
+  std::atomic<uint64_t> issued_{0};
+  std::mutex mu_;
+  uint64_t completed_ = 0;
+  uint64_t errors_ = 0;
+  std::vector<double> latencies_;
+  std::promise<void> done_;
+};
+
+Measured Median(std::vector<Measured> runs) {
+  std::sort(runs.begin(), runs.end(), [](const Measured& a, const Measured& b) { return a.ops_per_sec < b.ops_per_sec; });
+  return runs[runs.size() / 2];
+}
+
+void Print(const char* name, const Measured& m) {
+  std::printf("  %-28s %10.0f ops/s   p50 %6.2f ms  p99 %6.2f ms  p999 %6.2f ms%s\n", name, m.ops_per_sec, m.p50_ms,
+              m.p99_ms, m.p999_ms, m.errors ? ("  ERRORS: " + std::to_string(m.errors)).c_str() : "");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  CLI::App app("cluster_bench: ringkv (3 local nodes) vs Redis");
+  app.add_option("--ops", f.ops, "operations per run");
+  app.add_option("--concurrency", f.concurrency, "requests in flight");
+  app.add_option("--value_size", f.value_size);
+  app.add_option("--keys", f.keys, "key space");
+  app.add_option("--repeat", f.repeat, "runs per workload (median reported)");
+  CLI11_PARSE(app, argc, argv);
+  if (f.ops == 0 || f.concurrency < 1 || f.repeat < 1 || f.keys == 0) {
+    std::fprintf(stderr, "cluster_bench: --ops, --concurrency, --repeat and --keys must be positive\n");
+    return 2;
+  }
+
+  auto cluster = testing::LocalCluster::Start({});
+  if (!cluster.ok()) {
+    std::fprintf(stderr, "cluster_bench: %s\n", cluster.status().ToString().c_str());
+    return 1;
+  }
+  auto client = (*cluster)->Connect();
+  if (!client.ok()) {
+    std::fprintf(stderr, "cluster_bench: %s\n", client.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("cluster_bench: %llu ops, %d in flight, %d-byte values, %llu keys, median of %d runs "
+              "(2-core machine shared by 3 nodes + client: compare ratios, not absolutes)\n",
+              static_cast<unsigned long long>(f.ops), f.concurrency, f.value_size,
+              static_cast<unsigned long long>(f.keys), f.repeat);
+
+  struct Config {
+    const char* name;
+    RequestOptions req;
+  };
+  RequestOptions quorum;  // N=3 W=2 R=2 (client defaults)
+  RequestOptions one;
+  one.n = 1;
+  one.w = 1;
+  one.r = 1;
+  std::map<std::string, Measured> ours;
+  for (const Config& c : {Config{"N=3 W=2 R=2", quorum}, Config{"N=W=R=1", one}}) {
+    // Load the key space once so gets find values.
+    LoadDriver(**client, Flags{f.keys, f.concurrency, f.value_size, f.keys, 1}, 100, c.req).Run();
+    for (auto [label, put_pct] : {std::pair{"put", 100}, std::pair{"get", 0}, std::pair{"50/50", 50}}) {
+      std::vector<Measured> runs;
+      for (int r = 0; r < f.repeat; ++r) runs.push_back(LoadDriver(**client, f, put_pct, c.req).Run());
+      std::string name = std::string("ringkv ") + c.name + " " + label;
+      ours[name] = Median(runs);
+      Print(name.c_str(), ours[name]);
+    }
+  }
+
+  auto redis = bench::RunRedisBaseline(f.ops, f.concurrency, f.value_size, f.keys, f.repeat);
+  if (!redis.ok()) {
+    std::printf("\nno Redis baseline: %s\n", redis.status().ToString().c_str());
+    return 0;
+  }
+  Measured rset{redis->set.ops_per_sec, redis->set.p50_ms, redis->set.p99_ms, 0, 0};
+  Measured rget{redis->get.ops_per_sec, redis->get.p50_ms, redis->get.p99_ms, 0, 0};
+  Print("redis SET", rset);
+  Print("redis GET", rget);
+  double rmix = 2.0 / (1.0 / rset.ops_per_sec + 1.0 / rget.ops_per_sec);
+  std::printf("\n%-24s %10s %10s %8s\n", "ratio ringkv/redis", "ringkv", "redis", "ratio");
+  for (const char* c : {"N=3 W=2 R=2", "N=W=R=1"}) {
+    for (auto [label, base] : {std::pair{"put", rset.ops_per_sec}, std::pair{"get", rget.ops_per_sec},
+                               std::pair{"50/50", rmix}}) {
+      double v = ours[std::string("ringkv ") + c + " " + label].ops_per_sec;
+      std::printf("%-12s %-11s %10.0f %10.0f %8.3f\n", c, label, v, base, v / base);
+    }
+  }
+  return 0;
+}

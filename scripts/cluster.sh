@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# A local ringkv cluster on 127.0.0.x loopback addresses.
+#   scripts/cluster.sh up [-n 3] [-p 7001]   start N nodes: node1 on 127.0.0.1:PORT, node2 on 127.0.0.2:PORT...
+#   scripts/cluster.sh status                which nodes run, and the ring as a client sees it
+#   scripts/cluster.sh down                  stop every node (SIGTERM: clean shutdown)
+# Data and logs live in $RINGKV_CLUSTER_DIR (default /tmp/ringkv-cluster). Binaries come from
+# $RINGKV_BUILD_DIR (default build-release; `scripts/demo.sh` builds it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir=${RINGKV_CLUSTER_DIR:-/tmp/ringkv-cluster}
+build=${RINGKV_BUILD_DIR:-build-release}
+cmd=${1:-status}
+shift || true
+nodes=3
+port=7001
+while (($#)); do
+  case "$1" in
+    -n) nodes=$2; shift 2 ;;
+    -p) port=$2; shift 2 ;;
+    *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+pid_of() { cat "$dir/node$1.pid" 2>/dev/null || true; }
+running() { local p; p=$(pid_of "$1"); [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; }
+
+up() {
+  [[ -x "$build/node/kvnode" ]] || { echo "cluster.sh: $build/node/kvnode missing: run scripts/demo.sh or build first" >&2; exit 1; }
+  mkdir -p "$dir"
+  local seeds=""
+  for i in $(seq 1 "$nodes"); do seeds+="${seeds:+,}node$i@127.0.0.$i:$port"; done
+  echo "$nodes $port" > "$dir/topology"
+  for i in $(seq 1 "$nodes"); do
+    if running "$i"; then echo "node$i already running (pid $(pid_of "$i"))"; continue; fi
+    "$build/node/kvnode" --id "node$i" --listen "127.0.0.$i:$port" --data "$dir/node$i" \
+      --seeds "$seeds" --cluster-name local >>"$dir/node$i.log" 2>&1 &
+    echo $! > "$dir/node$i.pid"
+  done
+  for i in $(seq 1 "$nodes"); do
+    for _ in $(seq 1 100); do
+      grep -q "ready on" "$dir/node$i.log" 2>/dev/null && break
+      running "$i" || { echo "node$i failed to start:"; tail -5 "$dir/node$i.log"; exit 1; }
+      sleep 0.1
+    done
+    echo "node$i up on 127.0.0.$i:$port (pid $(pid_of "$i"), log $dir/node$i.log)"
+  done
+}
+
+down() {
+  for f in "$dir"/node*.pid; do
+    [[ -e "$f" ]] || continue
+    local p; p=$(cat "$f")
+    if kill -0 "$p" 2>/dev/null; then
+      kill -TERM "$p"
+      for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$p" 2>/dev/null && kill -KILL "$p"
+      echo "stopped $(basename "$f" .pid)"
+    fi
+    rm -f "$f"
+  done
+}
+
+status() {
+  [[ -f "$dir/topology" ]] || { echo "no cluster in $dir"; exit 0; }
+  read -r nodes port < "$dir/topology"
+  for i in $(seq 1 "$nodes"); do
+    if running "$i"; then echo "node$i: up (pid $(pid_of "$i"))"; else echo "node$i: down"; fi
+  done
+  "$build/cli/kv" --cluster "127.0.0.1:$port,127.0.0.2:$port,127.0.0.3:$port" ring || true
+}
+
+case "$cmd" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: cluster.sh up|down|status [-n N] [-p PORT]" >&2; exit 2 ;;
+esac
