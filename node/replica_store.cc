@@ -10,8 +10,15 @@ ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id)
 
 std::mutex& ReplicaStore::LockFor(std::string_view key) { return stripes_[Hash64(key) % stripes_.size()]; }
 
-Result<SiblingSet> ReplicaStore::Load(std::string_view key) {
-  auto record = engine_->Get(key);
+Result<std::unique_lock<std::mutex>> ReplicaStore::Lock(std::string_view key, Mode mode) {
+  std::unique_lock lock(LockFor(key), std::defer_lock);
+  if (mode == Mode::kMayBlock) lock.lock();
+  else if (!lock.try_lock()) return Status::Busy("key is locked by another request");
+  return lock;
+}
+
+Result<SiblingSet> ReplicaStore::Load(std::string_view key, Mode mode) {
+  auto record = engine_->Get(key, mode);
   if (!record.ok()) {
     if (record.status().IsNotFound()) return SiblingSet();
     return record.status();
@@ -35,23 +42,25 @@ Status ReplicaStore::Store(std::string_view key, const SiblingSet& set) {
 }
 
 Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const VersionVector& context, Sibling write,
-                                               bool lww) {
+                                               bool lww, Mode mode) {
   RINGKV_TRY(ValidateKey(key));
   RINGKV_TRY(ValidateValue(write.value));
   if (write.tombstone && !write.value.empty()) return Status::InvalidArgument("a delete carries no value");
-  std::lock_guard lock(LockFor(key));
-  RINGKV_ASSIGN(SiblingSet set, Load(key));
+  if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
+  RINGKV_ASSIGN(auto lock, Lock(key, mode));
+  RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   set.Update(context, node_id_, std::move(write));
   if (lww) set.ResolveLww();
   RINGKV_TRY(Store(key, set));
   return set;
 }
 
-Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& incoming, bool lww) {
+Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& incoming, bool lww, Mode mode) {
   RINGKV_TRY(ValidateKey(key));
   for (const Sibling& s : incoming.siblings()) RINGKV_TRY(ValidateValue(s.value));
-  std::lock_guard lock(LockFor(key));
-  RINGKV_ASSIGN(SiblingSet set, Load(key));
+  if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
+  RINGKV_ASSIGN(auto lock, Lock(key, mode));
+  RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   SiblingSet before = set;
   set.Merge(incoming);
   if (lww) set.ResolveLww();
@@ -59,9 +68,9 @@ Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& i
   return set;
 }
 
-Result<std::optional<SiblingSet>> ReplicaStore::Get(std::string_view key) {
+Result<std::optional<SiblingSet>> ReplicaStore::Get(std::string_view key, Mode mode) {
   RINGKV_TRY(ValidateKey(key));
-  RINGKV_ASSIGN(SiblingSet set, Load(key));
+  RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   if (set.empty()) return std::optional<SiblingSet>();
   return std::optional<SiblingSet>(std::move(set));
 }

@@ -8,6 +8,7 @@
 // RPC event loop.
 
 #include <array>
+#include <mutex>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,10 @@ namespace ringkv {
 
 class ReplicaStore {
  public:
+  // kNoBlock: answer from memory without waiting on a lock, a disk read or an fsync, or
+  // return Busy so the caller can retry with kMayBlock on a worker thread.
+  using Mode = storage::ReadMode;
+
   // Largest encoded sibling set kept for one key; beyond it a put is refused and the
   // application must resolve its siblings (write back a merge).
   static constexpr size_t kMaxSetBytes = 1u << 20;
@@ -30,17 +35,20 @@ class ReplicaStore {
 
   // Applies a client write as the coordinating replica: the siblings `context` covers are
   // replaced by `write`, which gets this node's next dot. Returns the key's new set.
-  Result<SiblingSet> CoordinatePut(std::string_view key, const VersionVector& context, Sibling write, bool lww);
+  Result<SiblingSet> CoordinatePut(std::string_view key, const VersionVector& context, Sibling write, bool lww,
+                                   Mode mode = Mode::kMayBlock);
   // Folds another replica's set for `key` into ours; returns the merged set.
-  Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming, bool lww);
+  Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming, bool lww, Mode mode = Mode::kMayBlock);
   // Our set for `key`, or nullopt when we hold nothing.
-  Result<std::optional<SiblingSet>> Get(std::string_view key);
+  Result<std::optional<SiblingSet>> Get(std::string_view key, Mode mode = Mode::kMayBlock);
 
   const std::string& node_id() const { return node_id_; }
 
  private:
   std::mutex& LockFor(std::string_view key);
-  Result<SiblingSet> Load(std::string_view key);  // empty set when absent
+  // Locks the key's stripe; in kNoBlock mode only if it is free (else Busy).
+  Result<std::unique_lock<std::mutex>> Lock(std::string_view key, Mode mode);
+  Result<SiblingSet> Load(std::string_view key, Mode mode);  // empty set when absent
   Status Store(std::string_view key, const SiblingSet& set);
 
   storage::StorageEngine* engine_;

@@ -1,5 +1,6 @@
 #include "node/rpc_server.h"
 
+#include <tuple>
 #include <vector>
 
 namespace ringkv {
@@ -22,6 +23,15 @@ Status NodeServer::CheckHeader(wire::RequestHeader::Reader header) const {
   return Status::OK();
 }
 
+// Each handler first tries to answer on the event loop without blocking (memtable and
+// block-cache hits, no fsync wait, an uncontended key); only what would block goes to the
+// worker pool. Busy from the non-blocking attempt means "nothing done, retry elsewhere".
+
+namespace {
+bool WouldBlock(const Status& s) { return s.code() == StatusCode::kBusy; }
+using Mode = ReplicaStore::Mode;
+}  // namespace
+
 kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader());
@@ -33,83 +43,100 @@ kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
   std::string key = CopyData(params.getKey());
   Sibling write = wire::FromWire(params.getWrite());
   bool lww = params.getLastWriterWins();
+  auto reply = [context](Result<SiblingSet> result) mutable {
+    auto results = context.getResults();
+    wire::ToWire(result.ok() ? Status::OK() : result.status(), results.initError());
+    if (result.ok()) wire::ToWire(*result, results.initResult());
+  };
+  auto now = s_.store->CoordinatePut(key, *clock, write, lww, Mode::kNoBlock);
+  if (!WouldBlock(now.status())) {
+    reply(std::move(now));
+    return kj::READY_NOW;
+  }
   ReplicaStore* store = s_.store;
   return s_.workers
       ->Run<Result<SiblingSet>>([store, key = std::move(key), clock = std::move(clock).value(),
                                  write = std::move(write), lww]() mutable {
         return store->CoordinatePut(key, clock, std::move(write), lww);
       })
-      .then([context](Result<SiblingSet> result) mutable {
-        auto results = context.getResults();
-        if (!result.ok()) {
-          wire::ToWire(result.status(), results.initError());
-          return;
-        }
-        wire::ToWire(Status::OK(), results.initError());
-        wire::ToWire(*result, results.initResult());
-      });
+      .then(kj::mv(reply));
 }
 
 kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   auto params = context.getParams();
   auto entries = params.getEntries();
   Status header = CheckHeader(params.getHeader());
-  // Decode everything on the loop; bad entries get their error without touching storage.
-  std::vector<std::pair<std::string, Result<SiblingSet>>> work;
-  work.reserve(entries.size());
-  for (auto e : entries) {
-    Result<SiblingSet> set = header.ok() ? wire::FromWire(e.getValue()) : Result<SiblingSet>(header);
-    work.emplace_back(CopyData(e.getKey()), std::move(set));
-  }
   bool lww = params.getLastWriterWins();
+  // Decode and try each entry on the loop; keep the ones that would block for the pool.
+  std::vector<Status> statuses(entries.size());
+  std::vector<std::tuple<size_t, std::string, SiblingSet>> deferred;
+  for (unsigned i = 0; i < entries.size(); ++i) {
+    Result<SiblingSet> set = header.ok() ? wire::FromWire(entries[i].getValue()) : Result<SiblingSet>(header);
+    if (!set.ok()) {
+      statuses[i] = set.status();
+      continue;
+    }
+    std::string key = CopyData(entries[i].getKey());
+    Status now = s_.store->Merge(key, *set, lww, Mode::kNoBlock).status();
+    if (WouldBlock(now)) deferred.emplace_back(i, std::move(key), std::move(set).value());
+    else statuses[i] = now;
+  }
+  auto reply = [context](std::vector<Status> all) mutable {
+    auto errors = context.getResults().initErrors(static_cast<unsigned>(all.size()));
+    for (unsigned i = 0; i < all.size(); ++i) wire::ToWire(all[i], errors[i]);
+  };
+  if (deferred.empty()) {
+    reply(std::move(statuses));
+    return kj::READY_NOW;
+  }
   ReplicaStore* store = s_.store;
   return s_.workers
-      ->Run<std::vector<Status>>([store, work = std::move(work), lww]() {
-        std::vector<Status> statuses;
-        statuses.reserve(work.size());
-        for (const auto& [key, set] : work) {
-          statuses.push_back(set.ok() ? store->Merge(key, *set, lww).status() : set.status());
-        }
-        return statuses;
+      ->Run<std::vector<Status>>([store, deferred = std::move(deferred), statuses = std::move(statuses), lww]() mutable {
+        for (const auto& [i, key, set] : deferred) statuses[i] = store->Merge(key, set, lww).status();
+        return std::move(statuses);
       })
-      .then([context](std::vector<Status> statuses) mutable {
-        auto errors = context.getResults().initErrors(static_cast<unsigned>(statuses.size()));
-        for (unsigned i = 0; i < statuses.size(); ++i) wire::ToWire(statuses[i], errors[i]);
-      });
+      .then(kj::mv(reply));
 }
 
 kj::Promise<void> NodeServer::get(GetContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader());
-  std::vector<std::string> keys;
-  for (auto k : params.getKeys()) keys.push_back(CopyData(k));
-  if (!header.ok()) {
-    auto results = context.getResults().initResults(static_cast<unsigned>(keys.size()));
-    for (auto r : results) wire::ToWire(header, r.initError());
+  using Found = std::vector<Result<std::optional<SiblingSet>>>;
+  Found found;
+  std::vector<std::pair<size_t, std::string>> deferred;
+  for (auto k : params.getKeys()) {
+    if (!header.ok()) {
+      found.emplace_back(header);
+      continue;
+    }
+    std::string key = CopyData(k);
+    found.push_back(s_.store->Get(key, Mode::kNoBlock));
+    if (WouldBlock(found.back().status())) deferred.emplace_back(found.size() - 1, std::move(key));
+  }
+  auto reply = [context](Found all) mutable {
+    auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
+    for (unsigned i = 0; i < all.size(); ++i) {
+      if (!all[i].ok()) {
+        wire::ToWire(all[i].status(), results[i].initError());
+      } else if (!all[i]->has_value()) {
+        wire::ToWire(Status::NotFound("no versions stored"), results[i].initError());
+      } else {
+        wire::ToWire(Status::OK(), results[i].initError());
+        wire::ToWire(**all[i], results[i].initValue());
+      }
+    }
+  };
+  if (deferred.empty()) {
+    reply(std::move(found));
     return kj::READY_NOW;
   }
   ReplicaStore* store = s_.store;
-  using Found = std::vector<Result<std::optional<SiblingSet>>>;
   return s_.workers
-      ->Run<Found>([store, keys = std::move(keys)]() {
-        Found found;
-        found.reserve(keys.size());
-        for (const auto& k : keys) found.push_back(store->Get(k));
-        return found;
+      ->Run<Found>([store, deferred = std::move(deferred), found = std::move(found)]() mutable {
+        for (const auto& [i, key] : deferred) found[i] = store->Get(key);
+        return std::move(found);
       })
-      .then([context](Found found) mutable {
-        auto results = context.getResults().initResults(static_cast<unsigned>(found.size()));
-        for (unsigned i = 0; i < found.size(); ++i) {
-          if (!found[i].ok()) {
-            wire::ToWire(found[i].status(), results[i].initError());
-          } else if (!found[i]->has_value()) {
-            wire::ToWire(Status::NotFound("no versions stored"), results[i].initError());
-          } else {
-            wire::ToWire(Status::OK(), results[i].initError());
-            wire::ToWire(**found[i], results[i].initValue());
-          }
-        }
-      });
+      .then(kj::mv(reply));
 }
 
 kj::Promise<void> NodeServer::ring(RingContext context) {

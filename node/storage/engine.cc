@@ -176,6 +176,14 @@ Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) 
   }
 }
 
+bool StorageEngine::WriteWouldBlock() {
+  Rep& r = *rep_;
+  if (r.options.durability == Durability::kAlways) return true;
+  std::lock_guard lock(r.mu);
+  bool mem_full = !r.mem->Empty() && r.mem->ApproximateBytes() >= r.options.memtable_bytes;
+  return (mem_full && r.imm != nullptr) || static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count;
+}
+
 Status StorageEngine::Put(std::string_view key, const Record& record) {
   WriteBatch batch;
   batch.Put(key, record);
@@ -220,7 +228,7 @@ std::shared_ptr<const Snapshot> StorageEngine::GetSnapshot() {
   return std::make_shared<Snapshot>(rep_->mem, rep_->imm, rep_->version, rep_->last_sequence);
 }
 
-Result<Record> StorageEngine::Get(std::string_view key) {
+Result<Record> StorageEngine::Get(std::string_view key, ReadMode mode) {
   RINGKV_TRY(ValidateKey(key));
   std::shared_ptr<const Snapshot> snap = GetSnapshot();
   SequenceNumber seq = snap->sequence();
@@ -243,7 +251,7 @@ Result<Record> StorageEngine::Get(std::string_view key) {
     const TableProperties& p = t->properties();
     if (found && p.max_seq < found_seq) break;
     if (key < ExtractUserKey(p.smallest_key) || key > ExtractUserKey(p.largest_key)) continue;
-    RINGKV_ASSIGN(auto entry, t->Get(key, seq));
+    RINGKV_ASSIGN(auto entry, t->Get(key, seq, mode == ReadMode::kNoBlock));
     if (entry && (!found || entry->seq > found_seq)) {
       encoded = std::move(entry->value);
       found_seq = entry->seq;

@@ -72,6 +72,10 @@ struct RangeOptions {
   std::shared_ptr<const Snapshot> snapshot;  // null = a snapshot taken now
 };
 
+// kNoBlock reads answer from memory only (memtables, cached blocks, bloom filters) and
+// return Busy when a block would have to be read from disk: for callers on an event loop.
+enum class ReadMode { kMayBlock, kNoBlock };
+
 struct EngineInfo {
   uint64_t memtable_bytes = 0;
   uint64_t immutable_memtable_bytes = 0;
@@ -89,9 +93,12 @@ class StorageEngine {
   StorageEngine& operator=(const StorageEngine&) = delete;
 
   Status Put(std::string_view key, const Record& record);
+  // True when a write now would wait: for the WAL's fsync (durability always) or for a
+  // flush/compaction to catch up. Callers on an event loop send such writes elsewhere.
+  bool WriteWouldBlock();
   Status Write(const WriteBatch& batch);
   // The newest record for `key` (a tombstone comes back with tombstone = true), or NotFound.
-  Result<Record> Get(std::string_view key);
+  Result<Record> Get(std::string_view key, ReadMode mode = ReadMode::kMayBlock);
 
   std::shared_ptr<const Snapshot> GetSnapshot();
   std::unique_ptr<RecordIterator> NewIterator(const RangeOptions& options);

@@ -32,7 +32,7 @@ struct SSTable::Rep {
     return static_cast<size_t>(it - index.begin());
   }
 
-  Result<std::shared_ptr<const std::string>> LoadBlock(size_t i) const {
+  Result<std::shared_ptr<const std::string>> LoadBlock(size_t i, bool cache_only = false) const {
     const BlockHandle& h = index[i].handle;
     if (cache != nullptr) {
       if (auto hit = cache->Lookup(file_number, h.offset)) {
@@ -40,6 +40,7 @@ struct SSTable::Rep {
         return hit;
       }
     }
+    if (cache_only) return Status::Busy("block not cached");
     if (stats) stats->block_cache_misses.fetch_add(1, std::memory_order_relaxed);
     RINGKV_ASSIGN(auto block, ReadBlock(*file, h, "data"));
     if (cache != nullptr) cache->Insert(file_number, h.offset, block);
@@ -99,7 +100,8 @@ Result<std::shared_ptr<SSTable>> SSTable::Open(const std::string& path, uint64_t
 
 bool SSTable::MayContain(std::string_view user_key) const { return BloomMayContain(rep_->bloom, user_key); }
 
-Result<std::optional<SSTable::Entry>> SSTable::Get(std::string_view user_key, SequenceNumber snapshot) const {
+Result<std::optional<SSTable::Entry>> SSTable::Get(std::string_view user_key, SequenceNumber snapshot,
+                                                   bool cache_only) const {
   const Rep& r = *rep_;
   if (r.stats) r.stats->bloom_checks.fetch_add(1, std::memory_order_relaxed);
   if (!BloomMayContain(r.bloom, user_key)) {
@@ -108,7 +110,7 @@ Result<std::optional<SSTable::Entry>> SSTable::Get(std::string_view user_key, Se
   }
   std::string target = MakeInternalKey(user_key, snapshot);
   for (size_t i = r.FindBlock(target); i < r.index.size(); ++i) {
-    RINGKV_ASSIGN(auto contents, r.LoadBlock(i));
+    RINGKV_ASSIGN(auto contents, r.LoadBlock(i, cache_only));
     Block block(std::move(contents), &r.path, r.index[i].handle.offset);
     auto it = block.NewIterator();
     it->Seek(target);

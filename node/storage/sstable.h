@@ -32,12 +32,14 @@ class SSTable : public std::enable_shared_from_this<SSTable> {
   SSTable& operator=(const SSTable&) = delete;
 
   // The newest entry for `user_key` with sequence <= snapshot: its encoded Record and
-  // sequence number, or nullopt. Checks the bloom filter first (counted in stats).
+  // sequence number, or nullopt. Checks the bloom filter first (counted in stats). With
+  // `cache_only`, a block missing from the cache is not read: the answer is Busy.
   struct Entry {
     std::string value;
     SequenceNumber seq = 0;
   };
-  Result<std::optional<Entry>> Get(std::string_view user_key, SequenceNumber snapshot) const;
+  Result<std::optional<Entry>> Get(std::string_view user_key, SequenceNumber snapshot,
+                                   bool cache_only = false) const;
   bool MayContain(std::string_view user_key) const;  // bloom filter only
   // Iterates every entry (all versions) in internal key order. Holds a reference to the table.
   std::unique_ptr<InternalIterator> NewIterator() const;
