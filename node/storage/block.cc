@@ -22,7 +22,7 @@ Block::Block(std::shared_ptr<const std::string> contents, const std::string* fil
   restarts_offset_ = static_cast<uint32_t>(size - 4 - 4 * size_t{num_restarts_});
 }
 
-class Block::Iter : public InternalIterator {
+class Block::Iter final : public InternalIterator {
  public:
   explicit Iter(const Block* block)
       : contents_(block->contents_),
@@ -130,5 +130,16 @@ class Block::Iter : public InternalIterator {
 };
 
 std::unique_ptr<InternalIterator> Block::NewIterator() const { return std::make_unique<Iter>(this); }
+
+Status Block::SeekFirst(std::string_view target, std::string* key, std::string_view* value, bool* found) const {
+  Iter it(this);
+  it.Seek(target);
+  *found = it.Valid();
+  if (*found) {
+    key->assign(it.key());
+    *value = it.value();
+  }
+  return it.status();
+}
 
 }  // namespace ringkv::storage

@@ -22,6 +22,10 @@ class Block {
   std::unique_ptr<InternalIterator> NewIterator() const;
   size_t size() const { return contents_->size(); }
 
+  // The first entry >= target, without a heap-allocated iterator (the point-read path):
+  // *found is false when every entry is smaller. *value points into the block's contents.
+  Status SeekFirst(std::string_view target, std::string* key, std::string_view* value, bool* found) const;
+
  private:
   class Iter;
   std::shared_ptr<const std::string> contents_;

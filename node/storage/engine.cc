@@ -230,13 +230,22 @@ std::shared_ptr<const Snapshot> StorageEngine::GetSnapshot() {
 
 Result<Record> StorageEngine::Get(std::string_view key, ReadMode mode) {
   RINGKV_TRY(ValidateKey(key));
-  std::shared_ptr<const Snapshot> snap = GetSnapshot();
-  SequenceNumber seq = snap->sequence();
+  // A snapshot without the heap: copies of the three pointers, taken under the lock.
+  std::shared_ptr<Memtable> mem, imm;
+  std::shared_ptr<const Version> version;
+  SequenceNumber seq;
+  {
+    std::lock_guard lock(rep_->mu);
+    mem = rep_->mem;
+    imm = rep_->imm;
+    version = rep_->version;
+    seq = rep_->last_sequence;
+  }
 
   std::string encoded;
   SequenceNumber found_seq = 0;
   bool found = false;
-  for (const Memtable* m : {snap->mem().get(), snap->imm().get()}) {
+  for (const Memtable* m : {mem.get(), imm.get()}) {
     if (m == nullptr) continue;
     if (auto e = m->Get(key, seq)) {
       encoded = std::move(e->value);
@@ -247,7 +256,7 @@ Result<Record> StorageEngine::Get(std::string_view key, ReadMode mode) {
   }
   // Tables are newest first by max sequence; their sequence ranges may overlap after a
   // size-tiered merge, so keep looking while a table could hold something newer.
-  for (const auto& t : snap->version()->tables) {
+  for (const auto& t : version->tables) {
     const TableProperties& p = t->properties();
     if (found && p.max_seq < found_seq) break;
     if (key < ExtractUserKey(p.smallest_key) || key > ExtractUserKey(p.largest_key)) continue;

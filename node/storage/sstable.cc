@@ -1,8 +1,10 @@
 #include "node/storage/sstable.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/coding.h"
+#include "common/limits.h"
 #include "node/storage/block.h"
 #include "node/storage/bloom.h"
 #include "node/storage/table_format.h"
@@ -108,16 +110,21 @@ Result<std::optional<SSTable::Entry>> SSTable::Get(std::string_view user_key, Se
     if (r.stats) r.stats->bloom_skips.fetch_add(1, std::memory_order_relaxed);
     return std::optional<Entry>();
   }
-  std::string target = MakeInternalKey(user_key, snapshot);
+  char target_buf[kMaxKeyBytes + kInternalKeyTrailer];
+  if (user_key.size() > kMaxKeyBytes) return std::optional<Entry>();
+  std::memcpy(target_buf, user_key.data(), user_key.size());
+  EncodeSequenceTrailer(target_buf + user_key.size(), snapshot);
+  std::string_view target(target_buf, user_key.size() + kInternalKeyTrailer);
+  std::string key;
   for (size_t i = r.FindBlock(target); i < r.index.size(); ++i) {
     RINGKV_ASSIGN(auto contents, r.LoadBlock(i, cache_only));
     Block block(std::move(contents), &r.path, r.index[i].handle.offset);
-    auto it = block.NewIterator();
-    it->Seek(target);
-    RINGKV_TRY(it->status());
-    if (!it->Valid()) continue;  // all of this block is before the target
-    if (ExtractUserKey(it->key()) != user_key) return std::optional<Entry>();
-    return std::optional<Entry>(Entry{std::string(it->value()), ExtractSequence(it->key())});
+    std::string_view value;
+    bool found = false;
+    RINGKV_TRY(block.SeekFirst(target, &key, &value, &found));
+    if (!found) continue;  // all of this block is before the target
+    if (ExtractUserKey(key) != user_key) return std::optional<Entry>();
+    return std::optional<Entry>(Entry{std::string(value), ExtractSequence(key)});
   }
   return std::optional<Entry>();
 }
