@@ -1,0 +1,98 @@
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "engine_test_util.h"
+#include "node/replica_store.h"
+
+using namespace ringkv;
+using ringkv::testing::TempDir;
+
+namespace {
+
+Sibling Write(std::string value, uint64_t write_id = 0) {
+  Sibling s;
+  s.value = std::move(value);
+  s.write_id = write_id;
+  s.timestamp_ms = 1;
+  return s;
+}
+
+std::unique_ptr<storage::StorageEngine> Engine(const TempDir& dir) {
+  auto o = storage::SmallOptions();
+  o.max_value_bytes = ReplicaStore::kMaxSetBytes;
+  return storage::OpenOrDie(dir.path(), o);
+}
+
+}  // namespace
+
+TEST_CASE("concurrent coordinated puts to one key keep every write as a sibling") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ReplicaStore store(engine.get(), "n1");
+  constexpr int kThreads = 4, kPuts = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPuts; ++i) {
+        auto r = store.CoordinatePut("hot", {}, Write("t" + std::to_string(t) + "-" + std::to_string(i)), false);
+        REQUIRE(r.ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto set = store.Get("hot");
+  REQUIRE(set.ok());
+  // Every put was blind (empty context), so all are concurrent: none may be lost.
+  REQUIRE((*set)->siblings().size() == kThreads * kPuts);
+  std::set<uint64_t> counters;
+  for (const auto& s : (*set)->siblings()) counters.insert(s.dot.counter);
+  REQUIRE(counters.size() == kThreads * kPuts);  // each got its own dot
+}
+
+TEST_CASE("merging the same set twice writes nothing the second time") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ReplicaStore a(engine.get(), "n1");
+  auto set = a.CoordinatePut("k", {}, Write("v"), false);
+  REQUIRE(set.ok());
+  uint64_t seq = engine->Info().last_sequence;
+  REQUIRE(a.Merge("k", *set, false).ok());
+  REQUIRE(engine->Info().last_sequence == seq);
+}
+
+TEST_CASE("a non-blocking read that needs the disk says Busy, and is answered from memory once cached") {
+  TempDir dir;
+  {
+    auto engine = Engine(dir);
+    ReplicaStore store(engine.get(), "n1");
+    REQUIRE(store.CoordinatePut("k", {}, Write("v1"), false).ok());
+    REQUIRE(store.Get("k", ReplicaStore::Mode::kNoBlock).ok());  // memtable: no disk
+  }  // closed: the value is now in a table, and the new engine's block cache is empty
+  auto engine = Engine(dir);
+  ReplicaStore store(engine.get(), "n1");
+  auto cold = store.Get("k", ReplicaStore::Mode::kNoBlock);
+  REQUIRE(cold.status().code() == StatusCode::kBusy);
+  auto put = store.CoordinatePut("k", {}, Write("v2"), false, ReplicaStore::Mode::kNoBlock);
+  REQUIRE(put.status().code() == StatusCode::kBusy);  // its read-modify-write would read the disk
+  REQUIRE(store.Get("k", ReplicaStore::Mode::kMayBlock).ok());
+  auto warm = store.Get("k", ReplicaStore::Mode::kNoBlock);
+  REQUIRE(warm.ok());
+  REQUIRE((*warm)->siblings().size() == 1);  // the Busy put changed nothing
+}
+
+TEST_CASE("oversized values and deletes with values are refused by the replica") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ReplicaStore store(engine.get(), "n1");
+  REQUIRE(store.CoordinatePut("k", {}, Write(std::string(10241, 'x')), false).status().IsInvalidArgument());
+  Sibling bad_delete = Write("not empty");
+  bad_delete.tombstone = true;
+  REQUIRE(store.CoordinatePut("k", {}, bad_delete, false).status().IsInvalidArgument());
+  REQUIRE(store.CoordinatePut(std::string(1025, 'k'), {}, Write("v"), false).status().IsInvalidArgument());
+  auto nothing = store.Get("k");
+  REQUIRE(nothing.ok());
+  REQUIRE_FALSE(nothing->has_value());
+}
