@@ -132,7 +132,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto cluster = testing::LocalCluster::Start({});
+  testing::LocalClusterOptions cluster_options;
+  cluster_options.memtable_mb = 32;  // the node's default, not the tests' small one
+  auto cluster = testing::LocalCluster::Start(cluster_options);
   if (!cluster.ok()) {
     std::fprintf(stderr, "cluster_bench: %s\n", cluster.status().ToString().c_str());
     return 1;

@@ -74,6 +74,17 @@ struct GetResult {
   value @1 :VersionedValue;
 }
 
+struct PutItem {
+  key @0 :Data;
+  context @1 :List(ClockEntry);
+  write @2 :Sibling;
+}
+
+struct PutItemResult {
+  error @0 :Error;
+  result @1 :VersionedValue;
+}
+
 # ---- membership ----
 
 enum NodeStatus {
@@ -122,4 +133,9 @@ interface Node {
   # The ring as this node knows it.
 
   ping @4 (header :RequestHeader) -> (error :Error, nodeId :Text, protocolVersion :UInt16);
+
+  coordinatePuts @5 (header :RequestHeader, puts :List(PutItem), lastWriterWins :Bool)
+      -> (results :List(PutItemResult));
+  # coordinatePut for many keys in one message (the SDK coalesces concurrent puts to a node).
+  # One result per item, in order; each item succeeds or fails on its own.
 }

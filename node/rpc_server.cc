@@ -62,6 +62,48 @@ kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
       .then(kj::mv(reply));
 }
 
+kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
+  auto params = context.getParams();
+  auto puts = params.getPuts();
+  Status header = CheckHeader(params.getHeader());
+  bool lww = params.getLastWriterWins();
+  using Outcome = std::vector<Result<SiblingSet>>;
+  Outcome outcomes;
+  outcomes.reserve(puts.size());
+  std::vector<std::tuple<size_t, std::string, VersionVector, Sibling>> deferred;
+  for (auto item : puts) {
+    auto clock = header.ok() ? wire::FromWire(item.getContext()) : Result<VersionVector>(header);
+    if (!clock.ok()) {
+      outcomes.emplace_back(clock.status());
+      continue;
+    }
+    std::string key = CopyData(item.getKey());
+    Sibling write = wire::FromWire(item.getWrite());
+    outcomes.push_back(s_.store->CoordinatePut(key, *clock, write, lww, Mode::kNoBlock));
+    if (WouldBlock(outcomes.back().status())) {
+      deferred.emplace_back(outcomes.size() - 1, std::move(key), std::move(clock).value(), std::move(write));
+    }
+  }
+  auto reply = [context](Outcome all) mutable {
+    auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
+    for (unsigned i = 0; i < all.size(); ++i) {
+      wire::ToWire(all[i].ok() ? Status::OK() : all[i].status(), results[i].initError());
+      if (all[i].ok()) wire::ToWire(*all[i], results[i].initResult());
+    }
+  };
+  if (deferred.empty()) {
+    reply(std::move(outcomes));
+    return kj::READY_NOW;
+  }
+  ReplicaStore* store = s_.store;
+  return s_.workers
+      ->Run<Outcome>([store, deferred = std::move(deferred), outcomes = std::move(outcomes), lww]() mutable {
+        for (auto& [i, key, clock, write] : deferred) outcomes[i] = store->CoordinatePut(key, clock, write, lww);
+        return std::move(outcomes);
+      })
+      .then(kj::mv(reply));
+}
+
 kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   auto params = context.getParams();
   auto entries = params.getEntries();

@@ -32,6 +32,7 @@ class NodeServer final : public wire::Node::Server {
 
  protected:
   kj::Promise<void> coordinatePut(CoordinatePutContext context) override;
+  kj::Promise<void> coordinatePuts(CoordinatePutsContext context) override;
   kj::Promise<void> replicate(ReplicateContext context) override;
   kj::Promise<void> get(GetContext context) override;
   kj::Promise<void> ring(RingContext context) override;

@@ -122,6 +122,7 @@ class Client::Impl {
   kj::Own<kj::PromiseFulfiller<void>> stop_;
   kj::Timer* timer_ = nullptr;
   std::unique_ptr<sdk::ConnectionPool> pool_;
+  std::unique_ptr<sdk::RequestBatcher> batcher_;
   std::mt19937_64 rng_{std::random_device{}()};
   // Read by any thread:
   std::mutex ring_mu_;
@@ -157,6 +158,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   executor_ = &kj::getCurrentThreadExecutor();
   timer_ = &io.provider->getTimer();
   pool_ = std::make_unique<sdk::ConnectionPool>(io.provider->getNetwork(), *timer_);
+  batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_);
   auto stop = kj::newPromiseAndFulfiller<void>();
   stop_ = kj::mv(stop.fulfiller);
 
@@ -167,6 +169,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
     auto refresh = RefreshLoop().eagerlyEvaluate([](kj::Exception&&) {});
     stop.promise.wait(io.waitScope);
   }
+  batcher_.reset();
   pool_.reset();  // connections close on the loop that made them
   stop_ = nullptr;
 }
@@ -263,14 +266,14 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
 
 kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec) {
   auto replicas = Replicas(key, spec.n);
-  return sdk::QuorumGet({pool_.get(), timer_}, kj::mv(replicas), kj::mv(key), spec);
+  return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), spec);
 }
 
 kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, VersionVector context,
                                                        sdk::QuorumSpec spec) {
   write.write_id = rng_() | 1;  // nonzero: retries inside this put reuse it
   auto replicas = Replicas(key, spec.n);
-  return sdk::QuorumPut({pool_.get(), timer_}, kj::mv(replicas), kj::mv(key), kj::mv(write), kj::mv(context), spec);
+  return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), kj::mv(write), kj::mv(context), spec);
 }
 
 // ---- Client ----

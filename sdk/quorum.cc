@@ -8,15 +8,6 @@
 namespace ringkv::sdk {
 namespace {
 
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
-
-void FillHeader(wire::RequestHeader::Builder h, const QuorumSpec& spec) {
-  h.setProtocolVersion(wire::PROTOCOL_VERSION);
-  h.setClusterName(spec.cluster_name);
-}
-
 // Errors about the request itself (not the replica): retrying elsewhere cannot help.
 bool IsRequestError(const Status& s) {
   return s.IsInvalidArgument() || s.code() == StatusCode::kNotSupported;
@@ -33,25 +24,19 @@ std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const Connectio
 
 kj::Promise<void> Replicate(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
                             const QuorumSpec& spec, kj::Function<void(Status)> done) {
-  auto req = env.pool->Get(to.address).replicateRequest();
-  FillHeader(req.initHeader(), spec);
-  req.setLastWriterWins(spec.lww);
-  auto entry = req.initEntries(1)[0];
-  entry.setKey(AsData(key));
-  wire::ToWire(set, entry.initValue());
   auto address = to.address;
   auto on_ok = std::make_shared<kj::Function<void(Status)>>(kj::mv(done));
   auto on_error = on_ok;
-  return req.send().then(
-      [env, address, on_ok](capnp::Response<wire::Node::ReplicateResults>&& resp) {
-        env.pool->MarkHealthy(address);
-        auto errors = resp.getErrors();
-        (*on_ok)(errors.size() == 1 ? wire::FromWire(errors[0]) : Status::Aborted("replicate: malformed reply"));
-      },
-      [env, address, on_error](kj::Exception&& e) {
-        env.pool->MarkFailed(address);
-        (*on_error)(Status::Unavailable(address + ": " + Describe(e)));
-      });
+  return env.batcher->Replicate(address, key, set, spec.lww, spec.cluster_name)
+      .then(
+          [env, address, on_ok](Status st) {
+            env.pool->MarkHealthy(address);
+            (*on_ok)(st);
+          },
+          [env, address, on_error](kj::Exception&& e) {
+            env.pool->MarkFailed(address);
+            (*on_error)(Status::Unavailable(address + ": " + Describe(e)));
+          });
 }
 
 // ---- put ----
@@ -106,25 +91,15 @@ void SendToOthers(RequestEnv env, kj::Own<PutState> state, const std::vector<Rep
 void TryCoordinator(RequestEnv env, kj::Own<PutState> state, std::vector<Replica> candidates, size_t i,
                     std::string key, Sibling write, VersionVector context, QuorumSpec spec) {
   if (i >= candidates.size() || state->done) return;
-  const Replica& coordinator = candidates[i];
-  auto req = env.pool->Get(coordinator.address).coordinatePutRequest();
-  FillHeader(req.initHeader(), spec);
-  req.setKey(AsData(key));
-  wire::ToWire(context, req.initContext(static_cast<unsigned>(context.size())));
-  wire::ToWire(write, req.initWrite());
-  req.setLastWriterWins(spec.lww);
-  auto promise = req.send();
   PutState* s = state.get();
   auto state_for_error = kj::addRef(*state);
-  promise
+  env.batcher->CoordinatePut(candidates[i].address, key, context, write, spec.lww, spec.cluster_name)
       .then(
           [env, s, keep = kj::mv(state), candidates, i, key, write, context,
-           spec](capnp::Response<wire::Node::CoordinatePutResults>&& resp) mutable {
+           spec](Result<SiblingSet> set) mutable {
             const Replica& c = candidates[i];
             env.pool->MarkHealthy(c.address);
-            Status st = wire::FromWire(resp.getError());
-            if (IsRequestError(st)) return s->Finish(st);
-            auto set = st.ok() ? wire::FromWire(resp.getResult()) : Result<SiblingSet>(st);
+            if (!set.ok() && IsRequestError(set.status())) return s->Finish(set.status());
             if (!set.ok()) {  // this replica failed: the next one coordinates
               s->Fail(c.id + ": " + set.status().ToString());
               return TryCoordinator(env, kj::mv(keep), kj::mv(candidates), i + 1, kj::mv(key), kj::mv(write),
@@ -237,20 +212,11 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
     return kj::mv(paf.promise);
   }
   for (const Replica& replica : replicas) {
-    auto req = env.pool->Get(replica.address).getRequest();
-    FillHeader(req.initHeader(), spec);
-    req.initKeys(1).set(0, AsData(key));
     GetState* s = state.get();
-    req.send()
+    env.batcher->Get(replica.address, key, spec.cluster_name)
         .then(
-            [env, s, keep = kj::addRef(*state), replica, key, spec](capnp::Response<wire::Node::GetResults>&& resp) {
+            [env, s, keep = kj::addRef(*state), replica, key, spec](Result<SiblingSet> held) {
               env.pool->MarkHealthy(replica.address);
-              auto results = resp.getResults();
-              Status st = results.size() == 1 ? wire::FromWire(results[0].getError())
-                                              : Status::Aborted("get: malformed reply");
-              Result<SiblingSet> held = st.ok()            ? wire::FromWire(results[0].getValue())
-                                        : st.IsNotFound() ? Result<SiblingSet>(SiblingSet())
-                                                          : Result<SiblingSet>(st);
               if (!held.ok()) {
                 ++s->failures;
                 s->errors.push_back(replica.id + ": " + held.status().ToString());

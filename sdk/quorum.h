@@ -21,6 +21,7 @@
 #include "common/vector_clock.h"
 #include "sdk/client.h"
 #include "sdk/connection_pool.h"
+#include "sdk/request_batcher.h"
 
 namespace ringkv::sdk {
 
@@ -40,6 +41,7 @@ struct QuorumSpec {
 
 struct RequestEnv {
   ConnectionPool* pool;
+  RequestBatcher* batcher;  // gets and replicates go through it, coalesced per node
   kj::Timer* timer;
 };
 

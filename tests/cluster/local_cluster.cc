@@ -121,7 +121,7 @@ std::vector<std::string> LocalCluster::Args(int i) const {
                                    "--seeds", members,
                                    "--cluster-name", options_.cluster_name,
                                    "--durability", options_.durability,
-                                   "--memtable-mb", "4",
+                                   "--memtable-mb", std::to_string(options_.memtable_mb),
                                    "--log-level", "warn"};
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   return args;

@@ -20,6 +20,7 @@ struct LocalClusterOptions {
   int nodes = 3;
   std::string cluster_name = "test-cluster";
   std::string durability = "batch";
+  int memtable_mb = 4;  // small, so tests exercise flushes and compactions
   std::vector<std::string> extra_flags;  // passed to every kvnode
 };
 

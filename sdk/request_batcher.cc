@@ -1,0 +1,167 @@
+#include "sdk/request_batcher.h"
+
+#include <memory>
+
+#include "capnp/convert.h"
+
+namespace ringkv::sdk {
+namespace {
+
+capnp::Data::Reader AsData(const std::string& s) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
+void FillHeader(wire::RequestHeader::Builder h, const std::string& cluster) {
+  h.setProtocolVersion(wire::PROTOCOL_VERSION);
+  h.setClusterName(cluster);
+}
+
+}  // namespace
+
+kj::Promise<Result<SiblingSet>> RequestBatcher::Get(const std::string& address, std::string key,
+                                                    const std::string& cluster) {
+  auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
+  QueueKey qk{address, false};
+  Queue& q = queues_[qk];
+  q.cluster = cluster;
+  q.gets.push_back({kj::mv(key), kj::mv(paf.fulfiller)});
+  Schedule(qk, q);
+  return kj::mv(paf.promise);
+}
+
+kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
+                                              const std::string& cluster) {
+  auto paf = kj::newPromiseAndFulfiller<Status>();
+  QueueKey qk{address, lww};
+  Queue& q = queues_[qk];
+  q.cluster = cluster;
+  q.replicates.push_back({kj::mv(key), kj::mv(set), kj::mv(paf.fulfiller)});
+  Schedule(qk, q);
+  return kj::mv(paf.promise);
+}
+
+kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string& address, std::string key,
+                                                              VersionVector context, Sibling write, bool lww,
+                                                              const std::string& cluster) {
+  auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
+  QueueKey qk{address, lww};
+  Queue& q = queues_[qk];
+  q.cluster = cluster;
+  q.puts.push_back({kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(paf.fulfiller)});
+  Schedule(qk, q);
+  return kj::mv(paf.promise);
+}
+
+template <typename T>
+std::vector<T> RequestBatcher::TakeBatch(std::vector<T>& from) {
+  size_t n = std::min(from.size(), kMaxBatch);
+  std::vector<T> batch(std::make_move_iterator(from.begin()),
+                       std::make_move_iterator(from.begin() + static_cast<std::ptrdiff_t>(n)));
+  from.erase(from.begin(), from.begin() + static_cast<std::ptrdiff_t>(n));
+  return batch;
+}
+
+void RequestBatcher::Schedule(const QueueKey& key, Queue& q) {
+  if (q.flush_scheduled) return;
+  q.flush_scheduled = true;
+  // Everything queued for this node before the loop gets back to us goes in one message.
+  tasks_.add(kj::evalLater([this, key]() { Flush(key); }));
+}
+
+void RequestBatcher::Flush(const QueueKey& key) {
+  auto it = queues_.find(key);
+  if (it == queues_.end()) return;
+  Queue& q = it->second;
+  q.flush_scheduled = false;
+  while (!q.gets.empty()) tasks_.add(SendGets(key.first, q.cluster, TakeBatch(q.gets)));
+  while (!q.replicates.empty()) tasks_.add(SendReplicates(key.first, key.second, q.cluster, TakeBatch(q.replicates)));
+  while (!q.puts.empty()) tasks_.add(SendPuts(key.first, key.second, q.cluster, TakeBatch(q.puts)));
+}
+
+kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const std::string& cluster,
+                                           std::vector<PendingGet> batch) {
+  auto req = pool_.Get(address).getRequest();
+  FillHeader(req.initHeader(), cluster);
+  auto keys = req.initKeys(static_cast<unsigned>(batch.size()));
+  for (unsigned i = 0; i < batch.size(); ++i) keys.set(i, AsData(batch[i].key));
+  auto waiters = std::make_shared<std::vector<PendingGet>>(kj::mv(batch));
+  return req.send().then(
+      [waiters](capnp::Response<wire::Node::GetResults>&& resp) {
+        auto results = resp.getResults();
+        for (unsigned i = 0; i < waiters->size(); ++i) {
+          auto& done = (*waiters)[i].done;
+          if (i >= results.size()) {
+            done->fulfill(Status::Aborted("get: short reply"));
+            continue;
+          }
+          Status st = wire::FromWire(results[i].getError());
+          if (st.ok()) done->fulfill(wire::FromWire(results[i].getValue()));
+          else if (st.IsNotFound()) done->fulfill(SiblingSet());
+          else done->fulfill(st);
+        }
+      },
+      [waiters](kj::Exception&& e) {
+        for (auto& w : *waiters) w.done->reject(kj::cp(e));
+      });
+}
+
+kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, bool lww, const std::string& cluster,
+                                                 std::vector<PendingReplicate> batch) {
+  auto req = pool_.Get(address).replicateRequest();
+  FillHeader(req.initHeader(), cluster);
+  req.setLastWriterWins(lww);
+  auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
+  for (unsigned i = 0; i < batch.size(); ++i) {
+    entries[i].setKey(AsData(batch[i].key));
+    wire::ToWire(batch[i].set, entries[i].initValue());
+  }
+  auto waiters = std::make_shared<std::vector<PendingReplicate>>(kj::mv(batch));
+  return req.send().then(
+      [waiters](capnp::Response<wire::Node::ReplicateResults>&& resp) {
+        auto errors = resp.getErrors();
+        for (unsigned i = 0; i < waiters->size(); ++i) {
+          (*waiters)[i].done->fulfill(i < errors.size() ? wire::FromWire(errors[i])
+                                                        : Status::Aborted("replicate: short reply"));
+        }
+      },
+      [waiters](kj::Exception&& e) {
+        for (auto& w : *waiters) w.done->reject(kj::cp(e));
+      });
+}
+
+}  // namespace ringkv::sdk
+
+namespace ringkv::sdk {
+
+kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww, const std::string& cluster,
+                                           std::vector<PendingPut> batch) {
+  auto req = pool_.Get(address).coordinatePutsRequest();
+  FillHeader(req.initHeader(), cluster);
+  req.setLastWriterWins(lww);
+  auto items = req.initPuts(static_cast<unsigned>(batch.size()));
+  for (unsigned i = 0; i < batch.size(); ++i) {
+    items[i].setKey(AsData(batch[i].key));
+    wire::ToWire(batch[i].context, items[i].initContext(static_cast<unsigned>(batch[i].context.size())));
+    wire::ToWire(batch[i].write, items[i].initWrite());
+  }
+  auto waiters = std::make_shared<std::vector<PendingPut>>(kj::mv(batch));
+  return req.send().then(
+      [waiters](capnp::Response<wire::Node::CoordinatePutsResults>&& resp) {
+        auto results = resp.getResults();
+        for (unsigned i = 0; i < waiters->size(); ++i) {
+          auto& done = (*waiters)[i].done;
+          if (i >= results.size()) {
+            done->fulfill(Status::Aborted("coordinatePuts: short reply"));
+            continue;
+          }
+          Status st = wire::FromWire(results[i].getError());
+          if (st.ok()) done->fulfill(wire::FromWire(results[i].getResult()));
+          else done->fulfill(st);
+        }
+      },
+      [waiters](kj::Exception&& e) {
+        for (auto& w : *waiters) w.done->reject(kj::cp(e));
+      });
+}
+
+}  // namespace ringkv::sdk

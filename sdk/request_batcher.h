@@ -1,0 +1,80 @@
+#pragma once
+// RequestBatcher: coalesces the SDK's `get` and `replicate` calls to the same node, made in
+// the same event-loop turn, into one RPC (the wire API takes lists for both). Under load
+// this turns many small messages — each its own write() and wakeup — into a few larger
+// ones; with one request in flight it adds nothing but a loop turn. Loop thread only.
+
+#include <kj/async.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/vector_clock.h"
+#include "sdk/connection_pool.h"
+
+namespace ringkv::sdk {
+
+class RequestBatcher {
+ public:
+  static constexpr size_t kMaxBatch = 128;
+
+  explicit RequestBatcher(ConnectionPool& pool) : pool_(pool), tasks_(error_handler_) {}
+
+  // What the node holds for `key` (an empty set when nothing); rejects if the call failed.
+  kj::Promise<Result<SiblingSet>> Get(const std::string& address, std::string key, const std::string& cluster);
+  kj::Promise<Status> Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
+                                const std::string& cluster);
+  // The node coordinates the write; resolves to the key's resulting set or the node's error.
+  kj::Promise<Result<SiblingSet>> CoordinatePut(const std::string& address, std::string key, VersionVector context,
+                                                Sibling write, bool lww, const std::string& cluster);
+
+ private:
+  struct PendingGet {
+    std::string key;
+    kj::Own<kj::PromiseFulfiller<Result<SiblingSet>>> done;
+  };
+  struct PendingReplicate {
+    std::string key;
+    SiblingSet set;
+    kj::Own<kj::PromiseFulfiller<Status>> done;
+  };
+  struct PendingPut {
+    std::string key;
+    VersionVector context;
+    Sibling write;
+    kj::Own<kj::PromiseFulfiller<Result<SiblingSet>>> done;
+  };
+  struct Queue {
+    std::string cluster;
+    std::vector<PendingGet> gets;
+    std::vector<PendingReplicate> replicates;
+    std::vector<PendingPut> puts;
+    bool flush_scheduled = false;
+  };
+  using QueueKey = std::pair<std::string, bool>;  // (address, last-writer-wins)
+
+  void Schedule(const QueueKey& key, Queue& q);
+  void Flush(const QueueKey& key);
+  kj::Promise<void> SendGets(const std::string& address, const std::string& cluster, std::vector<PendingGet> batch);
+  kj::Promise<void> SendReplicates(const std::string& address, bool lww, const std::string& cluster,
+                                   std::vector<PendingReplicate> batch);
+  kj::Promise<void> SendPuts(const std::string& address, bool lww, const std::string& cluster,
+                             std::vector<PendingPut> batch);
+  // Moves up to kMaxBatch items off the front of `from`.
+  template <typename T>
+  static std::vector<T> TakeBatch(std::vector<T>& from);
+
+  class ErrorHandler : public kj::TaskSet::ErrorHandler {
+   public:
+    void taskFailed(kj::Exception&&) override {}  // each waiter was already told
+  };
+
+  ConnectionPool& pool_;
+  ErrorHandler error_handler_;
+  kj::TaskSet tasks_;
+  std::map<QueueKey, Queue> queues_;
+};
+
+}  // namespace ringkv::sdk
