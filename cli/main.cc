@@ -3,7 +3,9 @@
 // reached / timeout, 4 cluster unreachable, 5 other errors.
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli/commands.h"
 #include "cli/repl.h"
@@ -29,7 +31,7 @@ std::vector<std::string> SplitComma(const std::string& s) {
 int main(int argc, char** argv) {
   CLI::App app("kv: the ringkv shell\n" + cli::CommandHelp());
   std::string cluster = "127.0.0.1:7001";
-  std::string level, context, cluster_name;
+  std::string level, context, cluster_name, value_file;
   int n = 0, w = 0, r = 0, timeout_ms = 0;
   bool json = false, lww = false;
   std::vector<std::string> words;
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"one", "quorum", "all", "local_quorum"}));
   app.add_option("--timeout", timeout_ms, "request timeout, ms");
   app.add_option("--context", context, "put/del: the context printed by a get (hex)");
+  app.add_option("--file", value_file, "put: read the value from this file");
   app.add_flag("--json", json, "JSON output");
   app.add_flag("--lww", lww, "last-writer-wins mode (no siblings; concurrent writes may be lost)");
   app.add_option("command", words, "get KEY | put KEY [VALUE] | del KEY | ring | help");
@@ -57,6 +60,19 @@ int main(int argc, char** argv) {
   if (!words.empty() && words[0] == "help") {
     std::cout << cli::CommandHelp();
     return cli::kExitOk;
+  }
+
+  if (!value_file.empty()) {
+    if (words.size() != 2 || words[0] != "put") {
+      std::cerr << "error: --file goes with: put KEY --file PATH\n";
+      return cli::kExitBadInput;
+    }
+    std::ifstream in(value_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "error: cannot read " << value_file << "\n";
+      return cli::kExitBadInput;
+    }
+    words.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
   ClientOptions options;

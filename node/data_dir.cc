@@ -1,11 +1,15 @@
 #include "node/data_dir.h"
 
+#include <filesystem>
+
 #include "node/storage/file.h"
 
 namespace ringkv {
 
 Status ClaimDataDir(const std::string& dir, const std::string& cluster_name, const std::string& node_id) {
-  RINGKV_TRY(storage::CreateDirIfMissing(dir));
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);  // like mkdir -p: parents too
+  if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
   std::string path = dir + "/IDENTITY";
   std::string expected = "cluster=" + cluster_name + "\nnode=" + node_id + "\n";
   if (!storage::FileExists(path)) return storage::WriteFileAtomically(path, expected);

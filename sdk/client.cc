@@ -111,6 +111,9 @@ class Client::Impl {
   kj::Promise<Result<wire::RingView>> FetchRing(const std::string& address);
   kj::Promise<Status> FetchFromSeeds(size_t i, std::string errors);
   kj::Promise<void> RefreshLoop();
+  // After a failed request: fetch the ring again now (at most once a second), in case
+  // membership changed under us.
+  void RefreshSoon();
   void InstallRing(wire::RingView view);
   std::vector<sdk::Replica> Replicas(const std::string& key, int n);
 
@@ -124,6 +127,8 @@ class Client::Impl {
   std::unique_ptr<sdk::ConnectionPool> pool_;
   std::unique_ptr<sdk::RequestBatcher> batcher_;
   std::mt19937_64 rng_{std::random_device{}()};
+  kj::Maybe<kj::TimePoint> last_error_refresh_;
+  kj::Own<kj::TaskSet> background_;
   // Read by any thread:
   std::mutex ring_mu_;
   std::shared_ptr<const wire::RingView> ring_;
@@ -159,6 +164,10 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   timer_ = &io.provider->getTimer();
   pool_ = std::make_unique<sdk::ConnectionPool>(io.provider->getNetwork(), *timer_);
   batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_);
+  struct IgnoreErrors : kj::TaskSet::ErrorHandler {
+    void taskFailed(kj::Exception&&) override {}
+  } ignore_errors;
+  background_ = kj::heap<kj::TaskSet>(ignore_errors);
   auto stop = kj::newPromiseAndFulfiller<void>();
   stop_ = kj::mv(stop.fulfiller);
 
@@ -169,6 +178,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
     auto refresh = RefreshLoop().eagerlyEvaluate([](kj::Exception&&) {});
     stop.promise.wait(io.waitScope);
   }
+  background_ = nullptr;
   batcher_.reset();
   pool_.reset();  // connections close on the loop that made them
   stop_ = nullptr;
@@ -228,6 +238,20 @@ kj::Promise<void> Client::Impl::RefreshLoop() {
   });
 }
 
+void Client::Impl::RefreshSoon() {
+  kj::TimePoint now = timer_->now();
+  KJ_IF_MAYBE(last, last_error_refresh_) {
+    if (now - *last < 1 * kj::SECONDS) return;
+  }
+  last_error_refresh_ = now;
+  auto ring = Ring();
+  const auto& nodes = ring->ring.nodes();
+  std::string address = nodes[rng_() % nodes.size()].address;
+  background_->add(FetchRing(address).then([this](Result<wire::RingView> view) {
+    if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
+  }));
+}
+
 std::vector<sdk::Replica> Client::Impl::Replicas(const std::string& key, int n) {
   auto ring = Ring();
   std::vector<sdk::Replica> out;
@@ -266,14 +290,23 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
 
 kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec) {
   auto replicas = Replicas(key, spec.n);
-  return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), spec);
+  return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), spec)
+      .then([this](Result<GetResult> r) {
+        if (!r.ok() && !r.status().IsInvalidArgument()) RefreshSoon();
+        return r;
+      });
 }
 
 kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, VersionVector context,
                                                        sdk::QuorumSpec spec) {
   write.write_id = rng_() | 1;  // nonzero: retries inside this put reuse it
   auto replicas = Replicas(key, spec.n);
-  return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), kj::mv(write), kj::mv(context), spec);
+  return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), kj::mv(write),
+                        kj::mv(context), spec)
+      .then([this](Result<PutResult> r) {
+        if (!r.ok() && !r.status().IsInvalidArgument()) RefreshSoon();
+        return r;
+      });
 }
 
 // ---- Client ----
