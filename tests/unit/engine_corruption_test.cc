@@ -8,26 +8,17 @@
 #include <catch2/catch.hpp>
 
 #include "engine_test_util.h"
+#include "file_damage.h"
 #include "node/storage/file.h"
 #include "node/storage/manifest.h"
 
 using namespace ringkv;
 using namespace ringkv::storage;
+using ringkv::testing::FlipBit;
 using ringkv::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-void FlipBit(const std::string& path, uint64_t offset, int bit = 0) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  REQUIRE(f.good());
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ (1 << bit));
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(&c, 1);
-}
 
 std::vector<std::string> FilesWithSuffix(const std::string& dir, const std::string& suffix) {
   std::vector<std::string> out;

@@ -10,10 +10,12 @@
 #include "node/storage/sstable.h"
 #include "node/storage/sstable_builder.h"
 #include "node/storage/table_format.h"
+#include "file_damage.h"
 #include "temp_dir.h"
 
 using namespace ringkv;
 using namespace ringkv::storage;
+using ringkv::testing::FlipBit;
 using ringkv::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -57,16 +59,6 @@ std::string ValueOf(const std::string& encoded) {
   Record r;
   REQUIRE(DecodeRecord(encoded, &r).ok());
   return r.tombstone ? "<tombstone>" : r.value;
-}
-
-void FlipBit(const std::string& path, uint64_t offset) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ 0x10);
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(&c, 1);
 }
 
 Footer ReadFooter(const std::string& path) {
@@ -163,7 +155,7 @@ TEST_CASE("damage to the footer, index, bloom or properties fails open with Corr
                   Place{"footer version", size - kFooterSize + 48}, Place{"footer handle", size - kFooterSize + 3}}) {
     std::string path = dir.file(std::string("bad-") + p.what + ".sst");
     fs::copy_file(good, path);
-    FlipBit(path, p.offset);
+    FlipBit(path, p.offset, 4);
     auto t = SSTable::Open(path, 9, nullptr, nullptr);
     INFO("damaged " << p.what);
     REQUIRE_FALSE(t.ok());
@@ -182,7 +174,7 @@ TEST_CASE("damage to the footer, index, bloom or properties fails open with Corr
 TEST_CASE("a damaged data block is reported on read with file and offset, never a wrong value") {
   TempDir dir;
   std::string path = BuildTable(dir, Compression::kLz4);
-  FlipBit(path, 100);  // inside the first data block
+  FlipBit(path, 100, 4);  // inside the first data block
   auto table = OpenTable(path, nullptr, nullptr);
   auto got = table->Get(UserKey(0), kMaxSequence);
   REQUIRE_FALSE(got.ok());

@@ -11,10 +11,12 @@
 
 #include "node/storage/file.h"
 #include "node/storage/wal.h"
+#include "file_damage.h"
 #include "temp_dir.h"
 
 using namespace ringkv;
 using namespace ringkv::storage;
+using ringkv::testing::FlipBit;
 using ringkv::testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -50,16 +52,6 @@ Replayed Replay(const std::string& path, bool salvage = false) {
                        },
                        &r.stats);
   return r;
-}
-
-void FlipBit(const std::string& path, uint64_t offset, int bit) {
-  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-  f.seekg(static_cast<std::streamoff>(offset));
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ (1 << bit));
-  f.seekp(static_cast<std::streamoff>(offset));
-  f.write(&c, 1);
 }
 
 // Sizes that land on every framing case: empty, tiny, exact block remainders, multi-block.
