@@ -64,8 +64,9 @@ std::vector<T> RequestBatcher::TakeBatch(std::vector<T>& from) {
 void RequestBatcher::Schedule(const QueueKey& key, Queue& q) {
   if (q.flush_scheduled) return;
   q.flush_scheduled = true;
-  // Everything queued for this node before the loop gets back to us goes in one message.
-  tasks_.add(kj::evalLater([this, key]() { Flush(key); }));
+  // Flush once the loop has nothing else ready: every request that the replies already
+  // received lead to goes into the same message.
+  tasks_.add(kj::evalLast([this, key]() { Flush(key); }));
 }
 
 void RequestBatcher::Flush(const QueueKey& key) {
