@@ -61,12 +61,7 @@ const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v) {
   return nullptr;
 }
 
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v) {
-  // Fast path: one byte.
-  if (p < limit && (static_cast<unsigned char>(*p) & 0x80) == 0) {
-    *v = static_cast<unsigned char>(*p);
-    return p + 1;
-  }
+const char* GetVarint32PtrFallback(const char* p, const char* limit, uint32_t* v) {
   uint64_t wide = 0;
   const char* q = GetVarint64Ptr(p, limit, &wide);
   if (q == nullptr || wide > UINT32_MAX) return nullptr;

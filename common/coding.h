@@ -35,7 +35,17 @@ bool GetVarint64(std::string_view* in, uint64_t* v);
 bool GetLengthPrefixed(std::string_view* in, std::string_view* bytes);
 
 // Pointer-range form used on hot paths; returns nullptr on malformed input.
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v);
+const char* GetVarint32PtrFallback(const char* p, const char* limit, uint32_t* v);
+inline const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v) {
+  if (p < limit) {
+    auto byte = static_cast<unsigned char>(*p);
+    if ((byte & 0x80) == 0) {  // one byte: the common case (keys and values under 128 bytes)
+      *v = byte;
+      return p + 1;
+    }
+  }
+  return GetVarint32PtrFallback(p, limit, v);
+}
 const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v);
 
 }  // namespace ringkv
