@@ -50,10 +50,17 @@ double Percentile(std::vector<double>& v, double p) {
 }
 
 // Keeps `concurrency` requests in flight from the SDK's own loop (callbacks issue the next).
+// Like a real application, a put carries the context last seen for its key (from a get or
+// the previous put), so it replaces that version instead of adding a sibling.
 class LoadDriver {
  public:
   LoadDriver(Client& client, const Flags& f, int put_percent, RequestOptions req)
-      : client_(client), f_(f), put_percent_(put_percent), req_(req), value_(static_cast<size_t>(f.value_size), 'v') {
+      : client_(client),
+        f_(f),
+        put_percent_(put_percent),
+        req_(req),
+        value_(static_cast<size_t>(f.value_size), 'v'),
+        contexts_(f.keys) {
     latencies_.reserve(f.ops);
   }
 
@@ -75,20 +82,35 @@ class LoadDriver {
   void IssueNext() {  // runs on the caller first, then on the client's loop thread
     uint64_t n = issued_.fetch_add(1);
     if (n >= f_.ops) return;
-    std::string key = "bench:" + std::to_string(rng_() % f_.keys);
-    auto start = Clock::now();
-    auto finish = [this, start](bool ok) {
+    Context context;
+    uint64_t k = 0;
+    bool put = false;
+    {
       std::lock_guard lock(mu_);
-      latencies_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-      if (!ok) ++errors_;
-      if (++completed_ == f_.ops) done_.set_value();
+      k = rng_() % f_.keys;
+      put = static_cast<int>(rng_() % 100) < put_percent_;
+      context = contexts_[k];
+    }
+    std::string key = "bench:" + std::to_string(k);
+    auto start = Clock::now();
+    auto finish = [this, start, k](bool ok, Context* seen) {
+      bool all_done = false;
+      {
+        std::lock_guard lock(mu_);
+        latencies_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        if (!ok) ++errors_;
+        if (seen != nullptr) contexts_[k] = std::move(*seen);
+        all_done = ++completed_ == f_.ops;
+      }
+      if (all_done) done_.set_value();
       else IssueNext();
     };
-    bool put = static_cast<int>(rng_() % 100) < put_percent_;
     if (put) {
-      client_.PutAsync(key, value_, Context(), req_, [finish](Result<PutResult> r) { finish(r.ok()); });
+      client_.PutAsync(key, value_, context, req_, [finish](Result<PutResult> r) {
+        finish(r.ok(), r.ok() ? &r->context : nullptr);
+      });
     } else {
-      client_.GetAsync(key, req_, [finish](Result<GetResult> r) { finish(r.ok()); });
+      client_.GetAsync(key, req_, [finish](Result<GetResult> r) { finish(r.ok(), r.ok() ? &r->context : nullptr); });
     }
   }
 
@@ -99,7 +121,8 @@ class LoadDriver {
   std::string value_;
   std::minstd_rand rng_{42};
   std::atomic<uint64_t> issued_{0};
-  std::mutex mu_;
+  std::mutex mu_;  // guards everything below and rng_
+  std::vector<Context> contexts_;
   uint64_t completed_ = 0;
   uint64_t errors_ = 0;
   std::vector<double> latencies_;
