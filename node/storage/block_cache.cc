@@ -7,7 +7,8 @@
 namespace ringkv::storage {
 namespace {
 
-constexpr size_t kShards = 16;
+constexpr int kShardBits = 4;
+constexpr size_t kShards = size_t{1} << kShardBits;
 
 struct CacheKey {
   uint64_t file;
@@ -15,8 +16,19 @@ struct CacheKey {
   bool operator==(const CacheKey&) const = default;
 };
 
+// Block offsets share their low bits (aligned or similar sizes) and file numbers are small,
+// so mix every input bit into every output bit (murmur3's finalizer) before the hash picks
+// a shard (top bits) and a bucket.
 struct CacheKeyHash {
-  size_t operator()(const CacheKey& k) const { return k.file * 0x9e3779b97f4a7c15ull ^ k.offset; }
+  size_t operator()(const CacheKey& k) const {
+    uint64_t h = k.file * 0x9e3779b97f4a7c15ull ^ k.offset;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+  }
 };
 
 }  // namespace
@@ -49,7 +61,8 @@ BlockCache::BlockCache(size_t capacity_bytes) : capacity_(capacity_bytes), shard
 BlockCache::~BlockCache() = default;
 
 BlockCache::Shard& BlockCache::ShardFor(uint64_t file_number, uint64_t offset) {
-  return shards_[CacheKeyHash{}(CacheKey{file_number, offset}) % kShards];
+  uint64_t hash = CacheKeyHash{}(CacheKey{file_number, offset});
+  return shards_[hash >> (64 - kShardBits)];
 }
 
 std::shared_ptr<const std::string> BlockCache::Lookup(uint64_t file_number, uint64_t offset) {

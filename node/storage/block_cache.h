@@ -2,6 +2,8 @@
 // LRU cache of uncompressed, checksum-verified SSTable data blocks, shared by all tables
 // of one engine and bounded in bytes. Keyed by (file number, block offset). Thread-safe
 // (sharded locks). Entries are shared_ptr, so an evicted block stays alive while in use.
+// A block is charged its size; each of the 16 shards holds capacity/16 bytes, so a block
+// bigger than that is handed back but not kept.
 
 #include <cstdint>
 #include <memory>

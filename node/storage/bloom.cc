@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "common/hash.h"
 
@@ -20,7 +21,7 @@ BloomFilterBuilder::BloomFilterBuilder(int bits_per_key) : bits_per_key_(std::ma
 void BloomFilterBuilder::AddKey(std::string_view user_key) { hashes_.push_back(Hash64(user_key)); }
 
 std::string BloomFilterBuilder::Finish() {
-  int k = std::clamp(static_cast<int>(std::lround(bits_per_key_ * 0.69)), 1, kMaxProbes);  // ln 2
+  int k = std::clamp(static_cast<int>(std::lround(bits_per_key_ * std::numbers::ln2)), 1, kMaxProbes);
   size_t bits = std::max<size_t>(64, hashes_.size() * static_cast<size_t>(bits_per_key_));
   size_t bytes = (bits + 7) / 8;
   bits = bytes * 8;

@@ -1,5 +1,6 @@
 #include "node/storage/sstable_builder.h"
 
+#include "node/storage/block.h"
 #include "node/storage/block_builder.h"
 #include "node/storage/bloom.h"
 #include "node/storage/table_format.h"
@@ -47,6 +48,10 @@ Status SSTableBuilder::Add(std::string_view internal_key, std::string_view value
   if (!r.status.ok()) return r.status;
   if (r.finished) return Status::InvalidArgument("Add after Finish");
   if (internal_key.size() < kInternalKeyTrailer) return Status::InvalidArgument("key shorter than its trailer");
+  if (internal_key.size() > kMaxBlockKeyBytes) {
+    return Status::InvalidArgument("table key of " + std::to_string(internal_key.size() - kInternalKeyTrailer) +
+                                   " bytes: limit is " + std::to_string(kMaxKeyBytes));
+  }
   bool first = r.props.num_entries == 0;
   if (!first && CompareInternalKeys(internal_key, r.last_key) <= 0) {
     return Status::InvalidArgument("table keys must be strictly increasing");

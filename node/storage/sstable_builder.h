@@ -49,8 +49,9 @@ class SSTableBuilder {
   SSTableBuilder(const SSTableBuilder&) = delete;
   SSTableBuilder& operator=(const SSTableBuilder&) = delete;
 
-  // Keys must be strictly increasing in CompareInternalKeys order (InvalidArgument otherwise).
-  // `value` is an encoded Record.
+  // Keys must be strictly increasing in CompareInternalKeys order and hold a user key of at
+  // most kMaxKeyBytes (InvalidArgument otherwise; the builder stays usable). `value` is an
+  // encoded Record.
   Status Add(std::string_view internal_key, std::string_view value);
   Status Finish();
   // Stops without finishing; the caller removes the file.

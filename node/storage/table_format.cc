@@ -5,6 +5,7 @@
 
 #include "common/coding.h"
 #include "common/hash.h"
+#include "node/storage/block.h"
 
 namespace ringkv::storage {
 namespace {
@@ -86,17 +87,21 @@ Result<BlockHandle> WriteBlock(WritableFile* file, std::string_view contents, Co
 }
 
 Result<std::shared_ptr<const std::string>> ReadBlock(const RandomAccessFile& file, const BlockHandle& handle,
-                                                     const char* what) {
-  auto where = [&] { return file.path() + ": " + what + " block at offset " + std::to_string(handle.offset); };
-  if (handle.offset > file.Size() || handle.size + kBlockTrailerSize > file.Size() - handle.offset) {
-    return Status::Corruption(where() + " lies outside the file");
+                                                     const char* kind) {
+  auto corrupt = [&](std::string_view problem) { return BlockCorruption(file.path(), problem, kind, handle.offset); };
+  // Written to not overflow: handles come from the file itself.
+  uint64_t file_size = file.Size();
+  if (handle.offset > file_size || file_size - handle.offset < kBlockTrailerSize ||
+      handle.size > file_size - handle.offset - kBlockTrailerSize) {
+    return corrupt("handle of " + std::to_string(handle.size) + " bytes past the end of the file (" +
+                   std::to_string(file_size) + " bytes)");
   }
   auto raw = std::make_shared<std::string>();
   RINGKV_TRY(file.Read(handle.offset, handle.size + kBlockTrailerSize, raw.get()));
   std::string_view body(raw->data(), handle.size);
   char type = (*raw)[handle.size];
   if (BlockChecksum(body, type) != DecodeFixed32(raw->data() + handle.size + 1)) {
-    return Status::Corruption(where() + ": checksum mismatch");
+    return corrupt("checksum mismatch");
   }
   if (type == static_cast<char>(Compression::kNone)) {
     raw->resize(handle.size);
@@ -104,7 +109,7 @@ Result<std::shared_ptr<const std::string>> ReadBlock(const RandomAccessFile& fil
   }
   auto out = std::make_shared<std::string>();
   Status s = Uncompress(type, body, out.get());
-  if (!s.ok()) return Status::Corruption(where() + ": " + s.message());
+  if (!s.ok()) return corrupt(s.message());
   return std::shared_ptr<const std::string>(std::move(out));
 }
 
@@ -121,7 +126,7 @@ std::string EncodeFooter(const Footer& footer) {
 }
 
 Result<Footer> DecodeFooter(std::string_view bytes, const std::string& path) {
-  auto bad = [&](const std::string& what) { return Status::Corruption(path + ": footer " + what); };
+  auto bad = [&](const std::string& what) { return Status::Corruption("sstable " + path + ": footer " + what); };
   if (bytes.size() != kFooterSize) return bad("is truncated");
   if (DecodeFixed64(bytes.data() + 56) != kTableMagic) return bad("has a bad magic number (not a ringkv table)");
   if (MaskChecksum(Checksum32(bytes.substr(0, 52))) != DecodeFixed32(bytes.data() + 52)) {

@@ -36,9 +36,10 @@ bool DecodeHandle(std::string_view* in, BlockHandle* h);
 // trailer to `file`; returns where it went.
 Result<BlockHandle> WriteBlock(WritableFile* file, std::string_view contents, Compression compression,
                                std::string* scratch);
-// Reads, verifies and decompresses the block at `handle`. Errors name the file and offset.
+// Reads, verifies and decompresses the block at `handle` (any handle: it is checked against
+// the file's size). Errors are BlockCorruption(file, problem, kind, offset).
 Result<std::shared_ptr<const std::string>> ReadBlock(const RandomAccessFile& file, const BlockHandle& handle,
-                                                     const char* what);
+                                                     const char* kind);
 
 std::string EncodeFooter(const Footer& footer);
 Result<Footer> DecodeFooter(std::string_view bytes, const std::string& path);

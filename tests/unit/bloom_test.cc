@@ -26,7 +26,21 @@ TEST_CASE("an empty bloom filter answers absent, a malformed one answers maybe")
   REQUIRE_FALSE(BloomMayContain(empty, "x"));
   REQUIRE(BloomMayContain("", "x"));
   REQUIRE(BloomMayContain("a", "x"));
-  std::string bad_k = empty;
-  bad_k.back() = static_cast<char>(99);  // k out of range
-  REQUIRE(BloomMayContain(bad_k, "x"));
+  for (int k : {0, 31, 99, 255}) {  // k out of [1, 30]: not a filter we wrote
+    std::string bad_k = empty;
+    bad_k.back() = static_cast<char>(k);
+    REQUIRE(BloomMayContain(bad_k, "x"));
+  }
+}
+
+TEST_CASE("a bloom filter carries its own probe count, so readers need no options") {
+  for (int bits_per_key : {1, 5, 20, 100}) {
+    BloomFilterBuilder builder(bits_per_key);
+    for (int i = 0; i < 1000; ++i) builder.AddKey("k" + std::to_string(i));
+    std::string filter = builder.Finish();
+    int k = static_cast<unsigned char>(filter.back());
+    REQUIRE(k >= 1);
+    REQUIRE(k <= 30);
+    for (int i = 0; i < 1000; ++i) REQUIRE(BloomMayContain(filter, "k" + std::to_string(i)));
+  }
 }
