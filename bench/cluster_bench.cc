@@ -34,6 +34,9 @@ struct Flags {
   int value_size = 100;
   uint64_t keys = 100000;
   int repeat = 3;
+  std::string workloads = "put,get,50/50";
+  std::string configs = "quorum,one";
+  bool redis = true;
 };
 
 struct Measured {
@@ -149,6 +152,9 @@ int main(int argc, char** argv) {
   app.add_option("--value_size", f.value_size);
   app.add_option("--keys", f.keys, "key space");
   app.add_option("--repeat", f.repeat, "runs per workload (median reported)");
+  app.add_option("--workloads", f.workloads, "any of put,get,50/50");
+  app.add_option("--configs", f.configs, "any of quorum (N=3 W=2 R=2), one (N=W=R=1)");
+  app.add_flag("--redis,!--no-redis", f.redis, "run the Redis baseline");
   CLI11_PARSE(app, argc, argv);
   if (f.ops == 0 || f.concurrency < 1 || f.repeat < 1 || f.keys == 0) {
     std::fprintf(stderr, "cluster_bench: --ops, --concurrency, --repeat and --keys must be positive\n");
@@ -183,9 +189,12 @@ int main(int argc, char** argv) {
   one.r = 1;
   std::map<std::string, Measured> ours;
   for (const Config& c : {Config{"N=3 W=2 R=2", quorum}, Config{"N=W=R=1", one}}) {
+    bool is_quorum = std::string(c.name) == "N=3 W=2 R=2";
+    if (f.configs.find(is_quorum ? "quorum" : "one") == std::string::npos) continue;
     // Load the key space once so gets find values.
     LoadDriver(**client, Flags{f.keys, f.concurrency, f.value_size, f.keys, 1}, 100, c.req).Run();
     for (auto [label, put_pct] : {std::pair{"put", 100}, std::pair{"get", 0}, std::pair{"50/50", 50}}) {
+      if (f.workloads.find(label) == std::string::npos) continue;
       std::vector<Measured> runs;
       for (int r = 0; r < f.repeat; ++r) runs.push_back(LoadDriver(**client, f, put_pct, c.req).Run());
       std::string name = std::string("ringkv ") + c.name + " " + label;
@@ -194,6 +203,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (!f.redis) return 0;
   auto redis = bench::RunRedisBaseline(f.ops, f.concurrency, f.value_size, f.keys, f.repeat);
   if (!redis.ok()) {
     std::printf("\nno Redis baseline: %s\n", redis.status().ToString().c_str());
@@ -208,7 +218,9 @@ int main(int argc, char** argv) {
   for (const char* c : {"N=3 W=2 R=2", "N=W=R=1"}) {
     for (auto [label, base] : {std::pair{"put", rset.ops_per_sec}, std::pair{"get", rget.ops_per_sec},
                                std::pair{"50/50", rmix}}) {
-      double v = ours[std::string("ringkv ") + c + " " + label].ops_per_sec;
+      auto it = ours.find(std::string("ringkv ") + c + " " + label);
+      if (it == ours.end()) continue;
+      double v = it->second.ops_per_sec;
       std::printf("%-12s %-11s %10.0f %10.0f %8.3f\n", c, label, v, base, v / base);
     }
   }
