@@ -35,6 +35,10 @@ echo "== kill -9 node3: QUORUM (2 of 3) keeps working, ALL cannot"
 kill -9 "$(cat "$RINGKV_CLUSTER_DIR/node3.pid")"
 "${kv[@]}" put during-failure "still writable" && "${kv[@]}" get during-failure
 "${kv[@]}" --level all put needs-everyone x || echo "(ALL failed as expected: exit code $?)"
+echo
+echo "== restart node3: it rejoins with its data; an ALL read repairs what it missed"
+scripts/cluster.sh up -n 3 -p 7001 | grep node3
+"${kv[@]}" --level all get during-failure
 if ((keep)); then
   echo; echo "cluster left running in $RINGKV_CLUSTER_DIR; try: ${kv[*]}"
 fi
