@@ -23,7 +23,11 @@ while (($#)); do
 done
 
 pid_of() { cat "$dir/node$1.pid" 2>/dev/null || true; }
-running() { local p; p=$(pid_of "$1"); [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null; }
+# Alive and not a zombie (a killed node whose parent is gone may linger as one).
+running() {
+  local p; p=$(pid_of "$1")
+  [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null && [[ "$(ps -o stat= -p "$p" 2>/dev/null)" != Z* ]]
+}
 
 up() {
   [[ -x "$build/node/kvnode" ]] || { echo "cluster.sh: $build/node/kvnode missing: run scripts/demo.sh or build first" >&2; exit 1; }
