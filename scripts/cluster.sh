@@ -24,10 +24,8 @@ done
 
 pid_of() { cat "$dir/node$1.pid" 2>/dev/null || true; }
 # Alive and not a zombie (a killed node whose parent is gone may linger as one).
-running() {
-  local p; p=$(pid_of "$1")
-  [[ -n "$p" ]] && kill -0 "$p" 2>/dev/null && [[ "$(ps -o stat= -p "$p" 2>/dev/null)" != Z* ]]
-}
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+running() { local p; p=$(pid_of "$1"); [[ -n "$p" ]] && alive "$p"; }
 
 up() {
   [[ -x "$build/node/kvnode" ]] || { echo "cluster.sh: $build/node/kvnode missing: run scripts/demo.sh or build first" >&2; exit 1; }
@@ -55,10 +53,10 @@ down() {
   for f in "$dir"/node*.pid; do
     [[ -e "$f" ]] || continue
     local p; p=$(cat "$f")
-    if kill -0 "$p" 2>/dev/null; then
+    if alive "$p"; then
       kill -TERM "$p"
-      for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$p" 2>/dev/null && kill -KILL "$p"
+      for _ in $(seq 1 100); do alive "$p" || break; sleep 0.1; done
+      alive "$p" && kill -KILL "$p"
       echo "stopped $(basename "$f" .pid)"
     fi
     rm -f "$f"
