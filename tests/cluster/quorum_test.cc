@@ -2,6 +2,7 @@
 // LWW and bad input. Every test starts its own LocalCluster on 127.0.0.x.
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -236,4 +237,24 @@ TEST_CASE("a node refuses a data directory that belongs to another node") {
   int rc = ::pclose(p);
   REQUIRE(rc != 0);
   REQUIRE_THAT(out, Catch::Contains("belongs to node 'node1'") && Catch::Contains("refusing"));
+}
+
+TEST_CASE("one client is shared safely by many application threads, sync and async") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  constexpr int kThreads = 8, kOps = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kOps; ++i) {
+        std::string key = "t" + std::to_string(t) + "-" + std::to_string(i);
+        bool ok = (t % 2 == 0) ? client->Put(key, "v").ok() : client->PutAsync(key, "v").get().ok();
+        auto got = client->Get(key);
+        if (!ok || !got.ok() || got->values != std::vector<std::string>{"v"}) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  REQUIRE(failures.load() == 0);
 }

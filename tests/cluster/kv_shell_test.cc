@@ -1,0 +1,99 @@
+// The kv shell against a real cluster: its output, --json, stdin values, and exit codes
+// (0 ok, 1 not found, 2 bad input, 3 quorum not reached, 4 unreachable).
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include <catch2/catch.hpp>
+
+#include "tests/cluster/local_cluster.h"
+
+using ringkv::testing::LocalCluster;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Run Kv(const LocalCluster& cluster, const std::string& args, const std::string& stdin_text = "") {
+  std::string cmd = std::string(RINGKV_KV_PATH) + " --cluster " + cluster.seeds() +
+                    " --cluster-name test-cluster " + args + " 2>&1";
+  if (!stdin_text.empty()) cmd = "printf '%s' '" + stdin_text + "' | " + cmd;
+  Run r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::array<char, 4096> buf{};
+  while (::fgets(buf.data(), buf.size(), p) != nullptr) r.output += buf.data();
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::unique_ptr<LocalCluster> StartCluster() {
+  auto c = LocalCluster::Start({});
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  return std::move(c).value();
+}
+
+}  // namespace
+
+TEST_CASE("kv put then get prints the value and exits 0") {
+  auto cluster = StartCluster();
+  Run put = Kv(*cluster, "put fruit apple");
+  INFO(put.output);
+  REQUIRE(put.exit_code == 0);
+  REQUIRE_THAT(put.output, Catch::Contains("OK"));
+  Run get = Kv(*cluster, "get fruit");
+  REQUIRE(get.exit_code == 0);
+  REQUIRE(get.output == "apple\n");
+  Run json = Kv(*cluster, "--json get fruit");
+  REQUIRE(json.exit_code == 0);
+  REQUIRE_THAT(json.output, Catch::Contains(R"("found":true)") && Catch::Contains(R"("values":["apple"])"));
+  REQUIRE(Kv(*cluster, "put piped", "from stdin").exit_code == 0);
+  REQUIRE(Kv(*cluster, "get piped").output == "from stdin\n");
+}
+
+TEST_CASE("kv exit codes distinguish not found, bad input, quorum failure and an unreachable cluster") {
+  auto cluster = StartCluster();
+  Run missing = Kv(*cluster, "get never-written");
+  REQUIRE(missing.exit_code == 1);
+  REQUIRE_THAT(missing.output, Catch::Contains("not found"));
+
+  Run big = Kv(*cluster, "put k " + std::string(10241, 'x'));
+  REQUIRE(big.exit_code == 2);
+  REQUIRE_THAT(big.output, Catch::Contains("limit is 10240"));
+  REQUIRE(Kv(*cluster, "frobnicate k").exit_code == 2);
+  REQUIRE(Kv(*cluster, "put k v --context nothex").exit_code == 2);
+
+  REQUIRE(cluster->Kill(1).ok());
+  Run all = Kv(*cluster, "--level all put k v");
+  REQUIRE(all.exit_code == 3);
+  REQUIRE_THAT(all.output, Catch::Contains("quorum not reached"));
+  REQUIRE(Kv(*cluster, "put k v").exit_code == 0);  // QUORUM still fine
+
+  std::string cmd = std::string(RINGKV_KV_PATH) + " --cluster 127.0.0.1:1 get k 2>&1";
+  int status = std::system(cmd.c_str());
+  REQUIRE(WEXITSTATUS(status) == 4);
+}
+
+TEST_CASE("kv shows siblings with the context that resolves them") {
+  auto cluster = StartCluster();
+  REQUIRE(Kv(*cluster, "put cart milk").exit_code == 0);
+  Run seen = Kv(*cluster, "--json get cart");
+  auto at = seen.output.find(R"("context":")");
+  REQUIRE(at != std::string::npos);
+  std::string ctx = seen.output.substr(at + 11, seen.output.find('"', at + 11) - at - 11);
+  REQUIRE(Kv(*cluster, "--context " + ctx + " put cart milk,eggs").exit_code == 0);
+  REQUIRE(Kv(*cluster, "--context " + ctx + " put cart milk,bread").exit_code == 0);
+  Run both = Kv(*cluster, "--level all get cart");
+  REQUIRE(both.exit_code == 0);
+  REQUIRE_THAT(both.output, Catch::Contains("2 siblings") && Catch::Contains("milk,eggs") &&
+                                Catch::Contains("milk,bread") && Catch::Contains("--context"));
+  REQUIRE(Kv(*cluster, "put cart milk,eggs,bread").exit_code == 0);  // replaces what it reads
+  REQUIRE(Kv(*cluster, "--level all get cart").output == "milk,eggs,bread\n");
+}
