@@ -11,8 +11,6 @@ capnp::Data::Reader AsData(const std::string& s) {
   return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
 }
 
-NodeStatus ToWireStatus(const std::string&) { return NodeStatus::UP; }
-
 }  // namespace
 
 void ToWire(const VersionVector& vv, capnp::List<ClockEntry>::Builder out) {
@@ -82,7 +80,8 @@ void ToWire(const RingView& view, RingSnapshot::Builder out) {
     b.setRack(n.rack);
     auto tokens = b.initTokens(static_cast<unsigned>(n.tokens.size()));
     for (unsigned t = 0; t < n.tokens.size(); ++t) tokens.set(t, n.tokens[t]);
-    b.setStatus(ToWireStatus(n.id));
+    // `status` stays at its default (up): with static membership a node does not track
+    // its peers' health; gossip will fill it in.
   }
 }
 
