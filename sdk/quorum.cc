@@ -15,6 +15,13 @@ bool IsRequestError(const Status& s) {
 
 std::string Describe(const kj::Exception& e) { return std::string(e.getDescription().cStr()); }
 
+// "node2: Unavailable: ...; node3: ..." for a QuorumNotReached message.
+std::string JoinErrors(const std::vector<std::string>& errors) {
+  std::string out;
+  for (const auto& e : errors) out += (out.empty() ? "" : "; ") + e;
+  return out;
+}
+
 // Replicas not marked down first, keeping preference order within each group.
 std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const ConnectionPool& pool) {
   std::stable_partition(replicas.begin(), replicas.end(),
@@ -66,12 +73,7 @@ struct PutState : kj::Refcounted {
   void Fail(std::string why) {
     ++failures;
     errors.push_back(kj::mv(why));
-    if (total - failures < needed) Finish(Status::QuorumNotReached(acks, needed, Joined()));
-  }
-  std::string Joined() const {
-    std::string out;
-    for (const auto& e : errors) out += (out.empty() ? "" : "; ") + e;
-    return out;
+    if (total - failures < needed) Finish(Status::QuorumNotReached(acks, needed, JoinErrors(errors)));
   }
 };
 
@@ -153,9 +155,7 @@ void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const Quoru
 void OnGetAnswer(RequestEnv env, GetState& s, const std::string& key, const QuorumSpec& spec) {
   if (s.replies >= s.needed) s.Finish(ToGetResult(s.merged, s.replies));
   else if (s.total - s.failures < s.needed) {
-    std::string why;
-    for (const auto& e : s.errors) why += (why.empty() ? "" : "; ") + e;
-    s.Finish(Status::QuorumNotReached(s.replies, s.needed, why));
+    s.Finish(Status::QuorumNotReached(s.replies, s.needed, JoinErrors(s.errors)));
   }
   if (s.replies + s.failures == s.total) ReadRepair(env, s, key, spec);
 }
@@ -194,7 +194,7 @@ kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, std::vector<Replica> re
                        s->done = true;
                        return Status::QuorumNotReached(s->acks, s->needed,
                                                        "timed out after " + std::to_string(spec.timeout.count()) +
-                                                           " ms" + (s->errors.empty() ? "" : "; " + s->Joined()));
+                                                           " ms" + (s->errors.empty() ? "" : "; " + JoinErrors(s->errors)));
                      });
   return paf.promise.exclusiveJoin(kj::mv(timeout));
 }
