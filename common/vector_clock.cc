@@ -134,25 +134,30 @@ Dot SiblingSet::Update(const VersionVector& context, const std::string& node, Si
   return dot;
 }
 
-void SiblingSet::Merge(const SiblingSet& other) {
-  std::vector<Sibling> merged;
+bool SiblingSet::Merge(const SiblingSet& other) {
   auto in = [](const std::vector<Sibling>& v, const Dot& d) {
     return std::any_of(v.begin(), v.end(), [&](const Sibling& s) { return s.dot == d; });
   };
-  // A sibling survives if the other side holds it too or has never seen its write.
-  for (const Sibling& s : siblings_) {
-    if (in(other.siblings_, s.dot) || !other.context_.Covers(s.dot)) merged.push_back(s);
-  }
+  // A sibling survives if the other side holds it too or has never seen its write. Ours
+  // are dropped in place and theirs appended, so nothing that stays is copied.
+  size_t before = siblings_.size();
+  size_t dropped = std::erase_if(siblings_, [&](const Sibling& s) {
+    return !in(other.siblings_, s.dot) && other.context_.Covers(s.dot);
+  });
   for (const Sibling& s : other.siblings_) {
-    if (!in(siblings_, s.dot) && !context_.Covers(s.dot)) merged.push_back(s);
+    if (!in(siblings_, s.dot) && !context_.Covers(s.dot)) siblings_.push_back(s);
   }
-  siblings_ = std::move(merged);
+  Causality order = context_.Compare(other.context_);
+  bool changed = dropped > 0 || siblings_.size() != before - dropped || order == Causality::kBefore ||
+                 order == Causality::kConcurrent;
+  if (!changed) return false;
   context_.Merge(other.context_);
   Normalize();
+  return true;
 }
 
-void SiblingSet::ResolveLww() {
-  if (siblings_.size() <= 1) return;
+bool SiblingSet::ResolveLww() {
+  if (siblings_.size() <= 1) return false;
   auto newest = std::max_element(siblings_.begin(), siblings_.end(), [](const Sibling& a, const Sibling& b) {
     if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
     if (a.dot.node != b.dot.node) return a.dot.node < b.dot.node;
@@ -160,6 +165,7 @@ void SiblingSet::ResolveLww() {
   });
   Sibling keep = *newest;
   siblings_ = {std::move(keep)};
+  return true;
 }
 
 bool SiblingSet::AllTombstones() const {

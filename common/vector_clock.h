@@ -86,10 +86,12 @@ class SiblingSet {
   // Coordinator side: applies a client write with `context` as replica `node`.
   // Returns the dot the write got (or the existing one, for a retry of a known write_id).
   Dot Update(const VersionVector& context, const std::string& node, Sibling write);
-  // Replica side: folds another replica's set for the same key into this one.
-  void Merge(const SiblingSet& other);
-  // Last-writer-wins: keep only the sibling with the highest (timestamp, dot).
-  void ResolveLww();
+  // Replica side: folds another replica's set for the same key into this one. Returns
+  // whether anything changed (false: the other set told us nothing new).
+  bool Merge(const SiblingSet& other);
+  // Last-writer-wins: keep only the sibling with the highest (timestamp, dot); true if any
+  // sibling was dropped.
+  bool ResolveLww();
 
   bool AllTombstones() const;  // true for an empty set too
   uint64_t NewestTimestamp() const;

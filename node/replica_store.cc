@@ -61,10 +61,9 @@ Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& i
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   RINGKV_ASSIGN(auto lock, Lock(key, mode));
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
-  SiblingSet before = set;
-  set.Merge(incoming);
-  if (lww) set.ResolveLww();
-  if (!(set == before)) RINGKV_TRY(Store(key, set));  // a repeated replicate writes nothing
+  bool changed = set.Merge(incoming);
+  if (lww) changed = set.ResolveLww() || changed;
+  if (changed) RINGKV_TRY(Store(key, set));  // a repeated replicate writes nothing
   return set;
 }
 

@@ -167,3 +167,27 @@ TEST_CASE("a delete is a tombstone sibling and a set of tombstones reads as dele
   REQUIRE(set.AllTombstones());
   REQUIRE(set.siblings().size() == 1);
 }
+
+TEST_CASE("merge reports whether the other set told it anything new") {
+  SiblingSet a;
+  a.Update({}, "n1", Write("v1"));
+  SiblingSet copy = a;
+  REQUIRE_FALSE(copy.Merge(a));  // the same state: nothing to store
+  REQUIRE(copy == a);
+
+  SiblingSet b = a;
+  b.Update(b.context(), "n2", Write("v2"));  // supersedes v1
+  REQUIRE(a.Merge(b));
+  REQUIRE(Values(a) == std::vector<std::string>{"v2"});
+  REQUIRE_FALSE(a.Merge(b));
+
+  SiblingSet older;
+  older.Update({}, "n1", Write("v1"));
+  REQUIRE_FALSE(a.Merge(older));  // a dominated set changes nothing
+  REQUIRE(Values(a) == std::vector<std::string>{"v2"});
+
+  SiblingSet concurrent;
+  concurrent.Update({}, "n3", Write("v3"));
+  REQUIRE(a.Merge(concurrent));
+  REQUIRE(Values(a) == std::vector<std::string>{"v2", "v3"});
+}
