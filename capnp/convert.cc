@@ -66,30 +66,61 @@ Result<SiblingSet> FromWire(VersionedValue::Reader in) {
   return SiblingSet::FromParts(std::move(context), std::move(siblings));
 }
 
+namespace {
+
+NodeStatus ToWire(Liveness l) {
+  switch (l) {
+    case Liveness::kUp: return NodeStatus::UP;
+    case Liveness::kSuspect: return NodeStatus::SUSPECT;
+    case Liveness::kDown: return NodeStatus::DOWN;
+  }
+  return NodeStatus::UP;
+}
+
+Liveness FromWire(NodeStatus s) {
+  switch (s) {
+    case NodeStatus::SUSPECT: return Liveness::kSuspect;
+    case NodeStatus::DOWN: return Liveness::kDown;
+    default: return Liveness::kUp;
+  }
+}
+
+void ToWire(const RingNode& n, wire::RingState state, const RingView& view, NodeInfo::Builder b) {
+  b.setId(n.id);
+  b.setAddress(n.address);
+  b.setDc(n.dc);
+  b.setRack(n.rack);
+  auto tokens = b.initTokens(static_cast<unsigned>(n.tokens.size()));
+  for (unsigned t = 0; t < n.tokens.size(); ++t) tokens.set(t, n.tokens[t]);
+  auto live = view.liveness.find(n.id);
+  b.setStatus(ToWire(live == view.liveness.end() ? Liveness::kUp : live->second));
+  b.setRingState(state);
+}
+
+}  // namespace
+
 void ToWire(const RingView& view, RingSnapshot::Builder out) {
   out.setVersion(view.version);
   out.setClusterName(view.cluster_name);
-  const auto& nodes = view.ring.nodes();
-  auto list = out.initNodes(static_cast<unsigned>(nodes.size()));
-  for (unsigned i = 0; i < nodes.size(); ++i) {
-    const RingNode& n = nodes[i];
-    auto b = list[i];
-    b.setId(n.id);
-    b.setAddress(n.address);
-    b.setDc(n.dc);
-    b.setRack(n.rack);
-    auto tokens = b.initTokens(static_cast<unsigned>(n.tokens.size()));
-    for (unsigned t = 0; t < n.tokens.size(); ++t) tokens.set(t, n.tokens[t]);
-    // `status` stays at its default (up): with static membership a node does not track
-    // its peers' health; gossip will fill it in.
+  out.setReplicationFactor(static_cast<uint8_t>(view.replication_factor));
+  // Current owners (normal, or leaving when the future lacks them), then the joiners.
+  std::vector<std::pair<const RingNode*, wire::RingState>> all;
+  for (const RingNode& n : view.ring.nodes()) {
+    all.emplace_back(&n, view.future.Find(n.id) ? wire::RingState::NORMAL : wire::RingState::LEAVING);
   }
+  for (const RingNode& n : view.future.nodes()) {
+    if (!view.ring.Find(n.id)) all.emplace_back(&n, wire::RingState::JOINING);
+  }
+  auto list = out.initNodes(static_cast<unsigned>(all.size()));
+  for (unsigned i = 0; i < all.size(); ++i) ToWire(*all[i].first, all[i].second, view, list[i]);
 }
 
 Result<RingView> FromWire(RingSnapshot::Reader in) {
   RingView view;
   view.version = in.getVersion();
   view.cluster_name = ToString(in.getClusterName());
-  std::vector<RingNode> nodes;
+  view.replication_factor = std::max<uint32_t>(1, in.getReplicationFactor());
+  std::vector<RingNode> now, future;
   for (auto n : in.getNodes()) {
     RingNode node;
     node.id = ToString(n.getId());
@@ -97,9 +128,20 @@ Result<RingView> FromWire(RingSnapshot::Reader in) {
     node.dc = ToString(n.getDc());
     node.rack = ToString(n.getRack());
     for (uint64_t t : n.getTokens()) node.tokens.push_back(t);
-    nodes.push_back(std::move(node));
+    Liveness live = FromWire(n.getStatus());
+    if (live != Liveness::kUp) view.liveness[node.id] = live;
+    switch (n.getRingState()) {
+      case wire::RingState::NORMAL:
+        now.push_back(node);
+        future.push_back(std::move(node));
+        break;
+      case wire::RingState::LEAVING: now.push_back(std::move(node)); break;
+      case wire::RingState::JOINING: future.push_back(std::move(node)); break;
+      default: break;  // left/removed nodes own nothing
+    }
   }
-  RINGKV_ASSIGN(view.ring, Ring::FromNodes(std::move(nodes), view.version));
+  RINGKV_ASSIGN(view.ring, Ring::FromNodes(std::move(now), view.version));
+  RINGKV_ASSIGN(view.future, Ring::FromNodes(std::move(future), view.version));
   return view;
 }
 
@@ -117,6 +159,7 @@ void ToWire(const Status& status, Error::Builder out) {
     case StatusCode::kTimedOut:
     case StatusCode::kUnavailable:
     case StatusCode::kQuorumNotReached: code = ErrorCode::BUSY; break;
+    case StatusCode::kStaleRing: code = ErrorCode::STALE_RING; break;
   }
   out.setCode(code);
   out.setMessage(status.message());
@@ -133,6 +176,7 @@ Status FromWire(Error::Reader in) {
     case ErrorCode::BUSY: return Status::Busy(msg);
     case ErrorCode::WRONG_CLUSTER: return Status::InvalidArgument("wrong cluster: " + msg);
     case ErrorCode::UNSUPPORTED_VERSION: return Status::NotSupported(msg);
+    case ErrorCode::STALE_RING: return Status::StaleRing(msg);
     case ErrorCode::INTERNAL: break;
   }
   return Status::Aborted("node error: " + msg);

@@ -6,10 +6,13 @@
 
 #include "capnp/kv.capnp.h"
 #include "common/ring.h"
+#include "common/ring_view.h"
 #include "common/status.h"
 #include "common/vector_clock.h"
 
 namespace ringkv::wire {
+
+using ringkv::RingView;
 
 void ToWire(const VersionVector& vv, capnp::List<ClockEntry>::Builder out);
 Result<VersionVector> FromWire(capnp::List<ClockEntry>::Reader in);
@@ -20,11 +23,6 @@ ringkv::Sibling FromWire(wire::Sibling::Reader in);
 void ToWire(const SiblingSet& set, VersionedValue::Builder out);
 Result<SiblingSet> FromWire(VersionedValue::Reader in);
 
-struct RingView {
-  uint64_t version = 0;
-  std::string cluster_name;
-  Ring ring;
-};
 void ToWire(const RingView& view, RingSnapshot::Builder out);
 Result<RingView> FromWire(RingSnapshot::Reader in);
 

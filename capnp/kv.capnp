@@ -20,6 +20,11 @@ const protocolVersion :UInt16 = 1;
 struct RequestHeader {
   protocolVersion @0 :UInt16;
   clusterName @1 :Text;    # empty: any cluster (the first call of a client, before it knows)
+  ringVersion @2 :UInt64;
+  # The ring version the sender routed this request with. A node whose ring is newer
+  # refuses a routed request with `staleRing` (the sender refreshes its ring and retries),
+  # so a client that missed a join or leave cannot write to a node that is no longer a
+  # replica. 0: not routed by the ring (node-to-node traffic, admin calls).
 }
 
 enum ErrorCode {
@@ -32,6 +37,7 @@ enum ErrorCode {
   wrongCluster @6;
   unsupportedVersion @7;
   internal @8;
+  staleRing @9;            # routed with an older ring than the node's: refresh and retry
 }
 
 struct Error {
@@ -67,6 +73,10 @@ struct VersionedValue {
 struct KeyedValue {
   key @0 :Data;
   value @1 :VersionedValue;
+  hintFor @2 :Text;
+  # Non-empty: the sender could not reach node `hintFor`, one of the key's replicas; the
+  # receiver keeps the value as a hint (apart from its own data) and hands it over when
+  # gossip shows that node alive again (sloppy quorum + hinted handoff).
 }
 
 struct GetResult {
@@ -78,6 +88,9 @@ struct PutItem {
   key @0 :Data;
   context @1 :List(ClockEntry);
   write @2 :Sibling;
+  hintFor @3 :Text;
+  # Non-empty: none of the key's replicas could coordinate; this node (a fallback)
+  # coordinates the write into a hint for replica `hintFor` instead of its own data.
 }
 
 struct PutItemResult {
@@ -88,11 +101,19 @@ struct PutItemResult {
 # ---- membership ----
 
 enum NodeStatus {
+  # Liveness as the answering node's gossip sees it (for routing only: a down node keeps
+  # its ring ownership until it is removed).
   up @0;
-  suspect @1;
-  down @2;
-  joining @3;
-  leaving @4;
+  suspect @1;              # no heartbeat news for the suspect timeout
+  down @2;                 # no heartbeat news for the down timeout
+}
+
+enum RingState {
+  normal @0;
+  joining @1;              # owns its tokens only after streaming; writes already go to it
+  leaving @2;              # decommissioning: streams its data away, still owns its tokens
+  left @3;                 # gone after a decommission (gossip only)
+  removed @4;              # removed by an operator while dead (gossip only)
 }
 
 struct NodeInfo {
@@ -102,12 +123,60 @@ struct NodeInfo {
   rack @3 :Text;
   tokens @4 :List(UInt64); # the node's vnodes on the 64-bit ring
   status @5 :NodeStatus;
+  ringState @6 :RingState;
 }
 
 struct RingSnapshot {
   version @0 :UInt64;      # grows with every change; clients keep the highest they saw
   clusterName @1 :Text;
   nodes @2 :List(NodeInfo);
+  replicationFactor @3 :UInt8;  # replicas per key the nodes stream and repair for
+}
+
+struct MemberRecord {
+  # What gossip carries about one node, authored by that node (except a removal). A
+  # receiver keeps the record with the larger (generation, ringEpoch, heartbeat).
+  id @0 :Text;
+  address @1 :Text;
+  dc @2 :Text;
+  rack @3 :Text;
+  tokens @4 :List(UInt64);
+  generation @5 :UInt64;   # the node's incarnation: a restart raises it
+  heartbeat @6 :UInt64;    # bumped by the node every gossip interval
+  ringState @7 :RingState;
+  ringEpoch @8 :UInt64;    # bumped on every change of tokens or ring state
+}
+
+# ---- anti-entropy ----
+
+struct TokenRange {
+  start @0 :UInt64;        # exclusive
+  end @1 :UInt64;          # inclusive; start == end: the whole ring
+}
+
+struct MerkleNode {
+  hash @0 :UInt64;
+  count @1 :UInt32;        # keys below the node
+}
+
+struct KeyDigest {
+  key @0 :Data;
+  versionHash @1 :UInt64;
+}
+
+struct RepairStats {
+  peers @0 :UInt32;
+  nodesCompared @1 :UInt64;
+  digestsExchanged @2 :UInt64;
+  keysPulled @3 :UInt64;
+  keysPushed @4 :UInt64;
+  bytesSent @5 :UInt64;
+  bytesReceived @6 :UInt64;
+}
+
+struct Stat {
+  name @0 :Text;           # Prometheus style, labels included: hints_queued{target="n2"}
+  value @1 :Float64;
 }
 
 # ---- the node ----
@@ -138,4 +207,44 @@ interface Node {
       -> (results :List(PutItemResult));
   # coordinatePut for many keys in one message (the SDK coalesces concurrent puts to a node).
   # One result per item, in order; each item succeeds or fails on its own.
+
+  # ---- between nodes ----
+
+  gossip @6 (header :RequestHeader, records :List(MemberRecord))
+      -> (error :Error, records :List(MemberRecord));
+  # Push-pull: the receiver merges the sender's membership table and answers with its own.
+
+  streamKeys @7 (header :RequestHeader, forNode :Text, skip :List(Text), afterKey :Data,
+                 maxBytes :UInt32)
+      -> (error :Error, entries :List(KeyedValue), nextKey :Data, done :Bool);
+  # For a joining node: a page of the keys `forNode` will hold once it has joined and for
+  # which this node is the designated source (the replica it displaces, else the first
+  # other old replica not in `skip`). Keys after `afterKey`, about `maxBytes` per page.
+  # `busy` while this node does not yet know `forNode` as joining.
+
+  merkleOpen @8 (header :RequestHeader, peer :Text, range :TokenRange, depth :UInt8)
+      -> (error :Error, session :UInt64, root :MerkleNode);
+  # Builds this node's Merkle tree over the keys it shares with `peer` in `range`.
+  merkleNodes @9 (header :RequestHeader, session :UInt64, level :UInt8, indices :List(UInt32))
+      -> (error :Error, nodes :List(MerkleNode));
+  merkleDigests @10 (header :RequestHeader, session :UInt64, level :UInt8, indices :List(UInt32))
+      -> (error :Error, digests :List(KeyDigest));
+  # The repair session's entries move with `get` (pull) and `replicate` (push).
+
+  # ---- admin ----
+
+  repair @11 (header :RequestHeader, peer :Text, range :TokenRange)
+      -> (error :Error, stats :RepairStats);
+  # Runs Merkle repair now between this node and `peer` (empty: every node it shares keys
+  # with) over `range`; answers when done.
+
+  decommission @12 (header :RequestHeader) -> (error :Error);
+  # Starts this node's leave: it becomes `leaving`, streams its data to the nodes that take
+  # over, then `left`, and exits. Progress shows in the ring.
+
+  removeNode @13 (header :RequestHeader, nodeId :Text) -> (error :Error);
+  # Removes a dead node from the ring (its ranges pass to the next nodes; run repair).
+
+  stats @14 (header :RequestHeader) -> (error :Error, stats :List(Stat));
+  # Counters and gauges: hints, repair, streaming, membership.
 }

@@ -17,6 +17,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kTimedOut: return "TimedOut";
     case StatusCode::kUnavailable: return "Unavailable";
     case StatusCode::kQuorumNotReached: return "QuorumNotReached";
+    case StatusCode::kStaleRing: return "StaleRing";
   }
   return "Unknown";
 }

@@ -25,6 +25,7 @@ enum class StatusCode {
   kTimedOut,          // a deadline passed
   kUnavailable,       // no node could be reached
   kQuorumNotReached,  // fewer replicas answered than the consistency level needs
+  kStaleRing,         // routed with an older ring than the node's: refresh the ring, retry
 };
 
 class [[nodiscard]] Status {
@@ -40,6 +41,7 @@ class [[nodiscard]] Status {
   static Status Aborted(std::string msg) { return {StatusCode::kAborted, std::move(msg)}; }
   static Status TimedOut(std::string msg) { return {StatusCode::kTimedOut, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
+  static Status StaleRing(std::string msg) { return {StatusCode::kStaleRing, std::move(msg)}; }
   // "quorum not reached: 1 of 2 required replicas acknowledged (...)".
   static Status QuorumNotReached(int acked, int needed, std::string detail);
   // errno-based I/O failure: "<context>: <strerror(err)>".
@@ -52,6 +54,7 @@ class [[nodiscard]] Status {
   bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
   bool IsIOError() const { return code_ == StatusCode::kIOError; }
   bool IsQuorumNotReached() const { return code_ == StatusCode::kQuorumNotReached; }
+  bool IsStaleRing() const { return code_ == StatusCode::kStaleRing; }
   // For kQuorumNotReached: how many replicas answered, and how many were needed.
   int acked() const { return acked_; }
   int needed() const { return needed_; }

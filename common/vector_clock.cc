@@ -117,14 +117,14 @@ Result<SiblingSet> SiblingSet::FromParts(VersionVector context, std::vector<Sibl
   return set;
 }
 
-Dot SiblingSet::Update(const VersionVector& context, const std::string& node, Sibling write) {
+Dot SiblingSet::Update(const VersionVector& context, const std::string& node, Sibling write, uint64_t counter_floor) {
   if (write.write_id != 0) {
     for (const Sibling& s : siblings_) {
       if (s.write_id == write.write_id) return s.dot;  // a retry of a write we already hold
     }
   }
   std::erase_if(siblings_, [&](const Sibling& s) { return context.Covers(s.dot); });
-  uint64_t counter = std::max(context_.Get(node), context.Get(node)) + 1;
+  uint64_t counter = std::max({context_.Get(node) + 1, context.Get(node) + 1, counter_floor});
   context_.Merge(context);
   context_.Advance(node, counter, write.timestamp_ms);
   write.dot = Dot{node, counter};
@@ -182,6 +182,15 @@ void SiblingSet::Normalize() {
   std::sort(siblings_.begin(), siblings_.end(), [](const Sibling& a, const Sibling& b) {
     return a.dot.node != b.dot.node ? a.dot.node < b.dot.node : a.dot.counter < b.dot.counter;
   });
+  if (siblings_.size() > 1) {
+    std::vector<uint64_t> seen;
+    std::erase_if(siblings_, [&](const Sibling& s) {
+      if (s.write_id == 0) return false;
+      if (std::find(seen.begin(), seen.end(), s.write_id) != seen.end()) return true;
+      seen.push_back(s.write_id);
+      return false;
+    });
+  }
   PruneContext();
 }
 

@@ -83,9 +83,12 @@ class SiblingSet {
   // From received parts; InvalidArgument unless every sibling has a dot its context covers.
   static Result<SiblingSet> FromParts(VersionVector context, std::vector<Sibling> siblings);
 
-  // Coordinator side: applies a client write with `context` as replica `node`.
+  // Coordinator side: applies a client write with `context` as replica `node`. The dot's
+  // counter is one past every counter of `node` this set knows, and at least
+  // `counter_floor`: a node passes a clock-derived floor so that dots it issues where it
+  // cannot see its earlier ones (a hint store, a wiped data directory) stay unique.
   // Returns the dot the write got (or the existing one, for a retry of a known write_id).
-  Dot Update(const VersionVector& context, const std::string& node, Sibling write);
+  Dot Update(const VersionVector& context, const std::string& node, Sibling write, uint64_t counter_floor = 0);
   // Replica side: folds another replica's set for the same key into this one. Returns
   // whether anything changed (false: the other set told us nothing new).
   bool Merge(const SiblingSet& other);
@@ -104,7 +107,10 @@ class SiblingSet {
   static Result<SiblingSet> Decode(std::string_view bytes);
 
  private:
-  void Normalize();  // canonical sibling order (by dot) and a bounded context
+  // Canonical sibling order (by dot), one sibling per write_id (a retried put that two
+  // coordinators each applied is one write: the lower dot stays, the context covers
+  // both), and a bounded context.
+  void Normalize();
   void PruneContext();
   VersionVector context_;
   std::vector<Sibling> siblings_;

@@ -1,5 +1,7 @@
 // kvnode: a ringkv storage node. Serves the `Node` RPC interface of capnp/kv.capnp over
-// its storage engine until SIGTERM/SIGINT, then flushes and closes cleanly.
+// its storage engine, gossips membership, hands off hints, repairs and streams data in
+// the background, until SIGTERM/SIGINT (or the end of a decommission); then it flushes
+// and closes cleanly.
 
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
@@ -11,11 +13,19 @@
 #include <cstdio>
 
 #include "common/config.h"
+#include "node/anti_entropy.h"
+#include "node/bootstrap.h"
 #include "node/data_dir.h"
+#include "node/gossip.h"
+#include "node/hint_store.h"
+#include "node/hinted_handoff.h"
+#include "node/maintenance.h"
+#include "node/membership.h"
 #include "node/node_config.h"
 #include "node/replica_store.h"
 #include "node/rpc_server.h"
 #include "node/storage/engine.h"
+#include "node/streaming.h"
 #include "node/worker_pool.h"
 
 using namespace ringkv;
@@ -25,32 +35,6 @@ namespace {
 int Fail(const std::string& what) {
   std::fprintf(stderr, "kvnode: %s\n", what.c_str());
   return 1;
-}
-
-// Static membership: this node plus its seeds, joined in id order so every node computes
-// the same ring.
-Result<wire::RingView> BuildRing(const NodeConfig& config) {
-  std::vector<RingNode> nodes;
-  RingNode self;
-  self.id = config.id;
-  self.address = config.listen;
-  self.dc = config.dc;
-  self.rack = config.rack;
-  nodes.push_back(self);
-  for (const auto& spec : config.seeds) {
-    RINGKV_ASSIGN(Member m, ParseMember(spec));
-    if (m.id == config.id) continue;
-    RingNode n;
-    n.id = m.id;
-    n.address = m.address;
-    nodes.push_back(n);
-  }
-  std::sort(nodes.begin(), nodes.end(), [](const RingNode& a, const RingNode& b) { return a.id < b.id; });
-  wire::RingView view;
-  view.cluster_name = config.cluster_name;
-  RINGKV_ASSIGN(view.ring, Ring::Bootstrap(std::move(nodes), config.vnodes));
-  view.version = view.ring.version();
-  return view;
 }
 
 StorageOptions EngineOptions(const NodeConfig& config) {
@@ -78,24 +62,51 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + config.id + "] %v");
 
   if (Status s = ClaimDataDir(config.data_dir, config.cluster_name, config.id); !s.ok()) return Fail(s.message());
-  auto ring = BuildRing(config);
-  if (!ring.ok()) return Fail(ring.status().message());
-  auto engine = storage::StorageEngine::Open(config.data_dir + "/engine", EngineOptions(config));
+  StorageOptions storage_options = EngineOptions(config);
+  auto engine = storage::StorageEngine::Open(config.data_dir + "/engine", storage_options);
   if (!engine.ok()) return Fail("cannot open storage: " + engine.status().ToString());
+  StorageOptions hint_options = storage_options;
+  hint_options.memtable_bytes = 4u << 20;
+  auto hints = HintStore::Open(config.data_dir + "/hints", config.id, hint_options);
+  if (!hints.ok()) return Fail("cannot open the hint store: " + hints.status().ToString());
 
   ReplicaStore store(engine->get(), config.id);
   int exit_code = 0;
   {
     WorkerPool workers(config.worker_threads);
     auto io = kj::setupAsyncIo();
-    NodeServices services{&store, &workers, config.id, config.cluster_name, &*ring};
+    auto membership = OpenMembership(config, io);
+    if (!membership.ok()) return Fail(membership.status().message());
+    Membership& members = **membership;
+
+    wire::PoolOptions pool;
+    pool.bind_host = config.listen.substr(0, config.listen.rfind(':'));
+    std::vector<std::string> gossip_seeds;
+    if (!config.join.empty()) gossip_seeds.push_back(config.join);
+    for (const auto& spec : config.seeds) {
+      if (auto m = ParseMember(spec); m.ok() && m->id != config.id) gossip_seeds.push_back(m->address);
+    }
+    Gossiper gossiper(&members, std::chrono::milliseconds(config.gossip_interval_ms), pool, gossip_seeds);
+    HintedHandoff handoff(hints->get(), &store, &members, std::chrono::seconds(config.hint_window_s));
+    AntiEntropy anti_entropy(&store, &members);
+    Streamer streamer(&store, &members);
+    MaintenanceOptions maintenance_options;
+    maintenance_options.handoff_interval = std::chrono::milliseconds(config.handoff_interval_ms);
+    maintenance_options.repair_interval = std::chrono::seconds(config.repair_interval_s);
+    maintenance_options.background_repair = {config.repair_depth, config.repair_keys_per_s};
+    Maintenance maintenance(&handoff, &anti_entropy, &streamer, &members, maintenance_options, pool);
+
+    NodeServices services{&store, hints->get(), &workers, &members, &streamer, &anti_entropy, &maintenance,
+                          config.id, config.cluster_name};
     capnp::TwoPartyServer server(kj::heap<NodeServer>(services));
     KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
       auto address = io.provider->getNetwork().parseAddress(config.listen).wait(io.waitScope);
       auto listener = address->listen();
       auto serving = server.listen(*listener);
-      spdlog::info("serving on {} (cluster '{}', {} members, durability {})", config.listen, config.cluster_name,
-                   ring->ring.size(), config.durability);
+      gossiper.Start();
+      maintenance.Start();
+      spdlog::info("serving on {} (cluster '{}', {} ring members, durability {})", config.listen, config.cluster_name,
+                   members.View()->ring.size(), config.durability);
       std::printf("kvnode %s ready on %s\n", config.id.c_str(), config.listen.c_str());
       std::fflush(stdout);
       auto stop = io.unixEventPort.onSignal(SIGTERM).exclusiveJoin(io.unixEventPort.onSignal(SIGINT));
@@ -107,7 +118,13 @@ int main(int argc, char** argv) {
       spdlog::error("cannot serve on {}: {}", config.listen, exception->getDescription().cStr());
       exit_code = 1;
     }
-  }  // workers drain before the engine closes
+    gossiper.Stop();
+    maintenance.Stop();
+  }  // workers drain before the stores close
+  if (Status s = (*hints)->Close(); !s.ok()) {
+    spdlog::error("closing the hint store: {}", s.ToString());
+    exit_code = 1;
+  }
   if (Status s = (*engine)->Close(); !s.ok()) {
     spdlog::error("closing storage: {}", s.ToString());
     exit_code = 1;

@@ -61,7 +61,10 @@ const std::vector<OptionSpec>& Options() {
       Field("id", &NodeConfig::id, "unique, stable id of this node (required)"),
       Field("listen", &NodeConfig::listen, "host:port the RPC server listens on"),
       Field("data", &NodeConfig::data_dir, "data directory (required); refuses one of another node or cluster"),
-      Field("seeds", &NodeConfig::seeds, "other members as id@host:port, comma-separated"),
+      Field("seeds", &NodeConfig::seeds, "a new cluster's founding members as id@host:port, comma-separated"),
+      Field("join", &NodeConfig::join, "host:port of a member: join that running cluster (streams data in)"),
+      Field("replication-factor", &NodeConfig::replication_factor,
+            "replicas per key that nodes stream, hand off and repair for (clients' N should match)"),
       Field("cluster-name", &NodeConfig::cluster_name, "cluster name; requests for another cluster are refused"),
       Field("dc", &NodeConfig::dc, "datacenter label"),
       Field("rack", &NodeConfig::rack, "rack label"),
@@ -71,6 +74,18 @@ const std::vector<OptionSpec>& Options() {
       Field("block-cache-mb", &NodeConfig::block_cache_mb, "SSTable block cache, MB"),
       Field("worker-threads", &NodeConfig::worker_threads, "threads running storage calls off the event loop"),
       Field("log-level", &NodeConfig::log_level, "trace, debug, info, warn or error"),
+      Field("gossip-interval-ms", &NodeConfig::gossip_interval_ms, "heartbeat and gossip round period, ms"),
+      Field("gossip-fanout", &NodeConfig::gossip_fanout, "peers contacted per gossip round"),
+      Field("suspect-after-ms", &NodeConfig::suspect_after_ms,
+            "no heartbeat news for this long marks a node SUSPECT (clients route around it), ms"),
+      Field("down-after-ms", &NodeConfig::down_after_ms,
+            "no heartbeat news for this long marks a node DOWN (it keeps its ring ownership), ms"),
+      Field("hint-window-s", &NodeConfig::hint_window_s, "hints older than this are dropped; repair covers them, s"),
+      Field("handoff-interval-ms", &NodeConfig::handoff_interval_ms, "how often hints are offered to live targets, ms"),
+      Field("repair-interval-s", &NodeConfig::repair_interval_s,
+            "background Merkle repair with each peer every this many seconds; 0 = off"),
+      Field("repair-depth", &NodeConfig::repair_depth, "Merkle tree depth (2^depth leaves); 0 = chosen from the key count"),
+      Field("repair-keys-per-s", &NodeConfig::repair_keys_per_s, "entries per second a background repair may move"),
   };
   return options;
 }
@@ -113,6 +128,20 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.vnodes == 0 || c.vnodes > 4096) return Status::InvalidArgument("--vnodes must be in 1..4096");
   if (c.worker_threads == 0 || c.worker_threads > 64) return Status::InvalidArgument("--worker-threads must be in 1..64");
   for (const auto& s : c.seeds) RINGKV_TRY(ParseMember(s).status());
+  if (!c.join.empty() && c.join.rfind(':') == std::string::npos) return Status::InvalidArgument("--join must be host:port");
+  if (c.replication_factor == 0 || c.replication_factor > 16) {
+    return Status::InvalidArgument("--replication-factor must be in 1..16");
+  }
+  if (c.gossip_interval_ms == 0 || c.gossip_fanout == 0) {
+    return Status::InvalidArgument("--gossip-interval-ms and --gossip-fanout must be positive");
+  }
+  if (c.suspect_after_ms <= c.gossip_interval_ms || c.down_after_ms < c.suspect_after_ms) {
+    return Status::InvalidArgument("need gossip-interval-ms < suspect-after-ms <= down-after-ms");
+  }
+  if (c.repair_depth > 24) return Status::InvalidArgument("--repair-depth must be in 0..24");
+  if (c.handoff_interval_ms == 0 || c.repair_keys_per_s == 0) {
+    return Status::InvalidArgument("--handoff-interval-ms and --repair-keys-per-s must be positive");
+  }
   return Status::OK();
 }
 

@@ -16,7 +16,11 @@ struct NodeConfig {
   std::string id;
   std::string listen = "127.0.0.1:7001";
   std::string data_dir;
-  std::vector<std::string> seeds;  // other members as id@host:port (static membership)
+  // A new cluster's founding members as id@host:port: started together, they derive the
+  // same ring. Later members join with --join instead.
+  std::vector<std::string> seeds;
+  std::string join;                // host:port of any member: join the running cluster
+  uint32_t replication_factor = 3; // replicas per key the nodes stream, hand off and repair for
   std::string cluster_name = "ringkv";
   std::string dc = "dc1";
   std::string rack;
@@ -26,6 +30,16 @@ struct NodeConfig {
   uint32_t block_cache_mb = 64;
   uint32_t worker_threads = 2;
   std::string log_level = "info";
+  // Membership and failure handling.
+  uint32_t gossip_interval_ms = 1000;
+  uint32_t gossip_fanout = 3;
+  uint32_t suspect_after_ms = 5000;
+  uint32_t down_after_ms = 30000;
+  uint32_t hint_window_s = 3 * 3600;     // hints older than this are dropped (repair covers them)
+  uint32_t handoff_interval_ms = 1000;
+  uint32_t repair_interval_s = 3600;     // background Merkle repair with every peer; 0 = off
+  uint32_t repair_depth = 0;             // Merkle tree depth; 0 = from the key count
+  uint32_t repair_keys_per_s = 20000;    // rate limit of entries a background repair moves
   std::string config_file;
 };
 

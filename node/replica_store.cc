@@ -1,5 +1,7 @@
 #include "node/replica_store.h"
 
+#include <chrono>
+
 #include "common/hash.h"
 #include "common/limits.h"
 
@@ -49,7 +51,7 @@ Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const Versi
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   RINGKV_ASSIGN(auto lock, Lock(key, mode));
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
-  set.Update(context, node_id_, std::move(write));
+  set.Update(context, node_id_, std::move(write), DotCounterFloor());
   if (lww) set.ResolveLww();
   RINGKV_TRY(Store(key, set));
   return set;
@@ -72,6 +74,26 @@ Result<std::optional<SiblingSet>> ReplicaStore::Get(std::string_view key, Mode m
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   if (set.empty()) return std::optional<SiblingSet>();
   return std::optional<SiblingSet>(std::move(set));
+}
+
+Status ReplicaStore::ForEach(std::string_view start,
+                             const std::function<bool(std::string_view, const SiblingSet&)>& fn) {
+  storage::RangeOptions range;
+  range.start = std::string(start);
+  auto it = engine_->NewIterator(range);
+  for (; it->Valid(); it->Next()) {
+    auto set = SiblingSet::Decode(it->record().value);
+    if (!set.ok()) return Status::Corruption("stored versions of a key are unreadable: " + set.status().message());
+    if (!fn(it->key(), *set)) break;
+  }
+  return it->status();
+}
+
+uint64_t ReplicaStore::DotCounterFloor() {
+  using namespace std::chrono;
+  constexpr uint64_t k2025 = 1735689600000;  // 2025-01-01T00:00:00Z in ms since the epoch
+  auto now = static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  return now > k2025 ? now - k2025 : 1;
 }
 
 }  // namespace ringkv

@@ -8,7 +8,7 @@
 // RPC event loop.
 
 #include <array>
-#include <mutex>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +41,15 @@ class ReplicaStore {
   Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming, bool lww, Mode mode = Mode::kMayBlock);
   // Our set for `key`, or nullopt when we hold nothing.
   Result<std::optional<SiblingSet>> Get(std::string_view key, Mode mode = Mode::kMayBlock);
+  // Every stored (key, set) from `start` on, in key order, over a snapshot; `fn` returns
+  // false to stop. Sets that are all tombstones are included (repair must spread deletes).
+  Status ForEach(std::string_view start, const std::function<bool(std::string_view, const SiblingSet&)>& fn);
+
+  // The least counter this node gives a new dot: milliseconds since 2025-01-01 by the
+  // wall clock. A node that cannot see the dots it issued before — its data directory was
+  // wiped, or it coordinates into a hint store — still issues fresh ones, unless a single
+  // key took over one write per millisecond from it (documented in docs/architecture.md).
+  static uint64_t DotCounterFloor();
 
   const std::string& node_id() const { return node_id_; }
 

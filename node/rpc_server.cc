@@ -1,16 +1,20 @@
 #include "node/rpc_server.h"
 
-#include <tuple>
 #include <vector>
+
+#include "node/hinted_handoff.h"
 
 namespace ringkv {
 namespace {
 
 std::string CopyData(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
+std::string CopyText(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+bool WouldBlock(const Status& s) { return s.code() == StatusCode::kBusy; }
+using Mode = ReplicaStore::Mode;
 
 }  // namespace
 
-Status NodeServer::CheckHeader(wire::RequestHeader::Reader header) const {
+Status NodeServer::CheckHeader(wire::RequestHeader::Reader header, bool routed) const {
   if (header.getProtocolVersion() > wire::PROTOCOL_VERSION) {
     return Status::NotSupported("this node speaks protocol " + std::to_string(wire::PROTOCOL_VERSION) +
                                 ", the request uses " + std::to_string(header.getProtocolVersion()));
@@ -20,142 +24,138 @@ Status NodeServer::CheckHeader(wire::RequestHeader::Reader header) const {
     return Status::InvalidArgument("wrong cluster: node " + s_.node_id + " belongs to '" + s_.cluster_name +
                                    "', the request is for '" + std::string(name.cStr()) + "'");
   }
+  if (routed && header.getRingVersion() != 0) {
+    uint64_t ours = s_.membership->RingVersion();
+    if (header.getRingVersion() < ours) {
+      return Status::StaleRing("routed with ring version " + std::to_string(header.getRingVersion()) + ", node " +
+                               s_.node_id + " has " + std::to_string(ours));
+    }
+  }
   return Status::OK();
 }
 
-// Each handler first tries to answer on the event loop without blocking (memtable and
-// block-cache hits, no fsync wait, an uncontended key); only what would block goes to the
-// worker pool. Busy from the non-blocking attempt means "nothing done, retry elsewhere".
-
-namespace {
-bool WouldBlock(const Status& s) { return s.code() == StatusCode::kBusy; }
-using Mode = ReplicaStore::Mode;
-}  // namespace
+template <typename T>
+kj::Promise<void> NodeServer::RunOps(std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply) {
+  std::vector<Result<T>> results;
+  results.reserve(ops.size());
+  std::vector<size_t> deferred;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    results.push_back(ops[i](Mode::kNoBlock));
+    if (WouldBlock(results.back().status())) deferred.push_back(i);
+  }
+  if (deferred.empty()) {
+    reply(std::move(results));
+    return kj::READY_NOW;
+  }
+  using All = std::vector<Result<T>>;
+  return s_.workers
+      ->Run<All>([ops = std::move(ops), deferred = std::move(deferred), results = std::move(results)]() mutable {
+        for (size_t i : deferred) results[i] = ops[i](Mode::kMayBlock);
+        return std::move(results);
+      })
+      .then([reply = std::move(reply)](All all) { reply(std::move(all)); });
+}
 
 kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckHeader(params.getHeader(), true);
   auto clock = wire::FromWire(params.getContext());
   if (!header.ok() || !clock.ok()) {
     wire::ToWire(header.ok() ? clock.status() : header, context.getResults().initError());
     return kj::READY_NOW;
   }
-  std::string key = CopyData(params.getKey());
-  Sibling write = wire::FromWire(params.getWrite());
-  bool lww = params.getLastWriterWins();
-  auto reply = [context](Result<SiblingSet> result) mutable {
-    auto results = context.getResults();
-    wire::ToWire(result.ok() ? Status::OK() : result.status(), results.initError());
-    if (result.ok()) wire::ToWire(*result, results.initResult());
-  };
-  auto now = s_.store->CoordinatePut(key, *clock, write, lww, Mode::kNoBlock);
-  if (!WouldBlock(now.status())) {
-    reply(std::move(now));
-    return kj::READY_NOW;
-  }
   ReplicaStore* store = s_.store;
-  return s_.workers
-      ->Run<Result<SiblingSet>>([store, key = std::move(key), clock = std::move(clock).value(),
-                                 write = std::move(write), lww]() mutable {
-        return store->CoordinatePut(key, clock, std::move(write), lww);
-      })
-      .then(kj::mv(reply));
+  Op<SiblingSet> op = [store, key = CopyData(params.getKey()), clock = std::move(clock).value(),
+                       write = wire::FromWire(params.getWrite()), lww = params.getLastWriterWins()](Mode mode) {
+    return store->CoordinatePut(key, clock, write, lww, mode);
+  };
+  return RunOps<SiblingSet>({std::move(op)}, [context](std::vector<Result<SiblingSet>> all) mutable {
+    auto results = context.getResults();
+    wire::ToWire(all[0].ok() ? Status::OK() : all[0].status(), results.initError());
+    if (all[0].ok()) wire::ToWire(*all[0], results.initResult());
+  });
 }
 
 kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
   auto params = context.getParams();
-  auto puts = params.getPuts();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckHeader(params.getHeader(), true);
   bool lww = params.getLastWriterWins();
-  using Outcome = std::vector<Result<SiblingSet>>;
-  Outcome outcomes;
-  outcomes.reserve(puts.size());
-  std::vector<std::tuple<size_t, std::string, VersionVector, Sibling>> deferred;
-  for (auto item : puts) {
+  ReplicaStore* store = s_.store;
+  HintStore* hints = s_.hints;
+  std::vector<Op<SiblingSet>> ops;
+  for (auto item : params.getPuts()) {
     auto clock = header.ok() ? wire::FromWire(item.getContext()) : Result<VersionVector>(header);
     if (!clock.ok()) {
-      outcomes.emplace_back(clock.status());
+      ops.push_back([error = clock.status()](Mode) { return Result<SiblingSet>(error); });
       continue;
     }
     std::string key = CopyData(item.getKey());
     Sibling write = wire::FromWire(item.getWrite());
-    outcomes.push_back(s_.store->CoordinatePut(key, *clock, write, lww, Mode::kNoBlock));
-    if (WouldBlock(outcomes.back().status())) {
-      deferred.emplace_back(outcomes.size() - 1, std::move(key), std::move(clock).value(), std::move(write));
+    std::string hint_for = CopyText(item.getHintFor());
+    if (hint_for.empty() || hint_for == s_.node_id) {
+      ops.push_back([store, key, clock = std::move(clock).value(), write, lww](Mode mode) {
+        return store->CoordinatePut(key, clock, write, lww, mode);
+      });
+    } else {
+      ops.push_back([hints, hint_for, key, clock = std::move(clock).value(), write, lww](Mode mode) {
+        return hints->CoordinatePut(hint_for, key, clock, write, lww, ReplicaStore::DotCounterFloor(), WallNowMs(),
+                                    mode);
+      });
     }
   }
-  auto reply = [context](Outcome all) mutable {
+  return RunOps<SiblingSet>(std::move(ops), [context](std::vector<Result<SiblingSet>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
     for (unsigned i = 0; i < all.size(); ++i) {
       wire::ToWire(all[i].ok() ? Status::OK() : all[i].status(), results[i].initError());
       if (all[i].ok()) wire::ToWire(*all[i], results[i].initResult());
     }
-  };
-  if (deferred.empty()) {
-    reply(std::move(outcomes));
-    return kj::READY_NOW;
-  }
-  ReplicaStore* store = s_.store;
-  return s_.workers
-      ->Run<Outcome>([store, deferred = std::move(deferred), outcomes = std::move(outcomes), lww]() mutable {
-        for (auto& [i, key, clock, write] : deferred) outcomes[i] = store->CoordinatePut(key, clock, write, lww);
-        return std::move(outcomes);
-      })
-      .then(kj::mv(reply));
+  });
 }
 
 kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   auto params = context.getParams();
-  auto entries = params.getEntries();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckHeader(params.getHeader(), true);
   bool lww = params.getLastWriterWins();
-  // Decode and try each entry on the loop; keep the ones that would block for the pool.
-  std::vector<Status> statuses(entries.size());
-  std::vector<std::tuple<size_t, std::string, SiblingSet>> deferred;
-  for (unsigned i = 0; i < entries.size(); ++i) {
-    Result<SiblingSet> set = header.ok() ? wire::FromWire(entries[i].getValue()) : Result<SiblingSet>(header);
+  ReplicaStore* store = s_.store;
+  HintStore* hints = s_.hints;
+  std::vector<Op<bool>> ops;
+  for (auto entry : params.getEntries()) {
+    Result<SiblingSet> set = header.ok() ? wire::FromWire(entry.getValue()) : Result<SiblingSet>(header);
     if (!set.ok()) {
-      statuses[i] = set.status();
+      ops.push_back([error = set.status()](Mode) { return Result<bool>(error); });
       continue;
     }
-    std::string key = CopyData(entries[i].getKey());
-    Status now = s_.store->Merge(key, *set, lww, Mode::kNoBlock).status();
-    if (WouldBlock(now)) deferred.emplace_back(i, std::move(key), std::move(set).value());
-    else statuses[i] = now;
+    std::string key = CopyData(entry.getKey());
+    std::string hint_for = CopyText(entry.getHintFor());
+    if (hint_for.empty() || hint_for == s_.node_id) {
+      ops.push_back([store, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
+        RINGKV_TRY(store->Merge(key, set, lww, mode).status());
+        return true;
+      });
+    } else {
+      ops.push_back([hints, hint_for, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
+        RINGKV_TRY(hints->Add(hint_for, key, set, lww, WallNowMs(), mode));
+        return true;
+      });
+    }
   }
-  auto reply = [context](std::vector<Status> all) mutable {
+  return RunOps<bool>(std::move(ops), [context](std::vector<Result<bool>> all) mutable {
     auto errors = context.getResults().initErrors(static_cast<unsigned>(all.size()));
-    for (unsigned i = 0; i < all.size(); ++i) wire::ToWire(all[i], errors[i]);
-  };
-  if (deferred.empty()) {
-    reply(std::move(statuses));
-    return kj::READY_NOW;
-  }
-  ReplicaStore* store = s_.store;
-  return s_.workers
-      ->Run<std::vector<Status>>([store, deferred = std::move(deferred), statuses = std::move(statuses), lww]() mutable {
-        for (const auto& [i, key, set] : deferred) statuses[i] = store->Merge(key, set, lww).status();
-        return std::move(statuses);
-      })
-      .then(kj::mv(reply));
+    for (unsigned i = 0; i < all.size(); ++i) wire::ToWire(all[i].status(), errors[i]);
+  });
 }
 
 kj::Promise<void> NodeServer::get(GetContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader());
-  using Found = std::vector<Result<std::optional<SiblingSet>>>;
-  Found found;
-  std::vector<std::pair<size_t, std::string>> deferred;
+  Status header = CheckHeader(params.getHeader(), true);
+  ReplicaStore* store = s_.store;
+  using Found = std::optional<SiblingSet>;
+  std::vector<Op<Found>> ops;
   for (auto k : params.getKeys()) {
-    if (!header.ok()) {
-      found.emplace_back(header);
-      continue;
-    }
-    std::string key = CopyData(k);
-    found.push_back(s_.store->Get(key, Mode::kNoBlock));
-    if (WouldBlock(found.back().status())) deferred.emplace_back(found.size() - 1, std::move(key));
+    if (!header.ok()) ops.push_back([header](Mode) { return Result<Found>(header); });
+    else ops.push_back([store, key = CopyData(k)](Mode mode) { return store->Get(key, mode); });
   }
-  auto reply = [context](Found all) mutable {
+  return RunOps<Found>(std::move(ops), [context](std::vector<Result<Found>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
     for (unsigned i = 0; i < all.size(); ++i) {
       if (!all[i].ok()) {
@@ -167,25 +167,14 @@ kj::Promise<void> NodeServer::get(GetContext context) {
         wire::ToWire(**all[i], results[i].initValue());
       }
     }
-  };
-  if (deferred.empty()) {
-    reply(std::move(found));
-    return kj::READY_NOW;
-  }
-  ReplicaStore* store = s_.store;
-  return s_.workers
-      ->Run<Found>([store, deferred = std::move(deferred), found = std::move(found)]() mutable {
-        for (const auto& [i, key] : deferred) found[i] = store->Get(key);
-        return std::move(found);
-      })
-      .then(kj::mv(reply));
+  });
 }
 
 kj::Promise<void> NodeServer::ring(RingContext context) {
   auto results = context.getResults();
   Status header = CheckHeader(context.getParams().getHeader());
   wire::ToWire(header, results.initError());
-  if (header.ok()) wire::ToWire(*s_.ring, results.initRing());
+  if (header.ok()) wire::ToWire(*s_.membership->View(), results.initRing());
   return kj::READY_NOW;
 }
 

@@ -1,29 +1,43 @@
 #pragma once
 // NodeServer: the storage node's Cap'n Proto `Node` interface (capnp/kv.capnp).
 //
-// Runs on the node's KJ event loop; every call that touches storage is handed to the
-// WorkerPool and completes as a promise, so the loop keeps serving while a replica waits
-// on disk. Requests from another cluster or a newer protocol are refused as error values;
-// bad input (oversized key/value, malformed clock) comes back as invalidArgument.
+// Runs on the node's KJ event loop. Data calls (rpc_server.cc) first try to answer on the
+// loop without blocking (memtable and block-cache hits, no fsync wait, an uncontended
+// key); only what would block goes to the WorkerPool, and completes as a promise.
+// Cluster calls (rpc_cluster.cc) — gossip, streaming, Merkle sessions, admin — go to the
+// component that owns them; long jobs run on the maintenance thread.
+//
+// Requests from another cluster or a newer protocol are refused as error values; a
+// request routed with an older ring than ours gets staleRing; bad input (oversized
+// key/value, malformed clock) comes back as invalidArgument.
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
+#include "node/anti_entropy.h"
+#include "node/hint_store.h"
+#include "node/maintenance.h"
+#include "node/membership.h"
 #include "node/replica_store.h"
+#include "node/streaming.h"
 #include "node/worker_pool.h"
 
 namespace ringkv {
 
-// What the server needs to know about the node; owned by the caller, outlives the server.
+// What the server needs; owned by the caller, outlives the server.
 struct NodeServices {
   ReplicaStore* store = nullptr;
+  HintStore* hints = nullptr;
   WorkerPool* workers = nullptr;
+  Membership* membership = nullptr;
+  Streamer* streamer = nullptr;
+  AntiEntropy* anti_entropy = nullptr;
+  Maintenance* maintenance = nullptr;
   std::string node_id;
   std::string cluster_name;
-  // The ring as this node knows it; read on the event loop thread only.
-  const wire::RingView* ring = nullptr;
 };
 
 class NodeServer final : public wire::Node::Server {
@@ -38,8 +52,27 @@ class NodeServer final : public wire::Node::Server {
   kj::Promise<void> ring(RingContext context) override;
   kj::Promise<void> ping(PingContext context) override;
 
+  kj::Promise<void> gossip(GossipContext context) override;
+  kj::Promise<void> streamKeys(StreamKeysContext context) override;
+  kj::Promise<void> merkleOpen(MerkleOpenContext context) override;
+  kj::Promise<void> merkleNodes(MerkleNodesContext context) override;
+  kj::Promise<void> merkleDigests(MerkleDigestsContext context) override;
+  kj::Promise<void> repair(RepairContext context) override;
+  kj::Promise<void> decommission(DecommissionContext context) override;
+  kj::Promise<void> removeNode(RemoveNodeContext context) override;
+  kj::Promise<void> stats(StatsContext context) override;
+
  private:
-  Status CheckHeader(wire::RequestHeader::Reader header) const;
+  // Cluster name and protocol version; for routed requests also the ring version.
+  Status CheckHeader(wire::RequestHeader::Reader header, bool routed = false) const;
+
+  // Runs each op without blocking first; the ones that would block run on a worker, then
+  // `reply` gets every result in order.
+  template <typename T>
+  using Op = std::function<Result<T>(ReplicaStore::Mode)>;
+  template <typename T>
+  kj::Promise<void> RunOps(std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply);
+
   NodeServices s_;
 };
 

@@ -10,6 +10,7 @@ PACKAGES=(
   catch2 libcli11-dev
   libxxhash-dev liblz4-dev libzstd-dev libspdlog-dev libfmt-dev
   libedit-dev             # line editing and history in the kv shell (BSD licence, readline API)
+  iptables                # network partitions between 127.0.0.x nodes in the fault tests
   redis-server redis-tools  # benchmark baseline only (bench/cluster_bench)
   librocksdb-dev          # benchmark baseline only (bench/storage_bench)
 )

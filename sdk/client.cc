@@ -12,7 +12,7 @@
 
 #include "capnp/convert.h"
 #include "common/limits.h"
-#include "sdk/connection_pool.h"
+#include "capnp/connection_pool.h"
 #include "sdk/quorum.h"
 
 namespace ringkv {
@@ -98,24 +98,27 @@ class Client::Impl {
   }
 
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
-  kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec);
+  kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, VersionVector context,
-                                           sdk::QuorumSpec spec);
-  std::shared_ptr<const wire::RingView> Ring() {
+                                           sdk::QuorumSpec spec, int attempt = 0);
+  std::shared_ptr<const RingView> Ring() {
     std::lock_guard lock(ring_mu_);
     return ring_;
   }
 
  private:
   void LoopMain(std::promise<Status>* started);
-  kj::Promise<Result<wire::RingView>> FetchRing(const std::string& address);
+  kj::Promise<Result<RingView>> FetchRing(const std::string& address);
   kj::Promise<Status> FetchFromSeeds(size_t i, std::string errors);
   kj::Promise<void> RefreshLoop();
   // After a failed request: fetch the ring again now (at most once a second), in case
   // membership changed under us.
   void RefreshSoon();
-  void InstallRing(wire::RingView view);
-  std::vector<sdk::Replica> Replicas(const std::string& key, int n);
+  // After StaleRing: fetch the ring from every replica of the key (one of them knows the
+  // newer ring) and keep the newest.
+  kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
+  void InstallRing(RingView view);
+  static sdk::Targets TargetsFor(const RingView& view, const std::string& key, int n);
 
   ClientOptions options_;
   std::thread thread_;
@@ -124,14 +127,14 @@ class Client::Impl {
   // Owned by the loop thread:
   kj::Own<kj::PromiseFulfiller<void>> stop_;
   kj::Timer* timer_ = nullptr;
-  std::unique_ptr<sdk::ConnectionPool> pool_;
+  std::unique_ptr<wire::ConnectionPool> pool_;
   std::unique_ptr<sdk::RequestBatcher> batcher_;
   std::mt19937_64 rng_{std::random_device{}()};
   kj::Maybe<kj::TimePoint> last_error_refresh_;
   kj::Own<kj::TaskSet> background_;
   // Read by any thread:
   std::mutex ring_mu_;
-  std::shared_ptr<const wire::RingView> ring_;
+  std::shared_ptr<const RingView> ring_;
 };
 
 Status Client::Impl::Start() {
@@ -162,7 +165,9 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   loop_thread_id_ = std::this_thread::get_id();
   executor_ = &kj::getCurrentThreadExecutor();
   timer_ = &io.provider->getTimer();
-  pool_ = std::make_unique<sdk::ConnectionPool>(io.provider->getNetwork(), *timer_);
+  wire::PoolOptions pool_options;
+  pool_options.bind_host = options_.bind_host;
+  pool_ = std::make_unique<wire::ConnectionPool>(*io.provider, *io.lowLevelProvider, *timer_, pool_options);
   batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_);
   struct IgnoreErrors : kj::TaskSet::ErrorHandler {
     void taskFailed(kj::Exception&&) override {}
@@ -184,23 +189,23 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   stop_ = nullptr;
 }
 
-kj::Promise<Result<wire::RingView>> Client::Impl::FetchRing(const std::string& address) {
+kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
   auto req = pool_->Get(address).ringRequest();
   req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
   req.getHeader().setClusterName(options_.cluster_name);
   return req.send()
       .then(
-          [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<wire::RingView> {
+          [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
             Status s = wire::FromWire(resp.getError());
             if (!s.ok()) return s;
             return wire::FromWire(resp.getRing());
           },
-          [this, address](kj::Exception&& e) -> Result<wire::RingView> {
+          [this, address](kj::Exception&& e) -> Result<RingView> {
             pool_->MarkFailed(address);
             return Status::Unavailable(address + ": " + e.getDescription().cStr());
           })
       .exclusiveJoin(timer_->afterDelay(options_.timeout.count() * kj::MILLISECONDS).then([address]() {
-        return Result<wire::RingView>(Status::TimedOut(address + ": no answer"));
+        return Result<RingView>(Status::TimedOut(address + ": no answer"));
       }));
 }
 
@@ -209,7 +214,7 @@ kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors) {
     return Status::Unavailable("no seed node answered: " + errors);
   }
   std::string seed = options_.seeds[i];
-  return FetchRing(seed).then([this, i, errors, seed](Result<wire::RingView> view) mutable -> kj::Promise<Status> {
+  return FetchRing(seed).then([this, i, errors, seed](Result<RingView> view) mutable -> kj::Promise<Status> {
     if (view.ok() && view->ring.empty()) view = Status::Unavailable(seed + ": empty ring");
     if (!view.ok()) {
       return FetchFromSeeds(i + 1, errors + (errors.empty() ? "" : "; ") + view.status().ToString());
@@ -219,11 +224,11 @@ kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors) {
   });
 }
 
-void Client::Impl::InstallRing(wire::RingView view) {
+void Client::Impl::InstallRing(RingView view) {
   std::lock_guard lock(ring_mu_);
   if (ring_ && ring_->version > view.version) return;  // never go back to an older ring
   if (options_.cluster_name.empty()) options_.cluster_name = view.cluster_name;
-  ring_ = std::make_shared<const wire::RingView>(std::move(view));
+  ring_ = std::make_shared<const RingView>(std::move(view));
 }
 
 kj::Promise<void> Client::Impl::RefreshLoop() {
@@ -231,7 +236,7 @@ kj::Promise<void> Client::Impl::RefreshLoop() {
     auto ring = Ring();
     const auto& nodes = ring->ring.nodes();
     std::string address = nodes[rng_() % nodes.size()].address;
-    return FetchRing(address).then([this](Result<wire::RingView> view) {
+    return FetchRing(address).then([this](Result<RingView> view) {
       if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
       return RefreshLoop();
     });
@@ -247,18 +252,33 @@ void Client::Impl::RefreshSoon() {
   auto ring = Ring();
   const auto& nodes = ring->ring.nodes();
   std::string address = nodes[rng_() % nodes.size()].address;
-  background_->add(FetchRing(address).then([this](Result<wire::RingView> view) {
+  background_->add(FetchRing(address).then([this](Result<RingView> view) {
     if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
   }));
 }
 
-std::vector<sdk::Replica> Client::Impl::Replicas(const std::string& key, int n) {
-  auto ring = Ring();
-  std::vector<sdk::Replica> out;
-  for (const RingNode* node : ring->ring.PreferenceList(key, static_cast<size_t>(n))) {
-    out.push_back({node->id, node->address});
+kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes) {
+  kj::Vector<kj::Promise<void>> fetches;
+  for (const auto& n : nodes) {
+    fetches.add(FetchRing(n.address).then([this](Result<RingView> view) {
+      if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
+    }));
   }
-  return out;
+  return kj::joinPromises(fetches.releaseAsArray());
+}
+
+sdk::Targets Client::Impl::TargetsFor(const RingView& view, const std::string& key, int n) {
+  sdk::Targets t;
+  auto all = view.ring.PreferenceList(key, view.ring.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    sdk::Replica r{all[i]->id, all[i]->address};
+    (i < static_cast<size_t>(n) ? t.replicas : t.fallbacks).push_back(std::move(r));
+  }
+  for (const RingNode* p : view.PendingReplicas(key, static_cast<size_t>(n))) t.pending.push_back({p->id, p->address});
+  for (const auto& [id, live] : view.liveness) {
+    if (live != Liveness::kUp) t.down.push_back(id);
+  }
+  return t;
 }
 
 Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
@@ -278,8 +298,10 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
   spec.w = o.w.value_or(from_level(n_overridden ? spec.n / 2 + 1 : options_.w));
   spec.r = o.r.value_or(from_level(n_overridden ? spec.n / 2 + 1 : options_.r));
   spec.lww = options_.last_writer_wins;
+  spec.sloppy = options_.sloppy_quorum;
   spec.timeout = o.timeout.value_or(options_.timeout);
-  spec.cluster_name = options_.cluster_name;
+  spec.replica_timeout = std::min(options_.replica_timeout, spec.timeout);
+  spec.header.cluster = options_.cluster_name;
   if (spec.n < 1 || spec.w < 1 || spec.r < 1 || spec.w > spec.n || spec.r > spec.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N (got N=" + std::to_string(spec.n) +
                                    " W=" + std::to_string(spec.w) + " R=" + std::to_string(spec.r) + ")");
@@ -288,24 +310,46 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
   return spec;
 }
 
-kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec) {
-  auto replicas = Replicas(key, spec.n);
-  return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), spec)
-      .then([this](Result<GetResult> r) {
-        if (!r.ok() && !r.status().IsInvalidArgument()) RefreshSoon();
-        return r;
+namespace {
+constexpr int kStaleRingRetries = 3;
+}
+
+kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt) {
+  auto view = Ring();
+  spec.header.ring_version = view->version;
+  auto targets = TargetsFor(*view, key, spec.n);
+  auto replicas = targets.replicas;
+  return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(targets.replicas), key, spec)
+      .then([this, key, spec, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
+        if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
+        if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
+          return RefreshFrom(replicas).then([this, key, spec, attempt]() mutable {
+            return GetOnLoop(kj::mv(key), spec, attempt + 1);
+          });
+        }
+        RefreshSoon();
+        return kj::mv(r);
       });
 }
 
 kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, VersionVector context,
-                                                       sdk::QuorumSpec spec) {
-  write.write_id = rng_() | 1;  // nonzero: retries inside this put reuse it
-  auto replicas = Replicas(key, spec.n);
-  return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(replicas), kj::mv(key), kj::mv(write),
-                        kj::mv(context), spec)
-      .then([this](Result<PutResult> r) {
-        if (!r.ok() && !r.status().IsInvalidArgument()) RefreshSoon();
-        return r;
+                                                       sdk::QuorumSpec spec, int attempt) {
+  if (write.write_id == 0) write.write_id = rng_() | 1;  // nonzero; every retry of this put reuses it
+  auto view = Ring();
+  spec.header.ring_version = view->version;
+  auto targets = TargetsFor(*view, key, spec.n);
+  auto replicas = targets.replicas;
+  return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(targets), key, write, context, spec)
+      .then([this, key, write, context, spec, attempt,
+             replicas](Result<PutResult> r) mutable -> kj::Promise<Result<PutResult>> {
+        if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
+        if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
+          return RefreshFrom(replicas).then([this, key, write, context, spec, attempt]() mutable {
+            return PutOnLoop(kj::mv(key), kj::mv(write), kj::mv(context), spec, attempt + 1);
+          });
+        }
+        RefreshSoon();
+        return kj::mv(r);
       });
 }
 
@@ -416,7 +460,17 @@ std::vector<RingMember> Client::Members() {
   auto ring = impl_->Ring();
   auto ownership = ring->ring.Ownership();
   std::vector<RingMember> out;
-  for (const RingNode& n : ring->ring.nodes()) out.push_back({n.id, n.address, n.dc, ownership[n.id], n.tokens.size()});
+  auto describe = [&](const RingNode& n, const char* state) {
+    RingMember m{n.id, n.address, n.dc, ownership[n.id], n.tokens.size()};
+    auto live = ring->liveness.find(n.id);
+    if (live != ring->liveness.end()) m.status = live->second == Liveness::kDown ? "down" : "suspect";
+    m.state = state;
+    out.push_back(std::move(m));
+  };
+  for (const RingNode& n : ring->ring.nodes()) describe(n, ring->future.Find(n.id) ? "normal" : "leaving");
+  for (const RingNode& n : ring->future.nodes()) {
+    if (!ring->ring.Find(n.id)) describe(n, "joining");
+  }
   return out;
 }
 

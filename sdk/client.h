@@ -41,8 +41,15 @@ struct ClientOptions {
   std::string cluster_name;         // empty: accept the seeds' cluster
   int n = 3, w = 2, r = 2;
   bool last_writer_wins = false;    // LWW mode: newest timestamp wins, no siblings (may lose writes)
+  // Sloppy quorum: a write for a replica that is down or slow goes to the next healthy node
+  // as a hint (and counts toward W). false = strict: only the key's N replicas count.
+  bool sloppy_quorum = true;
   std::chrono::milliseconds timeout{2000};
+  // A replica that has not answered a write within this is treated as down for it: its copy
+  // goes out as a hint, and the client routes around the node for a second.
+  std::chrono::milliseconds replica_timeout{500};
   std::chrono::milliseconds ring_refresh{5000};
+  std::string bind_host;            // local address for outgoing connections (empty: any)
 };
 
 // The causal context of a read: pass it to the put that replaces what was read, so that
@@ -78,6 +85,8 @@ struct RingMember {
   std::string id, address, dc;
   double ownership = 0;  // fraction of the key space it is primary for
   size_t vnodes = 0;
+  std::string status = "up";     // up | suspect | down, as gossip reports it
+  std::string state = "normal";  // normal | joining | leaving
 };
 
 class Client {

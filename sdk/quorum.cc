@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include "capnp/convert.h"
 
@@ -10,7 +11,7 @@ namespace {
 
 // Errors about the request itself (not the replica): retrying elsewhere cannot help.
 bool IsRequestError(const Status& s) {
-  return s.IsInvalidArgument() || s.code() == StatusCode::kNotSupported;
+  return s.IsInvalidArgument() || s.IsStaleRing() || s.code() == StatusCode::kNotSupported;
 }
 
 std::string Describe(const kj::Exception& e) { return std::string(e.getDescription().cStr()); }
@@ -22,37 +23,81 @@ std::string JoinErrors(const std::vector<std::string>& errors) {
   return out;
 }
 
-// Replicas not marked down first, keeping preference order within each group.
-std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const ConnectionPool& pool) {
-  std::stable_partition(replicas.begin(), replicas.end(),
-                        [&](const Replica& r) { return !pool.IsDown(r.address); });
+bool Contains(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+bool KnownDown(const RequestEnv& env, const Targets& t, const Replica& r) {
+  return Contains(t.down, r.id) || env.pool->IsDown(r.address);
+}
+
+// Nodes not known down first, keeping preference order within each group.
+std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const RequestEnv& env, const Targets& t) {
+  std::stable_partition(replicas.begin(), replicas.end(), [&](const Replica& r) { return !KnownDown(env, t, r); });
   return replicas;
 }
 
-kj::Promise<void> Replicate(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
-                            const QuorumSpec& spec, kj::Function<void(Status)> done) {
-  auto address = to.address;
-  auto on_ok = std::make_shared<kj::Function<void(Status)>>(kj::mv(done));
-  auto on_error = on_ok;
-  return env.batcher->Replicate(address, key, set, spec.lww, spec.cluster_name)
-      .then(
-          [env, address, on_ok](Status st) {
-            env.pool->MarkHealthy(address);
-            (*on_ok)(st);
-          },
-          [env, address, on_error](kj::Exception&& e) {
-            env.pool->MarkFailed(address);
-            (*on_error)(Status::Unavailable(address + ": " + Describe(e)));
-          });
+template <typename T>
+kj::Promise<T> Bounded(RequestEnv env, kj::Promise<T> call, const Replica& to, std::chrono::milliseconds limit) {
+  return call.exclusiveJoin(env.timer->afterDelay(limit.count() * kj::MILLISECONDS).then([env, to]() -> T {
+    env.pool->MarkDown(to.address);  // keep the connection; route around it for a while
+    return Status::TimedOut(to.address + ": no answer in time");
+  }));
+}
+
+// One replica's coordinatePut, with connection failures and slowness as statuses.
+kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, const std::string& key,
+                                             const VersionVector& context, const Sibling& write,
+                                             const QuorumSpec& spec, std::string hint_for,
+                                             std::chrono::milliseconds limit) {
+  auto call = env.batcher->CoordinatePut(at.address, key, context, write, spec.lww, spec.header, kj::mv(hint_for))
+                  .then(
+                      [env, at](Result<SiblingSet> r) {
+                        env.pool->MarkHealthy(at.address);
+                        return r;
+                      },
+                      [env, at](kj::Exception&& e) -> Result<SiblingSet> {
+                        env.pool->MarkFailed(at.address);
+                        return Status::Unavailable(at.address + ": " + Describe(e));
+                      });
+  return Bounded(env, kj::mv(call), at, limit);
+}
+
+kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
+                                const QuorumSpec& spec, std::string hint_for = {}) {
+  auto call = env.batcher->Replicate(to.address, key, set, spec.lww, spec.header, kj::mv(hint_for))
+                  .then(
+                      [env, to](Status st) {
+                        env.pool->MarkHealthy(to.address);
+                        return st;
+                      },
+                      [env, to](kj::Exception&& e) {
+                        env.pool->MarkFailed(to.address);
+                        return Status::Unavailable(to.address + ": " + Describe(e));
+                      });
+  return Bounded(env, kj::mv(call), to, spec.replica_timeout);
 }
 
 // ---- put ----
 
 struct PutState : kj::Refcounted {
-  int needed = 0;
-  int total = 0;
-  int acks = 0;
-  int failures = 0;
+  RequestEnv env;
+  QuorumSpec spec;
+  Targets targets;
+  std::string key;
+  Sibling write;
+  VersionVector context;
+
+  std::vector<Replica> coordinators;  // replicas (healthy first), then fallbacks if sloppy
+  std::vector<Replica> fallbacks;     // for hints, healthy first
+  size_t next_fallback = 0;
+  std::vector<std::string> missed;    // replicas whose coordination attempt failed
+  std::optional<Replica> coordinator;
+  SiblingSet set;
+
+  std::set<std::string> holders;      // distinct nodes holding the write: what W counts
+  std::set<std::string> pending_acked;
+  int outstanding = 0;                // calls in flight that could still add a holder
   bool done = false;
   PutResult result;
   std::vector<std::string> errors;
@@ -63,61 +108,130 @@ struct PutState : kj::Refcounted {
     done = true;
     fulfiller->fulfill(kj::mv(r));
   }
-  void Ack() {
-    ++acks;
-    if (acks >= needed) {
+  void CheckDone() {
+    if (done) return;
+    int acks = static_cast<int>(holders.size());
+    if (acks >= spec.w && pending_acked.size() == targets.pending.size()) {
       result.acks = acks;
       Finish(result);
+    } else if (outstanding == 0) {
+      Finish(Status::QuorumNotReached(acks, spec.w, JoinErrors(errors)));
     }
   }
-  void Fail(std::string why) {
-    ++failures;
-    errors.push_back(kj::mv(why));
-    if (total - failures < needed) Finish(Status::QuorumNotReached(acks, needed, JoinErrors(errors)));
-  }
+  void Failed(const Replica& r, const Status& st) { errors.push_back(r.id + ": " + st.ToString()); }
 };
 
-void SendToOthers(RequestEnv env, kj::Own<PutState> state, const std::vector<Replica>& others, std::string key,
-                  SiblingSet set, QuorumSpec spec) {
-  for (const Replica& to : others) {
-    PutState* s = state.get();
-    Replicate(env, to, key, set, spec,
-              [s, id = to.id, keep = kj::addRef(*state)](Status st) mutable {
-                if (st.ok()) s->Ack();
-                else s->Fail(id + ": " + st.ToString());
-              })
-        .detach([](kj::Exception&&) {});
-  }
+void PlaceHint(kj::Own<PutState> s, Replica intended);
+
+void ReplicateToReplica(kj::Own<PutState> s, Replica r) {
+  PutState& st = *s;
+  ++st.outstanding;
+  ReplicateAt(st.env, r, st.key, st.set, st.spec)
+      .then([s = kj::mv(s), r](Status result) mutable {
+        --s->outstanding;
+        if (result.ok()) {
+          s->holders.insert(r.id);
+        } else if (IsRequestError(result)) {
+          s->Finish(result);
+        } else {
+          s->Failed(r, result);
+          if (s->spec.sloppy) PlaceHint(kj::addRef(*s), r);
+        }
+        s->CheckDone();
+      })
+      .detach([](kj::Exception&&) {});
 }
 
-void TryCoordinator(RequestEnv env, kj::Own<PutState> state, std::vector<Replica> candidates, size_t i,
-                    std::string key, Sibling write, VersionVector context, QuorumSpec spec) {
-  if (i >= candidates.size() || state->done) return;
-  PutState* s = state.get();
-  auto state_for_error = kj::addRef(*state);
-  env.batcher->CoordinatePut(candidates[i].address, key, context, write, spec.lww, spec.cluster_name)
-      .then(
-          [env, s, keep = kj::mv(state), candidates, i, key, write, context,
-           spec](Result<SiblingSet> set) mutable {
-            const Replica& c = candidates[i];
-            env.pool->MarkHealthy(c.address);
-            if (!set.ok() && IsRequestError(set.status())) return s->Finish(set.status());
-            if (!set.ok()) {  // this replica failed: the next one coordinates
-              s->Fail(c.id + ": " + set.status().ToString());
-              return TryCoordinator(env, kj::mv(keep), kj::mv(candidates), i + 1, kj::mv(key), kj::mv(write),
-                                    kj::mv(context), kj::mv(spec));
-            }
-            s->result.context = Context(set->context().Encode());
-            s->Ack();
-            std::vector<Replica> others(candidates.begin() + static_cast<std::ptrdiff_t>(i) + 1, candidates.end());
-            SendToOthers(env, kj::mv(keep), others, key, *set, spec);
-          },
-          [env, s, keep = kj::mv(state_for_error), candidates, i, key, write, context, spec](kj::Exception&& e) mutable {
-            env.pool->MarkFailed(candidates[i].address);
-            s->Fail(candidates[i].id + ": " + Describe(e));
-            TryCoordinator(env, kj::mv(keep), kj::mv(candidates), i + 1, kj::mv(key), kj::mv(write),
-                           kj::mv(context), kj::mv(spec));
-          })
+// Sends the write to the next unused fallback as a hint for `intended`; with no fallback
+// left, the coordinator keeps the hint (it holds the write already: no extra W credit).
+void PlaceHint(kj::Own<PutState> s, Replica intended) {
+  PutState& st = *s;
+  while (st.next_fallback < st.fallbacks.size() && st.coordinator &&
+         st.fallbacks[st.next_fallback].id == st.coordinator->id) {
+    ++st.next_fallback;
+  }
+  if (st.next_fallback >= st.fallbacks.size()) {
+    if (st.coordinator) {
+      ReplicateAt(st.env, *st.coordinator, st.key, st.set, st.spec, intended.id).detach([](kj::Exception&&) {});
+    }
+    return;
+  }
+  Replica holder = st.fallbacks[st.next_fallback++];
+  ++st.outstanding;
+  ReplicateAt(st.env, holder, st.key, st.set, st.spec, intended.id)
+      .then([s = kj::mv(s), holder, intended](Status result) mutable {
+        --s->outstanding;
+        if (result.ok()) {
+          s->holders.insert(holder.id);
+        } else {
+          s->Failed(holder, result);
+          PlaceHint(kj::addRef(*s), intended);
+        }
+        s->CheckDone();
+      })
+      .detach([](kj::Exception&&) {});
+}
+
+void ReplicateToPending(kj::Own<PutState> s, Replica p) {
+  PutState& st = *s;
+  ++st.outstanding;
+  ReplicateAt(st.env, p, st.key, st.set, st.spec)
+      .then([s = kj::mv(s), p](Status result) mutable {
+        --s->outstanding;
+        if (result.ok()) s->pending_acked.insert(p.id);
+        else s->Failed(p, result);
+        s->CheckDone();
+      })
+      .detach([](kj::Exception&&) {});
+}
+
+// The coordinator (a replica, or a fallback holding the write as a hint for `covered`)
+// stored the write: every other replica and pending node gets the resulting value.
+void OnCoordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const std::string& covered) {
+  PutState& st = *s;
+  st.coordinator = c;
+  st.set = kj::mv(set);
+  st.holders.insert(c.id);
+  st.result.context = Context(st.set.context().Encode());
+  for (const Replica& r : st.targets.replicas) {
+    if (r.id == c.id || r.id == covered) continue;
+    bool down = Contains(st.missed, r.id) || KnownDown(st.env, st.targets, r);
+    if (!down) {
+      ReplicateToReplica(kj::addRef(st), r);
+    } else if (st.spec.sloppy) {
+      st.Failed(r, Status::Unavailable("down"));
+      PlaceHint(kj::addRef(st), r);
+    } else {
+      st.Failed(r, Status::Unavailable("down (strict quorum: no hint)"));
+    }
+  }
+  for (const Replica& p : st.targets.pending) {
+    if (p.id == c.id) st.pending_acked.insert(p.id);
+    else ReplicateToPending(kj::addRef(st), p);
+  }
+  st.CheckDone();
+}
+
+void TryCoordinator(kj::Own<PutState> s, size_t i) {
+  PutState& st = *s;
+  if (st.done) return;
+  if (i >= st.coordinators.size()) return st.CheckDone();
+  const Replica& c = st.coordinators[i];
+  bool is_replica = std::find(st.targets.replicas.begin(), st.targets.replicas.end(), c) != st.targets.replicas.end();
+  // A fallback coordinates into a hint for the primary replica.
+  std::string hint_for = is_replica ? std::string() : st.targets.replicas.front().id;
+  bool last = i + 1 == st.coordinators.size();
+  auto limit = last ? st.spec.timeout : st.spec.replica_timeout;
+  ++st.outstanding;
+  CoordinateAt(st.env, c, st.key, st.context, st.write, st.spec, hint_for, limit)
+      .then([s = kj::mv(s), i, c, hint_for, is_replica](Result<SiblingSet> set) mutable {
+        --s->outstanding;
+        if (set.ok()) return OnCoordinated(kj::mv(s), c, kj::mv(set).value(), hint_for);
+        if (IsRequestError(set.status())) return s->Finish(set.status());
+        s->Failed(c, set.status());
+        if (is_replica) s->missed.push_back(c.id);
+        TryCoordinator(kj::mv(s), i + 1);
+      })
       .detach([](kj::Exception&&) {});
 }
 
@@ -148,7 +262,7 @@ void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const Quoru
   if (s.merged.empty()) return;
   for (const auto& [replica, held] : s.answers) {
     if (held == s.merged) continue;
-    Replicate(env, replica, key, s.merged, spec, [](Status) {}).detach([](kj::Exception&&) {});
+    ReplicateAt(env, replica, key, s.merged, spec).detach([](kj::Exception&&) {});
   }
 }
 
@@ -173,26 +287,35 @@ GetResult ToGetResult(const SiblingSet& merged, int replies) {
   return out;
 }
 
-kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, std::vector<Replica> replicas, std::string key,
-                                         Sibling write, VersionVector context, QuorumSpec spec) {
+kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,
+                                         VersionVector context, QuorumSpec spec) {
   auto paf = kj::newPromiseAndFulfiller<Result<PutResult>>();
   auto state = kj::refcounted<PutState>();
-  state->needed = spec.w;
-  state->total = static_cast<int>(replicas.size());
   state->fulfiller = kj::mv(paf.fulfiller);
-  if (state->total < state->needed) {
-    state->Finish(Status::QuorumNotReached(0, spec.w, "only " + std::to_string(state->total) +
-                                                          " replicas exist for the key"));
+  int reachable = static_cast<int>(targets.replicas.size() + (spec.sloppy ? targets.fallbacks.size() : 0));
+  if (targets.replicas.empty() || reachable < spec.w) {
+    state->Finish(Status::QuorumNotReached(0, spec.w, "only " + std::to_string(reachable) +
+                                                          " nodes could hold the key"));
     return kj::mv(paf.promise);
   }
+  state->env = env;
+  state->spec = spec;
+  state->key = kj::mv(key);
+  state->write = kj::mv(write);
+  state->context = kj::mv(context);
+  state->coordinators = HealthyFirst(targets.replicas, env, targets);
+  state->fallbacks = HealthyFirst(targets.fallbacks, env, targets);
+  if (spec.sloppy) {
+    state->coordinators.insert(state->coordinators.end(), state->fallbacks.begin(), state->fallbacks.end());
+  }
+  state->targets = kj::mv(targets);
   PutState* s = state.get();
   auto keep = kj::addRef(*state);
-  TryCoordinator(env, kj::mv(state), HealthyFirst(kj::mv(replicas), *env.pool), 0, kj::mv(key), kj::mv(write),
-                 kj::mv(context), spec);
+  TryCoordinator(kj::mv(state), 0);
   auto timeout = env.timer->afterDelay(spec.timeout.count() * kj::MILLISECONDS)
                      .then([s, keep = kj::mv(keep), spec]() -> Result<PutResult> {
                        s->done = true;
-                       return Status::QuorumNotReached(s->acks, s->needed,
+                       return Status::QuorumNotReached(static_cast<int>(s->holders.size()), spec.w,
                                                        "timed out after " + std::to_string(spec.timeout.count()) +
                                                            " ms" + (s->errors.empty() ? "" : "; " + JoinErrors(s->errors)));
                      });
@@ -213,10 +336,11 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
   }
   for (const Replica& replica : replicas) {
     GetState* s = state.get();
-    env.batcher->Get(replica.address, key, spec.cluster_name)
+    env.batcher->Get(replica.address, key, spec.header)
         .then(
             [env, s, keep = kj::addRef(*state), replica, key, spec](Result<SiblingSet> held) {
               env.pool->MarkHealthy(replica.address);
+              if (!held.ok() && IsRequestError(held.status())) return s->Finish(held.status());
               if (!held.ok()) {
                 ++s->failures;
                 s->errors.push_back(replica.id + ": " + held.status().ToString());

@@ -3,24 +3,33 @@
 //
 // Put: the first reachable replica of the preference list coordinates (gives the write its
 // dot and stores it); the resulting versioned value then goes to the other replicas in
-// parallel. Succeeds once W replicas (the coordinator included) have it; replicas that
-// answer later still get it. Fails with QuorumNotReached{acked, W} when too many replicas
-// fail, or when the timeout passes first.
+// parallel. A replica that is known down, fails, or does not answer within
+// `replica_timeout` gets the value as a hint instead: it goes to the next healthy node
+// clockwise (a fallback), which keeps it apart from its own data and hands it over once
+// the replica is back (sloppy quorum + hinted handoff). W counts distinct nodes that hold
+// the write, as a replica or as a hint holder; strict mode (sloppy = false) counts
+// replicas only. When no replica can coordinate, a fallback coordinates into a hint.
+// Nodes that will become replicas when a join or leave finishes (`pending`) get every
+// write too and must all ack, so a handover loses nothing. The put fails with
+// QuorumNotReached{acked, W} once every attempt has settled short of W, or at the timeout.
 //
-// Get: asks every replica of the preference list, returns once R have answered, merging
-// their versioned values (concurrent versions stay as siblings). When all have answered
-// (or at the timeout), replicas whose state differs from the merge get the merged value
-// (read repair).
+// Get: asks every replica, returns once R have answered, merging their versioned values
+// (concurrent versions stay as siblings). When all have answered (or at the timeout),
+// replicas whose state differs from the merge get the merged value (read repair).
+//
+// A node whose ring is newer than the request's answers StaleRing; the request ends with
+// that status so the client can refresh its ring and retry.
 
 #include <kj/async.h>
 #include <kj/timer.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
+#include "capnp/connection_pool.h"
 #include "common/vector_clock.h"
 #include "sdk/client.h"
-#include "sdk/connection_pool.h"
 #include "sdk/request_batcher.h"
 
 namespace ringkv::sdk {
@@ -28,6 +37,15 @@ namespace ringkv::sdk {
 struct Replica {
   std::string id;
   std::string address;
+  bool operator==(const Replica&) const = default;
+};
+
+// Where one key's request goes, from the client's ring view.
+struct Targets {
+  std::vector<Replica> replicas;   // the key's preference list: N nodes, primary first
+  std::vector<Replica> pending;    // future replicas the list lacks (a join or leave in progress)
+  std::vector<Replica> fallbacks;  // the rest of the ring clockwise: where hints go
+  std::vector<std::string> down;   // ids gossip reports suspect or down
 };
 
 struct QuorumSpec {
@@ -35,18 +53,20 @@ struct QuorumSpec {
   int w = 2;
   int r = 2;
   bool lww = false;
+  bool sloppy = true;
   std::chrono::milliseconds timeout{2000};
-  std::string cluster_name;
+  std::chrono::milliseconds replica_timeout{500};
+  RouteHeader header;
 };
 
 struct RequestEnv {
-  ConnectionPool* pool;
-  RequestBatcher* batcher;  // gets and replicates go through it, coalesced per node
+  wire::ConnectionPool* pool;
+  RequestBatcher* batcher;  // every call goes through it, coalesced per node
   kj::Timer* timer;
 };
 
-kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, std::vector<Replica> replicas, std::string key,
-                                         Sibling write, VersionVector context, QuorumSpec spec);
+kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,
+                                         VersionVector context, QuorumSpec spec);
 
 kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> replicas, std::string key,
                                          QuorumSpec spec);

@@ -11,43 +11,49 @@ capnp::Data::Reader AsData(const std::string& s) {
   return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
 }
 
-void FillHeader(wire::RequestHeader::Builder h, const std::string& cluster) {
+void FillHeader(wire::RequestHeader::Builder h, const RouteHeader& header) {
   h.setProtocolVersion(wire::PROTOCOL_VERSION);
-  h.setClusterName(cluster);
+  h.setClusterName(header.cluster);
+  h.setRingVersion(header.ring_version);
 }
 
 }  // namespace
 
+RequestBatcher::Queue& RequestBatcher::QueueFor(const QueueKey& key, const RouteHeader& header) {
+  auto [it, fresh] = queues_.try_emplace(key);
+  Queue& q = it->second;
+  bool empty = q.gets.empty() && q.replicates.empty() && q.puts.empty();
+  if (fresh || empty || header.ring_version < q.header.ring_version) q.header = header;
+  return q;
+}
+
 kj::Promise<Result<SiblingSet>> RequestBatcher::Get(const std::string& address, std::string key,
-                                                    const std::string& cluster) {
+                                                    const RouteHeader& header) {
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
   QueueKey qk{address, false};
-  Queue& q = queues_[qk];
-  q.cluster = cluster;
+  Queue& q = QueueFor(qk, header);
   q.gets.push_back({kj::mv(key), kj::mv(paf.fulfiller)});
   Schedule(qk, q);
   return kj::mv(paf.promise);
 }
 
 kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
-                                              const std::string& cluster) {
+                                              const RouteHeader& header, std::string hint_for) {
   auto paf = kj::newPromiseAndFulfiller<Status>();
   QueueKey qk{address, lww};
-  Queue& q = queues_[qk];
-  q.cluster = cluster;
-  q.replicates.push_back({kj::mv(key), kj::mv(set), kj::mv(paf.fulfiller)});
+  Queue& q = QueueFor(qk, header);
+  q.replicates.push_back({kj::mv(key), kj::mv(set), kj::mv(hint_for), kj::mv(paf.fulfiller)});
   Schedule(qk, q);
   return kj::mv(paf.promise);
 }
 
 kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string& address, std::string key,
                                                               VersionVector context, Sibling write, bool lww,
-                                                              const std::string& cluster) {
+                                                              const RouteHeader& header, std::string hint_for) {
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
   QueueKey qk{address, lww};
-  Queue& q = queues_[qk];
-  q.cluster = cluster;
-  q.puts.push_back({kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(paf.fulfiller)});
+  Queue& q = QueueFor(qk, header);
+  q.puts.push_back({kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(hint_for), kj::mv(paf.fulfiller)});
   Schedule(qk, q);
   return kj::mv(paf.promise);
 }
@@ -74,15 +80,15 @@ void RequestBatcher::Flush(const QueueKey& key) {
   if (it == queues_.end()) return;
   Queue& q = it->second;
   q.flush_scheduled = false;
-  while (!q.gets.empty()) tasks_.add(SendGets(key.first, q.cluster, TakeBatch(q.gets)));
-  while (!q.replicates.empty()) tasks_.add(SendReplicates(key.first, key.second, q.cluster, TakeBatch(q.replicates)));
-  while (!q.puts.empty()) tasks_.add(SendPuts(key.first, key.second, q.cluster, TakeBatch(q.puts)));
+  while (!q.gets.empty()) tasks_.add(SendGets(key.first, q.header, TakeBatch(q.gets)));
+  while (!q.replicates.empty()) tasks_.add(SendReplicates(key.first, key.second, q.header, TakeBatch(q.replicates)));
+  while (!q.puts.empty()) tasks_.add(SendPuts(key.first, key.second, q.header, TakeBatch(q.puts)));
 }
 
-kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const std::string& cluster,
+kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const RouteHeader& header,
                                            std::vector<PendingGet> batch) {
   auto req = pool_.Get(address).getRequest();
-  FillHeader(req.initHeader(), cluster);
+  FillHeader(req.initHeader(), header);
   auto keys = req.initKeys(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) keys.set(i, AsData(batch[i].key));
   auto waiters = std::make_shared<std::vector<PendingGet>>(kj::mv(batch));
@@ -106,15 +112,16 @@ kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const std
       });
 }
 
-kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, bool lww, const std::string& cluster,
+kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, bool lww, const RouteHeader& header,
                                                  std::vector<PendingReplicate> batch) {
   auto req = pool_.Get(address).replicateRequest();
-  FillHeader(req.initHeader(), cluster);
+  FillHeader(req.initHeader(), header);
   req.setLastWriterWins(lww);
   auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) {
     entries[i].setKey(AsData(batch[i].key));
     wire::ToWire(batch[i].set, entries[i].initValue());
+    entries[i].setHintFor(batch[i].hint_for);
   }
   auto waiters = std::make_shared<std::vector<PendingReplicate>>(kj::mv(batch));
   return req.send().then(
@@ -134,16 +141,17 @@ kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, boo
 
 namespace ringkv::sdk {
 
-kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww, const std::string& cluster,
+kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww, const RouteHeader& header,
                                            std::vector<PendingPut> batch) {
   auto req = pool_.Get(address).coordinatePutsRequest();
-  FillHeader(req.initHeader(), cluster);
+  FillHeader(req.initHeader(), header);
   req.setLastWriterWins(lww);
   auto items = req.initPuts(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) {
     items[i].setKey(AsData(batch[i].key));
     wire::ToWire(batch[i].context, items[i].initContext(static_cast<unsigned>(batch[i].context.size())));
     wire::ToWire(batch[i].write, items[i].initWrite());
+    items[i].setHintFor(batch[i].hint_for);
   }
   auto waiters = std::make_shared<std::vector<PendingPut>>(kj::mv(batch));
   return req.send().then(

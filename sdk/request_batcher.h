@@ -12,23 +12,31 @@
 #include <vector>
 
 #include "common/vector_clock.h"
-#include "sdk/connection_pool.h"
+#include "capnp/connection_pool.h"
 
 namespace ringkv::sdk {
+
+// What every routed request carries: the cluster and the ring version it was routed with.
+struct RouteHeader {
+  std::string cluster;
+  uint64_t ring_version = 0;
+};
 
 class RequestBatcher {
  public:
   static constexpr size_t kMaxBatch = 128;
 
-  explicit RequestBatcher(ConnectionPool& pool) : pool_(pool), tasks_(error_handler_) {}
+  explicit RequestBatcher(wire::ConnectionPool& pool) : pool_(pool), tasks_(error_handler_) {}
 
   // What the node holds for `key` (an empty set when nothing); rejects if the call failed.
-  kj::Promise<Result<SiblingSet>> Get(const std::string& address, std::string key, const std::string& cluster);
+  kj::Promise<Result<SiblingSet>> Get(const std::string& address, std::string key, const RouteHeader& header);
+  // `hint_for` non-empty: the node keeps `set` as a hint for that replica.
   kj::Promise<Status> Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
-                                const std::string& cluster);
+                                const RouteHeader& header, std::string hint_for = {});
   // The node coordinates the write; resolves to the key's resulting set or the node's error.
   kj::Promise<Result<SiblingSet>> CoordinatePut(const std::string& address, std::string key, VersionVector context,
-                                                Sibling write, bool lww, const std::string& cluster);
+                                                Sibling write, bool lww, const RouteHeader& header,
+                                                std::string hint_for = {});
 
  private:
   struct PendingGet {
@@ -38,16 +46,18 @@ class RequestBatcher {
   struct PendingReplicate {
     std::string key;
     SiblingSet set;
+    std::string hint_for;
     kj::Own<kj::PromiseFulfiller<Status>> done;
   };
   struct PendingPut {
     std::string key;
     VersionVector context;
     Sibling write;
+    std::string hint_for;
     kj::Own<kj::PromiseFulfiller<Result<SiblingSet>>> done;
   };
   struct Queue {
-    std::string cluster;
+    RouteHeader header;  // the oldest ring version among the queued requests
     std::vector<PendingGet> gets;
     std::vector<PendingReplicate> replicates;
     std::vector<PendingPut> puts;
@@ -55,12 +65,13 @@ class RequestBatcher {
   };
   using QueueKey = std::pair<std::string, bool>;  // (address, last-writer-wins)
 
+  Queue& QueueFor(const QueueKey& key, const RouteHeader& header);
   void Schedule(const QueueKey& key, Queue& q);
   void Flush(const QueueKey& key);
-  kj::Promise<void> SendGets(const std::string& address, const std::string& cluster, std::vector<PendingGet> batch);
-  kj::Promise<void> SendReplicates(const std::string& address, bool lww, const std::string& cluster,
+  kj::Promise<void> SendGets(const std::string& address, const RouteHeader& header, std::vector<PendingGet> batch);
+  kj::Promise<void> SendReplicates(const std::string& address, bool lww, const RouteHeader& header,
                                    std::vector<PendingReplicate> batch);
-  kj::Promise<void> SendPuts(const std::string& address, bool lww, const std::string& cluster,
+  kj::Promise<void> SendPuts(const std::string& address, bool lww, const RouteHeader& header,
                              std::vector<PendingPut> batch);
   // Moves up to kMaxBatch items off the front of `from`.
   template <typename T>
@@ -71,7 +82,7 @@ class RequestBatcher {
     void taskFailed(kj::Exception&&) override {}  // each waiter was already told
   };
 
-  ConnectionPool& pool_;
+  wire::ConnectionPool& pool_;
   ErrorHandler error_handler_;
   kj::TaskSet tasks_;
   std::map<QueueKey, Queue> queues_;

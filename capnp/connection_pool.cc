@@ -1,0 +1,92 @@
+#include "capnp/connection_pool.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace ringkv::wire {
+namespace {
+
+// "a.b.c.d:port" as an IPv4 socket address; false for anything else (hostnames, IPv6).
+bool ParseIpv4(const std::string& address, sockaddr_in* out) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::memset(out, 0, sizeof(*out));
+  out->sin_family = AF_INET;
+  if (inet_pton(AF_INET, address.substr(0, colon).c_str(), &out->sin_addr) != 1) return false;
+  char* end = nullptr;
+  long port = std::strtol(address.c_str() + colon + 1, &end, 10);
+  if (end == address.c_str() + colon + 1 || *end != '\0' || port <= 0 || port > 65535) return false;
+  out->sin_port = htons(static_cast<uint16_t>(port));
+  return true;
+}
+
+}  // namespace
+
+kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::Connect(const std::string& address) {
+  sockaddr_in local{}, remote{};
+  std::string bind_address = options_.bind_host + ":0";
+  if (options_.bind_host.empty() || !ParseIpv4(address, &remote) || !ParseIpv4(bind_address, &local)) {
+    return io_.getNetwork().parseAddress(address).then(
+        [](kj::Own<kj::NetworkAddress> addr) { return addr->connect(); });
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) KJ_FAIL_SYSCALL("socket", errno);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+    int error = errno;
+    ::close(fd);
+    KJ_FAIL_SYSCALL("bind", error, options_.bind_host);
+  }
+  return low_level_.wrapConnectingSocketFd(
+      fd, reinterpret_cast<sockaddr*>(&remote), sizeof(remote),
+      kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP | kj::LowLevelAsyncIoProvider::ALREADY_NONBLOCK |
+          kj::LowLevelAsyncIoProvider::ALREADY_CLOEXEC);
+}
+
+Node::Client ConnectionPool::Get(const std::string& address) {
+  Entry& entry = entries_[address];
+  KJ_IF_MAYBE(cap, entry.cap) { return *cap; }
+  auto connecting = kj::evalNow([this, address] { return Connect(address); })
+                        .then([this, address](kj::Own<kj::AsyncIoStream> stream) -> Node::Client {
+                          auto it = entries_.find(address);
+                          if (it == entries_.end()) KJ_FAIL_REQUIRE("connection abandoned", address);
+                          Entry& e = it->second;
+                          e.connection = kj::heap<Connection>(kj::mv(stream));
+                          e.watcher = e.connection->client.onDisconnect()
+                                          .then([this, address]() { MarkFailed(address); },
+                                                [this, address](kj::Exception&&) { MarkFailed(address); })
+                                          .eagerlyEvaluate(nullptr);
+                          return e.connection->client.bootstrap().castAs<Node>();
+                        });
+  Node::Client cap(kj::mv(connecting));
+  entry.cap = cap;
+  return cap;
+}
+
+void ConnectionPool::MarkFailed(const std::string& address) {
+  MarkDown(address);
+  auto it = entries_.find(address);
+  if (it == entries_.end()) return;
+  // Destroying the entry may be running inside its own watcher: defer the teardown.
+  auto doomed = kj::heap<Entry>(kj::mv(it->second));
+  entries_.erase(it);
+  kj::evalLater([doomed = kj::mv(doomed)]() mutable { doomed = nullptr; }).detach([](kj::Exception&&) {});
+}
+
+void ConnectionPool::MarkDown(const std::string& address) {
+  down_until_.insert_or_assign(address, timer_.now() + options_.down_backoff.count() * kj::MILLISECONDS);
+}
+
+void ConnectionPool::MarkHealthy(const std::string& address) { down_until_.erase(address); }
+
+bool ConnectionPool::IsDown(const std::string& address) const {
+  auto it = down_until_.find(address);
+  return it != down_until_.end() && timer_.now() < it->second;
+}
+
+}  // namespace ringkv::wire

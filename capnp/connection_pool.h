@@ -1,0 +1,66 @@
+#pragma once
+// ConnectionPool: one Cap'n Proto connection per node address, opened on first use and
+// reopened after a failure. Lives on one event-loop thread (not thread-safe); the SDK's
+// loop and each of a node's background loops have their own.
+//
+// A node whose connection failed is marked down for `down_backoff`; callers ask IsDown()
+// to try healthy nodes first, and any successful call marks it up again.
+//
+// With a `bind_host`, outgoing connections leave from that local address (a node uses its
+// own 127.0.0.x), so network rules keyed on addresses — the partition tests' iptables
+// chains — see who is talking to whom.
+
+#include <capnp/rpc-twoparty.h>
+#include <kj/async-io.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "capnp/kv.capnp.h"
+
+namespace ringkv::wire {
+
+struct PoolOptions {
+  std::chrono::milliseconds down_backoff{1000};
+  std::string bind_host;  // empty: the kernel picks the source address
+};
+
+class ConnectionPool {
+ public:
+  ConnectionPool(kj::AsyncIoProvider& io, kj::LowLevelAsyncIoProvider& low_level, kj::Timer& timer,
+                 PoolOptions options = {})
+      : io_(io), low_level_(low_level), timer_(timer), options_(std::move(options)) {}
+
+  // A capability for the node at `address` (calls queue while it connects).
+  Node::Client Get(const std::string& address);
+  // Forget the connection (after an RPC failure) and mark the node down for a while.
+  void MarkFailed(const std::string& address);
+  // Route around the node for a while but keep its connection (it is slow, not gone).
+  void MarkDown(const std::string& address);
+  void MarkHealthy(const std::string& address);
+  bool IsDown(const std::string& address) const;
+
+ private:
+  struct Connection {
+    explicit Connection(kj::Own<kj::AsyncIoStream> s) : stream(kj::mv(s)), client(*stream) {}
+    kj::Own<kj::AsyncIoStream> stream;
+    capnp::TwoPartyClient client;
+  };
+  struct Entry {
+    kj::Maybe<Node::Client> cap;
+    kj::Own<Connection> connection;  // set once connected
+    kj::Promise<void> watcher = nullptr;
+  };
+
+  kj::Promise<kj::Own<kj::AsyncIoStream>> Connect(const std::string& address);
+
+  kj::AsyncIoProvider& io_;
+  kj::LowLevelAsyncIoProvider& low_level_;
+  kj::Timer& timer_;
+  PoolOptions options_;
+  std::map<std::string, Entry> entries_;
+  std::map<std::string, kj::TimePoint> down_until_;
+};
+
+}  // namespace ringkv::wire

@@ -1,0 +1,67 @@
+#pragma once
+// BackgroundLoop: a thread with its own KJ event loop and connection pool, for the node's
+// work that talks to other nodes step by step — gossip rounds, hinted handoff, streaming,
+// repair — and may wait on them (with timeouts) without holding up the RPC event loop.
+//
+// `body` runs once per period until Stop(); Stop() waits for the running step to end
+// (every remote call a step makes is bounded by a timeout).
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include <kj/async-io.h>
+
+#include "capnp/connection_pool.h"
+#include "common/status.h"
+
+namespace ringkv {
+
+class BackgroundLoop {
+ public:
+  struct Context {
+    kj::WaitScope& wait;
+    kj::Timer& timer;
+    wire::ConnectionPool& pool;
+    const std::atomic<bool>& stopping;
+    // Waits for `call`, at most `limit`; a failed call or connection is Unavailable.
+    template <typename T>
+    Result<T> Await(kj::Promise<T> call, std::chrono::milliseconds limit, const std::string& what);
+    void Sleep(std::chrono::milliseconds d);  // returns early when stopping
+  };
+
+  BackgroundLoop(std::string name, wire::PoolOptions pool_options)
+      : name_(std::move(name)), pool_options_(std::move(pool_options)) {}
+  ~BackgroundLoop() { Stop(); }
+  BackgroundLoop(const BackgroundLoop&) = delete;
+  BackgroundLoop& operator=(const BackgroundLoop&) = delete;
+
+  void Start(std::chrono::milliseconds period, std::function<void(Context&)> body);
+  void Stop();
+
+ private:
+  void Main(std::chrono::milliseconds period);
+
+  std::string name_;
+  wire::PoolOptions pool_options_;
+  std::function<void(Context&)> body_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+template <typename T>
+Result<T> BackgroundLoop::Context::Await(kj::Promise<T> call, std::chrono::milliseconds limit,
+                                         const std::string& what) {
+  auto bounded = call.then([](T v) -> Result<T> { return Result<T>(kj::mv(v)); },
+                           [what](kj::Exception&& e) -> Result<T> {
+                             return Status::Unavailable(what + ": " + e.getDescription().cStr());
+                           })
+                     .exclusiveJoin(timer.afterDelay(limit.count() * kj::MILLISECONDS).then([what]() -> Result<T> {
+                       return Status::TimedOut(what + ": no answer in time");
+                     }));
+  return bounded.wait(wait);
+}
+
+}  // namespace ringkv

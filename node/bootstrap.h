@@ -1,0 +1,20 @@
+#pragma once
+// How a starting node finds its place in the cluster, in order of precedence:
+//   1. a saved membership table in its data directory (a restart): keep tokens and state;
+//   2. --join HOST:PORT: fetch the ring from that member, claim tokens (taken from every
+//      owner in proportion to its excess, see Ring::AllocateTokens) and start as joining —
+//      the maintenance thread then streams our ranges in;
+//   3. --seeds: a new cluster's founders, whose tokens every founder derives alike.
+
+#include <kj/async-io.h>
+
+#include <memory>
+
+#include "node/membership.h"
+#include "node/node_config.h"
+
+namespace ringkv {
+
+Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj::AsyncIoContext& io);
+
+}  // namespace ringkv

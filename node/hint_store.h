@@ -1,0 +1,87 @@
+#pragma once
+// HintStore: writes this node holds for other nodes (hinted handoff), durable and apart
+// from its own data — a StorageEngine of its own under <data>/hints.
+//
+// One entry per (target node, key) holding a sibling set: a second hint for the same key
+// merges into the first (dotted version vectors), so retries and repeated writes never
+// pile up or multiply; delivering a hint delivers the key's merged state once. Each entry
+// remembers when it last changed: hints older than the window are dropped (Merkle repair
+// covers what they held). An entry is deleted after delivery only if it did not change
+// meanwhile, so a write that lands during delivery is never lost.
+//
+// Thread-safe. Calls may block on disk: keep them off the RPC event loop, as ReplicaStore.
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/vector_clock.h"
+#include "node/storage/engine.h"
+
+namespace ringkv {
+
+struct Hint {
+  std::string key;
+  SiblingSet set;
+  uint64_t updated_ms = 0;
+  std::string stored;  // the encoded entry as read (RemoveIfUnchanged compares it)
+};
+
+struct HintCounters {
+  uint64_t stored = 0;     // hints written (new entries and merges)
+  uint64_t delivered = 0;  // entries handed to their target and deleted
+  uint64_t expired = 0;    // entries dropped after the window
+  uint64_t rejected = 0;   // entries the target refused as invalid (dropped, logged)
+};
+
+class HintStore {
+ public:
+  using Mode = storage::ReadMode;
+
+  static Result<std::unique_ptr<HintStore>> Open(const std::string& dir, std::string node_id,
+                                                 StorageOptions options);
+
+  // Folds `set` into the hint for (target, key).
+  Status Add(std::string_view target, std::string_view key, const SiblingSet& set, bool lww, uint64_t now_ms,
+             Mode mode = Mode::kMayBlock);
+  // A fallback coordinating a client write: applies it to the hint for (target, key) as
+  // this node (see SiblingSet::Update for `counter_floor`) and returns the hint's set.
+  Result<SiblingSet> CoordinatePut(std::string_view target, std::string_view key, const VersionVector& context,
+                                   Sibling write, bool lww, uint64_t counter_floor, uint64_t now_ms,
+                                   Mode mode = Mode::kMayBlock);
+  // Up to `max` hints for `target`, in key order, after key `after` (empty: from the start).
+  Result<std::vector<Hint>> Scan(std::string_view target, std::string_view after, size_t max);
+  // Deletes the entry unless it changed since `hint` was read. `why` picks the counter.
+  enum class Outcome { kDelivered, kExpired, kRejected };
+  Status RemoveIfUnchanged(std::string_view target, const Hint& hint, Outcome why);
+
+  // Entries queued per target (targets with none are absent).
+  std::map<std::string, uint64_t> Queued() const;
+  HintCounters counters() const;
+  Status Close();
+
+ private:
+  HintStore(std::unique_ptr<storage::StorageEngine> engine, std::string node_id);
+  Status CountExisting();
+  std::mutex& LockFor(std::string_view target, std::string_view key);
+  Result<std::unique_lock<std::mutex>> Lock(std::string_view target, std::string_view key, Mode mode);
+  // The stored entry (with its encoding in `stored`), or nullopt.
+  Result<std::optional<Hint>> Load(const std::string& entry_key, Mode mode);
+  Status Store(std::string_view target, const std::string& entry_key, const SiblingSet& set, uint64_t now_ms,
+               bool existed);
+
+  std::unique_ptr<storage::StorageEngine> engine_;
+  const std::string node_id_;
+  std::array<std::mutex, 32> stripes_;
+  mutable std::mutex counts_mu_;
+  std::map<std::string, uint64_t> queued_;
+  HintCounters counters_;
+};
+
+}  // namespace ringkv

@@ -1,0 +1,216 @@
+#include "node/merkle.h"
+
+#include <algorithm>
+#include <map>
+
+#include "common/hash.h"
+#include "common/ring.h"
+
+namespace ringkv {
+namespace {
+
+constexpr uint64_t kNodeBytes = 12;
+constexpr uint64_t kIndexBytes = 4;
+
+uint64_t EntryBytes(const std::string& key, const SiblingSet& set) { return key.size() + set.Encode().size(); }
+
+uint64_t Combine(const MerkleNode& left, const MerkleNode& right) {
+  if (left.count == 0 && right.count == 0) return 0;
+  uint64_t both[2] = {left.hash, right.hash};
+  return Hash64(std::string_view(reinterpret_cast<const char*>(both), sizeof(both)));
+}
+
+}  // namespace
+
+bool TokenRange::Contains(uint64_t token) const {
+  if (whole()) return true;
+  return token - start - 1 < end - start;  // (start, end] with wrap-around, in unsigned arithmetic
+}
+
+uint64_t VersionHash(const SiblingSet& set) { return Hash64(set.Encode()); }
+
+uint32_t MerkleTree::LeafOf(uint64_t token) const {
+  using u128 = unsigned __int128;
+  uint64_t offset = token - range_.start - 1;
+  u128 width = range_.whole() ? (u128{1} << 64) : u128{range_.end - range_.start};
+  return static_cast<uint32_t>((u128{offset} << depth_) / width);
+}
+
+Result<MerkleTree> MerkleTree::Build(KeySource& source, TokenRange range, int depth) {
+  if (depth < 0 || depth > kMaxDepth) return Status::InvalidArgument("merkle depth must be in 0..24");
+  MerkleTree tree(range, depth);
+  tree.levels_.resize(depth + 1);
+  for (int l = 0; l <= depth; ++l) tree.levels_[l].resize(size_t{1} << l);
+  auto& leaves = tree.levels_[depth];
+  RINGKV_TRY(source.ForEach(range, [&](std::string_view key, const SiblingSet& set) {
+    uint32_t leaf = tree.LeafOf(Ring::KeyToken(key));
+    uint64_t vh = VersionHash(set);
+    leaves[leaf].hash += Hash64(key, vh);  // a sum: the order keys come in does not matter
+    ++leaves[leaf].count;
+    tree.entries_.push_back(Entry{leaf, std::string(key), vh});
+  }));
+  for (int l = depth - 1; l >= 0; --l) {
+    for (size_t i = 0; i < tree.levels_[l].size(); ++i) {
+      const MerkleNode& left = tree.levels_[l + 1][2 * i];
+      const MerkleNode& right = tree.levels_[l + 1][2 * i + 1];
+      tree.levels_[l][i] = MerkleNode{Combine(left, right), left.count + right.count};
+    }
+  }
+  std::sort(tree.entries_.begin(), tree.entries_.end(),
+            [](const Entry& a, const Entry& b) { return a.leaf != b.leaf ? a.leaf < b.leaf : a.key < b.key; });
+  return tree;
+}
+
+std::vector<KeyDigest> MerkleTree::Digests(int level, uint32_t index) const {
+  uint64_t first = uint64_t{index} << (depth_ - level);
+  uint64_t last = uint64_t{index + 1} << (depth_ - level);
+  auto lo = std::lower_bound(entries_.begin(), entries_.end(), first,
+                             [](const Entry& e, uint64_t leaf) { return e.leaf < leaf; });
+  std::vector<KeyDigest> out;
+  for (auto it = lo; it != entries_.end() && it->leaf < last; ++it) out.push_back(KeyDigest{it->key, it->version_hash});
+  return out;
+}
+
+namespace {
+
+// Finds the differing subtrees small enough to compare key by key: (level, index) pairs.
+Status FindDifferingSubtrees(const MerkleTree& tree, MerklePeer& peer, const RepairOptions& options,
+                             RepairStats* stats, std::vector<std::pair<int, uint32_t>>* out) {
+  std::vector<uint32_t> frontier{0};
+  for (int level = 0; !frontier.empty(); ++level) {
+    std::vector<MerkleNode> remote;
+    for (size_t start = 0; start < frontier.size(); start += options.max_batch) {
+      std::vector<uint32_t> batch(frontier.begin() + static_cast<std::ptrdiff_t>(start),
+                                  frontier.begin() + static_cast<std::ptrdiff_t>(std::min(frontier.size(), start + options.max_batch)));
+      RINGKV_ASSIGN(auto nodes, peer.Nodes(level, batch));
+      if (nodes.size() != batch.size()) return Status::Aborted("merkle peer answered the wrong number of nodes");
+      ++stats->rounds;
+      stats->bytes_sent += 1 + kIndexBytes * batch.size();
+      stats->bytes_received += kNodeBytes * nodes.size();
+      remote.insert(remote.end(), nodes.begin(), nodes.end());
+    }
+    std::vector<uint32_t> next;
+    for (size_t i = 0; i < frontier.size(); ++i) {
+      ++stats->nodes_compared;
+      MerkleNode mine = tree.Node(level, frontier[i]);
+      if (mine == remote[i]) continue;
+      bool small = mine.count <= options.digest_threshold && remote[i].count <= options.digest_threshold;
+      if (level == tree.depth() || small) {
+        out->emplace_back(level, frontier[i]);
+      } else {
+        next.push_back(2 * frontier[i]);
+        next.push_back(2 * frontier[i] + 1);
+      }
+    }
+    frontier = std::move(next);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_data, MerklePeer& peer,
+                              const RepairOptions& options) {
+  RepairStats stats;
+  std::vector<std::pair<int, uint32_t>> subtrees;
+  RINGKV_TRY(FindDifferingSubtrees(local_tree, peer, options, &stats, &subtrees));
+  if (subtrees.empty()) return stats;
+
+  // Key by key over the differing subtrees: what each side holds.
+  std::map<std::string, std::pair<std::optional<uint64_t>, std::optional<uint64_t>>> versions;  // key -> (ours, theirs)
+  std::map<int, std::vector<uint32_t>> by_level;
+  for (auto [level, index] : subtrees) {
+    by_level[level].push_back(index);
+    for (auto& d : local_tree.Digests(level, index)) versions[d.key].first = d.version_hash;
+  }
+  for (auto& [level, indices] : by_level) {
+    for (size_t start = 0; start < indices.size(); start += options.max_batch) {
+      std::vector<uint32_t> batch(indices.begin() + static_cast<std::ptrdiff_t>(start),
+                                  indices.begin() + static_cast<std::ptrdiff_t>(std::min(indices.size(), start + options.max_batch)));
+      RINGKV_ASSIGN(auto digests, peer.Digests(level, batch));
+      ++stats.rounds;
+      stats.bytes_sent += 1 + kIndexBytes * batch.size();
+      for (auto& d : digests) {
+        stats.bytes_received += d.key.size() + 8;
+        ++stats.digests_exchanged;
+        versions[d.key].second = d.version_hash;
+      }
+    }
+  }
+
+  std::vector<std::string> pull, push;
+  for (const auto& [key, v] : versions) {
+    if (v.first == v.second) continue;
+    if (v.second) pull.push_back(key);
+    if (v.first) push.push_back(key);
+  }
+  for (size_t start = 0; start < pull.size(); start += options.max_batch) {
+    std::vector<std::string> batch(pull.begin() + static_cast<std::ptrdiff_t>(start),
+                                   pull.begin() + static_cast<std::ptrdiff_t>(std::min(pull.size(), start + options.max_batch)));
+    RINGKV_ASSIGN(auto entries, peer.Fetch(batch));
+    ++stats.rounds;
+    for (const auto& key : batch) stats.bytes_sent += key.size();
+    for (const auto& [key, set] : entries) {
+      stats.bytes_received += EntryBytes(key, set);
+      RINGKV_TRY(local_data.Merge(key, set));
+      ++stats.keys_pulled;
+    }
+  }
+  std::vector<std::pair<std::string, SiblingSet>> outgoing;
+  for (const auto& key : push) {
+    RINGKV_ASSIGN(auto set, local_data.Get(key));
+    if (!set) continue;
+    // After the pull our set is the merge of both: if it now equals theirs, skip it.
+    const auto& theirs = versions[key].second;
+    if (theirs && *theirs == VersionHash(*set)) continue;
+    stats.bytes_sent += EntryBytes(key, *set);
+    outgoing.emplace_back(key, std::move(*set));
+    if (outgoing.size() >= options.max_batch) {
+      RINGKV_TRY(peer.Push(outgoing));
+      ++stats.rounds;
+      stats.keys_pushed += outgoing.size();
+      outgoing.clear();
+    }
+  }
+  if (!outgoing.empty()) {
+    RINGKV_TRY(peer.Push(outgoing));
+    ++stats.rounds;
+    stats.keys_pushed += outgoing.size();
+  }
+  return stats;
+}
+
+Result<std::vector<MerkleNode>> LocalPeer::Nodes(int level, const std::vector<uint32_t>& indices) {
+  if (level < 0 || level > tree_.depth()) return Status::InvalidArgument("merkle level out of range");
+  std::vector<MerkleNode> out;
+  for (uint32_t i : indices) {
+    if (i >= (1u << level)) return Status::InvalidArgument("merkle index out of range");
+    out.push_back(tree_.Node(level, i));
+  }
+  return out;
+}
+
+Result<std::vector<KeyDigest>> LocalPeer::Digests(int level, const std::vector<uint32_t>& indices) {
+  std::vector<KeyDigest> out;
+  for (uint32_t i : indices) {
+    auto d = tree_.Digests(level, i);
+    out.insert(out.end(), std::make_move_iterator(d.begin()), std::make_move_iterator(d.end()));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, SiblingSet>>> LocalPeer::Fetch(const std::vector<std::string>& keys) {
+  std::vector<std::pair<std::string, SiblingSet>> out;
+  for (const auto& key : keys) {
+    RINGKV_ASSIGN(auto set, data_.Get(key));
+    if (set) out.emplace_back(key, std::move(*set));
+  }
+  return out;
+}
+
+Status LocalPeer::Push(const std::vector<std::pair<std::string, SiblingSet>>& entries) {
+  for (const auto& [key, set] : entries) RINGKV_TRY(data_.Merge(key, set));
+  return Status::OK();
+}
+
+}  // namespace ringkv

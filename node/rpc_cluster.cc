@@ -1,0 +1,238 @@
+// NodeServer's cluster calls: gossip, join streaming, Merkle sessions, and admin.
+
+#include <algorithm>
+
+#include "node/gossip.h"
+#include "node/rpc_server.h"
+
+namespace ringkv {
+namespace {
+
+std::string CopyData(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
+std::string CopyText(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+capnp::Data::Reader AsData(const std::string& s) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
+TokenRange FromWire(wire::TokenRange::Reader r) { return TokenRange{r.getStart(), r.getEnd()}; }
+
+void ToWire(const RepairStats& s, uint32_t peers, wire::RepairStats::Builder out) {
+  out.setPeers(peers);
+  out.setNodesCompared(s.nodes_compared);
+  out.setDigestsExchanged(s.digests_exchanged);
+  out.setKeysPulled(s.keys_pulled);
+  out.setKeysPushed(s.keys_pushed);
+  out.setBytesSent(s.bytes_sent);
+  out.setBytesReceived(s.bytes_received);
+}
+
+std::vector<uint32_t> Indices(capnp::List<uint32_t>::Reader in) {
+  std::vector<uint32_t> out;
+  out.reserve(in.size());
+  for (uint32_t i : in) out.push_back(i);
+  return out;
+}
+
+}  // namespace
+
+kj::Promise<void> NodeServer::gossip(GossipContext context) {
+  auto params = context.getParams();
+  auto results = context.getResults();
+  Status s = CheckHeader(params.getHeader());
+  auto theirs = s.ok() ? FromWire(params.getRecords()) : Result<std::vector<MemberRecord>>(s);
+  wire::ToWire(theirs.status(), results.initError());
+  if (!theirs.ok()) return kj::READY_NOW;
+  s_.membership->Merge(*theirs, SteadyNowMs());
+  auto ours = s_.membership->Snapshot();
+  ToWire(ours, results.initRecords(static_cast<unsigned>(ours.size())));
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
+  auto params = context.getParams();
+  Status header = CheckHeader(params.getHeader());
+  if (!header.ok()) {
+    wire::ToWire(header, context.getResults().initError());
+    return kj::READY_NOW;
+  }
+  std::vector<std::string> skip;
+  for (auto s : params.getSkip()) skip.push_back(CopyText(s));
+  Streamer* streamer = s_.streamer;
+  size_t max_bytes = std::clamp<size_t>(params.getMaxBytes(), 4096, 16u << 20);
+  return s_.workers
+      ->Run<Result<StreamPage>>([streamer, for_node = CopyText(params.getForNode()), skip = std::move(skip),
+                                 after = CopyData(params.getAfterKey()), max_bytes]() {
+        return streamer->PageFor(for_node, skip, after, max_bytes);
+      })
+      .then([context](Result<StreamPage> page) mutable {
+        auto results = context.getResults();
+        wire::ToWire(page.status(), results.initError());
+        if (!page.ok()) return;
+        auto entries = results.initEntries(static_cast<unsigned>(page->entries.size()));
+        for (unsigned i = 0; i < page->entries.size(); ++i) {
+          entries[i].setKey(AsData(page->entries[i].first));
+          wire::ToWire(page->entries[i].second, entries[i].initValue());
+        }
+        results.setNextKey(AsData(page->next_key));
+        results.setDone(page->done);
+      });
+}
+
+kj::Promise<void> NodeServer::merkleOpen(MerkleOpenContext context) {
+  auto params = context.getParams();
+  Status header = CheckHeader(params.getHeader());
+  if (!header.ok() || params.getDepth() > 24) {
+    wire::ToWire(header.ok() ? Status::InvalidArgument("merkle depth over 24") : header,
+                 context.getResults().initError());
+    return kj::READY_NOW;
+  }
+  AntiEntropy* ae = s_.anti_entropy;
+  using Opened = Result<std::pair<uint64_t, MerkleNode>>;
+  return s_.workers
+      ->Run<Opened>([ae, peer = CopyText(params.getPeer()), range = FromWire(params.getRange()),
+                     depth = params.getDepth()]() { return ae->OpenSession(peer, range, depth); })
+      .then([context](Opened opened) mutable {
+        auto results = context.getResults();
+        wire::ToWire(opened.status(), results.initError());
+        if (!opened.ok()) return;
+        results.setSession(opened->first);
+        results.initRoot().setHash(opened->second.hash);
+        results.getRoot().setCount(opened->second.count);
+      });
+}
+
+kj::Promise<void> NodeServer::merkleNodes(MerkleNodesContext context) {
+  auto params = context.getParams();
+  auto results = context.getResults();
+  Status header = CheckHeader(params.getHeader());
+  auto nodes = header.ok() ? s_.anti_entropy->SessionNodes(params.getSession(), params.getLevel(),
+                                                           Indices(params.getIndices()))
+                           : Result<std::vector<MerkleNode>>(header);
+  wire::ToWire(nodes.status(), results.initError());
+  if (!nodes.ok()) return kj::READY_NOW;
+  auto out = results.initNodes(static_cast<unsigned>(nodes->size()));
+  for (unsigned i = 0; i < nodes->size(); ++i) {
+    out[i].setHash((*nodes)[i].hash);
+    out[i].setCount((*nodes)[i].count);
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NodeServer::merkleDigests(MerkleDigestsContext context) {
+  auto params = context.getParams();
+  auto results = context.getResults();
+  Status header = CheckHeader(params.getHeader());
+  auto digests = header.ok() ? s_.anti_entropy->SessionDigests(params.getSession(), params.getLevel(),
+                                                               Indices(params.getIndices()))
+                             : Result<std::vector<KeyDigest>>(header);
+  wire::ToWire(digests.status(), results.initError());
+  if (!digests.ok()) return kj::READY_NOW;
+  auto out = results.initDigests(static_cast<unsigned>(digests->size()));
+  for (unsigned i = 0; i < digests->size(); ++i) {
+    out[i].setKey(AsData((*digests)[i].key));
+    out[i].setVersionHash((*digests)[i].version_hash);
+  }
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NodeServer::repair(RepairContext context) {
+  auto params = context.getParams();
+  Status header = CheckHeader(params.getHeader());
+  if (!header.ok()) {
+    wire::ToWire(header, context.getResults().initError());
+    return kj::READY_NOW;
+  }
+  AntiEntropy* ae = s_.anti_entropy;
+  std::string peer = CopyText(params.getPeer());
+  TokenRange range = FromWire(params.getRange());
+  uint32_t peers = 0;
+  if (peer.empty()) peers = static_cast<uint32_t>(std::max<size_t>(s_.membership->View()->ring.size(), 1) - 1);
+  else peers = 1;
+  return s_.maintenance
+      ->Submit<Result<RepairStats>>([ae, peer, range](BackgroundLoop::Context& ctx) {
+        return ae->Repair(ctx, peer, range, AntiEntropy::Options{});
+      })
+      .then([context, peers](Result<RepairStats> stats) mutable {
+        auto results = context.getResults();
+        wire::ToWire(stats.status(), results.initError());
+        if (stats.ok()) ToWire(*stats, peers, results.initStats());
+      });
+}
+
+kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
+  Status s = CheckHeader(context.getParams().getHeader());
+  if (s.ok()) {
+    RingState state = s_.membership->Self().ring_state;
+    if (state == RingState::kJoining) s = Status::InvalidArgument(s_.node_id + " is still joining");
+    else if (state != RingState::kNormal && state != RingState::kLeaving) s = Status::InvalidArgument(s_.node_id + " has left");
+    else if (s_.membership->View()->ring.size() <= 1) s = Status::InvalidArgument("the last node cannot leave");
+  }
+  // The maintenance thread notices the leaving state and streams our data away.
+  if (s.ok()) s_.membership->SetSelfState(RingState::kLeaving);
+  wire::ToWire(s, context.getResults().initError());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
+  auto params = context.getParams();
+  Status s = CheckHeader(params.getHeader());
+  std::string id = CopyText(params.getNodeId());
+  if (s.ok() && s_.membership->StatusOf(id) == MemberStatus::kUp && id != s_.node_id) {
+    s = Status::InvalidArgument(id + " is up: decommission it instead (kv node decommission " + id + ")");
+  }
+  if (s.ok()) s = s_.membership->Remove(id, SteadyNowMs());
+  wire::ToWire(s, context.getResults().initError());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NodeServer::stats(StatsContext context) {
+  auto results = context.getResults();
+  Status s = CheckHeader(context.getParams().getHeader());
+  wire::ToWire(s, results.initError());
+  if (!s.ok()) return kj::READY_NOW;
+  std::vector<std::pair<std::string, double>> stats;
+  auto add = [&](std::string name, double v) { stats.emplace_back(std::move(name), v); };
+  HintCounters hc = s_.hints->counters();
+  uint64_t queued_total = 0;
+  for (const auto& [target, n] : s_.hints->Queued()) {
+    add("hints_queued{target=\"" + target + "\"}", static_cast<double>(n));
+    queued_total += n;
+  }
+  add("hints_queued_total", static_cast<double>(queued_total));
+  add("hints_stored_total", static_cast<double>(hc.stored));
+  add("hints_delivered_total", static_cast<double>(hc.delivered));
+  add("hints_expired_total", static_cast<double>(hc.expired));
+  add("hints_rejected_total", static_cast<double>(hc.rejected));
+  AntiEntropyCounters ae = s_.anti_entropy->counters();
+  add("repair_sessions_total", static_cast<double>(ae.sessions));
+  add("repair_keys_pulled_total", static_cast<double>(ae.keys_pulled));
+  add("repair_keys_pushed_total", static_cast<double>(ae.keys_pushed));
+  add("repair_bytes_sent_total", static_cast<double>(ae.bytes_sent));
+  add("repair_bytes_received_total", static_cast<double>(ae.bytes_received));
+  add("repair_failures_total", static_cast<double>(ae.failures));
+  StreamCounters sc = s_.streamer->counters();
+  add("stream_keys_received_total", static_cast<double>(sc.keys_received));
+  add("stream_keys_sent_total", static_cast<double>(sc.keys_sent));
+  auto view = s_.membership->View();
+  add("ring_version", static_cast<double>(view->version));
+  int up = 0, suspect = 0, down = 0;
+  for (const MemberRecord& r : s_.membership->Snapshot()) {
+    if (r.ring_state == RingState::kLeft || r.ring_state == RingState::kRemoved) continue;
+    switch (s_.membership->StatusOf(r.id)) {
+      case MemberStatus::kUp: ++up; break;
+      case MemberStatus::kSuspect: ++suspect; break;
+      case MemberStatus::kDown: ++down; break;
+    }
+  }
+  add("members{status=\"up\"}", up);
+  add("members{status=\"suspect\"}", suspect);
+  add("members{status=\"down\"}", down);
+  auto out = results.initStats(static_cast<unsigned>(stats.size()));
+  for (unsigned i = 0; i < stats.size(); ++i) {
+    out[i].setName(stats[i].first);
+    out[i].setValue(stats[i].second);
+  }
+  return kj::READY_NOW;
+}
+
+}  // namespace ringkv
