@@ -12,7 +12,8 @@
 namespace ringkv::wire {
 namespace {
 
-// "a.b.c.d:port" as an IPv4 socket address; false for anything else (hostnames, IPv6).
+// "a.b.c.d:port" as an IPv4 socket address (port 0: any); false for anything else
+// (hostnames, IPv6).
 bool ParseIpv4(const std::string& address, sockaddr_in* out) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos) return false;
@@ -21,7 +22,7 @@ bool ParseIpv4(const std::string& address, sockaddr_in* out) {
   if (inet_pton(AF_INET, address.substr(0, colon).c_str(), &out->sin_addr) != 1) return false;
   char* end = nullptr;
   long port = std::strtol(address.c_str() + colon + 1, &end, 10);
-  if (end == address.c_str() + colon + 1 || *end != '\0' || port <= 0 || port > 65535) return false;
+  if (end == address.c_str() + colon + 1 || *end != '\0' || port < 0 || port > 65535) return false;
   out->sin_port = htons(static_cast<uint16_t>(port));
   return true;
 }
@@ -31,7 +32,9 @@ bool ParseIpv4(const std::string& address, sockaddr_in* out) {
 kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::Connect(const std::string& address) {
   sockaddr_in local{}, remote{};
   std::string bind_address = options_.bind_host + ":0";
-  if (options_.bind_host.empty() || !ParseIpv4(address, &remote) || !ParseIpv4(bind_address, &local)) {
+  bool bind = !options_.bind_host.empty() && options_.bind_host != "0.0.0.0";
+  if (bind && !ParseIpv4(bind_address, &local)) KJ_FAIL_REQUIRE("bind address is not an IPv4 address", options_.bind_host);
+  if (!bind || !ParseIpv4(address, &remote)) {
     return io_.getNetwork().parseAddress(address).then(
         [](kj::Own<kj::NetworkAddress> addr) { return addr->connect(); });
   }

@@ -66,7 +66,7 @@ class RpcPeer final : public MerklePeer {
     req.setLevel(static_cast<uint8_t>(level));
     auto list = req.initIndices(static_cast<unsigned>(indices.size()));
     for (unsigned i = 0; i < indices.size(); ++i) list.set(i, indices[i]);
-    RINGKV_ASSIGN(auto reply, ctx_.Await(req.send(), kCallLimit, "merkleNodes at " + address_));
+    RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "merkleNodes at " + address_));
     RINGKV_TRY(wire::FromWire(reply.getError()));
     std::vector<MerkleNode> out;
     for (auto n : reply.getNodes()) out.push_back(MerkleNode{n.getHash(), n.getCount()});
@@ -81,7 +81,7 @@ class RpcPeer final : public MerklePeer {
     req.setLevel(static_cast<uint8_t>(level));
     auto list = req.initIndices(static_cast<unsigned>(indices.size()));
     for (unsigned i = 0; i < indices.size(); ++i) list.set(i, indices[i]);
-    RINGKV_ASSIGN(auto reply, ctx_.Await(req.send(), kCallLimit, "merkleDigests at " + address_));
+    RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "merkleDigests at " + address_));
     RINGKV_TRY(wire::FromWire(reply.getError()));
     std::vector<KeyDigest> out;
     for (auto d : reply.getDigests()) out.push_back(KeyDigest{ToString(d.getKey()), d.getVersionHash()});
@@ -96,7 +96,7 @@ class RpcPeer final : public MerklePeer {
       FillHeader(req.initHeader(), cluster_);
       auto list = req.initKeys(static_cast<unsigned>(n));
       for (unsigned i = 0; i < n; ++i) list.set(i, AsData(keys[start + i]));
-      RINGKV_ASSIGN(auto reply, ctx_.Await(req.send(), kCallLimit, "repair fetch from " + address_));
+      RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "repair fetch from " + address_));
       auto results = reply.getResults();
       if (results.size() != n) return Status::Aborted("get: short reply");
       for (unsigned i = 0; i < n; ++i) {
@@ -121,7 +121,7 @@ class RpcPeer final : public MerklePeer {
         list[i].setKey(AsData(entries[start + i].first));
         wire::ToWire(entries[start + i].second, list[i].initValue());
       }
-      RINGKV_ASSIGN(auto reply, ctx_.Await(req.send(), kCallLimit, "repair push to " + address_));
+      RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "repair push to " + address_));
       for (auto e : reply.getErrors()) RINGKV_TRY(wire::FromWire(e));
       Throttle(n);
     }
@@ -202,7 +202,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
   req.initRange().setStart(range.start);
   req.getRange().setEnd(range.end);
   req.setDepth(static_cast<uint8_t>(depth));
-  auto opened = ctx.Await(req.send(), kCallLimit, "merkleOpen at " + peer.id);
+  auto opened = ctx.Await(peer.address, req.send(), kCallLimit, "merkleOpen at " + peer.id);
   Status s = opened.ok() ? wire::FromWire(opened->getError()) : opened.status();
   if (!s.ok()) {
     std::lock_guard lock(mu_);

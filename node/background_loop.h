@@ -26,9 +26,12 @@ class BackgroundLoop {
     kj::Timer& timer;
     wire::ConnectionPool& pool;
     const std::atomic<bool>& stopping;
-    // Waits for `call`, at most `limit`; a failed call or connection is Unavailable.
+    // Waits for `call` to the node at `address`, at most `limit`. A failed call is
+    // Unavailable, a late one TimedOut; either way the connection is dropped (reopened
+    // on the next call), so a peer that was cut off is not stuck behind a dead socket.
     template <typename T>
-    Result<T> Await(kj::Promise<T> call, std::chrono::milliseconds limit, const std::string& what);
+    Result<T> Await(const std::string& address, kj::Promise<T> call, std::chrono::milliseconds limit,
+                    const std::string& what);
     void Sleep(std::chrono::milliseconds d);  // returns early when stopping
   };
 
@@ -52,8 +55,8 @@ class BackgroundLoop {
 };
 
 template <typename T>
-Result<T> BackgroundLoop::Context::Await(kj::Promise<T> call, std::chrono::milliseconds limit,
-                                         const std::string& what) {
+Result<T> BackgroundLoop::Context::Await(const std::string& address, kj::Promise<T> call,
+                                         std::chrono::milliseconds limit, const std::string& what) {
   auto bounded = call.then([](T v) -> Result<T> { return Result<T>(kj::mv(v)); },
                            [what](kj::Exception&& e) -> Result<T> {
                              return Status::Unavailable(what + ": " + e.getDescription().cStr());
@@ -61,7 +64,9 @@ Result<T> BackgroundLoop::Context::Await(kj::Promise<T> call, std::chrono::milli
                      .exclusiveJoin(timer.afterDelay(limit.count() * kj::MILLISECONDS).then([what]() -> Result<T> {
                        return Status::TimedOut(what + ": no answer in time");
                      }));
-  return bounded.wait(wait);
+  Result<T> result = bounded.wait(wait);
+  if (!result.ok()) pool.MarkFailed(address);
+  return result;
 }
 
 }  // namespace ringkv

@@ -97,11 +97,8 @@ Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membersh
   req.getHeader().setClusterName(membership.options().cluster_name);
   auto records = membership.Snapshot();
   ToWire(records, req.initRecords(static_cast<unsigned>(records.size())));
-  auto reply = ctx.Await(req.send(), limit, "gossip with " + address);
-  if (!reply.ok()) {
-    ctx.pool.MarkFailed(address);
-    return reply.status();
-  }
+  auto reply = ctx.Await(address, req.send(), limit, "gossip with " + address);
+  if (!reply.ok()) return reply.status();
   RINGKV_TRY(wire::FromWire(reply->getError()));
   RINGKV_ASSIGN(auto theirs, FromWire(reply->getRecords()));
   membership.Merge(theirs, SteadyNowMs());

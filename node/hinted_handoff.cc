@@ -51,11 +51,8 @@ Status HintedHandoff::Send(BackgroundLoop::Context& ctx, const std::string& addr
     entries[i].setKey(AsData(page[i].key));
     wire::ToWire(page[i].set, entries[i].initValue());
   }
-  auto reply = ctx.Await(req.send(), kCallLimit, "handoff to " + address);
-  if (!reply.ok()) {
-    ctx.pool.MarkFailed(address);
-    return reply.status();
-  }
+  auto reply = ctx.Await(address, req.send(), kCallLimit, "handoff to " + address);
+  if (!reply.ok()) return reply.status();
   auto errors = reply->getErrors();
   if (errors.size() != page.size()) return Status::Aborted("handoff: short reply from " + address);
   per_entry->clear();

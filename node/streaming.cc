@@ -93,10 +93,9 @@ Status Streamer::PullFrom(BackgroundLoop::Context& ctx, const RingNode& source, 
     for (unsigned i = 0; i < skip.size(); ++i) skip_list.set(i, skip[i]);
     req.setAfterKey(AsData(after));
     req.setMaxBytes(kPageBytes);
-    auto reply = ctx.Await(req.send(), kCallLimit, "streaming from " + source.id);
+    auto reply = ctx.Await(source.address, req.send(), kCallLimit, "streaming from " + source.id);
     Status s = reply.ok() ? wire::FromWire(reply->getError()) : reply.status();
     if (!s.ok()) {
-      if (!reply.ok()) ctx.pool.MarkFailed(source.address);
       if (++failures >= kAttemptsPerSource) return s;
       spdlog::info("join: {} (retrying)", s.ToString());
       ctx.Sleep(std::chrono::milliseconds(500));
@@ -145,7 +144,7 @@ Status Streamer::WaitForRingToSpread(BackgroundLoop::Context& ctx, std::chrono::
       if (n.id == membership_->self_id() || !view->IsUp(n.id)) continue;
       auto req = ctx.pool.Get(n.address).ringRequest();
       FillHeader(req.initHeader(), cluster);
-      auto reply = ctx.Await(req.send(), std::chrono::seconds(2), "ring of " + n.id);
+      auto reply = ctx.Await(n.address, req.send(), std::chrono::seconds(2), "ring of " + n.id);
       all = all && reply.ok() && reply->getRing().getVersion() >= view->version;
     }
     if (all) return Status::OK();
@@ -176,7 +175,7 @@ Result<uint64_t> Streamer::Leave(BackgroundLoop::Context& ctx) {
       entries[i].setKey(AsData(page[i].first));
       wire::ToWire(page[i].second, entries[i].initValue());
     }
-    auto reply = ctx.Await(req.send(), kCallLimit, "leave: streaming to " + address);
+    auto reply = ctx.Await(address, req.send(), kCallLimit, "leave: streaming to " + address);
     if (!reply.ok()) return reply.status();
     for (auto e : reply->getErrors()) RINGKV_TRY(wire::FromWire(e));
     sent += page.size();

@@ -89,6 +89,17 @@ struct RingMember {
   std::string state = "normal";  // normal | joining | leaving
 };
 
+struct NodeStat {
+  std::string name;  // Prometheus style, labels included
+  double value = 0;
+};
+
+struct RepairReport {
+  uint32_t peers = 0;
+  uint64_t nodes_compared = 0, digests_exchanged = 0, keys_pulled = 0, keys_pushed = 0;
+  uint64_t bytes_sent = 0, bytes_received = 0;
+};
+
 class Client {
  public:
   // Fetches the ring from the first seed that answers; Unavailable if none does.
@@ -120,6 +131,19 @@ class Client {
 
   std::vector<RingMember> Members();
   uint64_t RingVersion();
+  Status RefreshRing();  // fetch the ring from a member now
+
+  // ---- admin: what `kv` runs against the nodes ----
+  // A node's counters (hints queued/delivered, repair, streaming, members by status).
+  Result<std::vector<NodeStat>> NodeStats(const std::string& node_id);
+  // Merkle repair run by `node_id` with `peer` (empty: all its peers) over the token range
+  // (start, end] (start == end: all); returns when done.
+  Result<RepairReport> Repair(const std::string& node_id, const std::string& peer = {}, uint64_t range_start = 0,
+                              uint64_t range_end = 0);
+  // Starts a live node's leave: it streams its data away, then exits.
+  Status Decommission(const std::string& node_id);
+  // Removes a dead node from the ring (through any live node); run Repair afterwards.
+  Status RemoveNode(const std::string& node_id);
   std::vector<std::string> PreferenceList(const std::string& key, int n);
 
   class Impl;

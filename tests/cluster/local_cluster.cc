@@ -68,6 +68,11 @@ Status Reap(pid_t pid, std::chrono::milliseconds limit) {
 
 }  // namespace
 
+std::vector<std::string> FastFailureDetection() {
+  return {"--gossip-interval-ms", "200", "--suspect-after-ms", "1500", "--down-after-ms", "3000",
+          "--handoff-interval-ms", "200"};
+}
+
 Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(LocalClusterOptions options) {
   std::unique_ptr<LocalCluster> c(new LocalCluster(std::move(options)));
   std::random_device rd;
@@ -113,12 +118,15 @@ int LocalCluster::IndexOf(const std::string& node_id) const {
 
 std::vector<std::string> LocalCluster::Args(int i) const {
   std::string members;
-  for (const auto& n : nodes_) members += (members.empty() ? "" : ",") + n.id + "@" + n.address;
+  for (const auto& n : nodes_) {
+    if (n.join.empty()) members += (members.empty() ? "" : ",") + n.id + "@" + n.address;
+  }
   std::vector<std::string> args = {RINGKV_KVNODE_PATH,
                                    "--id", nodes_[i].id,
                                    "--listen", nodes_[i].address,
                                    "--data", nodes_[i].data_dir,
-                                   "--seeds", members,
+                                   nodes_[i].join.empty() ? "--seeds" : "--join",
+                                   nodes_[i].join.empty() ? members : nodes_[i].join,
                                    "--cluster-name", options_.cluster_name,
                                    "--durability", options_.durability,
                                    "--memtable-mb", std::to_string(options_.memtable_mb),
@@ -195,6 +203,41 @@ Status LocalCluster::Restart(int i) {
   return Launch(i);
 }
 
+Status LocalCluster::Wipe(int i) {
+  if (nodes_[i].pid > 0) return Status::InvalidArgument("stop the node before wiping its data");
+  std::error_code ec;
+  fs::remove_all(nodes_[i].data_dir, ec);
+  return ec ? Status::IOError("wipe " + nodes_[i].data_dir + ": " + ec.message()) : Status::OK();
+}
+
+Result<int> LocalCluster::AddJoiningNode() {
+  int i = size();
+  Node n;
+  n.id = "node" + std::to_string(i + 1);
+  std::string ip = "127.0.0." + std::to_string(i + 1);
+  n.address = ip + ":" + std::to_string(FreePort(ip));
+  n.data_dir = root_ + "/" + n.id;
+  n.join = nodes_[0].address;
+  nodes_.push_back(n);
+  RINGKV_TRY(Launch(i));
+  return i;
+}
+
+Status LocalCluster::WaitExit(int i, std::chrono::milliseconds limit) {
+  Node& n = nodes_[i];
+  if (n.pid <= 0) return Status::OK();
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(n.pid, &status, WNOHANG) == n.pid) {
+      n.pid = -1;
+      return Status::OK();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::TimedOut("kvnode " + n.id + " still running; log:\n" + kvnode_log(i));
+}
+
 Result<std::unique_ptr<Client>> LocalCluster::Connect(ClientOptions options) const {
   if (options.seeds.empty()) {
     for (const auto& n : nodes_) options.seeds.push_back(n.address);
@@ -225,6 +268,44 @@ Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address,
   }
   if (values.empty()) return Status::NotFound("only tombstones");
   return values;
+}
+
+Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std::string& address,
+                                                                      const std::vector<std::string>& keys) {
+  constexpr size_t kBatch = 1000;
+  capnp::EzRpcClient rpc(address);
+  auto node = rpc.getMain<wire::Node>();
+  std::vector<Result<std::vector<std::string>>> out;
+  for (size_t start = 0; start < keys.size(); start += kBatch) {
+    size_t n = std::min(kBatch, keys.size() - start);
+    auto req = node.getRequest();
+    req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
+    auto list = req.initKeys(static_cast<unsigned>(n));
+    for (unsigned i = 0; i < n; ++i) {
+      const std::string& k = keys[start + i];
+      list.set(i, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(k.data()), k.size()));
+    }
+    auto resp = req.send().wait(rpc.getWaitScope());
+    for (auto result : resp.getResults()) {
+      Status st = wire::FromWire(result.getError());
+      if (!st.ok()) {
+        out.emplace_back(st);
+        continue;
+      }
+      auto set = wire::FromWire(result.getValue());
+      if (!set.ok()) {
+        out.emplace_back(set.status());
+        continue;
+      }
+      std::vector<std::string> values;
+      for (const auto& s : set->siblings()) {
+        if (!s.tombstone) values.push_back(s.value);
+      }
+      if (values.empty()) out.emplace_back(Status::NotFound("only tombstones"));
+      else out.emplace_back(std::move(values));
+    }
+  }
+  return out;
 }
 
 }  // namespace ringkv::testing

@@ -24,6 +24,10 @@ struct LocalClusterOptions {
   std::vector<std::string> extra_flags;  // passed to every kvnode
 };
 
+// Gossip, handoff and failure-detection timings short enough for tests (seconds, not the
+// production tens of seconds): pass in LocalClusterOptions::extra_flags.
+std::vector<std::string> FastFailureDetection();
+
 class LocalCluster {
  public:
   // Starts the nodes and waits until each accepts connections (bounded); fails loudly.
@@ -44,7 +48,12 @@ class LocalCluster {
   Status Pause(int i);    // SIGSTOP
   Status Resume(int i);   // SIGCONT
   Status Restart(int i);  // start again with the same id, address and data
+  Status Wipe(int i);     // delete a stopped node's data directory
   bool IsRunning(int i) const { return nodes_[i].pid > 0; }
+  // Starts one more node (127.0.0.<n+1>) that joins the running cluster through node 0.
+  Result<int> AddJoiningNode();
+  // Waits (bounded) for a node to exit on its own (after a decommission).
+  Status WaitExit(int i, std::chrono::milliseconds limit);
 
   // A connected client; `options` seeds/cluster name are filled in when empty.
   Result<std::unique_ptr<Client>> Connect(ClientOptions options = {}) const;
@@ -55,6 +64,7 @@ class LocalCluster {
     std::string id;
     std::string address;
     std::string data_dir;
+    std::string join;  // host:port it joined through (empty: a founder)
     pid_t pid = -1;
   };
   explicit LocalCluster(LocalClusterOptions options) : options_(std::move(options)) {}
@@ -70,5 +80,8 @@ class LocalCluster {
 // What one replica holds for a key, asked over RPC directly (not through the SDK):
 // its sibling values (tombstones excluded), or NotFound.
 Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key);
+// The same for many keys over one connection: one result per key, in order.
+Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std::string& address,
+                                                                      const std::vector<std::string>& keys);
 
 }  // namespace ringkv::testing

@@ -1,0 +1,134 @@
+// Client's admin calls: a node's stats, repair, decommission and removal. Each goes to one
+// node directly (found in the client's ring), on the client's event loop.
+
+#include "capnp/convert.h"
+#include "sdk/client.h"
+#include "sdk/client_impl.h"
+
+namespace ringkv {
+namespace {
+
+constexpr auto kAdminTimeout = std::chrono::minutes(10);  // a repair of a large node takes a while
+
+template <typename Request>
+void FillHeader(Request& req, const std::string& cluster) {
+  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
+  req.getHeader().setClusterName(cluster);
+}
+
+// The address of `node_id` in the client's ring (current or future members).
+Result<std::string> AddressOf(const RingView& view, const std::string& node_id) {
+  if (const RingNode* n = view.ring.Find(node_id)) return n->address;
+  if (const RingNode* n = view.future.Find(node_id)) return n->address;
+  return Status::InvalidArgument("no ring member named '" + node_id + "'");
+}
+
+template <typename T>
+kj::Promise<Result<T>> Bounded(kj::Timer& timer, kj::Promise<Result<T>> call, std::chrono::milliseconds limit) {
+  return call.exclusiveJoin(timer.afterDelay(limit.count() * kj::MILLISECONDS).then([]() -> Result<T> {
+    return Status::TimedOut("the node did not answer in time");
+  }));
+}
+
+}  // namespace
+
+Status Client::RefreshRing() {
+  return impl_->RunSync<bool>([this]() -> kj::Promise<Result<bool>> {
+               auto ring = impl_->Ring();
+               kj::Vector<kj::Promise<void>> all;
+               for (const RingNode& n : ring->ring.nodes()) {
+                 all.add(impl_->FetchRingFrom(n.address).then([this](Result<RingView> v) {
+                   if (v.ok() && !v->ring.empty()) impl_->Install(kj::mv(v).value());
+                 }));
+               }
+               return kj::joinPromises(all.releaseAsArray()).then([]() -> Result<bool> { return true; });
+             })
+      .status();
+}
+
+Result<std::vector<NodeStat>> Client::NodeStats(const std::string& node_id) {
+  RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
+  return impl_->RunSync<std::vector<NodeStat>>([&]() {
+    auto req = impl_->pool().Get(address).statsRequest();
+    FillHeader(req, impl_->options().cluster_name);
+    auto call = req.send().then(
+        [](capnp::Response<wire::Node::StatsResults>&& resp) -> Result<std::vector<NodeStat>> {
+          RINGKV_TRY(wire::FromWire(resp.getError()));
+          std::vector<NodeStat> out;
+          for (auto s : resp.getStats()) out.push_back({std::string(s.getName().cStr()), s.getValue()});
+          return out;
+        },
+        [address](kj::Exception&& e) -> Result<std::vector<NodeStat>> {
+          return Status::Unavailable(address + ": " + e.getDescription().cStr());
+        });
+    return Bounded(impl_->timer(), kj::mv(call), impl_->options().timeout);
+  });
+}
+
+Result<RepairReport> Client::Repair(const std::string& node_id, const std::string& peer, uint64_t range_start,
+                                    uint64_t range_end) {
+  RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
+  return impl_->RunSync<RepairReport>([&]() {
+    auto req = impl_->pool().Get(address).repairRequest();
+    FillHeader(req, impl_->options().cluster_name);
+    req.setPeer(peer);
+    req.initRange().setStart(range_start);
+    req.getRange().setEnd(range_end);
+    auto call = req.send().then(
+        [](capnp::Response<wire::Node::RepairResults>&& resp) -> Result<RepairReport> {
+          RINGKV_TRY(wire::FromWire(resp.getError()));
+          auto s = resp.getStats();
+          return RepairReport{s.getPeers(), s.getNodesCompared(), s.getDigestsExchanged(), s.getKeysPulled(),
+                              s.getKeysPushed(), s.getBytesSent(), s.getBytesReceived()};
+        },
+        [address](kj::Exception&& e) -> Result<RepairReport> {
+          return Status::Unavailable(address + ": " + e.getDescription().cStr());
+        });
+    return Bounded(impl_->timer(), kj::mv(call), kAdminTimeout);
+  });
+}
+
+Status Client::Decommission(const std::string& node_id) {
+  RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
+  return impl_->RunSync<bool>([&]() {
+               auto req = impl_->pool().Get(address).decommissionRequest();
+               FillHeader(req, impl_->options().cluster_name);
+               auto call = req.send().then(
+                   [](capnp::Response<wire::Node::DecommissionResults>&& resp) -> Result<bool> {
+                     RINGKV_TRY(wire::FromWire(resp.getError()));
+                     return true;
+                   },
+                   [address](kj::Exception&& e) -> Result<bool> {
+                     return Status::Unavailable(address + ": " + e.getDescription().cStr());
+                   });
+               return Bounded(impl_->timer(), kj::mv(call), impl_->options().timeout);
+             })
+      .status();
+}
+
+Status Client::RemoveNode(const std::string& node_id) {
+  auto ring = impl_->Ring();
+  std::string errors;
+  for (const RingNode& n : ring->ring.nodes()) {
+    if (n.id == node_id || !ring->IsUp(n.id)) continue;
+    auto done = impl_->RunSync<bool>([&]() {
+      auto req = impl_->pool().Get(n.address).removeNodeRequest();
+      FillHeader(req, impl_->options().cluster_name);
+      req.setNodeId(node_id);
+      auto call = req.send().then(
+          [](capnp::Response<wire::Node::RemoveNodeResults>&& resp) -> Result<bool> {
+            RINGKV_TRY(wire::FromWire(resp.getError()));
+            return true;
+          },
+          [address = n.address](kj::Exception&& e) -> Result<bool> {
+            return Status::Unavailable(address + ": " + e.getDescription().cStr());
+          });
+      return Bounded(impl_->timer(), kj::mv(call), impl_->options().timeout);
+    });
+    if (done.ok() || done.status().IsInvalidArgument()) return done.status();
+    errors += (errors.empty() ? "" : "; ") + done.status().ToString();
+  }
+  return Status::Unavailable("no live node took the removal: " + errors);
+}
+
+}  // namespace ringkv

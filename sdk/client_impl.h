@@ -1,0 +1,108 @@
+#pragma once
+// Client::Impl: the SDK's state on its event-loop thread (see client.cc), shared by the
+// data calls (client.cc) and the admin calls (admin.cc).
+
+#include <kj/async-io.h>
+
+#include <future>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "capnp/connection_pool.h"
+#include "capnp/convert.h"
+#include "sdk/client.h"
+#include "sdk/quorum.h"
+#include "sdk/request_batcher.h"
+
+namespace ringkv {
+
+
+class Client::Impl {
+ public:
+  explicit Impl(ClientOptions options) : options_(std::move(options)) {}
+  ~Impl() { Stop(); }
+
+  Status Start();
+  void Stop();
+
+  template <typename T, typename Func>
+  Result<T> RunSync(Func&& on_loop) {
+    return executor_->executeSync(kj::fwd<Func>(on_loop));
+  }
+  // Starts `on_loop()` on the loop and calls `done` with its result there.
+  template <typename T, typename Func>
+  void RunWithCallback(Func&& on_loop, std::function<void(Result<T>)> done) {
+    auto start = [&on_loop, done = std::move(done)]() mutable {
+      on_loop()
+          .then([done](Result<T> r) { done(std::move(r)); },
+                [done](kj::Exception&& e) { done(Status::Aborted(std::string("client: ") + e.getDescription().cStr())); })
+          .detach([](kj::Exception&&) {});
+    };
+    if (std::this_thread::get_id() == loop_thread_id_) start();  // already on the loop: no hop
+    else executor_->executeSync(start);
+  }
+
+  template <typename T, typename Func>
+  std::future<Result<T>> RunAsync(Func&& on_loop) {
+    auto promise = std::make_shared<std::promise<Result<T>>>();
+    auto future = promise->get_future();
+    executor_->executeSync([&on_loop, promise]() {
+      on_loop()
+          .then([promise](Result<T> r) { promise->set_value(std::move(r)); },
+                [promise](kj::Exception&& e) {
+                  promise->set_value(Status::Aborted(std::string("client: ") + e.getDescription().cStr()));
+                })
+          .detach([](kj::Exception&&) {});
+    });
+    return future;
+  }
+
+  Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
+  kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
+  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, VersionVector context,
+                                           sdk::QuorumSpec spec, int attempt = 0);
+  std::shared_ptr<const RingView> Ring() {
+    std::lock_guard lock(ring_mu_);
+    return ring_;
+  }
+  // Loop thread only.
+  wire::ConnectionPool& pool() { return *pool_; }
+  kj::Timer& timer() { return *timer_; }
+  const ClientOptions& options() const { return options_; }
+  kj::Promise<Result<RingView>> FetchRingFrom(const std::string& address) { return FetchRing(address); }
+  void Install(RingView view) { InstallRing(kj::mv(view)); }
+
+ private:
+  void LoopMain(std::promise<Status>* started);
+  kj::Promise<Result<RingView>> FetchRing(const std::string& address);
+  kj::Promise<Status> FetchFromSeeds(size_t i, std::string errors);
+  kj::Promise<void> RefreshLoop();
+  // After a failed request: fetch the ring again now (at most once a second), in case
+  // membership changed under us.
+  void RefreshSoon();
+  // After StaleRing: fetch the ring from every replica of the key (one of them knows the
+  // newer ring) and keep the newest.
+  kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
+  void InstallRing(RingView view);
+  static sdk::Targets TargetsFor(const RingView& view, const std::string& key, int n);
+
+  ClientOptions options_;
+  std::thread thread_;
+  std::thread::id loop_thread_id_;
+  const kj::Executor* executor_ = nullptr;
+  // Owned by the loop thread:
+  kj::Own<kj::PromiseFulfiller<void>> stop_;
+  kj::Timer* timer_ = nullptr;
+  std::unique_ptr<wire::ConnectionPool> pool_;
+  std::unique_ptr<sdk::RequestBatcher> batcher_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  kj::Maybe<kj::TimePoint> last_error_refresh_;
+  kj::Own<kj::TaskSet> background_;
+  // Read by any thread:
+  std::mutex ring_mu_;
+  std::shared_ptr<const RingView> ring_;
+};
+
+
+}  // namespace ringkv
