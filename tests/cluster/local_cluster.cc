@@ -130,7 +130,7 @@ std::vector<std::string> LocalCluster::Args(int i) const {
                                    "--cluster-name", options_.cluster_name,
                                    "--durability", options_.durability,
                                    "--memtable-mb", std::to_string(options_.memtable_mb),
-                                   "--log-level", "warn"};
+                                   "--log-level", options_.log_level};
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   return args;
 }

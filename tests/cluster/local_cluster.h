@@ -22,6 +22,7 @@ struct LocalClusterOptions {
   std::string durability = "batch";
   int memtable_mb = 4;  // small, so tests exercise flushes and compactions
   std::vector<std::string> extra_flags;  // passed to every kvnode
+  std::string log_level = "warn";
 };
 
 // Gossip, handoff and failure-detection timings short enough for tests (seconds, not the
