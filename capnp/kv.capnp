@@ -226,7 +226,8 @@ interface Node {
       -> (error :Error, session :UInt64, root :MerkleNode);
   # Builds this node's Merkle tree over the keys it shares with `peer` in `range`.
   merkleNodes @9 (header :RequestHeader, session :UInt64, level :UInt8, indices :List(UInt32))
-      -> (error :Error, nodes :List(MerkleNode));
+      -> (error :Error, hashes :List(UInt64));
+  # For each differing node (level, index): the hashes of its two children, left first.
   merkleDigests @10 (header :RequestHeader, session :UInt64, level :UInt8, indices :List(UInt32))
       -> (error :Error, digests :List(KeyDigest));
   # The repair session's entries move with `get` (pull) and `replicate` (push).

@@ -54,12 +54,14 @@ void FillHeader(wire::RequestHeader::Builder h, const std::string& cluster) {
 // The remote end of a repair session, over RPC from a BackgroundLoop.
 class RpcPeer final : public MerklePeer {
  public:
-  RpcPeer(BackgroundLoop::Context& ctx, std::string address, std::string cluster, uint64_t session,
+  RpcPeer(BackgroundLoop::Context& ctx, std::string address, std::string cluster, uint64_t session, uint64_t root,
           uint32_t keys_per_s)
-      : ctx_(ctx), address_(std::move(address)), cluster_(std::move(cluster)), session_(session),
+      : ctx_(ctx), address_(std::move(address)), cluster_(std::move(cluster)), session_(session), root_(root),
         keys_per_s_(keys_per_s) {}
 
-  Result<std::vector<MerkleNode>> Nodes(int level, const std::vector<uint32_t>& indices) override {
+  uint64_t RootHash() override { return root_; }
+
+  Result<std::vector<uint64_t>> ChildHashes(int level, const std::vector<uint32_t>& indices) override {
     auto req = ctx_.pool.Get(address_).merkleNodesRequest();
     FillHeader(req.initHeader(), cluster_);
     req.setSession(session_);
@@ -68,9 +70,8 @@ class RpcPeer final : public MerklePeer {
     for (unsigned i = 0; i < indices.size(); ++i) list.set(i, indices[i]);
     RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "merkleNodes at " + address_));
     RINGKV_TRY(wire::FromWire(reply.getError()));
-    std::vector<MerkleNode> out;
-    for (auto n : reply.getNodes()) out.push_back(MerkleNode{n.getHash(), n.getCount()});
-    if (out.size() != indices.size()) return Status::Aborted("merkleNodes: short reply");
+    std::vector<uint64_t> out;
+    for (uint64_t h : reply.getHashes()) out.push_back(h);
     return out;
   }
 
@@ -137,6 +138,7 @@ class RpcPeer final : public MerklePeer {
   BackgroundLoop::Context& ctx_;
   std::string address_, cluster_;
   uint64_t session_;
+  uint64_t root_;
   uint32_t keys_per_s_;
 };
 
@@ -209,7 +211,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
     ++counters_.failures;
     return s;
   }
-  RpcPeer remote(ctx, peer.address, cluster, opened->getSession(), options.keys_per_s);
+  RpcPeer remote(ctx, peer.address, cluster, opened->getSession(), opened->getRoot().getHash(), options.keys_per_s);
   auto stats = Reconcile(tree, local, remote);
   std::lock_guard lock(mu_);
   if (!stats.ok()) {
@@ -252,16 +254,10 @@ Result<std::shared_ptr<const MerkleTree>> AntiEntropy::FindSession(uint64_t id) 
   return it->second.tree;
 }
 
-Result<std::vector<MerkleNode>> AntiEntropy::SessionNodes(uint64_t session, int level,
-                                                           const std::vector<uint32_t>& indices) {
+Result<std::vector<uint64_t>> AntiEntropy::SessionChildHashes(uint64_t session, int level,
+                                                                const std::vector<uint32_t>& indices) {
   RINGKV_ASSIGN(auto tree, FindSession(session));
-  if (level < 0 || level > tree->depth()) return Status::InvalidArgument("merkle level out of range");
-  std::vector<MerkleNode> out;
-  for (uint32_t i : indices) {
-    if (i >= (1u << level)) return Status::InvalidArgument("merkle index out of range");
-    out.push_back(tree->Node(level, i));
-  }
-  return out;
+  return ChildHashesOf(*tree, level, indices);
 }
 
 Result<std::vector<KeyDigest>> AntiEntropy::SessionDigests(uint64_t session, int level,

@@ -52,7 +52,7 @@ class AntiEntropy {
 
   // Peer side of the RPCs (OpenSession scans the store: call it off the event loop).
   Result<std::pair<uint64_t, MerkleNode>> OpenSession(const std::string& peer, TokenRange range, int depth);
-  Result<std::vector<MerkleNode>> SessionNodes(uint64_t session, int level, const std::vector<uint32_t>& indices);
+  Result<std::vector<uint64_t>> SessionChildHashes(uint64_t session, int level, const std::vector<uint32_t>& indices);
   Result<std::vector<KeyDigest>> SessionDigests(uint64_t session, int level, const std::vector<uint32_t>& indices);
 
   AntiEntropyCounters counters() const;

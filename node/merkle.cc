@@ -9,14 +9,14 @@
 namespace ringkv {
 namespace {
 
-constexpr uint64_t kNodeBytes = 12;
+constexpr uint64_t kHashBytes = 8;
 constexpr uint64_t kIndexBytes = 4;
 
 uint64_t EntryBytes(const std::string& key, const SiblingSet& set) { return key.size() + set.Encode().size(); }
 
-uint64_t Combine(const MerkleNode& left, const MerkleNode& right) {
-  if (left.count == 0 && right.count == 0) return 0;
-  uint64_t both[2] = {left.hash, right.hash};
+uint64_t Combine(uint64_t left, uint64_t right) {
+  if (left == 0 && right == 0) return 0;  // an empty subtree
+  uint64_t both[2] = {left, right};
   return Hash64(std::string_view(reinterpret_cast<const char*>(both), sizeof(both)));
 }
 
@@ -53,7 +53,7 @@ Result<MerkleTree> MerkleTree::Build(KeySource& source, TokenRange range, int de
     for (size_t i = 0; i < tree.levels_[l].size(); ++i) {
       const MerkleNode& left = tree.levels_[l + 1][2 * i];
       const MerkleNode& right = tree.levels_[l + 1][2 * i + 1];
-      tree.levels_[l][i] = MerkleNode{Combine(left, right), left.count + right.count};
+      tree.levels_[l][i] = MerkleNode{Combine(left.hash, right.hash), left.count + right.count};
     }
   }
   std::sort(tree.entries_.begin(), tree.entries_.end(),
@@ -76,33 +76,35 @@ namespace {
 // Finds the differing subtrees small enough to compare key by key: (level, index) pairs.
 Status FindDifferingSubtrees(const MerkleTree& tree, MerklePeer& peer, const RepairOptions& options,
                              RepairStats* stats, std::vector<std::pair<int, uint32_t>>* out) {
-  std::vector<uint32_t> frontier{0};
-  for (int level = 0; !frontier.empty(); ++level) {
-    std::vector<MerkleNode> remote;
-    for (size_t start = 0; start < frontier.size(); start += options.max_batch) {
-      std::vector<uint32_t> batch(frontier.begin() + static_cast<std::ptrdiff_t>(start),
-                                  frontier.begin() + static_cast<std::ptrdiff_t>(std::min(frontier.size(), start + options.max_batch)));
-      RINGKV_ASSIGN(auto nodes, peer.Nodes(level, batch));
-      if (nodes.size() != batch.size()) return Status::Aborted("merkle peer answered the wrong number of nodes");
+  ++stats->nodes_compared;
+  ++stats->rounds;  // the root comes with the session's opening call
+  stats->bytes_received += kHashBytes;
+  if (peer.RootHash() == tree.Node(0, 0).hash) return Status::OK();
+  std::vector<uint32_t> differing{0};  // at `level`, known to differ
+  for (int level = 0; !differing.empty(); ++level) {
+    std::vector<uint32_t> descend;
+    for (uint32_t index : differing) {
+      bool small = tree.Node(level, index).count <= options.digest_threshold;
+      if (level == tree.depth() || small) out->emplace_back(level, index);
+      else descend.push_back(index);
+    }
+    differing.clear();
+    for (size_t start = 0; start < descend.size(); start += options.max_batch) {
+      std::vector<uint32_t> batch(descend.begin() + static_cast<std::ptrdiff_t>(start),
+                                  descend.begin() + static_cast<std::ptrdiff_t>(std::min(descend.size(), start + options.max_batch)));
+      RINGKV_ASSIGN(auto hashes, peer.ChildHashes(level, batch));
+      if (hashes.size() != 2 * batch.size()) return Status::Aborted("merkle peer answered the wrong number of hashes");
       ++stats->rounds;
       stats->bytes_sent += 1 + kIndexBytes * batch.size();
-      stats->bytes_received += kNodeBytes * nodes.size();
-      remote.insert(remote.end(), nodes.begin(), nodes.end());
-    }
-    std::vector<uint32_t> next;
-    for (size_t i = 0; i < frontier.size(); ++i) {
-      ++stats->nodes_compared;
-      MerkleNode mine = tree.Node(level, frontier[i]);
-      if (mine == remote[i]) continue;
-      bool small = mine.count <= options.digest_threshold && remote[i].count <= options.digest_threshold;
-      if (level == tree.depth() || small) {
-        out->emplace_back(level, frontier[i]);
-      } else {
-        next.push_back(2 * frontier[i]);
-        next.push_back(2 * frontier[i] + 1);
+      stats->bytes_received += kHashBytes * hashes.size();
+      for (size_t i = 0; i < batch.size(); ++i) {
+        for (uint32_t child = 0; child < 2; ++child) {
+          uint32_t index = 2 * batch[i] + child;
+          ++stats->nodes_compared;
+          if (tree.Node(level + 1, index).hash != hashes[2 * i + child]) differing.push_back(index);
+        }
       }
     }
-    frontier = std::move(next);
   }
   return Status::OK();
 }
@@ -138,11 +140,16 @@ Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_dat
     }
   }
 
-  std::vector<std::string> pull, push;
+  std::vector<std::string> pull;
+  std::vector<std::pair<std::string, SiblingSet>> push;
   for (const auto& [key, v] : versions) {
     if (v.first == v.second) continue;
     if (v.second) pull.push_back(key);
-    if (v.first) push.push_back(key);
+    if (!v.first) continue;
+    // Our set as it is now, before the pull: merging is commutative, so the peer ends with
+    // the same merge without our copy of its own versions coming back to it.
+    RINGKV_ASSIGN(auto set, local_data.Get(key));
+    if (set) push.emplace_back(key, std::move(*set));
   }
   for (size_t start = 0; start < pull.size(); start += options.max_batch) {
     std::vector<std::string> batch(pull.begin() + static_cast<std::ptrdiff_t>(start),
@@ -156,38 +163,31 @@ Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_dat
       ++stats.keys_pulled;
     }
   }
-  std::vector<std::pair<std::string, SiblingSet>> outgoing;
-  for (const auto& key : push) {
-    RINGKV_ASSIGN(auto set, local_data.Get(key));
-    if (!set) continue;
-    // After the pull our set is the merge of both: if it now equals theirs, skip it.
-    const auto& theirs = versions[key].second;
-    if (theirs && *theirs == VersionHash(*set)) continue;
-    stats.bytes_sent += EntryBytes(key, *set);
-    outgoing.emplace_back(key, std::move(*set));
-    if (outgoing.size() >= options.max_batch) {
-      RINGKV_TRY(peer.Push(outgoing));
-      ++stats.rounds;
-      stats.keys_pushed += outgoing.size();
-      outgoing.clear();
-    }
-  }
-  if (!outgoing.empty()) {
-    RINGKV_TRY(peer.Push(outgoing));
+  for (size_t start = 0; start < push.size(); start += options.max_batch) {
+    std::vector<std::pair<std::string, SiblingSet>> batch(
+        push.begin() + static_cast<std::ptrdiff_t>(start),
+        push.begin() + static_cast<std::ptrdiff_t>(std::min(push.size(), start + options.max_batch)));
+    for (const auto& [key, set] : batch) stats.bytes_sent += EntryBytes(key, set);
+    RINGKV_TRY(peer.Push(batch));
     ++stats.rounds;
-    stats.keys_pushed += outgoing.size();
+    stats.keys_pushed += batch.size();
   }
   return stats;
 }
 
-Result<std::vector<MerkleNode>> LocalPeer::Nodes(int level, const std::vector<uint32_t>& indices) {
-  if (level < 0 || level > tree_.depth()) return Status::InvalidArgument("merkle level out of range");
-  std::vector<MerkleNode> out;
+Result<std::vector<uint64_t>> ChildHashesOf(const MerkleTree& tree, int level, const std::vector<uint32_t>& indices) {
+  if (level < 0 || level >= tree.depth()) return Status::InvalidArgument("merkle level out of range");
+  std::vector<uint64_t> out;
   for (uint32_t i : indices) {
     if (i >= (1u << level)) return Status::InvalidArgument("merkle index out of range");
-    out.push_back(tree_.Node(level, i));
+    out.push_back(tree.Node(level + 1, 2 * i).hash);
+    out.push_back(tree.Node(level + 1, 2 * i + 1).hash);
   }
   return out;
+}
+
+Result<std::vector<uint64_t>> LocalPeer::ChildHashes(int level, const std::vector<uint32_t>& indices) {
+  return ChildHashesOf(tree_, level, indices);
 }
 
 Result<std::vector<KeyDigest>> LocalPeer::Digests(int level, const std::vector<uint32_t>& indices) {

@@ -8,9 +8,10 @@
 // no sorting; a parent hashes its two children; an empty subtree hashes to 0. Every node
 // also counts the keys below it.
 //
-// Reconcile: compare roots; descend level by level (one batched call per level) only into
-// subtrees whose hashes differ; once a differing subtree holds few keys on both sides (or
-// is a leaf), exchange its key digests; then pull the peer's entries we lack or hold
+// Reconcile: compare roots; descend level by level (one batched call per level, naming the
+// differing nodes and getting their children's hashes) only into subtrees whose hashes
+// differ; once a differing subtree holds few keys here (or is a leaf), exchange its key
+// digests; then pull the peer's entries we lack or hold
 // differently, merge them (dotted version vectors keep every concurrent version), and push
 // our merged entries for keys the peer lacks or holds differently. Identical replicas
 // exchange only their roots; afterwards both sides hold the merge of both for every key.
@@ -89,7 +90,9 @@ class MerkleTree {
 class MerklePeer {
  public:
   virtual ~MerklePeer() = default;
-  virtual Result<std::vector<MerkleNode>> Nodes(int level, const std::vector<uint32_t>& indices) = 0;
+  virtual uint64_t RootHash() = 0;
+  // The two children's hashes of each node (level, index), left first.
+  virtual Result<std::vector<uint64_t>> ChildHashes(int level, const std::vector<uint32_t>& indices) = 0;
   virtual Result<std::vector<KeyDigest>> Digests(int level, const std::vector<uint32_t>& indices) = 0;
   virtual Result<std::vector<std::pair<std::string, SiblingSet>>> Fetch(const std::vector<std::string>& keys) = 0;
   virtual Status Push(const std::vector<std::pair<std::string, SiblingSet>>& entries) = 0;
@@ -106,20 +109,24 @@ struct RepairStats {
 };
 
 struct RepairOptions {
-  size_t digest_threshold = 4;  // exchange digests once a differing subtree holds this few keys
+  size_t digest_threshold = 4;  // exchange digests once a differing subtree holds this few keys here
   size_t max_batch = 4096;      // indices or keys per call
 };
 
-// Byte accounting: a tree node is 12 bytes, an index 4, a digest key + 8, an entry
-// key + encoded set.
+// Byte accounting (what the RPC carries): a hash is 8 bytes, an index 4, a digest
+// key + 8, an entry key + encoded set.
 Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_data, MerklePeer& peer,
                               const RepairOptions& options = {});
+
+// The children's hashes of nodes (level, index), validated: what a peer answers.
+Result<std::vector<uint64_t>> ChildHashesOf(const MerkleTree& tree, int level, const std::vector<uint32_t>& indices);
 
 // A peer in the same process: another replica's tree and data.
 class LocalPeer final : public MerklePeer {
  public:
   LocalPeer(const MerkleTree& tree, KeySource& data) : tree_(tree), data_(data) {}
-  Result<std::vector<MerkleNode>> Nodes(int level, const std::vector<uint32_t>& indices) override;
+  uint64_t RootHash() override { return tree_.Node(0, 0).hash; }
+  Result<std::vector<uint64_t>> ChildHashes(int level, const std::vector<uint32_t>& indices) override;
   Result<std::vector<KeyDigest>> Digests(int level, const std::vector<uint32_t>& indices) override;
   Result<std::vector<std::pair<std::string, SiblingSet>>> Fetch(const std::vector<std::string>& keys) override;
   Status Push(const std::vector<std::pair<std::string, SiblingSet>>& entries) override;

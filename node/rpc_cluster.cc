@@ -105,16 +105,13 @@ kj::Promise<void> NodeServer::merkleNodes(MerkleNodesContext context) {
   auto params = context.getParams();
   auto results = context.getResults();
   Status header = CheckHeader(params.getHeader());
-  auto nodes = header.ok() ? s_.anti_entropy->SessionNodes(params.getSession(), params.getLevel(),
-                                                           Indices(params.getIndices()))
-                           : Result<std::vector<MerkleNode>>(header);
-  wire::ToWire(nodes.status(), results.initError());
-  if (!nodes.ok()) return kj::READY_NOW;
-  auto out = results.initNodes(static_cast<unsigned>(nodes->size()));
-  for (unsigned i = 0; i < nodes->size(); ++i) {
-    out[i].setHash((*nodes)[i].hash);
-    out[i].setCount((*nodes)[i].count);
-  }
+  auto hashes = header.ok() ? s_.anti_entropy->SessionChildHashes(params.getSession(), params.getLevel(),
+                                                                  Indices(params.getIndices()))
+                            : Result<std::vector<uint64_t>>(header);
+  wire::ToWire(hashes.status(), results.initError());
+  if (!hashes.ok()) return kj::READY_NOW;
+  auto out = results.initHashes(static_cast<unsigned>(hashes->size()));
+  for (unsigned i = 0; i < hashes->size(); ++i) out.set(i, (*hashes)[i]);
   return kj::READY_NOW;
 }
 
