@@ -11,6 +11,8 @@ namespace {
 
 namespace json = boost::json;
 
+}  // namespace
+
 int Fail(const Output& o, const Status& s) {
   if (o.json) {
     *o.out << json::serialize(json::object{{"error", std::string(StatusCodeName(s.code()))}, {"message", s.message()}})
@@ -24,6 +26,8 @@ int Fail(const Output& o, const Status& s) {
 int Usage(const Output& o, const std::string& what) {
   return Fail(o, Status::InvalidArgument(what + " (try: help)"));
 }
+
+namespace {
 
 int Get(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const Output& o) {
   if (w.size() != 2) return Usage(o, "usage: get KEY");
@@ -146,6 +150,13 @@ std::string CommandHelp() {
          "                          what that read saw\n"
          "  del KEY                 delete (supersedes what is there now)\n"
          "  ring                    nodes, vnodes and ownership\n"
+         "  cluster status          every node: dc, status (up/suspect/down), state, ownership, hints\n"
+         "  hints                   hints queued on each node, per target, and delivered so far\n"
+         "  repair [NODE [PEER]] [START:END]\n"
+         "                          Merkle repair run by NODE (default: every node) with PEER\n"
+         "                          (default: all) over token range (START, END] (default: all)\n"
+         "  node decommission ID    stream ID's data to the nodes taking over, then it exits\n"
+         "  node remove ID          drop a dead node from the ring (then run repair)\n"
          "options before the command: --n/--w/--r N, --level one|quorum|all, --timeout MS,\n"
          "  --context HEX (put/del: the context a get printed), --json\n";
 }
@@ -158,6 +169,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (cmd == "put") return Put(client, words, request, context_hex, out);
   if (cmd == "del" || cmd == "delete") return Del(client, words, request, context_hex, out);
   if (cmd == "ring") return Ring(client, out);
+  if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();
     return kExitOk;

@@ -27,6 +27,12 @@ struct Output {
 };
 
 int ExitCodeFor(const Status& s);
+int Fail(const Output& o, const Status& s);
+int Usage(const Output& o, const std::string& what);
+
+// Admin commands (admin_commands.cc): cluster status, hints, repair, node decommission/remove.
+// `words` as for RunCommand; returns -1 when `words` is not an admin command.
+int RunAdminCommand(Client& client, const std::vector<std::string>& words, const Output& out);
 
 // `words` is the command and its arguments, e.g. {"put", "k", "v"}.
 int RunCommand(Client& client, const std::vector<std::string>& words, const RequestOptions& request,

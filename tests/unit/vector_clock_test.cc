@@ -191,3 +191,31 @@ TEST_CASE("merge reports whether the other set told it anything new") {
   REQUIRE(a.Merge(concurrent));
   REQUIRE(Values(a) == std::vector<std::string>{"v2", "v3"});
 }
+
+TEST_CASE("a put retried through two coordinators is one write, not two siblings") {
+  Sibling w;
+  w.value = "v";
+  w.write_id = 77;
+  w.timestamp_ms = 1;
+  SiblingSet at_a, at_b;
+  at_a.Update({}, "a", w);  // the first coordinator applied it, but its answer was lost
+  at_b.Update({}, "b", w);  // the client retried through another replica
+  SiblingSet merged = at_a;
+  merged.Merge(at_b);
+  REQUIRE(merged.siblings().size() == 1);
+  CHECK(merged.context().Get("a") == 1);  // both dots stay covered: neither can come back
+  CHECK(merged.context().Get("b") == 1);
+  SiblingSet other_order = at_b;
+  other_order.Merge(at_a);
+  CHECK(other_order == merged);
+}
+
+TEST_CASE("a dot counter never goes below the floor a node passes") {
+  SiblingSet set;
+  Sibling w;
+  w.value = "v";
+  Dot d = set.Update({}, "a", w, 1000);
+  CHECK(d.counter == 1000);
+  w.write_id = 5;
+  CHECK(set.Update(set.context(), "a", w, 10).counter == 1001);
+}
