@@ -30,7 +30,7 @@ bool TokenRange::Contains(uint64_t token) const {
 uint64_t VersionHash(const SiblingSet& set) { return Hash64(set.Encode()); }
 
 uint32_t MerkleTree::LeafOf(uint64_t token) const {
-  using u128 = unsigned __int128;
+  __extension__ typedef unsigned __int128 u128;  // GCC/Clang extension, fine under -Wpedantic
   uint64_t offset = token - range_.start - 1;
   u128 width = range_.whole() ? (u128{1} << 64) : u128{range_.end - range_.start};
   return static_cast<uint32_t>((u128{offset} << depth_) / width);

@@ -97,3 +97,26 @@ TEST_CASE("kv shows siblings with the context that resolves them") {
   REQUIRE(Kv(*cluster, "put cart milk,eggs,bread").exit_code == 0);  // replaces what it reads
   REQUIRE(Kv(*cluster, "--level all get cart").output == "milk,eggs,bread\n");
 }
+
+TEST_CASE("kv admin commands: cluster status, hints, repair and node, with clear errors for bad input") {
+  auto cluster = StartCluster();
+  auto status = Kv(*cluster, "--json cluster status");
+  CHECK(status.exit_code == 0);
+  CHECK(status.output.find("\"status\":\"up\"") != std::string::npos);
+  CHECK(status.output.find("\"state\":\"normal\"") != std::string::npos);
+  CHECK(Kv(*cluster, "put a b").exit_code == 0);
+  auto hints = Kv(*cluster, "--json hints");
+  CHECK(hints.exit_code == 0);
+  CHECK(hints.output.find("\"hints_queued_total\":0") != std::string::npos);
+  auto repair = Kv(*cluster, "repair node1");
+  CHECK(repair.exit_code == 0);
+  CHECK(repair.output.find("node1: repaired with 2 peer(s)") != std::string::npos);
+  auto bad_range = Kv(*cluster, "repair node1 1:5x");
+  CHECK(bad_range.exit_code == 2);
+  CHECK(bad_range.output.find("range must be START:END") != std::string::npos);
+  CHECK(Kv(*cluster, "repair nosuchnode").exit_code == 2);
+  auto remove_live = Kv(*cluster, "node remove node2");
+  CHECK(remove_live.exit_code == 2);
+  CHECK(remove_live.output.find("decommission it instead") != std::string::npos);
+  CHECK(Kv(*cluster, "node explode node2").exit_code == 2);
+}
