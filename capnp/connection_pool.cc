@@ -54,10 +54,15 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::Connect(const std::strin
 Node::Client ConnectionPool::Get(const std::string& address) {
   Entry& entry = entries_[address];
   KJ_IF_MAYBE(cap, entry.cap) { return *cap; }
+  // A connect can outlive its entry (a SYN retransmitted after a partition heals lands
+  // late); it must not replace the connection a later Get() opened, hence the serial.
+  uint64_t serial = entry.serial = next_serial_++;
   auto connecting = kj::evalNow([this, address] { return Connect(address); })
-                        .then([this, address](kj::Own<kj::AsyncIoStream> stream) -> Node::Client {
+                        .then([this, address, serial](kj::Own<kj::AsyncIoStream> stream) -> Node::Client {
                           auto it = entries_.find(address);
-                          if (it == entries_.end()) KJ_FAIL_REQUIRE("connection abandoned", address);
+                          if (it == entries_.end() || it->second.serial != serial) {
+                            KJ_FAIL_REQUIRE("connection abandoned", address);
+                          }
                           Entry& e = it->second;
                           e.connection = kj::heap<Connection>(kj::mv(stream));
                           e.watcher = e.connection->client.onDisconnect()

@@ -14,6 +14,7 @@
 #include <kj/async-io.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -51,6 +52,7 @@ class ConnectionPool {
     kj::Maybe<Node::Client> cap;
     kj::Own<Connection> connection;  // set once connected
     kj::Promise<void> watcher = nullptr;
+    uint64_t serial = 0;  // which Get() opened it: a late connect for a dropped entry is discarded
   };
 
   kj::Promise<kj::Own<kj::AsyncIoStream>> Connect(const std::string& address);
@@ -61,6 +63,7 @@ class ConnectionPool {
   PoolOptions options_;
   std::map<std::string, Entry> entries_;
   std::map<std::string, kj::TimePoint> down_until_;
+  uint64_t next_serial_ = 1;
 };
 
 }  // namespace ringkv::wire

@@ -3,15 +3,6 @@
 #include <algorithm>
 
 namespace ringkv::wire {
-namespace {
-
-std::string ToString(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
-std::string ToString(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
-
-}  // namespace
 
 void ToWire(const VersionVector& vv, capnp::List<ClockEntry>::Builder out) {
   unsigned i = 0;
@@ -27,8 +18,8 @@ Result<VersionVector> FromWire(capnp::List<ClockEntry>::Reader in) {
   VersionVector vv;
   for (auto e : in) {
     if (e.getNode().size() == 0) return Status::InvalidArgument("clock entry with an empty node id");
-    if (vv.Get(ToString(e.getNode())) != 0) return Status::InvalidArgument("clock names a node twice");
-    vv.Advance(ToString(e.getNode()), e.getCounter(), e.getTimestampMs());
+    if (vv.Get(ToText(e.getNode())) != 0) return Status::InvalidArgument("clock names a node twice");
+    vv.Advance(ToText(e.getNode()), e.getCounter(), e.getTimestampMs());
   }
   return vv;
 }
@@ -44,12 +35,12 @@ void ToWire(const ringkv::Sibling& s, wire::Sibling::Builder out) {
 
 ringkv::Sibling FromWire(wire::Sibling::Reader in) {
   ringkv::Sibling s;
-  s.dot.node = ToString(in.getDotNode());
+  s.dot.node = ToText(in.getDotNode());
   s.dot.counter = in.getDotCounter();
   s.write_id = in.getWriteId();
   s.timestamp_ms = in.getTimestampMs();
   s.tombstone = in.getTombstone();
-  s.value = ToString(in.getValue());
+  s.value = ToBytes(in.getValue());
   return s;
 }
 
@@ -118,15 +109,15 @@ void ToWire(const RingView& view, RingSnapshot::Builder out) {
 Result<RingView> FromWire(RingSnapshot::Reader in) {
   RingView view;
   view.version = in.getVersion();
-  view.cluster_name = ToString(in.getClusterName());
+  view.cluster_name = ToText(in.getClusterName());
   view.replication_factor = std::max<uint32_t>(1, in.getReplicationFactor());
   std::vector<RingNode> now, future;
   for (auto n : in.getNodes()) {
     RingNode node;
-    node.id = ToString(n.getId());
-    node.address = ToString(n.getAddress());
-    node.dc = ToString(n.getDc());
-    node.rack = ToString(n.getRack());
+    node.id = ToText(n.getId());
+    node.address = ToText(n.getAddress());
+    node.dc = ToText(n.getDc());
+    node.rack = ToText(n.getRack());
     for (uint64_t t : n.getTokens()) node.tokens.push_back(t);
     Liveness live = FromWire(n.getStatus());
     if (live != Liveness::kUp) view.liveness[node.id] = live;
@@ -166,7 +157,7 @@ void ToWire(const Status& status, Error::Builder out) {
 }
 
 Status FromWire(Error::Reader in) {
-  std::string msg = ToString(in.getMessage());
+  std::string msg = ToText(in.getMessage());
   switch (in.getCode()) {
     case ErrorCode::OK: return Status::OK();
     case ErrorCode::NOT_FOUND: return Status::NotFound(msg);

@@ -27,6 +27,15 @@ void ToWire(const RingView& view, RingSnapshot::Builder out);
 Result<RingView> FromWire(RingSnapshot::Reader in);
 
 void ToWire(const Status& status, Error::Builder out);
+
+// Bytes and text between std::string and capnp readers (no copy into the message).
+inline capnp::Data::Reader AsData(const std::string& s) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+inline std::string ToBytes(capnp::Data::Reader d) {
+  return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+}
+inline std::string ToText(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 Status FromWire(Error::Reader in);
 
 }  // namespace ringkv::wire

@@ -13,10 +13,6 @@ namespace {
 constexpr auto kCallLimit = std::chrono::seconds(30);
 constexpr size_t kBatch = 512;
 
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
-std::string ToString(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
 
 bool Has(const std::vector<const RingNode*>& list, std::string_view id) {
   return std::any_of(list.begin(), list.end(), [&](const RingNode* n) { return n->id == id; });
@@ -85,7 +81,7 @@ class RpcPeer final : public MerklePeer {
     RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "merkleDigests at " + address_));
     RINGKV_TRY(wire::FromWire(reply.getError()));
     std::vector<KeyDigest> out;
-    for (auto d : reply.getDigests()) out.push_back(KeyDigest{ToString(d.getKey()), d.getVersionHash()});
+    for (auto d : reply.getDigests()) out.push_back(KeyDigest{wire::ToBytes(d.getKey()), d.getVersionHash()});
     return out;
   }
 
@@ -96,7 +92,7 @@ class RpcPeer final : public MerklePeer {
       auto req = ctx_.pool.Get(address_).getRequest();
       FillHeader(req.initHeader(), cluster_);
       auto list = req.initKeys(static_cast<unsigned>(n));
-      for (unsigned i = 0; i < n; ++i) list.set(i, AsData(keys[start + i]));
+      for (unsigned i = 0; i < n; ++i) list.set(i, wire::AsData(keys[start + i]));
       RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "repair fetch from " + address_));
       auto results = reply.getResults();
       if (results.size() != n) return Status::Aborted("get: short reply");
@@ -119,7 +115,7 @@ class RpcPeer final : public MerklePeer {
       FillHeader(req.initHeader(), cluster_);
       auto list = req.initEntries(static_cast<unsigned>(n));
       for (unsigned i = 0; i < n; ++i) {
-        list[i].setKey(AsData(entries[start + i].first));
+        list[i].setKey(wire::AsData(entries[start + i].first));
         wire::ToWire(entries[start + i].second, list[i].initValue());
       }
       RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "repair push to " + address_));

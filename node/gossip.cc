@@ -9,7 +9,6 @@
 namespace ringkv {
 namespace {
 
-std::string ToString(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
 wire::RingState ToWire(RingState s) {
   switch (s) {
@@ -55,11 +54,11 @@ void ToWire(const MemberRecord& r, wire::MemberRecord::Builder out) {
 
 Result<MemberRecord> FromWire(wire::MemberRecord::Reader in) {
   MemberRecord r;
-  r.id = ToString(in.getId());
-  r.address = ToString(in.getAddress());
+  r.id = wire::ToText(in.getId());
+  r.address = wire::ToText(in.getAddress());
   if (r.id.empty() || r.address.empty()) return Status::InvalidArgument("member record without id or address");
-  r.dc = ToString(in.getDc());
-  r.rack = ToString(in.getRack());
+  r.dc = wire::ToText(in.getDc());
+  r.rack = wire::ToText(in.getRack());
   for (uint64_t t : in.getTokens()) r.tokens.push_back(t);
   r.generation = in.getGeneration();
   r.heartbeat = in.getHeartbeat();

@@ -9,9 +9,6 @@ namespace {
 
 constexpr auto kCallLimit = std::chrono::seconds(5);
 
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
 
 }  // namespace
 
@@ -48,7 +45,7 @@ Status HintedHandoff::Send(BackgroundLoop::Context& ctx, const std::string& addr
   req.getHeader().setClusterName(membership_->options().cluster_name);
   auto entries = req.initEntries(static_cast<unsigned>(page.size()));
   for (unsigned i = 0; i < page.size(); ++i) {
-    entries[i].setKey(AsData(page[i].key));
+    entries[i].setKey(wire::AsData(page[i].key));
     wire::ToWire(page[i].set, entries[i].initValue());
   }
   auto reply = ctx.Await(address, req.send(), kCallLimit, "handoff to " + address);

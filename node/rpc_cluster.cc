@@ -8,11 +8,6 @@
 namespace ringkv {
 namespace {
 
-std::string CopyData(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
-std::string CopyText(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
 
 TokenRange FromWire(wire::TokenRange::Reader r) { return TokenRange{r.getStart(), r.getEnd()}; }
 
@@ -56,12 +51,12 @@ kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
     return kj::READY_NOW;
   }
   std::vector<std::string> skip;
-  for (auto s : params.getSkip()) skip.push_back(CopyText(s));
+  for (auto s : params.getSkip()) skip.push_back(wire::ToText(s));
   Streamer* streamer = s_.streamer;
   size_t max_bytes = std::clamp<size_t>(params.getMaxBytes(), 4096, 16u << 20);
   return s_.workers
-      ->Run<Result<StreamPage>>([streamer, for_node = CopyText(params.getForNode()), skip = std::move(skip),
-                                 after = CopyData(params.getAfterKey()), max_bytes]() {
+      ->Run<Result<StreamPage>>([streamer, for_node = wire::ToText(params.getForNode()), skip = std::move(skip),
+                                 after = wire::ToBytes(params.getAfterKey()), max_bytes]() {
         return streamer->PageFor(for_node, skip, after, max_bytes);
       })
       .then([context](Result<StreamPage> page) mutable {
@@ -70,10 +65,10 @@ kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
         if (!page.ok()) return;
         auto entries = results.initEntries(static_cast<unsigned>(page->entries.size()));
         for (unsigned i = 0; i < page->entries.size(); ++i) {
-          entries[i].setKey(AsData(page->entries[i].first));
+          entries[i].setKey(wire::AsData(page->entries[i].first));
           wire::ToWire(page->entries[i].second, entries[i].initValue());
         }
-        results.setNextKey(AsData(page->next_key));
+        results.setNextKey(wire::AsData(page->next_key));
         results.setDone(page->done);
       });
 }
@@ -89,7 +84,7 @@ kj::Promise<void> NodeServer::merkleOpen(MerkleOpenContext context) {
   AntiEntropy* ae = s_.anti_entropy;
   using Opened = Result<std::pair<uint64_t, MerkleNode>>;
   return s_.workers
-      ->Run<Opened>([ae, peer = CopyText(params.getPeer()), range = FromWire(params.getRange()),
+      ->Run<Opened>([ae, peer = wire::ToText(params.getPeer()), range = FromWire(params.getRange()),
                      depth = params.getDepth()]() { return ae->OpenSession(peer, range, depth); })
       .then([context](Opened opened) mutable {
         auto results = context.getResults();
@@ -126,7 +121,7 @@ kj::Promise<void> NodeServer::merkleDigests(MerkleDigestsContext context) {
   if (!digests.ok()) return kj::READY_NOW;
   auto out = results.initDigests(static_cast<unsigned>(digests->size()));
   for (unsigned i = 0; i < digests->size(); ++i) {
-    out[i].setKey(AsData((*digests)[i].key));
+    out[i].setKey(wire::AsData((*digests)[i].key));
     out[i].setVersionHash((*digests)[i].version_hash);
   }
   return kj::READY_NOW;
@@ -140,7 +135,7 @@ kj::Promise<void> NodeServer::repair(RepairContext context) {
     return kj::READY_NOW;
   }
   AntiEntropy* ae = s_.anti_entropy;
-  std::string peer = CopyText(params.getPeer());
+  std::string peer = wire::ToText(params.getPeer());
   TokenRange range = FromWire(params.getRange());
   uint32_t peers = 0;
   if (peer.empty()) peers = static_cast<uint32_t>(std::max<size_t>(s_.membership->View()->ring.size(), 1) - 1);
@@ -173,7 +168,7 @@ kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
 kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
   auto params = context.getParams();
   Status s = CheckHeader(params.getHeader());
-  std::string id = CopyText(params.getNodeId());
+  std::string id = wire::ToText(params.getNodeId());
   if (s.ok() && s_.membership->StatusOf(id) == MemberStatus::kUp && id != s_.node_id) {
     s = Status::InvalidArgument(id + " is up: decommission it instead (kv node decommission " + id + ")");
   }

@@ -7,8 +7,6 @@
 namespace ringkv {
 namespace {
 
-std::string CopyData(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
-std::string CopyText(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 bool WouldBlock(const Status& s) { return s.code() == StatusCode::kBusy; }
 using Mode = ReplicaStore::Mode;
 
@@ -65,7 +63,7 @@ kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
     return kj::READY_NOW;
   }
   ReplicaStore* store = s_.store;
-  Op<SiblingSet> op = [store, key = CopyData(params.getKey()), clock = std::move(clock).value(),
+  Op<SiblingSet> op = [store, key = wire::ToBytes(params.getKey()), clock = std::move(clock).value(),
                        write = wire::FromWire(params.getWrite()), lww = params.getLastWriterWins()](Mode mode) {
     return store->CoordinatePut(key, clock, write, lww, mode);
   };
@@ -89,9 +87,9 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
       ops.push_back([error = clock.status()](Mode) { return Result<SiblingSet>(error); });
       continue;
     }
-    std::string key = CopyData(item.getKey());
+    std::string key = wire::ToBytes(item.getKey());
     Sibling write = wire::FromWire(item.getWrite());
-    std::string hint_for = CopyText(item.getHintFor());
+    std::string hint_for = wire::ToText(item.getHintFor());
     if (hint_for.empty() || hint_for == s_.node_id) {
       ops.push_back([store, key, clock = std::move(clock).value(), write, lww](Mode mode) {
         return store->CoordinatePut(key, clock, write, lww, mode);
@@ -125,8 +123,8 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
       ops.push_back([error = set.status()](Mode) { return Result<bool>(error); });
       continue;
     }
-    std::string key = CopyData(entry.getKey());
-    std::string hint_for = CopyText(entry.getHintFor());
+    std::string key = wire::ToBytes(entry.getKey());
+    std::string hint_for = wire::ToText(entry.getHintFor());
     if (hint_for.empty() || hint_for == s_.node_id) {
       ops.push_back([store, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
         RINGKV_TRY(store->Merge(key, set, lww, mode).status());
@@ -153,7 +151,7 @@ kj::Promise<void> NodeServer::get(GetContext context) {
   std::vector<Op<Found>> ops;
   for (auto k : params.getKeys()) {
     if (!header.ok()) ops.push_back([header](Mode) { return Result<Found>(header); });
-    else ops.push_back([store, key = CopyData(k)](Mode mode) { return store->Get(key, mode); });
+    else ops.push_back([store, key = wire::ToBytes(k)](Mode mode) { return store->Get(key, mode); });
   }
   return RunOps<Found>(std::move(ops), [context](std::vector<Result<Found>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));

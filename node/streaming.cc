@@ -14,10 +14,6 @@ constexpr auto kCallLimit = std::chrono::seconds(10);
 constexpr size_t kPageBytes = 1 << 20;
 constexpr int kAttemptsPerSource = 20;
 
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
-std::string ToString(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
 
 bool Has(const std::vector<const RingNode*>& list, std::string_view id) {
   return std::any_of(list.begin(), list.end(), [&](const RingNode* n) { return n->id == id; });
@@ -91,7 +87,7 @@ Status Streamer::PullFrom(BackgroundLoop::Context& ctx, const RingNode& source, 
     req.setForNode(membership_->self_id());
     auto skip_list = req.initSkip(static_cast<unsigned>(skip.size()));
     for (unsigned i = 0; i < skip.size(); ++i) skip_list.set(i, skip[i]);
-    req.setAfterKey(AsData(after));
+    req.setAfterKey(wire::AsData(after));
     req.setMaxBytes(kPageBytes);
     auto reply = ctx.Await(source.address, req.send(), kCallLimit, "streaming from " + source.id);
     Status s = reply.ok() ? wire::FromWire(reply->getError()) : reply.status();
@@ -104,10 +100,10 @@ Status Streamer::PullFrom(BackgroundLoop::Context& ctx, const RingNode& source, 
     for (auto e : reply->getEntries()) {
       auto set = wire::FromWire(e.getValue());
       if (!set.ok()) return Status::Corruption("join: a bad entry from " + source.id + ": " + set.status().message());
-      RINGKV_TRY(store_->Merge(ToString(e.getKey()), *set, false).status());
+      RINGKV_TRY(store_->Merge(wire::ToBytes(e.getKey()), *set, false).status());
       ++*received;
     }
-    after = ToString(reply->getNextKey());
+    after = wire::ToBytes(reply->getNextKey());
     if (reply->getDone()) return Status::OK();
   }
   return Status::Aborted("stopping");
@@ -172,7 +168,7 @@ Result<uint64_t> Streamer::Leave(BackgroundLoop::Context& ctx) {
     FillHeader(req.initHeader(), membership_->options().cluster_name);
     auto entries = req.initEntries(static_cast<unsigned>(page.size()));
     for (unsigned i = 0; i < page.size(); ++i) {
-      entries[i].setKey(AsData(page[i].first));
+      entries[i].setKey(wire::AsData(page[i].first));
       wire::ToWire(page[i].second, entries[i].initValue());
     }
     auto reply = ctx.Await(address, req.send(), kCallLimit, "leave: streaming to " + address);

@@ -7,9 +7,6 @@
 namespace ringkv::sdk {
 namespace {
 
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-}
 
 void FillHeader(wire::RequestHeader::Builder h, const RouteHeader& header) {
   h.setProtocolVersion(wire::PROTOCOL_VERSION);
@@ -90,7 +87,7 @@ kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const Rou
   auto req = pool_.Get(address).getRequest();
   FillHeader(req.initHeader(), header);
   auto keys = req.initKeys(static_cast<unsigned>(batch.size()));
-  for (unsigned i = 0; i < batch.size(); ++i) keys.set(i, AsData(batch[i].key));
+  for (unsigned i = 0; i < batch.size(); ++i) keys.set(i, wire::AsData(batch[i].key));
   auto waiters = std::make_shared<std::vector<PendingGet>>(kj::mv(batch));
   return req.send().then(
       [waiters](capnp::Response<wire::Node::GetResults>&& resp) {
@@ -119,7 +116,7 @@ kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, boo
   req.setLastWriterWins(lww);
   auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) {
-    entries[i].setKey(AsData(batch[i].key));
+    entries[i].setKey(wire::AsData(batch[i].key));
     wire::ToWire(batch[i].set, entries[i].initValue());
     entries[i].setHintFor(batch[i].hint_for);
   }
@@ -148,7 +145,7 @@ kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww,
   req.setLastWriterWins(lww);
   auto items = req.initPuts(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) {
-    items[i].setKey(AsData(batch[i].key));
+    items[i].setKey(wire::AsData(batch[i].key));
     wire::ToWire(batch[i].context, items[i].initContext(static_cast<unsigned>(batch[i].context.size())));
     wire::ToWire(batch[i].write, items[i].initWrite());
     items[i].setHintFor(batch[i].hint_for);

@@ -24,26 +24,6 @@ LocalClusterOptions FastCluster(int nodes = 3) {
   return o;
 }
 
-// Polls `done` every 100 ms until it holds or `limit` passes.
-template <typename F>
-bool Eventually(std::chrono::milliseconds limit, F done) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
-double StatValue(Client& client, const std::string& node, const std::string& name) {
-  auto stats = client.NodeStats(node);
-  if (!stats.ok()) return -1;
-  for (const auto& s : *stats) {
-    if (s.name == name) return s.value;
-  }
-  return 0;
-}
-
 double QueuedHints(Client& client, const LocalCluster& cluster) {
   double total = 0;
   for (int i = 0; i < cluster.size(); ++i) {

@@ -253,6 +253,15 @@ std::string LocalCluster::kvnode_log(int i) const {
   return s.str();
 }
 
+double StatValue(Client& client, const std::string& node, const std::string& name) {
+  auto stats = client.NodeStats(node);
+  if (!stats.ok()) return -1;
+  for (const auto& s : *stats) {
+    if (s.name == name) return s.value;
+  }
+  return 0;
+}
+
 Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key) {
   capnp::EzRpcClient rpc(address);
   auto req = rpc.getMain<wire::Node>().getRequest();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -84,5 +85,20 @@ Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address,
 // The same for many keys over one connection: one result per key, in order.
 Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std::string& address,
                                                                       const std::vector<std::string>& keys);
+
+// Polls `done` every 100 ms until it holds or `limit` passes; returns whether it held.
+template <typename F>
+bool Eventually(std::chrono::milliseconds limit, F done) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+// A node's counter from its stats RPC: 0 when the node does not report it, -1 when the
+// node cannot be asked.
+double StatValue(Client& client, const std::string& node, const std::string& name);
 
 }  // namespace ringkv::testing

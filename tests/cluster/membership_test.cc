@@ -17,31 +17,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <typename F>
-bool Eventually(std::chrono::milliseconds limit, F done) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
-
 std::string StateOf(Client& client, const std::string& id) {
   (void)client.RefreshRing();
   for (const auto& m : client.Members()) {
     if (m.id == id) return m.state;
   }
   return "absent";
-}
-
-double StatValue(Client& client, const std::string& node, const std::string& name) {
-  auto stats = client.NodeStats(node);
-  if (!stats.ok()) return -1;
-  for (const auto& s : *stats) {
-    if (s.name == name) return s.value;
-  }
-  return 0;
 }
 
 // Writes keys "<prefix><i>" with up to 64 puts in flight; returns the acknowledged ones.

@@ -139,7 +139,7 @@ namespace {
 // its sender's table as of the start of the round (so news travels at most one hop per
 // round), and each message and each reply is lost with probability `loss`.
 struct Simulation {
-  Simulation(int n, double loss, GossipConfig config) : loss(loss), rng(42) {
+  Simulation(int n, double loss_rate, GossipConfig config) : loss(loss_rate), rng(42) {
     std::vector<MemberRecord> everyone;
     for (int i = 0; i < n; ++i) {
       everyone.push_back(Record("n" + std::to_string(i), 1, 0));
