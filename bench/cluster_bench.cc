@@ -12,19 +12,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <future>
 #include <map>
-#include <mutex>
-#include <random>
 
 #include "bench/redis_baseline.h"
+#include "cli/load_generator.h"
 #include "tests/cluster/local_cluster.h"
 
 using namespace ringkv;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -45,92 +40,18 @@ struct Measured {
   uint64_t errors = 0;
 };
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-  return v[i];
+// One run of the shared load generator (cli/load_generator.h), as the figures printed.
+Measured RunLoad(Client& client, const Flags& f, int put_percent, RequestOptions req, uint64_t ops) {
+  cli::LoadSpec spec;
+  spec.ops = ops;
+  spec.put_percent = put_percent;
+  spec.value_size = static_cast<size_t>(f.value_size);
+  spec.concurrency = f.concurrency;
+  spec.keys = f.keys;
+  spec.request = req;
+  cli::LoadReport r = cli::LoadGenerator(client, spec).Run();
+  return {r.ops_per_sec, r.all.p50, r.all.p99, r.all.p999, r.all.errors};
 }
-
-// Keeps `concurrency` requests in flight from the SDK's own loop (callbacks issue the next).
-// Like a real application, a put carries the context last seen for its key (from a get or
-// the previous put), so it replaces that version instead of adding a sibling.
-class LoadDriver {
- public:
-  LoadDriver(Client& client, const Flags& f, int put_percent, RequestOptions req)
-      : client_(client),
-        f_(f),
-        put_percent_(put_percent),
-        req_(req),
-        value_(static_cast<size_t>(f.value_size), 'v'),
-        contexts_(f.keys) {
-    latencies_.reserve(f.ops);
-  }
-
-  Measured Run() {
-    auto start = Clock::now();
-    for (int i = 0; i < f_.concurrency; ++i) IssueNext();
-    done_.get_future().wait();
-    double secs = std::chrono::duration<double>(Clock::now() - start).count();
-    Measured m;
-    m.ops_per_sec = static_cast<double>(f_.ops) / secs;
-    m.p50_ms = Percentile(latencies_, 0.50);
-    m.p99_ms = Percentile(latencies_, 0.99);
-    m.p999_ms = Percentile(latencies_, 0.999);
-    m.errors = errors_;
-    return m;
-  }
-
- private:
-  void IssueNext() {  // runs on the caller first, then on the client's loop thread
-    uint64_t n = issued_.fetch_add(1);
-    if (n >= f_.ops) return;
-    Context context;
-    uint64_t k = 0;
-    bool put = false;
-    {
-      std::lock_guard lock(mu_);
-      k = rng_() % f_.keys;
-      put = static_cast<int>(rng_() % 100) < put_percent_;
-      context = contexts_[k];
-    }
-    std::string key = "bench:" + std::to_string(k);
-    auto start = Clock::now();
-    auto finish = [this, start, k](bool ok, Context* seen) {
-      bool all_done = false;
-      {
-        std::lock_guard lock(mu_);
-        latencies_.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-        if (!ok) ++errors_;
-        if (seen != nullptr) contexts_[k] = std::move(*seen);
-        all_done = ++completed_ == f_.ops;
-      }
-      if (all_done) done_.set_value();
-      else IssueNext();
-    };
-    if (put) {
-      client_.PutAsync(key, value_, context, req_, [finish](Result<PutResult> r) {
-        finish(r.ok(), r.ok() ? &r->context : nullptr);
-      });
-    } else {
-      client_.GetAsync(key, req_, [finish](Result<GetResult> r) { finish(r.ok(), r.ok() ? &r->context : nullptr); });
-    }
-  }
-
-  Client& client_;
-  const Flags& f_;
-  int put_percent_;
-  RequestOptions req_;
-  std::string value_;
-  std::minstd_rand rng_{42};
-  std::atomic<uint64_t> issued_{0};
-  std::mutex mu_;  // guards everything below and rng_
-  std::vector<Context> contexts_;
-  uint64_t completed_ = 0;
-  uint64_t errors_ = 0;
-  std::vector<double> latencies_;
-  std::promise<void> done_;
-};
 
 Measured Median(std::vector<Measured> runs) {
   std::sort(runs.begin(), runs.end(), [](const Measured& a, const Measured& b) { return a.ops_per_sec < b.ops_per_sec; });
@@ -192,11 +113,11 @@ int main(int argc, char** argv) {
     bool is_quorum = std::string(c.name) == "N=3 W=2 R=2";
     if (f.configs.find(is_quorum ? "quorum" : "one") == std::string::npos) continue;
     // Load the key space once so gets find values.
-    LoadDriver(**client, Flags{f.keys, f.concurrency, f.value_size, f.keys, 1}, 100, c.req).Run();
+    RunLoad(**client, f, 100, c.req, f.keys);
     for (auto [label, put_pct] : {std::pair{"put", 100}, std::pair{"get", 0}, std::pair{"50/50", 50}}) {
       if (f.workloads.find(label) == std::string::npos) continue;
       std::vector<Measured> runs;
-      for (int r = 0; r < f.repeat; ++r) runs.push_back(LoadDriver(**client, f, put_pct, c.req).Run());
+      for (int r = 0; r < f.repeat; ++r) runs.push_back(RunLoad(**client, f, put_pct, c.req, f.ops));
       std::string name = std::string("ringkv ") + c.name + " " + label;
       ours[name] = Median(runs);
       Print(name.c_str(), ours[name]);

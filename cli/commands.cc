@@ -157,6 +157,8 @@ std::string CommandHelp() {
          "                          (default: all) over token range (START, END] (default: all)\n"
          "  node decommission ID    stream ID's data to the nodes taking over, then it exits\n"
          "  node remove ID          drop a dead node from the ring (then run repair)\n"
+         "  bench                   load test: --ops 1M --mix 50:50 --value-size 100 --concurrency 64\n"
+         "                          [--keys 100k] [--plot FILE.svg]; honours --n/--w/--r, --json\n"
          "options before the command: --n/--w/--r N, --level one|quorum|all, --timeout MS,\n"
          "  --context HEX (put/del: the context a get printed), --json\n";
 }

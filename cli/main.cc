@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "cli/bench_command.h"
 #include "cli/commands.h"
 #include "cli/repl.h"
 
@@ -47,6 +48,13 @@ int main(int argc, char** argv) {
   app.add_option("--file", value_file, "put: read the value from this file");
   app.add_flag("--json", json, "JSON output");
   app.add_flag("--lww", lww, "last-writer-wins mode (no siblings; concurrent writes may be lost)");
+  cli::BenchFlags bench;
+  app.add_option("--ops", bench.ops, "bench: operations to run (1000, 250k, 1M)")->group("bench");
+  app.add_option("--mix", bench.mix, "bench: put:get percentages")->group("bench");
+  app.add_option("--value-size", bench.value_size, "bench: value bytes")->group("bench");
+  app.add_option("--concurrency", bench.concurrency, "bench: requests in flight")->group("bench");
+  app.add_option("--keys", bench.keys, "bench: key space")->group("bench");
+  app.add_option("--plot", bench.plot, "bench: write an SVG latency histogram here")->group("bench");
   app.add_option("command", words, "get KEY | put KEY [VALUE] | del KEY | ring | help");
   try {
     app.parse(argc, argv);
@@ -98,5 +106,9 @@ int main(int argc, char** argv) {
     return cli::ExitCodeFor(client.status());
   }
   if (words.empty()) return cli::RunRepl(**client, request, out);
+  if (words[0] == "bench") {
+    if (words.size() != 1) return cli::Usage(out, "bench takes options, not arguments: kv bench --ops 1M --mix 50:50");
+    return cli::RunBench(**client, bench, request, out);
+  }
   return cli::RunCommand(**client, words, request, context, out);
 }

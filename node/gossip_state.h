@@ -28,6 +28,8 @@ namespace ringkv {
 
 enum class MemberStatus { kUp, kSuspect, kDown };
 enum class RingState : uint8_t { kNormal, kJoining, kLeaving, kLeft, kRemoved };
+std::string_view MemberStatusName(MemberStatus s);  // "up", "suspect", "down"
+std::string_view RingStateName(RingState s);        // "normal", "joining", ...
 
 // What gossip carries about one node. Authored by that node, except a removal.
 struct MemberRecord {

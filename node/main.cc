@@ -13,6 +13,7 @@
 #include <cstdio>
 
 #include "common/config.h"
+#include "node/admin_http.h"
 #include "node/anti_entropy.h"
 #include "node/bootstrap.h"
 #include "node/data_dir.h"
@@ -96,13 +97,21 @@ int main(int argc, char** argv) {
     maintenance_options.background_repair = {config.repair_depth, config.repair_keys_per_s};
     Maintenance maintenance(&handoff, &anti_entropy, &streamer, &members, maintenance_options, pool);
 
-    NodeServices services{&store, hints->get(), &workers, &members, &streamer, &anti_entropy, &maintenance,
-                          config.id, config.cluster_name};
+    RpcMetrics metrics;
+    NodeServices services{&store,        hints->get(), &workers,  &members,  &streamer,         &anti_entropy,
+                          &maintenance,  engine->get(), &metrics, config.id, config.cluster_name};
+    std::unique_ptr<AdminHttp> admin;  // stops first: its handlers read everything above
     capnp::TwoPartyServer server(kj::heap<NodeServer>(services));
     KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
       auto address = io.provider->getNetwork().parseAddress(config.listen).wait(io.waitScope);
       auto listener = address->listen();
       auto serving = server.listen(*listener);
+      if (!config.admin.empty()) {
+        auto started = AdminHttp::Start(config.admin, services);
+        if (!started.ok()) KJ_FAIL_REQUIRE(started.status().ToString());
+        admin = std::move(started).value();
+        spdlog::info("admin endpoint on http://{}/", admin->address());
+      }
       gossiper.Start();
       maintenance.Start();
       spdlog::info("serving on {} (cluster '{}', {} ring members, durability {})", config.listen, config.cluster_name,

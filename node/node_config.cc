@@ -74,6 +74,8 @@ const std::vector<OptionSpec>& Options() {
       Field("block-cache-mb", &NodeConfig::block_cache_mb, "SSTable block cache, MB"),
       Field("worker-threads", &NodeConfig::worker_threads, "threads running storage calls off the event loop"),
       Field("log-level", &NodeConfig::log_level, "trace, debug, info, warn or error"),
+      Field("admin", &NodeConfig::admin,
+            "admin HTTP endpoint (health, metrics, JSON, dashboard): host:port, or a port on 127.0.0.1; empty = off"),
       Field("gossip-interval-ms", &NodeConfig::gossip_interval_ms, "heartbeat and gossip round period, ms"),
       Field("gossip-fanout", &NodeConfig::gossip_fanout, "peers contacted per gossip round"),
       Field("suspect-after-ms", &NodeConfig::suspect_after_ms,

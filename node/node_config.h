@@ -30,6 +30,7 @@ struct NodeConfig {
   uint32_t block_cache_mb = 64;
   uint32_t worker_threads = 2;
   std::string log_level = "info";
+  std::string admin;               // admin HTTP endpoint "host:port" or "port" (127.0.0.1); empty = off
   // Membership and failure handling.
   uint32_t gossip_interval_ms = 1000;
   uint32_t gossip_fanout = 3;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "node/gossip.h"
+#include "node/node_stats.h"
 #include "node/rpc_server.h"
 
 namespace ringkv {
@@ -182,47 +183,11 @@ kj::Promise<void> NodeServer::stats(StatsContext context) {
   Status s = CheckHeader(context.getParams().getHeader());
   wire::ToWire(s, results.initError());
   if (!s.ok()) return kj::READY_NOW;
-  std::vector<std::pair<std::string, double>> stats;
-  auto add = [&](std::string name, double v) { stats.emplace_back(std::move(name), v); };
-  HintCounters hc = s_.hints->counters();
-  uint64_t queued_total = 0;
-  for (const auto& [target, n] : s_.hints->Queued()) {
-    add("hints_queued{target=\"" + target + "\"}", static_cast<double>(n));
-    queued_total += n;
-  }
-  add("hints_queued_total", static_cast<double>(queued_total));
-  add("hints_stored_total", static_cast<double>(hc.stored));
-  add("hints_delivered_total", static_cast<double>(hc.delivered));
-  add("hints_expired_total", static_cast<double>(hc.expired));
-  add("hints_rejected_total", static_cast<double>(hc.rejected));
-  AntiEntropyCounters ae = s_.anti_entropy->counters();
-  add("repair_sessions_total", static_cast<double>(ae.sessions));
-  add("repair_keys_pulled_total", static_cast<double>(ae.keys_pulled));
-  add("repair_keys_pushed_total", static_cast<double>(ae.keys_pushed));
-  add("repair_bytes_sent_total", static_cast<double>(ae.bytes_sent));
-  add("repair_bytes_received_total", static_cast<double>(ae.bytes_received));
-  add("repair_failures_total", static_cast<double>(ae.failures));
-  StreamCounters sc = s_.streamer->counters();
-  add("stream_keys_received_total", static_cast<double>(sc.keys_received));
-  add("stream_keys_sent_total", static_cast<double>(sc.keys_sent));
-  auto view = s_.membership->View();
-  add("ring_version", static_cast<double>(view->version));
-  int up = 0, suspect = 0, down = 0;
-  for (const MemberRecord& r : s_.membership->Snapshot()) {
-    if (r.ring_state == RingState::kLeft || r.ring_state == RingState::kRemoved) continue;
-    switch (s_.membership->StatusOf(r.id)) {
-      case MemberStatus::kUp: ++up; break;
-      case MemberStatus::kSuspect: ++suspect; break;
-      case MemberStatus::kDown: ++down; break;
-    }
-  }
-  add("members{status=\"up\"}", up);
-  add("members{status=\"suspect\"}", suspect);
-  add("members{status=\"down\"}", down);
+  std::vector<MetricSample> stats = CollectNodeSamples(s_);
   auto out = results.initStats(static_cast<unsigned>(stats.size()));
   for (unsigned i = 0; i < stats.size(); ++i) {
-    out[i].setName(stats[i].first);
-    out[i].setValue(stats[i].second);
+    out[i].setName(stats[i].Key());
+    out[i].setValue(stats[i].value);
   }
   return kj::READY_NOW;
 }

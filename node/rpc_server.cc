@@ -1,5 +1,6 @@
 #include "node/rpc_server.h"
 
+#include <chrono>
 #include <vector>
 
 #include "node/hinted_handoff.h"
@@ -33,7 +34,18 @@ Status NodeServer::CheckHeader(wire::RequestHeader::Reader header, bool routed) 
 }
 
 template <typename T>
-kj::Promise<void> NodeServer::RunOps(std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply) {
+kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
+                                     std::function<void(std::vector<Result<T>>)> reply) {
+  auto started = std::chrono::steady_clock::now();
+  // Counts the call, then answers it.
+  auto finish = [metrics = s_.metrics, rpc, started, reply = std::move(reply)](std::vector<Result<T>> all) {
+    if (metrics) {
+      uint64_t failed = 0;
+      for (const auto& r : all) failed += r.ok() ? 0 : 1;
+      metrics->Record(rpc, std::chrono::steady_clock::now() - started, all.size(), failed);
+    }
+    reply(std::move(all));
+  };
   std::vector<Result<T>> results;
   results.reserve(ops.size());
   std::vector<size_t> deferred;
@@ -42,7 +54,7 @@ kj::Promise<void> NodeServer::RunOps(std::vector<Op<T>> ops, std::function<void(
     if (WouldBlock(results.back().status())) deferred.push_back(i);
   }
   if (deferred.empty()) {
-    reply(std::move(results));
+    finish(std::move(results));
     return kj::READY_NOW;
   }
   using All = std::vector<Result<T>>;
@@ -51,7 +63,7 @@ kj::Promise<void> NodeServer::RunOps(std::vector<Op<T>> ops, std::function<void(
         for (size_t i : deferred) results[i] = ops[i](Mode::kMayBlock);
         return std::move(results);
       })
-      .then([reply = std::move(reply)](All all) { reply(std::move(all)); });
+      .then([finish = std::move(finish)](All all) mutable { finish(std::move(all)); });
 }
 
 kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
@@ -67,7 +79,7 @@ kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
                        write = wire::FromWire(params.getWrite()), lww = params.getLastWriterWins()](Mode mode) {
     return store->CoordinatePut(key, clock, write, lww, mode);
   };
-  return RunOps<SiblingSet>({std::move(op)}, [context](std::vector<Result<SiblingSet>> all) mutable {
+  return RunOps<SiblingSet>(RpcOp::kPut, {std::move(op)}, [context](std::vector<Result<SiblingSet>> all) mutable {
     auto results = context.getResults();
     wire::ToWire(all[0].ok() ? Status::OK() : all[0].status(), results.initError());
     if (all[0].ok()) wire::ToWire(*all[0], results.initResult());
@@ -101,7 +113,7 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
       });
     }
   }
-  return RunOps<SiblingSet>(std::move(ops), [context](std::vector<Result<SiblingSet>> all) mutable {
+  return RunOps<SiblingSet>(RpcOp::kPut, std::move(ops), [context](std::vector<Result<SiblingSet>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
     for (unsigned i = 0; i < all.size(); ++i) {
       wire::ToWire(all[i].ok() ? Status::OK() : all[i].status(), results[i].initError());
@@ -137,7 +149,7 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
       });
     }
   }
-  return RunOps<bool>(std::move(ops), [context](std::vector<Result<bool>> all) mutable {
+  return RunOps<bool>(RpcOp::kReplicate, std::move(ops), [context](std::vector<Result<bool>> all) mutable {
     auto errors = context.getResults().initErrors(static_cast<unsigned>(all.size()));
     for (unsigned i = 0; i < all.size(); ++i) wire::ToWire(all[i].status(), errors[i]);
   });
@@ -153,7 +165,7 @@ kj::Promise<void> NodeServer::get(GetContext context) {
     if (!header.ok()) ops.push_back([header](Mode) { return Result<Found>(header); });
     else ops.push_back([store, key = wire::ToBytes(k)](Mode mode) { return store->Get(key, mode); });
   }
-  return RunOps<Found>(std::move(ops), [context](std::vector<Result<Found>> all) mutable {
+  return RunOps<Found>(RpcOp::kGet, std::move(ops), [context](std::vector<Result<Found>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
     for (unsigned i = 0; i < all.size(); ++i) {
       if (!all[i].ok()) {

@@ -21,6 +21,7 @@
 #include "node/hint_store.h"
 #include "node/maintenance.h"
 #include "node/membership.h"
+#include "node/metrics.h"
 #include "node/replica_store.h"
 #include "node/streaming.h"
 #include "node/worker_pool.h"
@@ -36,6 +37,8 @@ struct NodeServices {
   Streamer* streamer = nullptr;
   AntiEntropy* anti_entropy = nullptr;
   Maintenance* maintenance = nullptr;
+  storage::StorageEngine* engine = nullptr;  // for storage metrics
+  RpcMetrics* metrics = nullptr;
   std::string node_id;
   std::string cluster_name;
 };
@@ -70,8 +73,9 @@ class NodeServer final : public wire::Node::Server {
   // `reply` gets every result in order.
   template <typename T>
   using Op = std::function<Result<T>(ReplicaStore::Mode)>;
+  // The call is counted in metrics as `rpc`.
   template <typename T>
-  kj::Promise<void> RunOps(std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply);
+  kj::Promise<void> RunOps(RpcOp rpc, std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply);
 
   NodeServices s_;
 };

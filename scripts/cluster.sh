@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local ringkv cluster on 127.0.0.x loopback addresses.
 #   scripts/cluster.sh up [-n 3] [-p 7001]   start N nodes: node1 on 127.0.0.1:PORT, node2 on 127.0.0.2:PORT...
+#                                            each with its admin HTTP endpoint (dashboard) on 127.0.0.i:PORT+1000
 #   scripts/cluster.sh status                which nodes run, and the ring as a client sees it
 #   scripts/cluster.sh down                  stop every node (SIGTERM: clean shutdown)
 # Data and logs live in $RINGKV_CLUSTER_DIR (default /tmp/ringkv-cluster). Binaries come from
@@ -36,7 +37,7 @@ up() {
   for i in $(seq 1 "$nodes"); do
     if running "$i"; then echo "node$i already running (pid $(pid_of "$i"))"; continue; fi
     "$build/node/kvnode" --id "node$i" --listen "127.0.0.$i:$port" --data "$dir/node$i" \
-      --seeds "$seeds" --cluster-name local >>"$dir/node$i.log" 2>&1 &
+      --seeds "$seeds" --cluster-name local --admin "127.0.0.$i:$((port + 1000))" >>"$dir/node$i.log" 2>&1 &
     echo $! > "$dir/node$i.pid"
   done
   for i in $(seq 1 "$nodes"); do
@@ -45,7 +46,7 @@ up() {
       running "$i" || { echo "node$i failed to start:"; tail -5 "$dir/node$i.log"; exit 1; }
       sleep 0.1
     done
-    echo "node$i up on 127.0.0.$i:$port (pid $(pid_of "$i"), log $dir/node$i.log)"
+    echo "node$i up on 127.0.0.$i:$port (pid $(pid_of "$i"), dashboard http://127.0.0.$i:$((port + 1000))/, log $dir/node$i.log)"
   done
 }
 

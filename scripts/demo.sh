@@ -31,6 +31,10 @@ set -x
 "${kv[@]}" --json get greeting
 set +x
 echo
+echo "== the admin endpoint (dashboard at http://127.0.0.1:8001/)"
+curl -fsS http://127.0.0.1:8001/health
+curl -fsS http://127.0.0.1:8001/metrics | grep -E '^ringkv_(rpc_keys_total|members)'
+echo
 echo "== kill -9 node3: QUORUM (2 of 3) keeps working, ALL cannot"
 kill -9 "$(cat "$RINGKV_CLUSTER_DIR/node3.pid")"
 "${kv[@]}" put during-failure "still writable" && "${kv[@]}" get during-failure

@@ -11,6 +11,8 @@ PACKAGES=(
   libxxhash-dev liblz4-dev libzstd-dev libspdlog-dev libfmt-dev
   libedit-dev             # line editing and history in the kv shell (BSD licence, readline API)
   iptables                # network partitions between 127.0.0.x nodes in the fault tests
+  chromium chromium-driver  # the dashboard test drives a real headless browser (WebDriver)
+  curl                    # the demo reads the admin endpoint
   redis-server redis-tools  # benchmark baseline only (bench/cluster_bench)
   librocksdb-dev          # benchmark baseline only (bench/storage_bench)
 )

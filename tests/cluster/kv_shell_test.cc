@@ -5,6 +5,10 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include <boost/json.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -119,4 +123,40 @@ TEST_CASE("kv admin commands: cluster status, hints, repair and node, with clear
   CHECK(remove_live.exit_code == 2);
   CHECK(remove_live.output.find("decommission it instead") != std::string::npos);
   CHECK(Kv(*cluster, "node explode node2").exit_code == 2);
+}
+
+TEST_CASE("kv bench runs the requested load and reports throughput, percentiles and a plot") {
+  auto cluster = StartCluster();
+  std::string plot = cluster->data_dir(0) + "/../bench.svg";
+  Run bench = Kv(*cluster, "--json bench --ops 3k --mix 30:70 --value-size 200 --concurrency 16 --keys 500 --plot " + plot);
+  INFO(bench.output);
+  REQUIRE(bench.exit_code == 0);
+  auto report = boost::json::parse(bench.output).as_object();
+  CHECK(report.at("ops").to_number<int64_t>() == 3000);
+  CHECK(report.at("errors").to_number<int64_t>() == 0);
+  int64_t gets = report.at("get").at("count").to_number<int64_t>();
+  int64_t puts = report.at("put").at("count").to_number<int64_t>();
+  CHECK(gets + puts == 3000);
+  CHECK(puts > 600);  // ~30% of 3000
+  CHECK(puts < 1200);
+  const auto& all = report.at("all").as_object();
+  double p50 = all.at("p50_ms").to_number<double>(), p99 = all.at("p99_ms").to_number<double>();
+  CHECK(p50 > 0);
+  CHECK(p50 <= p99);
+  CHECK(p99 <= all.at("max_ms").to_number<double>());
+  CHECK(report.at("ops_per_sec").to_number<double>() > 0);
+  std::ifstream svg(plot);
+  std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::StartsWith("<svg") && Catch::Contains("<rect"));
+  // Values written by the bench are readable.
+  Run table = Kv(*cluster, "bench --ops 500 --mix 0:100 --keys 500");
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.output, Catch::Contains("p999 ms") && Catch::Contains("latency histogram"));
+
+  Run bad_mix = Kv(*cluster, "bench --mix 60:60");
+  CHECK(bad_mix.exit_code == 2);
+  CHECK_THAT(bad_mix.output, Catch::Contains("adding to 100"));
+  Run bad_ops = Kv(*cluster, "bench --ops lots");
+  CHECK(bad_ops.exit_code == 2);
+  CHECK_THAT(bad_ops.output, Catch::Contains("not a count"));
 }

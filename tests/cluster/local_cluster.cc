@@ -83,6 +83,7 @@ Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(LocalClusterOptions op
     n.id = "node" + std::to_string(i + 1);
     std::string ip = "127.0.0." + std::to_string(i + 1);
     n.address = ip + ":" + std::to_string(FreePort(ip));
+    n.admin = ip + ":" + std::to_string(FreePort(ip));
     n.data_dir = c->root_ + "/" + n.id;
     c->nodes_.push_back(n);
   }
@@ -124,6 +125,7 @@ std::vector<std::string> LocalCluster::Args(int i) const {
   std::vector<std::string> args = {RINGKV_KVNODE_PATH,
                                    "--id", nodes_[i].id,
                                    "--listen", nodes_[i].address,
+                                   "--admin", nodes_[i].admin,
                                    "--data", nodes_[i].data_dir,
                                    nodes_[i].join.empty() ? "--seeds" : "--join",
                                    nodes_[i].join.empty() ? members : nodes_[i].join,
@@ -216,6 +218,7 @@ Result<int> LocalCluster::AddJoiningNode() {
   n.id = "node" + std::to_string(i + 1);
   std::string ip = "127.0.0." + std::to_string(i + 1);
   n.address = ip + ":" + std::to_string(FreePort(ip));
+  n.admin = ip + ":" + std::to_string(FreePort(ip));
   n.data_dir = root_ + "/" + n.id;
   n.join = nodes_[0].address;
   nodes_.push_back(n);

@@ -41,6 +41,7 @@ class LocalCluster {
   int size() const { return static_cast<int>(nodes_.size()); }
   const std::string& id(int i) const { return nodes_[i].id; }
   const std::string& address(int i) const { return nodes_[i].address; }
+  const std::string& admin_address(int i) const { return nodes_[i].admin; }  // admin HTTP host:port
   std::string seeds() const;  // every address, comma-separated
   const std::string& data_dir(int i) const { return nodes_[i].data_dir; }
   int IndexOf(const std::string& node_id) const;
@@ -65,6 +66,7 @@ class LocalCluster {
   struct Node {
     std::string id;
     std::string address;
+    std::string admin;
     std::string data_dir;
     std::string join;  // host:port it joined through (empty: a founder)
     pid_t pid = -1;

@@ -1,0 +1,31 @@
+#pragma once
+// The admin endpoint's handlers, apart from the HTTP server that carries them: a request
+// line in, a status, content type and body out. Pure reads of thread-safe node state, so
+// the Beast thread calls them directly; tests and fuzzers call them without sockets.
+//
+//   GET /            the dashboard page (embedded, no external resources)
+//   GET /health      200 {"status":"ok"} or 503 {"status":"unavailable","reasons":[...]}
+//   GET /metrics     Prometheus text format
+//   GET /v1/members  members as this node's gossip sees them
+//   GET /v1/ring     ring version, replication factor, each node's tokens and ownership
+//   GET /v1/stats    the metrics as one JSON object {"name{labels}": value}
+
+#include <string>
+#include <string_view>
+
+#include "node/rpc_server.h"
+
+namespace ringkv {
+
+struct HttpReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+HttpReply HandleAdminRequest(const NodeServices& services, std::string_view method, std::string_view target);
+
+// Why the node should not take traffic now; empty when healthy.
+std::vector<std::string> UnhealthyReasons(const NodeServices& services);
+
+}  // namespace ringkv

@@ -1,0 +1,26 @@
+#pragma once
+// A blocking HTTP/1.1 client for tests (Boost.Beast): one request per connection, with a
+// timeout. Talks to a node's admin endpoint and to chromedriver.
+
+#include <chrono>
+#include <string>
+
+#include "common/status.h"
+
+namespace ringkv::testing {
+
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// `address` is host:port; `body` non-empty makes it a request with a JSON body.
+Result<HttpResponse> HttpRequest(const std::string& address, const std::string& method, const std::string& target,
+                                 const std::string& body = "",
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+inline Result<HttpResponse> HttpGet(const std::string& address, const std::string& target) {
+  return HttpRequest(address, "GET", target);
+}
+
+}  // namespace ringkv::testing
