@@ -9,16 +9,14 @@
 #include <cstdio>
 #include <string>
 
+#include "samples/sample_util.h"
 #include "sdk/client.h"
 
 using namespace ringkv;
 
 namespace {
 
-int Fail(const char* step, const Status& s) {
-  std::fprintf(stderr, "quickstart: %s failed: %s\n", step, s.ToString().c_str());
-  return 1;
-}
+int Fail(const char* step, const Status& s) { return samples::Fail("quickstart", step, s); }
 
 void Show(const char* label, const GetResult& r) {
   std::printf("  %s:", label);
@@ -30,14 +28,7 @@ void Show(const char* label, const GetResult& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ClientOptions options;
-  std::string seeds = argc > 1 ? argv[1] : "127.0.0.1:7001,127.0.0.2:7001,127.0.0.3:7001";
-  for (size_t start = 0; start < seeds.size();) {
-    size_t comma = seeds.find(',', start);
-    if (comma == std::string::npos) comma = seeds.size();
-    options.seeds.push_back(seeds.substr(start, comma - start));
-    start = comma + 1;
-  }
+  ClientOptions options = samples::OptionsFromArgs(argc, argv);
   options.n = 3;  // replicas per key
   options.w = 2;  // a put waits for 2 acks
   options.r = 2;  // a get waits for 2 replies

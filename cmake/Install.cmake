@@ -1,0 +1,18 @@
+include(CMakePackageConfigHelpers)
+
+install(TARGETS kvnode kv RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The SDK links the wire library and the common one privately but statically: all three go.
+install(TARGETS ringkv_sdk ringkv_wire ringkv_common
+        EXPORT ringkvTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# The public headers: the client and what it includes (apps write #include "sdk/client.h").
+install(FILES ${PROJECT_SOURCE_DIR}/sdk/client.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ringkv/sdk)
+install(FILES ${PROJECT_SOURCE_DIR}/common/status.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ringkv/common)
+install(EXPORT ringkvTargets NAMESPACE ringkv:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ringkv)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ringkvConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/ringkvConfig.cmake
+                              INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ringkv)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/ringkvConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/ringkvConfig.cmake ${PROJECT_BINARY_DIR}/ringkvConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ringkv)
