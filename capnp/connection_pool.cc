@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,6 +41,10 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::Connect(const std::strin
   }
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) KJ_FAIL_SYSCALL("socket", errno);
+  // KJ sets this on the sockets it opens itself; without it Nagle's algorithm and delayed
+  // ACKs hold small requests back ~40 ms.
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
     int error = errno;
     ::close(fd);

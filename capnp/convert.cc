@@ -94,6 +94,12 @@ void ToWire(const RingView& view, RingSnapshot::Builder out) {
   out.setVersion(view.version);
   out.setClusterName(view.cluster_name);
   out.setReplicationFactor(static_cast<uint8_t>(view.replication_factor));
+  auto per_dc = out.initDcReplication(static_cast<unsigned>(view.dc_replication.size()));
+  unsigned d = 0;
+  for (const auto& [dc, n] : view.dc_replication) {
+    per_dc[d].setDc(dc);
+    per_dc[d++].setReplicas(static_cast<uint8_t>(n));
+  }
   // Current owners (normal, or leaving when the future lacks them), then the joiners.
   std::vector<std::pair<const RingNode*, wire::RingState>> all;
   for (const RingNode& n : view.ring.nodes()) {
@@ -111,6 +117,9 @@ Result<RingView> FromWire(RingSnapshot::Reader in) {
   view.version = in.getVersion();
   view.cluster_name = ToText(in.getClusterName());
   view.replication_factor = std::max<uint32_t>(1, in.getReplicationFactor());
+  for (auto d : in.getDcReplication()) {
+    if (d.getReplicas() > 0) view.dc_replication[ToText(d.getDc())] = d.getReplicas();
+  }
   std::vector<RingNode> now, future;
   for (auto n : in.getNodes()) {
     RingNode node;

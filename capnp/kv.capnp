@@ -91,6 +91,11 @@ struct PutItem {
   hintFor @3 :Text;
   # Non-empty: none of the key's replicas could coordinate; this node (a fallback)
   # coordinates the write into a hint for replica `hintFor` instead of its own data.
+  shipToDcs @4 :List(Text);
+  # Multi-DC: the client wrote only to its own DC's replicas; before acking, the
+  # coordinator queues the result durably for each DC named here (hint target "dc:NAME"),
+  # and its handoff ships it to one node of that DC, which fans it out to the key's
+  # replicas there (a KeyedValue with hintFor "dc:NAME").
 }
 
 struct PutItemResult {
@@ -131,6 +136,12 @@ struct RingSnapshot {
   clusterName @1 :Text;
   nodes @2 :List(NodeInfo);
   replicationFactor @3 :UInt8;  # replicas per key the nodes stream and repair for
+  dcReplication @4 :List(DcReplicas);  # multi-DC placement; empty: replicationFactor nodes anywhere
+}
+
+struct DcReplicas {
+  dc @0 :Text;
+  replicas @1 :UInt8;
 }
 
 struct MemberRecord {

@@ -38,11 +38,13 @@ int main(int argc, char** argv) {
   std::vector<std::string> words;
   app.add_option("--cluster,-c", cluster, "seed nodes, host:port[,host:port...]");
   app.add_option("--cluster-name", cluster_name, "refuse nodes of another cluster");
+  std::string local_dc;
+  app.add_option("--dc", local_dc, "this client's datacenter (LOCAL_* levels count there)");
   app.add_option("--n", n, "replicas per key (N)");
   app.add_option("--w", w, "acks a put waits for (W)");
   app.add_option("--r", r, "replies a get waits for (R)");
-  app.add_option("--level", level, "one, quorum or all (sets W/R from N)")
-      ->check(CLI::IsMember({"one", "quorum", "all", "local_quorum"}));
+  app.add_option("--level", level, "one, quorum, all, local_one, local_quorum or each_quorum (sets W/R)")
+      ->check(CLI::IsMember({"one", "quorum", "all", "local_one", "local_quorum", "each_quorum"}));
   app.add_option("--timeout", timeout_ms, "request timeout, ms");
   app.add_option("--context", context, "put/del: the context printed by a get (hex)");
   app.add_option("--file", value_file, "put: read the value from this file");
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
   ClientOptions options;
   options.seeds = SplitComma(cluster);
   options.cluster_name = cluster_name;
+  options.local_dc = local_dc;
   options.last_writer_wins = lww;
   if (n > 0) {  // a smaller cluster than the default N: defaults follow N
     options.n = n;
@@ -99,6 +102,8 @@ int main(int argc, char** argv) {
   else if (level == "quorum") request.level = Consistency::kQuorum;
   else if (level == "all") request.level = Consistency::kAll;
   else if (level == "local_quorum") request.level = Consistency::kLocalQuorum;
+  else if (level == "local_one") request.level = Consistency::kLocalOne;
+  else if (level == "each_quorum") request.level = Consistency::kEachQuorum;
 
   auto client = Client::Connect(options);
   if (!client.ok()) {

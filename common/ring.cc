@@ -156,6 +156,49 @@ std::vector<const RingNode*> Ring::PreferenceList(std::string_view key, size_t n
   return PreferenceListForToken(KeyToken(key), n);
 }
 
+std::vector<const RingNode*> Ring::PreferenceList(std::string_view key, const DcReplication& per_dc) const {
+  return PreferenceListForToken(KeyToken(key), per_dc);
+}
+
+std::vector<const RingNode*> Ring::PreferenceListForToken(uint64_t token, const DcReplication& per_dc) const {
+  std::vector<const RingNode*> out;
+  if (tokens_.empty()) return out;
+  std::map<std::string_view, size_t> wanted;  // per DC: replicas still to choose
+  for (const RingNode& n : nodes_) {
+    auto it = per_dc.find(n.dc);
+    if (it != per_dc.end() && wanted[n.dc] < it->second) ++wanted[n.dc];
+  }
+  size_t remaining = 0;
+  for (const auto& [dc, n] : wanted) remaining += n;
+  std::map<std::string_view, std::vector<std::string_view>> racks_used;
+  std::map<std::string_view, std::vector<const RingNode*>> passed_over;  // a rack already used
+  auto start = static_cast<size_t>(std::lower_bound(tokens_.begin(), tokens_.end(), token,
+                                                    [](const TokenOwner& t, uint64_t v) { return t.token < v; }) -
+                                   tokens_.begin());
+  std::vector<bool> seen(nodes_.size(), false);
+  for (size_t step = 0; step < tokens_.size() && remaining > 0; ++step) {
+    uint32_t index = tokens_[(start + step) % tokens_.size()].node;
+    if (seen[index]) continue;
+    seen[index] = true;
+    const RingNode& node = nodes_[index];
+    auto want = wanted.find(node.dc);
+    if (want == wanted.end() || want->second == 0) continue;
+    auto& racks = racks_used[node.dc];
+    if (!node.rack.empty() && std::find(racks.begin(), racks.end(), node.rack) != racks.end()) {
+      passed_over[node.dc].push_back(&node);
+      continue;
+    }
+    if (!node.rack.empty()) racks.push_back(node.rack);
+    out.push_back(&node);
+    --want->second;
+    --remaining;
+  }
+  for (auto& [dc, nodes] : passed_over) {
+    for (size_t i = 0; i < nodes.size() && wanted[dc] > 0; ++i, --wanted[dc]) out.push_back(nodes[i]);
+  }
+  return out;
+}
+
 std::map<std::string, double> Ring::Ownership() const {
   std::map<std::string, double> out;
   for (const auto& n : nodes_) out[n.id] = 0;

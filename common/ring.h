@@ -32,6 +32,9 @@ struct RingNode {
   bool operator==(const RingNode&) const = default;
 };
 
+// Replicas per datacenter, e.g. {"west": 3, "east": 3} (multi-DC placement).
+using DcReplication = std::map<std::string, uint32_t, std::less<>>;
+
 class Ring {
  public:
   static constexpr uint32_t kDefaultVnodes = 256;
@@ -48,6 +51,12 @@ class Ring {
   // Distinct physical nodes for `key` (at most min(n, node count)), primary first.
   std::vector<const RingNode*> PreferenceList(std::string_view key, size_t n) const;
   std::vector<const RingNode*> PreferenceListForToken(uint64_t token, size_t n) const;
+  // Per-DC placement: walking clockwise from the key's token, each DC takes its count of
+  // distinct nodes (at most the nodes it has), each from a rack not used yet in that DC
+  // while there is one; nodes passed over for a repeated rack fill what is left, in walk
+  // order. DCs not in `per_dc` hold no replicas. Primary first.
+  std::vector<const RingNode*> PreferenceList(std::string_view key, const DcReplication& per_dc) const;
+  std::vector<const RingNode*> PreferenceListForToken(uint64_t token, const DcReplication& per_dc) const;
 
   // Fraction of the circle each node owns as primary (sums to 1).
   std::map<std::string, double> Ownership() const;

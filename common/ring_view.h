@@ -25,7 +25,8 @@ enum class Liveness { kUp, kSuspect, kDown };
 struct RingView {
   uint64_t version = 0;
   std::string cluster_name;
-  uint32_t replication_factor = 3;
+  uint32_t replication_factor = 3;  // N when dc_replication is empty; else the sum of its counts
+  DcReplication dc_replication;     // replicas per DC; empty: N nodes regardless of DC
   Ring ring;
   Ring future;
   std::map<std::string, Liveness, std::less<>> liveness;  // absent: up
@@ -35,17 +36,28 @@ struct RingView {
     return it == liveness.end() || it->second == Liveness::kUp;
   }
   bool transitioning() const { return ring.nodes() != future.nodes(); }
-  // Nodes of the key's future preference list that its current one lacks.
+  // The key's replicas now and after the pending changes: per DC when dc_replication is
+  // set, else the first `n` distinct nodes (default: replication_factor).
+  std::vector<const RingNode*> Replicas(std::string_view key) const { return Replicas(key, replication_factor); }
+  std::vector<const RingNode*> Replicas(std::string_view key, size_t n) const { return PlaceOn(ring, key, n); }
+  std::vector<const RingNode*> FutureReplicas(std::string_view key) const { return PlaceOn(future, key, replication_factor); }
+  // Nodes of the key's future replicas that its current ones lack.
+  std::vector<const RingNode*> PendingReplicas(std::string_view key) const { return PendingReplicas(key, replication_factor); }
   std::vector<const RingNode*> PendingReplicas(std::string_view key, size_t n) const {
     std::vector<const RingNode*> out;
     if (!transitioning()) return out;
-    auto now = ring.PreferenceList(key, n);
-    for (const RingNode* f : future.PreferenceList(key, n)) {
+    auto now = PlaceOn(ring, key, n);
+    for (const RingNode* f : PlaceOn(future, key, n)) {
       bool known = false;
       for (const RingNode* c : now) known = known || c->id == f->id;
       if (!known) out.push_back(f);
     }
     return out;
+  }
+
+ private:
+  std::vector<const RingNode*> PlaceOn(const Ring& r, std::string_view key, size_t n) const {
+    return dc_replication.empty() ? r.PreferenceList(key, n) : r.PreferenceList(key, dc_replication);
   }
 };
 

@@ -28,7 +28,7 @@ class SharedKeys final : public KeySource {
                  const std::function<void(std::string_view, const SiblingSet&)>& fn) override {
     return store_->ForEach({}, [&](std::string_view key, const SiblingSet& set) {
       if (!range.Contains(Ring::KeyToken(key))) return true;
-      auto replicas = view_->ring.PreferenceList(key, view_->replication_factor);
+      auto replicas = view_->Replicas(key);
       if (Has(replicas, self_) && Has(replicas, peer_)) fn(key, set);
       return true;
     });
@@ -207,7 +207,9 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
     ++counters_.failures;
     return s;
   }
-  RpcPeer remote(ctx, peer.address, cluster, opened->getSession(), opened->getRoot().getHash(), options.keys_per_s);
+  bool remote_dc = peer.dc != membership_->Self().dc;
+  uint32_t rate = remote_dc && options.cross_dc_keys_per_s > 0 ? options.cross_dc_keys_per_s : options.keys_per_s;
+  RpcPeer remote(ctx, peer.address, cluster, opened->getSession(), opened->getRoot().getHash(), rate);
   auto stats = Reconcile(tree, local, remote);
   std::lock_guard lock(mu_);
   if (!stats.ok()) {

@@ -42,6 +42,7 @@ class AntiEntropy {
   struct Options {
     uint32_t depth = 0;           // 0: from the number of shared keys
     uint32_t keys_per_s = 0;      // 0: unthrottled
+    uint32_t cross_dc_keys_per_s = 0;  // with a peer in another DC (WAN bandwidth); 0: keys_per_s
   };
 
   AntiEntropy(ReplicaStore* store, Membership* membership) : store_(store), membership_(membership) {}

@@ -44,6 +44,8 @@ Result<std::vector<MemberRecord>> Founders(const NodeConfig& config) {
     RingNode n;
     n.id = m.id;
     n.address = m.address;
+    if (!m.dc.empty()) n.dc = m.dc;
+    n.rack = m.rack;
     nodes.push_back(n);
   }
   std::sort(nodes.begin(), nodes.end(), [](const RingNode& a, const RingNode& b) { return a.id < b.id; });
@@ -80,6 +82,8 @@ Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj:
   MembershipOptions options;
   options.cluster_name = config.cluster_name;
   options.replication_factor = config.replication_factor;
+  auto per_dc = ParseDcReplication(config.dc_replication);
+  if (per_dc.ok()) options.dc_replication = std::move(per_dc).value();  // validated with the config
   options.gossip.suspect_after_ms = config.suspect_after_ms;
   options.gossip.down_after_ms = config.down_after_ms;
   options.gossip.fanout = config.gossip_fanout;

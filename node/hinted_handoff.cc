@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "capnp/convert.h"
+#include "node/cross_dc.h"
 
 namespace ringkv {
 namespace {
@@ -27,6 +28,10 @@ uint64_t HintedHandoff::DeliverOnce(BackgroundLoop::Context& ctx) {
   uint64_t delivered = 0;
   for (const auto& [target, count] : hints_->Queued()) {
     if (ctx.stopping.load()) break;
+    if (IsDcTarget(target)) {
+      if (auto forwarder = ForwarderIn(DcOfTarget(target))) delivered += DeliverTo(ctx, target, *forwarder);
+      continue;
+    }
     auto record = membership_->Find(target);
     bool gone = !record || record->ring_state == RingState::kLeft || record->ring_state == RingState::kRemoved;
     if (gone) {
@@ -35,11 +40,55 @@ uint64_t HintedHandoff::DeliverOnce(BackgroundLoop::Context& ctx) {
       delivered += DeliverTo(ctx, target, record->address);
     }
   }
+  MeasureCrossDcLag();
   return delivered;
 }
 
+void HintedHandoff::MeasureCrossDcLag() {
+  std::map<std::string, double> lag;
+  const std::string self_dc = membership_->Self().dc;
+  for (const auto& [dc, n] : membership_->View()->dc_replication) {
+    if (dc != self_dc) lag[dc] = 0;
+  }
+  uint64_t now = WallNowMs();
+  for (const auto& [target, count] : hints_->Queued()) {
+    if (!IsDcTarget(target)) continue;
+    uint64_t oldest = now;
+    std::string after;
+    for (size_t seen = 0; seen < kLagScanLimit;) {
+      auto page = hints_->Scan(target, after, kPageSize);
+      if (!page.ok() || page->empty()) break;
+      for (const Hint& h : *page) oldest = std::min(oldest, h.updated_ms);
+      seen += page->size();
+      after = page->back().key;
+    }
+    lag[std::string(DcOfTarget(target))] = static_cast<double>(now - oldest) / 1000.0;
+  }
+  std::lock_guard lock(lag_mu_);
+  lag_seconds_ = std::move(lag);
+}
+
+std::map<std::string, double> HintedHandoff::CrossDcLagSeconds() const {
+  std::lock_guard lock(lag_mu_);
+  return lag_seconds_;
+}
+
+std::optional<std::string> HintedHandoff::ForwarderIn(std::string_view dc) const {
+  std::optional<std::string> best;
+  std::string best_id;
+  for (const MemberRecord& r : membership_->Snapshot()) {
+    if (r.dc != dc || r.ring_state == RingState::kLeft || r.ring_state == RingState::kRemoved) continue;
+    if (membership_->StatusOf(r.id) != MemberStatus::kUp) continue;
+    if (!best || r.id < best_id) {  // the lowest live id: one forwarder per DC at a time
+      best = r.address;
+      best_id = r.id;
+    }
+  }
+  return best;
+}
+
 Status HintedHandoff::Send(BackgroundLoop::Context& ctx, const std::string& address, const std::vector<Hint>& page,
-                           std::vector<Status>* per_entry) {
+                           std::vector<Status>* per_entry, const std::string& hint_for) {
   auto req = ctx.pool.Get(address).replicateRequest();
   req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
   req.getHeader().setClusterName(membership_->options().cluster_name);
@@ -47,6 +96,7 @@ Status HintedHandoff::Send(BackgroundLoop::Context& ctx, const std::string& addr
   for (unsigned i = 0; i < page.size(); ++i) {
     entries[i].setKey(wire::AsData(page[i].key));
     wire::ToWire(page[i].set, entries[i].initValue());
+    if (!hint_for.empty()) entries[i].setHintFor(hint_for);
   }
   auto reply = ctx.Await(address, req.send(), kCallLimit, "handoff to " + address);
   if (!reply.ok()) return reply.status();
@@ -76,7 +126,9 @@ uint64_t HintedHandoff::DeliverTo(BackgroundLoop::Context& ctx, const std::strin
       else live.push_back(std::move(h));
     }
     if (live.empty()) continue;
-    if (Status s = Send(ctx, address, live, &results); !s.ok()) {
+    bool cross_dc = IsDcTarget(target);
+    if (cross_dc) ctx.Sleep(wan_delay_);
+    if (Status s = Send(ctx, address, live, &results, cross_dc ? target : std::string()); !s.ok()) {
       spdlog::info("handoff to {} paused: {}", target, s.ToString());
       return delivered;
     }
@@ -107,7 +159,7 @@ uint64_t HintedHandoff::Redirect(BackgroundLoop::Context& ctx, const std::string
     after = page->back().key;
     for (const Hint& h : *page) {
       bool all_ok = true;
-      for (const RingNode* replica : view->ring.PreferenceList(h.key, view->replication_factor)) {
+      for (const RingNode* replica : view->Replicas(h.key)) {
         Status s;
         if (replica->id == membership_->self_id()) {
           s = store_->Merge(h.key, h.set, false).status();

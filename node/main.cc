@@ -88,18 +88,32 @@ int main(int argc, char** argv) {
       if (auto m = ParseMember(spec); m.ok() && m->id != config.id) gossip_seeds.push_back(m->address);
     }
     Gossiper gossiper(&members, std::chrono::milliseconds(config.gossip_interval_ms), pool, gossip_seeds);
-    HintedHandoff handoff(hints->get(), &store, &members, std::chrono::seconds(config.hint_window_s));
+    HintedHandoff handoff(hints->get(), &store, &members, std::chrono::seconds(config.hint_window_s),
+                          std::chrono::milliseconds(config.simulated_wan_delay_ms));
     AntiEntropy anti_entropy(&store, &members);
     Streamer streamer(&store, &members);
     MaintenanceOptions maintenance_options;
     maintenance_options.handoff_interval = std::chrono::milliseconds(config.handoff_interval_ms);
     maintenance_options.repair_interval = std::chrono::seconds(config.repair_interval_s);
-    maintenance_options.background_repair = {config.repair_depth, config.repair_keys_per_s};
+    maintenance_options.background_repair = {config.repair_depth, config.repair_keys_per_s,
+                                             config.repair_cross_dc_keys_per_s};
     Maintenance maintenance(&handoff, &anti_entropy, &streamer, &members, maintenance_options, pool);
 
     RpcMetrics metrics;
-    NodeServices services{&store,        hints->get(), &workers,  &members,  &streamer,         &anti_entropy,
-                          &maintenance,  engine->get(), &metrics, config.id, config.cluster_name};
+    NodeServices services;
+    services.store = &store;
+    services.hints = hints->get();
+    services.workers = &workers;
+    services.membership = &members;
+    services.streamer = &streamer;
+    services.anti_entropy = &anti_entropy;
+    services.maintenance = &maintenance;
+    services.handoff = &handoff;
+    services.engine = engine->get();
+    services.metrics = &metrics;
+    services.node_id = config.id;
+    services.cluster_name = config.cluster_name;
+    services.dc = config.dc;
     std::unique_ptr<AdminHttp> admin;  // stops first: its handlers read everything above
     capnp::TwoPartyServer server(kj::heap<NodeServer>(services));
     KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {

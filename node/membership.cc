@@ -120,6 +120,11 @@ void Membership::Rebuild() {
   view->version = state_.RingVersion();
   view->cluster_name = options_.cluster_name;
   view->replication_factor = options_.replication_factor;
+  view->dc_replication = options_.dc_replication;
+  if (!view->dc_replication.empty()) {
+    view->replication_factor = 0;
+    for (const auto& [dc, n] : view->dc_replication) view->replication_factor += n;
+  }
   std::vector<RingNode> now, future;
   for (const MemberRecord& r : state_.Snapshot()) {
     if (r.tokens.empty()) continue;

@@ -24,6 +24,7 @@ namespace ringkv {
 struct MembershipOptions {
   std::string cluster_name;
   uint32_t replication_factor = 3;
+  DcReplication dc_replication;  // multi-DC placement; empty: replication_factor nodes anywhere
   GossipConfig gossip;
   std::string state_file;  // where the membership table is kept across restarts
 };

@@ -61,10 +61,14 @@ const std::vector<OptionSpec>& Options() {
       Field("id", &NodeConfig::id, "unique, stable id of this node (required)"),
       Field("listen", &NodeConfig::listen, "host:port the RPC server listens on"),
       Field("data", &NodeConfig::data_dir, "data directory (required); refuses one of another node or cluster"),
-      Field("seeds", &NodeConfig::seeds, "a new cluster's founding members as id@host:port, comma-separated"),
+      Field("seeds", &NodeConfig::seeds,
+            "a new cluster's founding members as id@host:port[/dc[/rack]], comma-separated"),
       Field("join", &NodeConfig::join, "host:port of a member: join that running cluster (streams data in)"),
       Field("replication-factor", &NodeConfig::replication_factor,
             "replicas per key that nodes stream, hand off and repair for (clients' N should match)"),
+      Field("dc-replication", &NodeConfig::dc_replication,
+            "multi-DC placement: replicas per DC as dc:count, comma-separated (e.g. west:3,east:3); "
+            "empty = replication-factor nodes regardless of DC. Every node must be given the same"),
       Field("cluster-name", &NodeConfig::cluster_name, "cluster name; requests for another cluster are refused"),
       Field("dc", &NodeConfig::dc, "datacenter label"),
       Field("rack", &NodeConfig::rack, "rack label"),
@@ -88,6 +92,10 @@ const std::vector<OptionSpec>& Options() {
             "background Merkle repair with each peer every this many seconds; 0 = off"),
       Field("repair-depth", &NodeConfig::repair_depth, "Merkle tree depth (2^depth leaves); 0 = chosen from the key count"),
       Field("repair-keys-per-s", &NodeConfig::repair_keys_per_s, "entries per second a background repair may move"),
+      Field("repair-cross-dc-keys-per-s", &NodeConfig::repair_cross_dc_keys_per_s,
+            "entries per second a background repair may move with a peer in another DC (WAN budget)"),
+      Field("simulated-wan-delay-ms", &NodeConfig::simulated_wan_delay_ms,
+            "tests and demos: wait this long before each batch shipped to another DC (a WAN where tc netem is missing)"),
   };
   return options;
 }
@@ -95,12 +103,43 @@ const std::vector<OptionSpec>& Options() {
 }  // namespace
 
 Result<Member> ParseMember(const std::string& spec) {
-  auto at = spec.find('@');
-  auto colon = spec.rfind(':');
-  if (at == std::string::npos || at == 0 || colon == std::string::npos || colon < at || colon + 1 == spec.size()) {
-    return Status::InvalidArgument("member '" + spec + "' is not of the form id@host:port");
+  std::string base = spec, topology;
+  auto topology_at = spec.find('/');
+  if (topology_at != std::string::npos) {
+    base = spec.substr(0, topology_at);
+    topology = spec.substr(topology_at + 1);
   }
-  return Member{spec.substr(0, at), spec.substr(at + 1)};
+  auto at = base.find('@');
+  auto colon = base.rfind(':');
+  if (at == std::string::npos || at == 0 || colon == std::string::npos || colon <= at + 1 || colon + 1 == base.size()) {
+    return Status::InvalidArgument("member '" + spec + "' is not of the form id@host:port[/dc[/rack]]");
+  }
+  Member m{base.substr(0, at), base.substr(at + 1), "", ""};
+  if (topology_at != std::string::npos) {
+    auto slash = topology.find('/');
+    m.dc = topology.substr(0, slash);
+    if (slash != std::string::npos) m.rack = topology.substr(slash + 1);
+    if (m.dc.empty() || m.rack.find('/') != std::string::npos) {
+      return Status::InvalidArgument("member '" + spec + "': the topology part must be /dc or /dc/rack");
+    }
+  }
+  return m;
+}
+
+Result<std::map<std::string, uint32_t, std::less<>>> ParseDcReplication(const std::vector<std::string>& specs) {
+  std::map<std::string, uint32_t, std::less<>> out;
+  for (const std::string& spec : specs) {
+    auto colon = spec.rfind(':');
+    std::string dc = colon == std::string::npos ? "" : spec.substr(0, colon);
+    std::string count = colon == std::string::npos ? "" : spec.substr(colon + 1);
+    bool digits = !count.empty() && count.size() <= 2 && std::all_of(count.begin(), count.end(), ::isdigit);
+    if (dc.empty() || !digits || std::stoi(count) < 1 || std::stoi(count) > 16 || out.count(dc)) {
+      return Status::InvalidArgument("--dc-replication '" + spec +
+                                     "' must be dc:count with count in 1..16, each DC once (e.g. west:3,east:3)");
+    }
+    out[dc] = static_cast<uint32_t>(std::stoi(count));
+  }
+  return out;
 }
 
 Result<NodeConfig> LoadNodeConfigJson(const std::string& json_text, NodeConfig base) {
@@ -131,6 +170,7 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.worker_threads == 0 || c.worker_threads > 64) return Status::InvalidArgument("--worker-threads must be in 1..64");
   for (const auto& s : c.seeds) RINGKV_TRY(ParseMember(s).status());
   if (!c.join.empty() && c.join.rfind(':') == std::string::npos) return Status::InvalidArgument("--join must be host:port");
+  RINGKV_TRY(ParseDcReplication(c.dc_replication).status());
   if (c.replication_factor == 0 || c.replication_factor > 16) {
     return Status::InvalidArgument("--replication-factor must be in 1..16");
   }

@@ -5,6 +5,7 @@
 // Precedence: defaults < config file < command-line flags.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct NodeConfig {
   std::vector<std::string> seeds;
   std::string join;                // host:port of any member: join the running cluster
   uint32_t replication_factor = 3; // replicas per key the nodes stream, hand off and repair for
+  std::vector<std::string> dc_replication;  // multi-DC: "dc:replicas" per DC, e.g. west:3,east:3
   std::string cluster_name = "ringkv";
   std::string dc = "dc1";
   std::string rack;
@@ -41,12 +43,15 @@ struct NodeConfig {
   uint32_t repair_interval_s = 3600;     // background Merkle repair with every peer; 0 = off
   uint32_t repair_depth = 0;             // Merkle tree depth; 0 = from the key count
   uint32_t repair_keys_per_s = 20000;    // rate limit of entries a background repair moves
+  uint32_t repair_cross_dc_keys_per_s = 5000;  // the same with a peer in another DC
+  uint32_t simulated_wan_delay_ms = 0;   // tests: delay before each page shipped to another DC
   std::string config_file;
 };
 
 struct Member {
   std::string id;
   std::string address;
+  std::string dc, rack;  // empty: not given (the node's own gossip brings them)
 };
 
 // Parses flags (and the file named by --config). Returns InvalidArgument with a clear
@@ -55,7 +60,10 @@ struct Member {
 Result<NodeConfig> ParseNodeConfig(int argc, const char* const* argv, bool* exit_early);
 Result<NodeConfig> LoadNodeConfigJson(const std::string& json_text, NodeConfig base);
 Status ValidateNodeConfig(const NodeConfig& config);
-// "id@host:port" -> Member.
+// ["west:3", "east:2"] -> {west: 3, east: 2}; InvalidArgument for anything else.
+Result<std::map<std::string, uint32_t, std::less<>>> ParseDcReplication(const std::vector<std::string>& specs);
+// "id@host:port[/dc[/rack]]" -> Member. Multi-DC founders should name their DC, so that
+// every founder places replicas by DC from the first request on.
 Result<Member> ParseMember(const std::string& spec);
 // Markdown table of every option: flag, JSON key, default, meaning.
 std::string NodeConfigReference();

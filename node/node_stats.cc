@@ -83,6 +83,17 @@ void AddRepair(const AntiEntropyCounters& ae, const StreamCounters& sc, Samples&
   s.Counter("stream_keys_sent_total", sc.keys_sent, "keys streamed out to a joining node or while leaving");
 }
 
+void AddCrossDc(const HintStore& hints, const HintedHandoff& handoff, Samples& s) {
+  auto queued = hints.Queued();
+  for (const auto& [dc, lag] : handoff.CrossDcLagSeconds()) {
+    std::string label = "dc=\"" + dc + "\"";
+    auto q = queued.find("dc:" + dc);
+    s.Gauge("cross_dc_queued", q == queued.end() ? 0.0 : static_cast<double>(q->second),
+            "versions queued here for a remote DC", label);
+    s.Gauge("cross_dc_lag_seconds", lag, "age of the oldest version queued here for a remote DC", label);
+  }
+}
+
 }  // namespace
 
 std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
@@ -93,6 +104,7 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
   AddMembership(*services.membership, s);
   AddHints(*services.hints, s);
   AddRepair(services.anti_entropy->counters(), services.streamer->counters(), s);
+  if (services.handoff) AddCrossDc(*services.hints, *services.handoff, s);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "node/cross_dc.h"
 #include "node/hinted_handoff.h"
 
 namespace ringkv {
@@ -102,14 +103,28 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
     std::string key = wire::ToBytes(item.getKey());
     Sibling write = wire::FromWire(item.getWrite());
     std::string hint_for = wire::ToText(item.getHintFor());
+    std::vector<std::string> ship;
+    for (auto dc : item.getShipToDcs()) ship.push_back(wire::ToText(dc));
+    Op<SiblingSet> coordinate;
     if (hint_for.empty() || hint_for == s_.node_id) {
-      ops.push_back([store, key, clock = std::move(clock).value(), write, lww](Mode mode) {
+      coordinate = [store, key, clock = std::move(clock).value(), write, lww](Mode mode) {
         return store->CoordinatePut(key, clock, write, lww, mode);
-      });
+      };
     } else {
-      ops.push_back([hints, hint_for, key, clock = std::move(clock).value(), write, lww](Mode mode) {
+      coordinate = [hints, hint_for, key, clock = std::move(clock).value(), write, lww](Mode mode) {
         return hints->CoordinatePut(hint_for, key, clock, write, lww, ReplicaStore::DotCounterFloor(), WallNowMs(),
                                     mode);
+      };
+    }
+    if (ship.empty()) {
+      ops.push_back(std::move(coordinate));
+    } else {
+      // Coordinating twice would mint a second version: everything runs on a worker, once.
+      ops.push_back([coordinate = std::move(coordinate), hints, key, ship, lww](Mode mode) -> Result<SiblingSet> {
+        if (mode == Mode::kNoBlock) return Status::Busy("cross-DC queueing runs on a worker");
+        RINGKV_ASSIGN(SiblingSet set, coordinate(mode));
+        RINGKV_TRY(QueueForDcs(*hints, key, set, ship, lww, WallNowMs(), mode));
+        return set;
       });
     }
   }
@@ -137,7 +152,14 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
     }
     std::string key = wire::ToBytes(entry.getKey());
     std::string hint_for = wire::ToText(entry.getHintFor());
-    if (hint_for.empty() || hint_for == s_.node_id) {
+    if (IsDcTarget(hint_for)) {  // shipped from another DC: apply and fan out here
+      ops.push_back([store, hints, membership = s_.membership, self = s_.node_id, dc = s_.dc, hint_for, key,
+                     set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
+        RINGKV_TRY(FanOutInDc(*store, *hints, *membership->View(), self, dc, DcOfTarget(hint_for), key, set, lww,
+                              WallNowMs(), mode));
+        return true;
+      });
+    } else if (hint_for.empty() || hint_for == s_.node_id) {
       ops.push_back([store, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
         RINGKV_TRY(store->Merge(key, set, lww, mode).status());
         return true;

@@ -19,6 +19,7 @@
 #include "capnp/kv.capnp.h"
 #include "node/anti_entropy.h"
 #include "node/hint_store.h"
+#include "node/hinted_handoff.h"
 #include "node/maintenance.h"
 #include "node/membership.h"
 #include "node/metrics.h"
@@ -37,10 +38,12 @@ struct NodeServices {
   Streamer* streamer = nullptr;
   AntiEntropy* anti_entropy = nullptr;
   Maintenance* maintenance = nullptr;
+  HintedHandoff* handoff = nullptr;  // for cross-DC lag
   storage::StorageEngine* engine = nullptr;  // for storage metrics
   RpcMetrics* metrics = nullptr;
   std::string node_id;
   std::string cluster_name;
+  std::string dc;
 };
 
 class NodeServer final : public wire::Node::Server {

@@ -27,8 +27,8 @@ void FillHeader(wire::RequestHeader::Builder h, const std::string& cluster) {
 // The old replica that hands `key` to `joiner`: the one it displaces first, then the
 // other old replicas in preference order, skipping nodes known down.
 const RingNode* DesignatedSource(const RingView& view, std::string_view key, const std::vector<std::string>& skip) {
-  auto old_list = view.ring.PreferenceList(key, view.replication_factor);
-  auto new_list = view.future.PreferenceList(key, view.replication_factor);
+  auto old_list = view.Replicas(key);
+  auto new_list = view.FutureReplicas(key);
   std::vector<const RingNode*> order;
   for (const RingNode* n : old_list) {
     if (!Has(new_list, n->id)) order.push_back(n);
@@ -61,7 +61,7 @@ Result<StreamPage> Streamer::PageFor(const std::string& for_node, const std::vec
       page.next_key = page.entries.empty() ? after_key : page.entries.back().first;
       return false;
     }
-    auto future = view->future.PreferenceList(key, view->replication_factor);
+    auto future = view->FutureReplicas(key);
     if (!Has(future, for_node)) return true;
     const RingNode* source = DesignatedSource(*view, key, skip);
     if (source == nullptr || source->id != membership_->self_id()) return true;
@@ -180,9 +180,9 @@ Result<uint64_t> Streamer::Leave(BackgroundLoop::Context& ctx) {
   };
   Status failed;
   Status s = store_->ForEach({}, [&](std::string_view key, const SiblingSet& set) {
-    auto old_list = view->ring.PreferenceList(key, view->replication_factor);
+    auto old_list = view->Replicas(key);
     if (!Has(old_list, self)) return true;
-    for (const RingNode* n : view->future.PreferenceList(key, view->replication_factor)) {
+    for (const RingNode* n : view->FutureReplicas(key)) {
       if (Has(old_list, n->id)) continue;
       auto& page = outbox[n->address];
       page.emplace_back(std::string(key), set);

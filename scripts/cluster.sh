@@ -2,6 +2,8 @@
 # A local ringkv cluster on 127.0.0.x loopback addresses.
 #   scripts/cluster.sh up [-n 3] [-p 7001]   start N nodes: node1 on 127.0.0.1:PORT, node2 on 127.0.0.2:PORT...
 #                                            each with its admin HTTP endpoint (dashboard) on 127.0.0.i:PORT+1000
+#   scripts/cluster.sh up -n 6 --dcs west,east   split the nodes over DCs in order (node1-3 west,
+#                                            node4-6 east), up to 3 replicas per DC (--dc-replication)
 #   scripts/cluster.sh status                which nodes run, and the ring as a client sees it
 #   scripts/cluster.sh down                  stop every node (SIGTERM: clean shutdown)
 # Data and logs live in $RINGKV_CLUSTER_DIR (default /tmp/ringkv-cluster). Binaries come from
@@ -15,10 +17,12 @@ cmd=${1:-status}
 shift || true
 nodes=3
 port=7001
+dcs=""
 while (($#)); do
   case "$1" in
     -n) nodes=$2; shift 2 ;;
     -p) port=$2; shift 2 ;;
+    --dcs) dcs=$2; shift 2 ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -31,13 +35,22 @@ running() { local p; p=$(pid_of "$1"); [[ -n "$p" ]] && alive "$p"; }
 up() {
   [[ -x "$build/node/kvnode" ]] || { echo "cluster.sh: $build/node/kvnode missing: run scripts/demo.sh or build first" >&2; exit 1; }
   mkdir -p "$dir"
-  local seeds=""
-  for i in $(seq 1 "$nodes"); do seeds+="${seeds:+,}node$i@127.0.0.$i:$port"; done
+  local seeds="" placement=() per_dc=""
+  if [[ -n "$dcs" ]]; then
+    IFS=, read -r -a names <<< "$dcs"
+    local size=$(( (nodes + ${#names[@]} - 1) / ${#names[@]} ))
+    for i in $(seq 1 "$nodes"); do placement[i]=${names[$(( (i - 1) / size ))]}; done
+    for d in "${names[@]}"; do per_dc+="${per_dc:+,}$d:$(( size < 3 ? size : 3 ))"; done
+  fi
+  for i in $(seq 1 "$nodes"); do seeds+="${seeds:+,}node$i@127.0.0.$i:$port${placement[i]:+/${placement[i]}}"; done
   echo "$nodes $port" > "$dir/topology"
   for i in $(seq 1 "$nodes"); do
     if running "$i"; then echo "node$i already running (pid $(pid_of "$i"))"; continue; fi
+    local topology=()
+    [[ -n "${placement[i]:-}" ]] && topology=(--dc "${placement[i]}" --dc-replication "$per_dc")
     "$build/node/kvnode" --id "node$i" --listen "127.0.0.$i:$port" --data "$dir/node$i" \
-      --seeds "$seeds" --cluster-name local --admin "127.0.0.$i:$((port + 1000))" >>"$dir/node$i.log" 2>&1 &
+      --seeds "$seeds" --cluster-name local --admin "127.0.0.$i:$((port + 1000))" "${topology[@]}" \
+      >>"$dir/node$i.log" 2>&1 &
     echo $! > "$dir/node$i.pid"
   done
   for i in $(seq 1 "$nodes"); do

@@ -190,16 +190,74 @@ kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes) {
 
 sdk::Targets Client::Impl::TargetsFor(const RingView& view, const std::string& key, int n) {
   sdk::Targets t;
-  auto all = view.ring.PreferenceList(key, view.ring.size());
-  for (size_t i = 0; i < all.size(); ++i) {
-    sdk::Replica r{all[i]->id, all[i]->address};
-    (i < static_cast<size_t>(n) ? t.replicas : t.fallbacks).push_back(std::move(r));
+  auto to_replica = [](const RingNode* node) { return sdk::Replica{node->id, node->address, node->dc}; };
+  auto replicas = view.Replicas(key, static_cast<size_t>(n));  // per DC when the ring says so
+  for (const RingNode* r : replicas) t.replicas.push_back(to_replica(r));
+  for (const RingNode* node : view.ring.PreferenceList(key, view.ring.size())) {
+    if (std::find(replicas.begin(), replicas.end(), node) == replicas.end()) t.fallbacks.push_back(to_replica(node));
   }
-  for (const RingNode* p : view.PendingReplicas(key, static_cast<size_t>(n))) t.pending.push_back({p->id, p->address});
+  for (const RingNode* p : view.PendingReplicas(key, static_cast<size_t>(n))) t.pending.push_back(to_replica(p));
   for (const auto& [id, live] : view.liveness) {
     if (live != Liveness::kUp) t.down.push_back(id);
   }
   return t;
+}
+
+Status Client::Impl::PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec,
+                                 sdk::Targets* t) const {
+  if (view.dc_replication.empty()) return Status::OK();  // one placement group: N, W, R as given
+  const std::string& local = options_.local_dc;
+  std::map<std::string, int> per_dc;  // replicas the key has in each DC
+  for (const sdk::Replica& r : t->replicas) ++per_dc[r.dc];
+  auto local_first = [&](std::vector<sdk::Replica>& v) {
+    std::stable_partition(v.begin(), v.end(), [&](const sdk::Replica& r) { return r.dc == local; });
+  };
+  local_first(t->replicas);  // a local replica coordinates; hints land locally first
+  local_first(t->fallbacks);
+  auto level = spec->level;
+  if (!level && !spec->explicit_wr && !local.empty()) level = Consistency::kLocalQuorum;  // multi-DC default
+  int n = static_cast<int>(t->replicas.size());
+  spec->n = n;
+  spec->need_per_dc.clear();
+  spec->ship_to_dcs.clear();
+  if (!level) {  // explicit W/R (or no local DC): counted over every DC
+    spec->w = std::min(spec->w, n);
+    spec->r = std::min(spec->r, n);
+    return Status::OK();
+  }
+  bool local_level = *level == Consistency::kLocalOne || *level == Consistency::kLocalQuorum;
+  if (local_level && !per_dc.count(local)) {
+    return Status::InvalidArgument("LOCAL_ONE/LOCAL_QUORUM need ClientOptions::local_dc naming a DC that holds "
+                                   "replicas (got '" + local + "')");
+  }
+  switch (*level) {
+    case Consistency::kOne: spec->w = spec->r = 1; break;
+    case Consistency::kQuorum: spec->w = spec->r = n / 2 + 1; break;
+    case Consistency::kAll: spec->w = spec->r = n; break;
+    case Consistency::kLocalOne: spec->need_per_dc[local] = 1; break;
+    case Consistency::kLocalQuorum: spec->need_per_dc[local] = per_dc[local] / 2 + 1; break;
+    case Consistency::kEachQuorum:
+      for (const auto& [dc, count] : per_dc) spec->need_per_dc[dc] = count / 2 + 1;
+      break;
+  }
+  if (local_level) {  // only the local replicas are asked (and waited for)
+    std::erase_if(t->replicas, [&](const sdk::Replica& r) { return r.dc != local; });
+    std::erase_if(t->pending, [&](const sdk::Replica& r) { return r.dc != local; });
+    if (for_get) {
+      spec->r = spec->need_per_dc[local];
+      spec->need_per_dc.clear();
+    } else {  // the coordinator ships the write to the other DCs, durably, before it acks
+      for (const auto& [dc, count] : per_dc) {
+        if (dc != local) spec->ship_to_dcs.push_back(dc);
+      }
+    }
+  }
+  if (!spec->need_per_dc.empty()) {
+    int total = 0;
+    for (const auto& [dc, need] : spec->need_per_dc) total += need;
+    spec->w = spec->r = total;  // for messages; success is judged per DC
+  }
+  return Status::OK();
 }
 
 Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
@@ -208,10 +266,12 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
   auto from_level = [&](int fallback) {
     if (!o.level) return fallback;
     switch (*o.level) {
-      case Consistency::kOne: return 1;
+      case Consistency::kOne:
+      case Consistency::kLocalOne: return 1;
       case Consistency::kAll: return spec.n;
       case Consistency::kQuorum:
-      case Consistency::kLocalQuorum: return spec.n / 2 + 1;
+      case Consistency::kLocalQuorum:
+      case Consistency::kEachQuorum: return spec.n / 2 + 1;
     }
     return fallback;
   };
@@ -223,6 +283,10 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
   spec.timeout = o.timeout.value_or(options_.timeout);
   spec.replica_timeout = std::min(options_.replica_timeout, spec.timeout);
   spec.header.cluster = options_.cluster_name;
+  spec.level = o.level;
+  spec.local_dc = options_.local_dc;
+  spec.wan_delay = options_.simulated_wan_delay;
+  spec.explicit_wr = o.w.has_value() || o.r.has_value();
   if (spec.n < 1 || spec.w < 1 || spec.r < 1 || spec.w > spec.n || spec.r > spec.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N (got N=" + std::to_string(spec.n) +
                                    " W=" + std::to_string(spec.w) + " R=" + std::to_string(spec.r) + ")");
@@ -239,6 +303,9 @@ kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::Quo
   auto view = Ring();
   spec.header.ring_version = view->version;
   auto targets = TargetsFor(*view, key, spec.n);
+  if (Status placed = PlaceForDcs(*view, /*for_get=*/true, &spec, &targets); !placed.ok()) {
+    return Result<GetResult>(placed);
+  }
   auto replicas = targets.replicas;
   return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(targets.replicas), key, spec)
       .then([this, key, spec, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
@@ -259,6 +326,9 @@ kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling 
   auto view = Ring();
   spec.header.ring_version = view->version;
   auto targets = TargetsFor(*view, key, spec.n);
+  if (Status placed = PlaceForDcs(*view, /*for_get=*/false, &spec, &targets); !placed.ok()) {
+    return Result<PutResult>(placed);
+  }
   auto replicas = targets.replicas;
   return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(targets), key, write, context, spec)
       .then([this, key, write, context, spec, attempt,

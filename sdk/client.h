@@ -22,11 +22,17 @@
 
 namespace ringkv {
 
+// With one DC the LOCAL_* levels equal their plain forms. With per-DC replication (nodes
+// started with --dc-replication) N is the sum over DCs and the client's `local_dc` picks
+// the DC that LOCAL_* count in; a write still goes to every replica, but only the counted
+// acks are waited for, so LOCAL_* never wait on a remote DC.
 enum class Consistency {
-  kOne,          // W or R = 1
-  kQuorum,       // floor(N/2) + 1
+  kOne,          // W or R = 1, any DC
+  kQuorum,       // floor(N/2) + 1, any DCs
   kAll,          // N
-  kLocalQuorum,  // a quorum of the replicas in the client's datacenter (= kQuorum with one DC)
+  kLocalQuorum,  // a quorum of the local DC's replicas (the default with per-DC replication)
+  kLocalOne,     // one of the local DC's replicas
+  kEachQuorum,   // a quorum in every DC
 };
 
 // Per-request overrides; unset fields take the client's defaults.
@@ -50,6 +56,10 @@ struct ClientOptions {
   std::chrono::milliseconds replica_timeout{500};
   std::chrono::milliseconds ring_refresh{5000};
   std::string bind_host;            // local address for outgoing connections (empty: any)
+  std::string local_dc;             // this client's datacenter: what LOCAL_* levels count in
+  // Tests and demos only: every call to a node outside local_dc waits this long before it
+  // is sent, emulating a WAN round trip where `tc netem` is not available.
+  std::chrono::milliseconds simulated_wan_delay{0};
 };
 
 // The causal context of a read: pass it to the put that replaces what was read, so that

@@ -86,6 +86,10 @@ class Client::Impl {
   kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
   void InstallRing(RingView view);
   static sdk::Targets TargetsFor(const RingView& view, const std::string& key, int n);
+  // With per-DC replication: orders targets local DC first and turns the level into
+  // per-DC requirements (LOCAL_* count only local acks; LOCAL reads ask only local
+  // replicas). InvalidArgument for a LOCAL level without a usable local_dc.
+  Status PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec, sdk::Targets* t) const;
 
   ClientOptions options_;
   std::thread thread_;

@@ -45,12 +45,22 @@ kj::Promise<T> Bounded(RequestEnv env, kj::Promise<T> call, const Replica& to, s
   }));
 }
 
+// The simulated WAN (QuorumSpec::wan_delay): a call to another DC starts this much later.
+kj::Promise<void> AfterWan(const RequestEnv& env, const QuorumSpec& spec, const Replica& to) {
+  if (spec.wan_delay.count() <= 0 || to.dc == spec.local_dc) return kj::READY_NOW;
+  return env.timer->afterDelay(spec.wan_delay.count() * kj::MILLISECONDS);
+}
+
 // One replica's coordinatePut, with connection failures and slowness as statuses.
 kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, const std::string& key,
                                              const VersionVector& context, const Sibling& write,
                                              const QuorumSpec& spec, std::string hint_for,
                                              std::chrono::milliseconds limit) {
-  auto call = env.batcher->CoordinatePut(at.address, key, context, write, spec.lww, spec.header, kj::mv(hint_for))
+  auto call = AfterWan(env, spec, at)
+                  .then([env, at, key, context, write, spec, hint_for = kj::mv(hint_for)]() mutable {
+                    return env.batcher->CoordinatePut(at.address, key, context, write, spec.lww, spec.header,
+                                                      kj::mv(hint_for), spec.ship_to_dcs);
+                  })
                   .then(
                       [env, at](Result<SiblingSet> r) {
                         env.pool->MarkHealthy(at.address);
@@ -65,7 +75,10 @@ kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, 
 
 kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
                                 const QuorumSpec& spec, std::string hint_for = {}) {
-  auto call = env.batcher->Replicate(to.address, key, set, spec.lww, spec.header, kj::mv(hint_for))
+  auto call = AfterWan(env, spec, to)
+                  .then([env, to, key, set, spec, hint_for = kj::mv(hint_for)]() mutable {
+                    return env.batcher->Replicate(to.address, key, set, spec.lww, spec.header, kj::mv(hint_for));
+                  })
                   .then(
                       [env, to](Status st) {
                         env.pool->MarkHealthy(to.address);
@@ -96,6 +109,7 @@ struct PutState : kj::Refcounted {
   SiblingSet set;
 
   std::set<std::string> holders;      // distinct nodes holding the write: what W counts
+  std::map<std::string, std::set<std::string>> holders_by_dc;  // by the DC of the replica each stands for
   std::set<std::string> pending_acked;
   int outstanding = 0;                // calls in flight that could still add a holder
   bool done = false;
@@ -108,10 +122,29 @@ struct PutState : kj::Refcounted {
     done = true;
     fulfiller->fulfill(kj::mv(r));
   }
+  // `holder` holds the write for a replica of `dc`.
+  void Hold(const std::string& holder, const std::string& dc) {
+    holders.insert(holder);
+    holders_by_dc[dc].insert(holder);
+  }
+  bool Enough() const {
+    if (spec.need_per_dc.empty()) return static_cast<int>(holders.size()) >= spec.w;
+    for (const auto& [dc, need] : spec.need_per_dc) {
+      auto it = holders_by_dc.find(dc);
+      if (it == holders_by_dc.end() || static_cast<int>(it->second.size()) < need) return false;
+    }
+    return true;
+  }
+  std::string DcOf(const std::string& replica_id) const {
+    for (const Replica& r : targets.replicas) {
+      if (r.id == replica_id) return r.dc;
+    }
+    return {};
+  }
   void CheckDone() {
     if (done) return;
     int acks = static_cast<int>(holders.size());
-    if (acks >= spec.w && pending_acked.size() == targets.pending.size()) {
+    if (Enough() && pending_acked.size() == targets.pending.size()) {
       result.acks = acks;
       Finish(result);
     } else if (outstanding == 0) {
@@ -130,9 +163,12 @@ void ReplicateToReplica(kj::Own<PutState> s, Replica r) {
       .then([s = kj::mv(s), r](Status result) mutable {
         --s->outstanding;
         if (result.ok()) {
-          s->holders.insert(r.id);
+          s->Hold(r.id, r.dc);
         } else if (IsRequestError(result)) {
-          s->Finish(result);
+          s->Finish(result);  // no-op when the put already succeeded
+          // A newer ring on the replica: the client retries (if not yet done), but the
+          // replica's copy must not depend on that — it goes out as a hint as well.
+          if (result.IsStaleRing()) PlaceHint(kj::addRef(*s), r);
         } else {
           s->Failed(r, result);
           if (s->spec.sloppy) PlaceHint(kj::addRef(*s), r);
@@ -146,23 +182,25 @@ void ReplicateToReplica(kj::Own<PutState> s, Replica r) {
 // left, the coordinator keeps the hint (it holds the write already: no extra W credit).
 void PlaceHint(kj::Own<PutState> s, Replica intended) {
   PutState& st = *s;
+  QuorumSpec hint_spec = st.spec;
+  hint_spec.header.ring_version = 0;  // a hint is not routed by the ring: never refused as stale
   while (st.next_fallback < st.fallbacks.size() && st.coordinator &&
          st.fallbacks[st.next_fallback].id == st.coordinator->id) {
     ++st.next_fallback;
   }
   if (st.next_fallback >= st.fallbacks.size()) {
     if (st.coordinator) {
-      ReplicateAt(st.env, *st.coordinator, st.key, st.set, st.spec, intended.id).detach([](kj::Exception&&) {});
+      ReplicateAt(st.env, *st.coordinator, st.key, st.set, hint_spec, intended.id).detach([](kj::Exception&&) {});
     }
     return;
   }
   Replica holder = st.fallbacks[st.next_fallback++];
   ++st.outstanding;
-  ReplicateAt(st.env, holder, st.key, st.set, st.spec, intended.id)
+  ReplicateAt(st.env, holder, st.key, st.set, hint_spec, intended.id)
       .then([s = kj::mv(s), holder, intended](Status result) mutable {
         --s->outstanding;
         if (result.ok()) {
-          s->holders.insert(holder.id);
+          s->Hold(holder.id, intended.dc);
         } else {
           s->Failed(holder, result);
           PlaceHint(kj::addRef(*s), intended);
@@ -191,7 +229,7 @@ void OnCoordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const 
   PutState& st = *s;
   st.coordinator = c;
   st.set = kj::mv(set);
-  st.holders.insert(c.id);
+  st.Hold(c.id, covered.empty() ? c.dc : st.DcOf(covered));
   st.result.context = Context(st.set.context().Encode());
   for (const Replica& r : st.targets.replicas) {
     if (r.id == c.id || r.id == covered) continue;
@@ -238,6 +276,8 @@ void TryCoordinator(kj::Own<PutState> s, size_t i) {
 // ---- get ----
 
 struct GetState : kj::Refcounted {
+  std::map<std::string, int> need_per_dc;           // multi-DC: replies needed per DC
+  std::map<std::string, int> replies_by_dc, open_by_dc;  // open: asked, not failed
   int needed = 0;
   int total = 0;
   int replies = 0;
@@ -266,9 +306,29 @@ void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const Quoru
   }
 }
 
+// Whether the replies so far satisfy the request (true) or never can (false), or neither.
+std::optional<bool> Decided(const GetState& s) {
+  if (s.need_per_dc.empty()) {
+    if (s.replies >= s.needed) return true;
+    if (s.total - s.failures < s.needed) return false;
+    return std::nullopt;
+  }
+  bool all = true;
+  for (const auto& [dc, need] : s.need_per_dc) {
+    auto at = [](const std::map<std::string, int>& m, const std::string& k) {
+      auto it = m.find(k);
+      return it == m.end() ? 0 : it->second;
+    };
+    if (at(s.open_by_dc, dc) < need) return false;
+    all = all && at(s.replies_by_dc, dc) >= need;
+  }
+  return all ? std::optional<bool>(true) : std::nullopt;
+}
+
 void OnGetAnswer(RequestEnv env, GetState& s, const std::string& key, const QuorumSpec& spec) {
-  if (s.replies >= s.needed) s.Finish(ToGetResult(s.merged, s.replies));
-  else if (s.total - s.failures < s.needed) {
+  std::optional<bool> decided = Decided(s);
+  if (decided == true) s.Finish(ToGetResult(s.merged, s.replies));
+  else if (decided == false) {
     s.Finish(Status::QuorumNotReached(s.replies, s.needed, JoinErrors(s.errors)));
   }
   if (s.replies + s.failures == s.total) ReadRepair(env, s, key, spec);
@@ -328,24 +388,29 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
   auto state = kj::refcounted<GetState>();
   state->needed = spec.r;
   state->total = static_cast<int>(replicas.size());
+  state->need_per_dc = spec.need_per_dc;
+  for (const Replica& r : replicas) ++state->open_by_dc[r.dc];
   state->fulfiller = kj::mv(paf.fulfiller);
-  if (state->total < state->needed) {
+  if (state->total < state->needed || Decided(*state) == false) {
     state->Finish(Status::QuorumNotReached(0, spec.r, "only " + std::to_string(state->total) +
                                                           " replicas exist for the key"));
     return kj::mv(paf.promise);
   }
   for (const Replica& replica : replicas) {
     GetState* s = state.get();
-    env.batcher->Get(replica.address, key, spec.header)
+    AfterWan(env, spec, replica)
+        .then([env, replica, key, spec]() { return env.batcher->Get(replica.address, key, spec.header); })
         .then(
             [env, s, keep = kj::addRef(*state), replica, key, spec](Result<SiblingSet> held) {
               env.pool->MarkHealthy(replica.address);
               if (!held.ok() && IsRequestError(held.status())) return s->Finish(held.status());
               if (!held.ok()) {
                 ++s->failures;
+                --s->open_by_dc[replica.dc];
                 s->errors.push_back(replica.id + ": " + held.status().ToString());
               } else {
                 ++s->replies;
+                ++s->replies_by_dc[replica.dc];
                 s->merged.Merge(*held);
                 if (spec.lww) s->merged.ResolveLww();
                 s->answers.emplace_back(replica, kj::mv(held).value());
@@ -355,6 +420,7 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
             [env, s, keep = kj::addRef(*state), replica, key, spec](kj::Exception&& e) {
               env.pool->MarkFailed(replica.address);
               ++s->failures;
+              --s->open_by_dc[replica.dc];
               s->errors.push_back(replica.id + ": " + Describe(e));
               OnGetAnswer(env, *s, key, spec);
             })

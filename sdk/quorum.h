@@ -24,6 +24,8 @@
 #include <kj/timer.h>
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,7 @@ namespace ringkv::sdk {
 struct Replica {
   std::string id;
   std::string address;
+  std::string dc;
   bool operator==(const Replica&) const = default;
 };
 
@@ -57,6 +60,17 @@ struct QuorumSpec {
   std::chrono::milliseconds timeout{2000};
   std::chrono::milliseconds replica_timeout{500};
   RouteHeader header;
+  std::optional<Consistency> level;  // as asked; placement may turn it into need_per_dc
+  bool explicit_wr = false;          // W or R given as numbers
+  // Multi-DC: acks (puts) or replies (gets) needed per DC, counted by the DC of the replica
+  // they stand for; when set, it replaces w/r as the condition for success.
+  std::map<std::string, int> need_per_dc;
+  // Multi-DC LOCAL_* puts: the remote DCs the coordinator must ship the write to (the
+  // targets then hold the local DC's replicas only).
+  std::vector<std::string> ship_to_dcs;
+  // Test knob for a simulated WAN: a call to a node outside `local_dc` waits this long first.
+  std::chrono::milliseconds wan_delay{0};
+  std::string local_dc;
 };
 
 struct RequestEnv {

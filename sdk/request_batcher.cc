@@ -46,11 +46,13 @@ kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::s
 
 kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string& address, std::string key,
                                                               VersionVector context, Sibling write, bool lww,
-                                                              const RouteHeader& header, std::string hint_for) {
+                                                              const RouteHeader& header, std::string hint_for,
+                                                              std::vector<std::string> ship_to_dcs) {
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
   QueueKey qk{address, lww};
   Queue& q = QueueFor(qk, header);
-  q.puts.push_back({kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(hint_for), kj::mv(paf.fulfiller)});
+  q.puts.push_back({kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(hint_for), kj::mv(ship_to_dcs),
+                    kj::mv(paf.fulfiller)});
   Schedule(qk, q);
   return kj::mv(paf.promise);
 }
@@ -149,6 +151,8 @@ kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww,
     wire::ToWire(batch[i].context, items[i].initContext(static_cast<unsigned>(batch[i].context.size())));
     wire::ToWire(batch[i].write, items[i].initWrite());
     items[i].setHintFor(batch[i].hint_for);
+    auto ship = items[i].initShipToDcs(static_cast<unsigned>(batch[i].ship_to_dcs.size()));
+    for (unsigned d = 0; d < ship.size(); ++d) ship.set(d, batch[i].ship_to_dcs[d]);
   }
   auto waiters = std::make_shared<std::vector<PendingPut>>(kj::mv(batch));
   return req.send().then(

@@ -36,7 +36,7 @@ class RequestBatcher {
   // The node coordinates the write; resolves to the key's resulting set or the node's error.
   kj::Promise<Result<SiblingSet>> CoordinatePut(const std::string& address, std::string key, VersionVector context,
                                                 Sibling write, bool lww, const RouteHeader& header,
-                                                std::string hint_for = {});
+                                                std::string hint_for = {}, std::vector<std::string> ship_to_dcs = {});
 
  private:
   struct PendingGet {
@@ -54,6 +54,7 @@ class RequestBatcher {
     VersionVector context;
     Sibling write;
     std::string hint_for;
+    std::vector<std::string> ship_to_dcs;
     kj::Own<kj::PromiseFulfiller<Result<SiblingSet>>> done;
   };
   struct Queue {

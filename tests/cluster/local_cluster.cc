@@ -119,8 +119,11 @@ int LocalCluster::IndexOf(const std::string& node_id) const {
 
 std::vector<std::string> LocalCluster::Args(int i) const {
   std::string members;
-  for (const auto& n : nodes_) {
-    if (n.join.empty()) members += (members.empty() ? "" : ",") + n.id + "@" + n.address;
+  for (size_t j = 0; j < nodes_.size(); ++j) {
+    const Node& n = nodes_[j];
+    if (!n.join.empty()) continue;
+    members += (members.empty() ? "" : ",") + n.id + "@" + n.address;
+    if (j < options_.dcs.size()) members += "/" + options_.dcs[j];
   }
   std::vector<std::string> args = {RINGKV_KVNODE_PATH,
                                    "--id", nodes_[i].id,
@@ -133,6 +136,10 @@ std::vector<std::string> LocalCluster::Args(int i) const {
                                    "--durability", options_.durability,
                                    "--memtable-mb", std::to_string(options_.memtable_mb),
                                    "--log-level", options_.log_level};
+  if (static_cast<size_t>(i) < options_.dcs.size()) {
+    args.push_back("--dc");
+    args.push_back(options_.dcs[i]);
+  }
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   return args;
 }

@@ -23,6 +23,7 @@ struct LocalClusterOptions {
   std::string durability = "batch";
   int memtable_mb = 4;  // small, so tests exercise flushes and compactions
   std::vector<std::string> extra_flags;  // passed to every kvnode
+  std::vector<std::string> dcs;          // node i's --dc (default: the node's default)
   std::string log_level = "warn";
 };
 

@@ -76,7 +76,12 @@ TEST_CASE("a node joins and another leaves under continuous writes: every acknow
   REQUIRE(cluster.ok());
   auto client = (*cluster)->Connect();
   REQUIRE(client.ok());
+  // 100k keys as the issue asks; a sanitizer build (10x slower) checks the same with 20k.
+#ifdef RINGKV_SANITIZED
+  constexpr int kKeys = 20000;
+#else
   constexpr int kKeys = 100000;
+#endif
   auto acked = Load(**client, "key-", kKeys);
   REQUIRE(acked.size() == kKeys);
 

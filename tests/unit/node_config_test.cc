@@ -57,3 +57,29 @@ TEST_CASE("the configuration reference lists every option") {
     REQUIRE_THAT(ref, Catch::Contains(flag));
   }
 }
+
+TEST_CASE("a founding member may name its DC and rack") {
+  auto plain = ParseMember("n1@127.0.0.1:7001");
+  REQUIRE(plain.ok());
+  CHECK(plain->id == "n1");
+  CHECK(plain->address == "127.0.0.1:7001");
+  CHECK(plain->dc.empty());
+  auto placed = ParseMember("n4@127.0.0.4:7001/east/r2");
+  REQUIRE(placed.ok());
+  CHECK(placed->address == "127.0.0.4:7001");
+  CHECK(placed->dc == "east");
+  CHECK(placed->rack == "r2");
+  CHECK(ParseMember("n4@127.0.0.4:7001/east")->rack.empty());
+  for (const char* bad : {"n4@127.0.0.4:7001/", "n4@127.0.0.4:7001//r1", "n4@127.0.0.4:7001/a/b/c", "n4@:7001/x"}) {
+    INFO(bad);
+    CHECK(ParseMember(bad).status().IsInvalidArgument());
+  }
+  auto per_dc = ParseDcReplication({"west:3", "east:2"});
+  REQUIRE(per_dc.ok());
+  CHECK(per_dc->at("west") == 3);
+  CHECK(per_dc->at("east") == 2);
+  for (std::vector<std::string> bad : {std::vector<std::string>{"west"}, {"west:0"}, {"west:3", "west:2"}, {":3"},
+                                       {"west:x"}}) {
+    CHECK(ParseDcReplication(bad).status().IsInvalidArgument());
+  }
+}

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -118,4 +120,47 @@ TEST_CASE("a ring with duplicate ids, shared tokens or tokenless nodes is refuse
   REQUIRE_THAT(Ring::FromNodes({a, shared}).status().message(), Catch::Contains("claimed twice"));
   RingNode empty = MakeNode("d", "127.0.0.1:4");
   REQUIRE(Ring::FromNodes({a, empty}).status().IsInvalidArgument());
+}
+
+TEST_CASE("per-DC placement takes each DC's count of distinct nodes, spread over racks") {
+  std::vector<RingNode> nodes;
+  auto add = [&](std::string id, std::string dc, std::string rack) {
+    RingNode n;
+    n.id = std::move(id);
+    n.address = n.id + ":1";
+    n.dc = std::move(dc);
+    n.rack = std::move(rack);
+    nodes.push_back(std::move(n));
+  };
+  for (int i = 0; i < 6; ++i) add("w" + std::to_string(i), "west", "r" + std::to_string(i % 3));
+  for (int i = 0; i < 4; ++i) add("e" + std::to_string(i), "east", "r" + std::to_string(i % 2));
+  add("x0", "lab", "");  // a DC the placement does not name holds no replicas
+  auto ring = Ring::Bootstrap(nodes, 32);
+  REQUIRE(ring.ok());
+  DcReplication per_dc{{"west", 3}, {"east", 3}};
+  int primaries_in_west = 0;
+  for (int k = 0; k < 2000; ++k) {
+    std::string key = "key" + std::to_string(k);
+    auto list = ring->PreferenceList(key, per_dc);
+    REQUIRE(list.size() == 6);
+    std::map<std::string, std::set<std::string>> racks;
+    std::set<std::string> ids;
+    for (const RingNode* n : list) {
+      REQUIRE(n->dc != "lab");
+      racks[n->dc].insert(n->rack);
+      ids.insert(n->id);
+    }
+    REQUIRE(ids.size() == 6);               // distinct nodes
+    REQUIRE(racks["west"].size() == 3);     // 3 replicas on the 3 west racks
+    REQUIRE(racks["east"].size() == 2);     // 3 replicas, only 2 east racks: both used
+    primaries_in_west += list[0]->dc == "west";
+    // The first replica is the first node of a named DC clockwise from the key.
+    auto plain = ring->PreferenceList(key, ring->size());
+    auto first = std::find_if(plain.begin(), plain.end(), [](const RingNode* n) { return n->dc != "lab"; });
+    REQUIRE((*first)->id == list[0]->id);
+  }
+  CHECK(primaries_in_west > 2000 * 0.45);  // 6 of 10 placed nodes are in west
+  // A DC with fewer nodes than asked gives what it has.
+  auto small = ring->PreferenceList("k", DcReplication{{"east", 9}});
+  CHECK(small.size() == 4);
 }
