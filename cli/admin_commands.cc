@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -22,6 +23,21 @@ std::map<std::string, double> StatsOf(Client& c, const std::string& node) {
   return out;
 }
 
+// "12.3 MB": a node's load (bytes of SSTables on disk), or "?" when it cannot be asked.
+std::string Bytes(std::optional<double> bytes) {
+  if (!bytes) return "?";
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = *bytes;
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(u == 0 ? 0 : 1) << v << " " << units[u];
+  return s.str();
+}
+
 std::string Percent(double fraction) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(1) << fraction * 100 << "%";
@@ -34,17 +50,24 @@ int ClusterStatus(Client& c, const Output& o) {
   json::array rows;
   if (!o.json) {
     *o.out << std::left << std::setw(12) << "node" << std::setw(22) << "address" << std::setw(6) << "dc" << std::setw(9)
-           << "status" << std::setw(10) << "state" << std::setw(11) << "ownership" << "hints queued\n";
+           << "status" << std::setw(10) << "state" << std::setw(11) << "load" << std::setw(11) << "ownership"
+           << "hints queued\n";
   }
   for (const auto& m : members) {
     auto stats = m.status == "up" ? StatsOf(c, m.id) : std::map<std::string, double>{};
     double hints = stats.count("hints_queued_total") ? stats["hints_queued_total"] : 0;
+    std::optional<double> load;
+    if (stats.count("sstable_bytes")) load = stats["sstable_bytes"] + stats["memtable_bytes"];
     if (o.json) {
-      rows.push_back(json::object{{"id", m.id}, {"address", m.address}, {"dc", m.dc}, {"status", m.status},
-                                  {"state", m.state}, {"ownership", m.ownership}, {"hints_queued", hints}});
+      json::object row{{"id", m.id},       {"address", m.address},     {"dc", m.dc},
+                       {"status", m.status}, {"state", m.state},       {"ownership", m.ownership},
+                       {"hints_queued", hints}};
+      row["load_bytes"] = load ? json::value(*load) : json::value(nullptr);
+      rows.push_back(std::move(row));
     } else {
       *o.out << std::setw(12) << m.id << std::setw(22) << m.address << std::setw(6) << m.dc << std::setw(9) << m.status
-             << std::setw(10) << m.state << std::setw(11) << Percent(m.ownership) << hints << "\n";
+             << std::setw(10) << m.state << std::setw(11) << Bytes(load) << std::setw(11) << Percent(m.ownership)
+             << hints << "\n";
     }
   }
   if (o.json) *o.out << json::serialize(json::object{{"version", c.RingVersion()}, {"nodes", rows}}) << "\n";

@@ -147,10 +147,11 @@ Result<NodeConfig> LoadNodeConfigJson(const std::string& json_text, NodeConfig b
   json::value root = json::parse(json_text, ec);
   if (ec) return Status::InvalidArgument("config file is not valid JSON: " + ec.message());
   if (!root.is_object()) return Status::InvalidArgument("config file must hold a JSON object");
-  for (const auto& [key, value] : root.as_object()) {
+  for (const auto& entry : root.as_object()) {  // not a structured binding: clang 14 cannot capture one
+    std::string_view key = entry.key();
     auto it = std::find_if(Options().begin(), Options().end(), [&](const OptionSpec& o) { return o.name == key; });
     if (it == Options().end()) return Status::InvalidArgument("unknown config key '" + std::string(key) + "'");
-    RINGKV_TRY(it->read_json(base, value));
+    RINGKV_TRY(it->read_json(base, entry.value()));
   }
   return base;
 }

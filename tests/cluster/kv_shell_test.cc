@@ -109,6 +109,12 @@ TEST_CASE("kv admin commands: cluster status, hints, repair and node, with clear
   CHECK(status.output.find("\"status\":\"up\"") != std::string::npos);
   CHECK(status.output.find("\"state\":\"normal\"") != std::string::npos);
   CHECK(Kv(*cluster, "put a b").exit_code == 0);
+  auto table = Kv(*cluster, "cluster status");
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.output, Catch::Contains("load") && Catch::Contains("ownership") &&
+                               Catch::Contains("33.3%"));
+  auto with_load = boost::json::parse(Kv(*cluster, "--json cluster status").output);
+  for (const auto& node : with_load.at("nodes").as_array()) CHECK(node.at("load_bytes").to_number<double>() > 0);
   auto hints = Kv(*cluster, "--json hints");
   CHECK(hints.exit_code == 0);
   CHECK(hints.output.find("\"hints_queued_total\":0") != std::string::npos);
