@@ -184,11 +184,7 @@ TEST_CASE("both sides of a partition take writes, and after the heal every repli
     REQUIRE(partition->Heal().ok());
   }
   // Gossip sees everyone again; hints flow; a repair from each node covers the rest.
-  CHECK(Eventually(15s, [&] {
-    (void)(*b)->RefreshRing();
-    auto members = (*b)->Members();
-    return std::all_of(members.begin(), members.end(), [](const RingMember& m) { return m.status == "up"; });
-  }));
+  CHECK(Eventually(15s, [&] { return AllMembersUp(**b); }));
   for (int i = 0; i < (*cluster)->size(); ++i) {
     auto report = (*b)->Repair((*cluster)->id(i));
     INFO(report.status().ToString());

@@ -10,6 +10,7 @@
 
 #include <capnp/ez-rpc.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -261,6 +262,12 @@ std::string LocalCluster::kvnode_log(int i) const {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+bool AllMembersUp(Client& client) {
+  (void)client.RefreshRing();
+  auto members = client.Members();
+  return std::all_of(members.begin(), members.end(), [](const RingMember& m) { return m.status == "up"; });
 }
 
 double StatValue(Client& client, const std::string& node, const std::string& name) {

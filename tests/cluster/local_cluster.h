@@ -100,6 +100,9 @@ bool Eventually(std::chrono::milliseconds limit, F done) {
   return done();
 }
 
+// Refreshes the client's ring; true when gossip reports every member up.
+bool AllMembersUp(Client& client);
+
 // A node's counter from its stats RPC: 0 when the node does not report it, -1 when the
 // node cannot be asked.
 double StatValue(Client& client, const std::string& node, const std::string& name);

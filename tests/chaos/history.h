@@ -1,0 +1,46 @@
+#pragma once
+// History: every operation a chaos run's clients issued, with when it started and ended,
+// what it returned and under which phase (fault-free or with faults injected), for the
+// checker (tests/chaos/checker.h). Thread-safe: clients record from their own threads.
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sdk/client.h"
+
+namespace ringkv::chaos {
+
+using Clock = std::chrono::steady_clock;
+
+struct Op {
+  enum Kind { kPut, kGet } kind = kGet;
+  int client = 0;
+  std::string key;
+  std::string value;                // put: the value written (unique per put)
+  std::vector<std::string> values;  // get: the values read
+  bool ok = false;                  // acknowledged (put) / answered (get)
+  std::string error;
+  Context context;                  // put: the new version's context; get: the read's
+  Clock::time_point start, end;
+  bool faults = false;              // issued in the phase with faults
+};
+
+class History {
+ public:
+  void Add(Op op) {
+    std::lock_guard lock(mu_);
+    ops_.push_back(std::move(op));
+  }
+  std::vector<Op> ops() const {
+    std::lock_guard lock(mu_);
+    return ops_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Op> ops_;
+};
+
+}  // namespace ringkv::chaos
