@@ -24,6 +24,7 @@
 #include "node/membership.h"
 #include "node/node_config.h"
 #include "node/replica_store.h"
+#include "node/rpc_listener.h"
 #include "node/rpc_server.h"
 #include "node/storage/engine.h"
 #include "node/streaming.h"
@@ -114,12 +115,18 @@ int main(int argc, char** argv) {
     services.node_id = config.id;
     services.cluster_name = config.cluster_name;
     services.dc = config.dc;
+    ConnectionStats connections;
+    services.connections = &connections;
     std::unique_ptr<AdminHttp> admin;  // stops first: its handlers read everything above
-    capnp::TwoPartyServer server(kj::heap<NodeServer>(services));
+    RpcLimits limits;
+    limits.max_connections = config.max_connections;
+    limits.max_message_bytes = uint64_t{config.max_message_mb} << 20;
+    limits.max_inflight_bytes = uint64_t{config.max_inflight_mb} << 20;
+    RpcListener server(kj::heap<NodeServer>(services), limits, &connections);
     KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
       auto address = io.provider->getNetwork().parseAddress(config.listen).wait(io.waitScope);
       auto listener = address->listen();
-      auto serving = server.listen(*listener);
+      auto serving = server.Listen(*listener);
       if (!config.admin.empty()) {
         auto started = AdminHttp::Start(config.admin, services);
         if (!started.ok()) KJ_FAIL_REQUIRE(started.status().ToString());

@@ -78,6 +78,10 @@ const std::vector<OptionSpec>& Options() {
       Field("block-cache-mb", &NodeConfig::block_cache_mb, "SSTable block cache, MB"),
       Field("worker-threads", &NodeConfig::worker_threads, "threads running storage calls off the event loop"),
       Field("log-level", &NodeConfig::log_level, "trace, debug, info, warn or error"),
+      Field("max-connections", &NodeConfig::max_connections, "RPC connections served at once; more are closed on accept"),
+      Field("max-message-mb", &NodeConfig::max_message_mb, "largest RPC message accepted, MB; a larger one ends its connection"),
+      Field("max-inflight-mb", &NodeConfig::max_inflight_mb,
+            "per connection: MB of requests in flight before the node stops reading from it (backpressure)"),
       Field("admin", &NodeConfig::admin,
             "admin HTTP endpoint (health, metrics, JSON, dashboard): host:port, or a port on 127.0.0.1; empty = off"),
       Field("gossip-interval-ms", &NodeConfig::gossip_interval_ms, "heartbeat and gossip round period, ms"),
@@ -172,6 +176,9 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   for (const auto& s : c.seeds) RINGKV_TRY(ParseMember(s).status());
   if (!c.join.empty() && c.join.rfind(':') == std::string::npos) return Status::InvalidArgument("--join must be host:port");
   RINGKV_TRY(ParseDcReplication(c.dc_replication).status());
+  if (c.max_connections == 0 || c.max_message_mb == 0 || c.max_message_mb > 1024 || c.max_inflight_mb == 0) {
+    return Status::InvalidArgument("--max-connections and --max-inflight-mb must be positive, --max-message-mb in 1..1024");
+  }
   if (c.replication_factor == 0 || c.replication_factor > 16) {
     return Status::InvalidArgument("--replication-factor must be in 1..16");
   }

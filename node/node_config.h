@@ -33,6 +33,9 @@ struct NodeConfig {
   uint32_t worker_threads = 2;
   std::string log_level = "info";
   std::string admin;               // admin HTTP endpoint "host:port" or "port" (127.0.0.1); empty = off
+  uint32_t max_connections = 1024;  // RPC connections at once; more are closed on accept
+  uint32_t max_message_mb = 32;     // a larger RPC message ends its connection
+  uint32_t max_inflight_mb = 16;    // per connection: requests in flight before the node stops reading
   // Membership and failure handling.
   uint32_t gossip_interval_ms = 1000;
   uint32_t gossip_fanout = 3;

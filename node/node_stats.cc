@@ -105,6 +105,13 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
   AddHints(*services.hints, s);
   AddRepair(services.anti_entropy->counters(), services.streamer->counters(), s);
   if (services.handoff) AddCrossDc(*services.hints, *services.handoff, s);
+  if (services.connections) {
+    constexpr auto r = std::memory_order_relaxed;
+    s.Gauge("rpc_connections", static_cast<double>(services.connections->open.load(r)), "RPC connections open");
+    s.Counter("rpc_connections_accepted_total", services.connections->accepted.load(r), "RPC connections accepted");
+    s.Counter("rpc_connections_refused_total", services.connections->refused.load(r),
+              "RPC connections closed on accept: --max-connections were open");
+  }
   return out;
 }
 

@@ -24,6 +24,7 @@
 #include "node/membership.h"
 #include "node/metrics.h"
 #include "node/replica_store.h"
+#include "node/rpc_listener.h"
 #include "node/streaming.h"
 #include "node/worker_pool.h"
 
@@ -39,6 +40,7 @@ struct NodeServices {
   AntiEntropy* anti_entropy = nullptr;
   Maintenance* maintenance = nullptr;
   HintedHandoff* handoff = nullptr;  // for cross-DC lag
+  ConnectionStats* connections = nullptr;
   storage::StorageEngine* engine = nullptr;  // for storage metrics
   RpcMetrics* metrics = nullptr;
   std::string node_id;

@@ -54,6 +54,7 @@ class LocalCluster {
   Status Restart(int i);  // start again with the same id, address and data
   Status Wipe(int i);     // delete a stopped node's data directory
   bool IsRunning(int i) const { return nodes_[i].pid > 0; }
+  pid_t pid(int i) const { return nodes_[i].pid; }
   // Starts one more node (127.0.0.<n+1>) that joins the running cluster through node 0.
   Result<int> AddJoiningNode();
   // Waits (bounded) for a node to exit on its own (after a decommission).
