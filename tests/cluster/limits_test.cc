@@ -3,8 +3,6 @@
 // --max-message-mb. The node must
 // keep serving the real client, drop the bad connections, and keep its memory bounded.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,20 +20,6 @@ using namespace ringkv::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-int ConnectTo(const std::string& address) {
-  auto colon = address.rfind(':');
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Resident memory of a process, in MB (VmRSS).
 double RssMb(pid_t pid) {
@@ -84,7 +68,7 @@ TEST_CASE("10,000 garbage connections and oversized messages leave the node serv
 
   // A message whose segment table announces 64 MB: over --max-message-mb, so the node
   // must close the connection rather than wait for (and buffer) the rest.
-  int big = ConnectTo(target);
+  int big = ConnectTcp(target);
   REQUIRE(big >= 0);
   uint32_t header[2] = {0, (64u << 20) / 8};  // 1 segment of 8M words
   REQUIRE(::send(big, header, sizeof(header), 0) == sizeof(header));
@@ -97,7 +81,7 @@ TEST_CASE("10,000 garbage connections and oversized messages leave the node serv
   for (int wave = 0; wave < 20; ++wave) {  // 20 waves of 500 connections open at once
     std::vector<int> fds;
     for (int i = 0; i < 500; ++i) {
-      int fd = ConnectTo(target);
+      int fd = ConnectTcp(target);
       if (fd < 0) continue;
       ++opened;
       if (i % 2 == 0) {  // garbage: the node drops the connection on the first bad message

@@ -45,15 +45,9 @@ int FreePort(const std::string& ip) {
 }
 
 bool CanConnect(const std::string& address) {
-  auto colon = address.rfind(':');
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
+  int fd = ConnectTcp(address);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
 }
 
 Status Reap(pid_t pid, std::chrono::milliseconds limit) {
@@ -68,6 +62,20 @@ Status Reap(pid_t pid, std::chrono::milliseconds limit) {
 }
 
 }  // namespace
+
+int ConnectTcp(const std::string& address) {
+  auto colon = address.rfind(':');
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr);
+  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 std::vector<std::string> FastFailureDetection() {
   return {"--gossip-interval-ms", "200", "--suspect-after-ms", "1500", "--down-after-ms", "3000",

@@ -101,6 +101,9 @@ bool Eventually(std::chrono::milliseconds limit, F done) {
   return done();
 }
 
+// A plain TCP connection to an IPv4 host:port: the socket, or -1.
+int ConnectTcp(const std::string& address);
+
 // Refreshes the client's ring; true when gossip reports every member up.
 bool AllMembersUp(Client& client);
 
