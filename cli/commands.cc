@@ -58,6 +58,19 @@ Result<Context> ParseContext(const std::string& hex) {
   return Context::FromHex(hex);
 }
 
+// The context of what is stored now, for a put or delete given without --context. Read
+// at the client's default R, not at the write's level: `put --level all` must attempt the
+// write even when ALL cannot answer a read. A version this read misses is not lost: the
+// write is concurrent with it and both come back as siblings.
+Result<Context> CurrentContext(Client& c, const std::string& key, const RequestOptions& write) {
+  RequestOptions read;
+  read.timeout = write.timeout;
+  auto current = c.Get(key, read);
+  if (current.ok()) return current->context;
+  if (current.status().code() == StatusCode::kNotFound) return Context();
+  return current.status();
+}
+
 int Put(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const std::string& ctx_hex,
         const Output& o) {
   if (w.size() != 2 && w.size() != 3) return Usage(o, "usage: put KEY [VALUE | -]  (no VALUE or '-': read stdin)");
@@ -71,9 +84,9 @@ int Put(Client& c, const std::vector<std::string>& w, const RequestOptions& req,
   if (!ctx.ok()) return Fail(o, ctx.status());
   Context use = *ctx;
   if (ctx_hex.empty()) {  // replace what is there now (a blind write would add a sibling)
-    auto current = c.Get(w[1], req);
+    auto current = CurrentContext(c, w[1], req);
     if (!current.ok()) return Fail(o, current.status());
-    use = current->context;
+    use = *current;
   }
   auto r = c.Put(w[1], value, use, req);
   if (!r.ok()) return Fail(o, r.status());
@@ -92,9 +105,9 @@ int Del(Client& c, const std::vector<std::string>& w, const RequestOptions& req,
   if (!ctx.ok()) return Fail(o, ctx.status());
   Context use = *ctx;
   if (use.empty()) {  // delete what is there now: read its context first
-    auto current = c.Get(w[1], req);
+    auto current = CurrentContext(c, w[1], req);
     if (!current.ok()) return Fail(o, current.status());
-    use = current->context;
+    use = *current;
   }
   auto r = c.Delete(w[1], use, req);
   if (!r.ok()) return Fail(o, r.status());

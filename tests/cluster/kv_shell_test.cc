@@ -78,6 +78,9 @@ TEST_CASE("kv exit codes distinguish not found, bad input, quorum failure and an
   Run all = Kv(*cluster, "--level all put k v");
   REQUIRE(all.exit_code == 3);
   REQUIRE_THAT(all.output, Catch::Contains("quorum not reached"));
+  // The write was attempted (its context read at the default R, not at ALL): the two live
+  // replicas acknowledged it, which is not enough for ALL.
+  REQUIRE_THAT(all.output, Catch::Contains("2 of 3 required replicas acknowledged"));
   REQUIRE(Kv(*cluster, "put k v").exit_code == 0);  // QUORUM still fine
 
   std::string cmd = std::string(RINGKV_KV_PATH) + " --cluster 127.0.0.1:1 get k 2>&1";
