@@ -196,6 +196,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
   const std::string& cluster = membership_->options().cluster_name;
   auto req = ctx.pool.Get(peer.address).merkleOpenRequest();
   FillHeader(req.initHeader(), cluster);
+  req.getHeader().setRingVersion(view->version);  // the peer must see the same replicas per key
   req.setPeer(membership_->self_id());
   req.initRange().setStart(range.start);
   req.getRange().setEnd(range.end);

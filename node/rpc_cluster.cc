@@ -77,6 +77,13 @@ kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
 kj::Promise<void> NodeServer::merkleOpen(MerkleOpenContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader());
+  // Two replicas compare the keys both hold by their rings: with different rings (a
+  // change still spreading) they would compare different key sets and miss keys.
+  uint64_t theirs = params.getHeader().getRingVersion(), ours = s_.membership->RingVersion();
+  if (header.ok() && theirs != 0 && theirs != ours) {
+    header = Status::Busy("ring versions differ (initiator " + std::to_string(theirs) + ", " + s_.node_id + " " +
+                          std::to_string(ours) + "): repair again once gossip has spread the change");
+  }
   if (!header.ok() || params.getDepth() > 24) {
     wire::ToWire(header.ok() ? Status::InvalidArgument("merkle depth over 24") : header,
                  context.getResults().initError());

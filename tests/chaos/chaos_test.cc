@@ -70,7 +70,7 @@ std::map<std::string, GetResult> FinalState(LocalCluster& cluster) {
   REQUIRE(client.ok());
   REQUIRE(Eventually(30s, [&] { return AllMembersUp(**client); }));
   for (int i = 0; i < cluster.size(); ++i) {
-    auto report = (*client)->Repair(cluster.id(i));
+    auto report = RepairWhenSettled(**client, cluster.id(i));
     INFO(report.status().ToString());
     REQUIRE(report.ok());
   }

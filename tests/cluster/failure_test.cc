@@ -186,7 +186,7 @@ TEST_CASE("both sides of a partition take writes, and after the heal every repli
   // Gossip sees everyone again; hints flow; a repair from each node covers the rest.
   CHECK(Eventually(15s, [&] { return AllMembersUp(**b); }));
   for (int i = 0; i < (*cluster)->size(); ++i) {
-    auto report = (*b)->Repair((*cluster)->id(i));
+    auto report = RepairWhenSettled(**b, (*cluster)->id(i));
     INFO(report.status().ToString());
     REQUIRE(report.ok());
   }

@@ -272,6 +272,15 @@ std::string LocalCluster::kvnode_log(int i) const {
   return s.str();
 }
 
+Result<RepairReport> RepairWhenSettled(Client& client, const std::string& node, std::chrono::milliseconds limit) {
+  Result<RepairReport> report = Status::Busy("not run");
+  Eventually(limit, [&] {
+    report = client.Repair(node);
+    return report.ok() || report.status().code() != StatusCode::kBusy;
+  });
+  return report;
+}
+
 bool AllMembersUp(Client& client) {
   (void)client.RefreshRing();
   auto members = client.Members();

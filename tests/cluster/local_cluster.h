@@ -104,6 +104,11 @@ bool Eventually(std::chrono::milliseconds limit, F done) {
 // A plain TCP connection to an IPv4 host:port: the socket, or -1.
 int ConnectTcp(const std::string& address);
 
+// Runs a Merkle repair from `node` against every peer, retrying (bounded) while it is
+// refused because the nodes' rings still differ (a change spreading by gossip).
+Result<RepairReport> RepairWhenSettled(Client& client, const std::string& node,
+                                       std::chrono::milliseconds limit = std::chrono::seconds(20));
+
 // Refreshes the client's ring; true when gossip reports every member up.
 bool AllMembersUp(Client& client);
 
