@@ -191,10 +191,19 @@ kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes) {
 sdk::Targets Client::Impl::TargetsFor(const RingView& view, const std::string& key, int n) {
   sdk::Targets t;
   auto to_replica = [](const RingNode* node) { return sdk::Replica{node->id, node->address, node->dc}; };
-  auto replicas = view.Replicas(key, static_cast<size_t>(n));  // per DC when the ring says so
-  for (const RingNode* r : replicas) t.replicas.push_back(to_replica(r));
-  for (const RingNode* node : view.ring.PreferenceList(key, view.ring.size())) {
-    if (std::find(replicas.begin(), replicas.end(), node) == replicas.end()) t.fallbacks.push_back(to_replica(node));
+  // One walk of the ring: the first n distinct nodes are the replicas, the rest fallbacks.
+  // Per-DC placement picks the replicas by DC instead (a second walk, multi-DC only).
+  auto all = view.ring.PreferenceList(key, view.ring.size());
+  if (view.dc_replication.empty()) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      (i < static_cast<size_t>(n) ? t.replicas : t.fallbacks).push_back(to_replica(all[i]));
+    }
+  } else {
+    auto replicas = view.Replicas(key);
+    for (const RingNode* r : replicas) t.replicas.push_back(to_replica(r));
+    for (const RingNode* node : all) {
+      if (std::find(replicas.begin(), replicas.end(), node) == replicas.end()) t.fallbacks.push_back(to_replica(node));
+    }
   }
   for (const RingNode* p : view.PendingReplicas(key, static_cast<size_t>(n))) t.pending.push_back(to_replica(p));
   for (const auto& [id, live] : view.liveness) {

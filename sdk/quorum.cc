@@ -45,10 +45,12 @@ kj::Promise<T> Bounded(RequestEnv env, kj::Promise<T> call, const Replica& to, s
   }));
 }
 
-// The simulated WAN (QuorumSpec::wan_delay): a call to another DC starts this much later.
-kj::Promise<void> AfterWan(const RequestEnv& env, const QuorumSpec& spec, const Replica& to) {
-  if (spec.wan_delay.count() <= 0 || to.dc == spec.local_dc) return kj::READY_NOW;
-  return env.timer->afterDelay(spec.wan_delay.count() * kj::MILLISECONDS);
+// Runs `send` now or, over a simulated WAN (QuorumSpec::wan_delay) to another DC's node,
+// that much later. Without a delay nothing is deferred: the call joins this turn's batch.
+template <typename Send>
+auto ViaWan(const RequestEnv& env, const QuorumSpec& spec, const Replica& to, Send send) -> decltype(send()) {
+  if (spec.wan_delay.count() <= 0 || to.dc == spec.local_dc) return send();
+  return env.timer->afterDelay(spec.wan_delay.count() * kj::MILLISECONDS).then(kj::mv(send));
 }
 
 // One replica's coordinatePut, with connection failures and slowness as statuses.
@@ -56,11 +58,12 @@ kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, 
                                              const VersionVector& context, const Sibling& write,
                                              const QuorumSpec& spec, std::string hint_for,
                                              std::chrono::milliseconds limit) {
-  auto call = AfterWan(env, spec, at)
-                  .then([env, at, key, context, write, spec, hint_for = kj::mv(hint_for)]() mutable {
-                    return env.batcher->CoordinatePut(at.address, key, context, write, spec.lww, spec.header,
-                                                      kj::mv(hint_for), spec.ship_to_dcs);
-                  })
+  auto send = [env, address = at.address, key, context, write, lww = spec.lww, header = spec.header,
+               ship = spec.ship_to_dcs, hint_for = kj::mv(hint_for)]() mutable {
+    return env.batcher->CoordinatePut(address, kj::mv(key), kj::mv(context), kj::mv(write), lww, header,
+                                      kj::mv(hint_for), kj::mv(ship));
+  };
+  auto call = ViaWan(env, spec, at, kj::mv(send))
                   .then(
                       [env, at](Result<SiblingSet> r) {
                         env.pool->MarkHealthy(at.address);
@@ -75,10 +78,11 @@ kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, 
 
 kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
                                 const QuorumSpec& spec, std::string hint_for = {}) {
-  auto call = AfterWan(env, spec, to)
-                  .then([env, to, key, set, spec, hint_for = kj::mv(hint_for)]() mutable {
-                    return env.batcher->Replicate(to.address, key, set, spec.lww, spec.header, kj::mv(hint_for));
-                  })
+  auto send = [env, address = to.address, key, set, lww = spec.lww, header = spec.header,
+               hint_for = kj::mv(hint_for)]() mutable {
+    return env.batcher->Replicate(address, kj::mv(key), kj::mv(set), lww, header, kj::mv(hint_for));
+  };
+  auto call = ViaWan(env, spec, to, kj::mv(send))
                   .then(
                       [env, to](Status st) {
                         env.pool->MarkHealthy(to.address);
@@ -398,8 +402,10 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
   }
   for (const Replica& replica : replicas) {
     GetState* s = state.get();
-    AfterWan(env, spec, replica)
-        .then([env, replica, key, spec]() { return env.batcher->Get(replica.address, key, spec.header); })
+    ViaWan(env, spec, replica,
+           [env, address = replica.address, key, header = spec.header]() {
+             return env.batcher->Get(address, key, header);
+           })
         .then(
             [env, s, keep = kj::addRef(*state), replica, key, spec](Result<SiblingSet> held) {
               env.pool->MarkHealthy(replica.address);

@@ -92,9 +92,7 @@ std::map<std::string, GetResult> FinalState(LocalCluster& cluster) {
 }  // namespace
 
 TEST_CASE("under kill -9, pauses, partitions and wiped restarts no acknowledged write is lost") {
-  LocalClusterOptions options;
-  options.extra_flags = FastFailureDetection();
-  auto cluster = LocalCluster::Start(options);
+  auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   History history;
   std::atomic<bool> stop{false}, faults{false};

@@ -44,9 +44,7 @@ double Sample(const std::string& text, const std::string& series) {
 }  // namespace
 
 TEST_CASE("the admin endpoint serves health, metrics, members and ring, and follows a killed node") {
-  LocalClusterOptions options;
-  options.extra_flags = FastFailureDetection();
-  auto cluster = LocalCluster::Start(options);
+  auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   const std::string admin = (*cluster)->admin_address(0);
   auto client = (*cluster)->Connect();
@@ -95,9 +93,7 @@ TEST_CASE("the admin endpoint serves health, metrics, members and ring, and foll
 }
 
 TEST_CASE("a node that hears from no peer reports itself unhealthy, with the reason") {
-  LocalClusterOptions options;
-  options.extra_flags = FastFailureDetection();
-  auto cluster = LocalCluster::Start(options);
+  auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   REQUIRE((*cluster)->Kill(1).ok());
   REQUIRE((*cluster)->Kill(2).ok());

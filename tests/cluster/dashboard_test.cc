@@ -30,9 +30,7 @@ int64_t Count(Browser& browser, const std::string& selector) {
 }  // namespace
 
 TEST_CASE("the dashboard in a real browser shows the members and the ring, and a killed node turning down") {
-  LocalClusterOptions options;
-  options.extra_flags = FastFailureDetection();
-  auto cluster = LocalCluster::Start(options);
+  auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   auto client = (*cluster)->Connect();
   REQUIRE(client.ok());

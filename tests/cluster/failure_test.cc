@@ -17,13 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-LocalClusterOptions FastCluster(int nodes = 3) {
-  LocalClusterOptions o;
-  o.nodes = nodes;
-  o.extra_flags = FastFailureDetection();
-  return o;
-}
-
 double QueuedHints(Client& client, const LocalCluster& cluster) {
   double total = 0;
   for (int i = 0; i < cluster.size(); ++i) {

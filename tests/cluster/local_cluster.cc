@@ -82,6 +82,13 @@ std::vector<std::string> FastFailureDetection() {
           "--handoff-interval-ms", "200"};
 }
 
+LocalClusterOptions FastCluster(int nodes) {
+  LocalClusterOptions o;
+  o.nodes = nodes;
+  o.extra_flags = FastFailureDetection();
+  return o;
+}
+
 Result<std::unique_ptr<LocalCluster>> LocalCluster::Start(LocalClusterOptions options) {
   std::unique_ptr<LocalCluster> c(new LocalCluster(std::move(options)));
   std::random_device rd;

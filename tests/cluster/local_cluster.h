@@ -30,6 +30,8 @@ struct LocalClusterOptions {
 // Gossip, handoff and failure-detection timings short enough for tests (seconds, not the
 // production tens of seconds): pass in LocalClusterOptions::extra_flags.
 std::vector<std::string> FastFailureDetection();
+// Options for `nodes` nodes with those timings.
+LocalClusterOptions FastCluster(int nodes = 3);
 
 class LocalCluster {
  public:

@@ -70,9 +70,7 @@ size_t CountMissing(Client& client, const std::map<std::string, std::string>& ac
 }  // namespace
 
 TEST_CASE("a node joins and another leaves under continuous writes: every acknowledged write stays readable") {
-  LocalClusterOptions options;
-  options.extra_flags = FastFailureDetection();
-  auto cluster = LocalCluster::Start(options);
+  auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   auto client = (*cluster)->Connect();
   REQUIRE(client.ok());
@@ -146,8 +144,7 @@ TEST_CASE("a node joins and another leaves under continuous writes: every acknow
 }
 
 TEST_CASE("Merkle repair brings back a replica that missed writes, and identical replicas exchange only roots") {
-  LocalClusterOptions options;
-  options.extra_flags = FastFailureDetection();
+  auto options = FastCluster();
   options.extra_flags.insert(options.extra_flags.end(), {"--hint-window-s", "0"});  // no handoff: repair alone
   auto cluster = LocalCluster::Start(options);
   REQUIRE(cluster.ok());
@@ -185,10 +182,7 @@ TEST_CASE("Merkle repair brings back a replica that missed writes, and identical
 }
 
 TEST_CASE("a dead node is removed and repair rebuilds its replicas on the remaining nodes") {
-  LocalClusterOptions options;
-  options.nodes = 4;
-  options.extra_flags = FastFailureDetection();
-  auto cluster = LocalCluster::Start(options);
+  auto cluster = LocalCluster::Start(FastCluster(4));
   REQUIRE(cluster.ok());
   auto client = (*cluster)->Connect();
   REQUIRE(client.ok());

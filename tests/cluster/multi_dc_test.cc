@@ -125,6 +125,15 @@ TEST_CASE("LOCAL_QUORUM writes never wait on the remote DC, and the remote DC ge
   CHECK(each_ms >= kWan.count());  // EACH_QUORUM waits for the other DC
   CHECK(EveryNodeHolds(**cluster, each_acked));
 
+  // A LOCAL level needs the client's DC: refused with a clear error, nothing written.
+  ClientOptions no_dc = In("", "127.0.0.101");
+  auto lost = (*cluster)->Connect(no_dc);
+  REQUIRE(lost.ok());
+  auto refused = (*lost)->Put("no-dc", "x", {}, local);
+  CHECK(refused.status().IsInvalidArgument());
+  CHECK_THAT(refused.status().message(), Catch::Contains("local_dc"));
+  CHECK(HeldBy(**cluster, 0, {{"no-dc", "x"}}) + HeldBy(**cluster, 3, {{"no-dc", "x"}}) == 0);
+
   // A LOCAL_QUORUM read from the east sees the west's writes once shipped.
   auto east = (*cluster)->Connect(In("east", "127.0.0.102"));
   REQUIRE(east.ok());

@@ -49,6 +49,12 @@ TEST_CASE("bad node settings get a clear error") {
   REQUIRE(Parse({"--id", "n1", "--data", "/d", "--vnodes", "0"}).status().IsInvalidArgument());
   REQUIRE(Parse({"--id", "n1", "--data", "/d", "--no-such-flag"}).status().IsInvalidArgument());
   REQUIRE(Parse({"--id", "a@b", "--data", "/d"}).status().IsInvalidArgument());
+  REQUIRE_THAT(Parse({"--id", "n1", "--data", "/d", "--max-message-mb", "0"}).status().message(),
+               Catch::Contains("--max-message-mb in 1..1024"));
+  REQUIRE(Parse({"--id", "n1", "--data", "/d", "--max-connections", "0"}).status().IsInvalidArgument());
+  REQUIRE_THAT(Parse({"--id", "n1", "--data", "/d", "--dc-replication", "west:3,west:2"}).status().message(),
+               Catch::Contains("each DC once"));
+  REQUIRE(Parse({"--id", "n1", "--data", "/d", "--admin", "7001"}).ok());
 }
 
 TEST_CASE("the configuration reference lists every option") {
