@@ -1,5 +1,7 @@
 #include "capnp/connection_pool.h"
 
+#include "capnp/tls.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -30,7 +32,32 @@ bool ParseIpv4(const std::string& address, sockaddr_in* out) {
 
 }  // namespace
 
+ConnectionPool::ConnectionPool(kj::AsyncIoProvider& io, kj::LowLevelAsyncIoProvider& low_level, kj::Timer& timer,
+                               PoolOptions options)
+    : io_(io), low_level_(low_level), timer_(timer), options_(std::move(options)) {
+  if (options_.tls) {
+    auto context = MakeTlsContext(*options_.tls, TlsRole::kClient);
+    KJ_REQUIRE(context.ok(), context.status().ToString());
+    tls_ = std::move(context).value();
+  }
+}
+
 kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::Connect(const std::string& address) {
+  auto tcp = ConnectTcp(address);
+  if (tls_.get() == nullptr) return tcp;
+  return tcp.then([this](kj::Own<kj::AsyncIoStream> stream) {
+    return tls_->wrapClient(kj::mv(stream), options_.tls->server_name);
+  });
+}
+
+Node::Client ConnectionPool::Login(capnp::TwoPartyClient& client) {
+  auto login = client.bootstrap().castAs<Gate>().loginRequest();
+  login.setCredential(kj::arrayPtr(reinterpret_cast<const kj::byte*>(options_.credential.data()),
+                                   options_.credential.size()));
+  return login.send().getNode();  // pipelined: calls on it go out before the answer is back
+}
+
+kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::ConnectTcp(const std::string& address) {
   sockaddr_in local{}, remote{};
   std::string bind_address = options_.bind_host + ":0";
   bool bind = !options_.bind_host.empty() && options_.bind_host != "0.0.0.0";
@@ -74,7 +101,7 @@ Node::Client ConnectionPool::Get(const std::string& address) {
                                           .then([this, address]() { MarkFailed(address); },
                                                 [this, address](kj::Exception&&) { MarkFailed(address); })
                                           .eagerlyEvaluate(nullptr);
-                          return e.connection->client.bootstrap().castAs<Node>();
+                          return Login(e.connection->client);
                         });
   Node::Client cap(kj::mv(connecting));
   entry.cap = cap;

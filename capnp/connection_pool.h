@@ -9,29 +9,40 @@
 // With a `bind_host`, outgoing connections leave from that local address (a node uses its
 // own 127.0.0.x), so network rules keyed on addresses — the partition tests' iptables
 // chains — see who is talking to whom.
+//
+// Each connection starts with Gate.login(credential) (the cluster secret for a node, the
+// client token for an application), pipelined with the first call; with TLS material the
+// connection is TLS with this process's certificate, and the node's certificate must be
+// signed by the cluster CA and carry its server name.
 
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
+#include <kj/compat/tls.h>
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "capnp/kv.capnp.h"
+#include "common/security.h"
 
 namespace ringkv::wire {
 
 struct PoolOptions {
   std::chrono::milliseconds down_backoff{1000};
   std::string bind_host;  // empty: the kernel picks the source address
+  std::string credential;  // presented to each node's Gate; empty: none
+  std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
 };
 
 class ConnectionPool {
  public:
+  // With TLS, the material must have been checked (MakeTlsContext) before: a bad one
+  // throws here.
   ConnectionPool(kj::AsyncIoProvider& io, kj::LowLevelAsyncIoProvider& low_level, kj::Timer& timer,
-                 PoolOptions options = {})
-      : io_(io), low_level_(low_level), timer_(timer), options_(std::move(options)) {}
+                 PoolOptions options = {});
 
   // A capability for the node at `address` (calls queue while it connects).
   Node::Client Get(const std::string& address);
@@ -56,11 +67,14 @@ class ConnectionPool {
   };
 
   kj::Promise<kj::Own<kj::AsyncIoStream>> Connect(const std::string& address);
+  kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectTcp(const std::string& address);
+  Node::Client Login(capnp::TwoPartyClient& client);
 
   kj::AsyncIoProvider& io_;
   kj::LowLevelAsyncIoProvider& low_level_;
   kj::Timer& timer_;
   PoolOptions options_;
+  kj::Own<kj::TlsContext> tls_;  // null without TLS
   std::map<std::string, Entry> entries_;
   std::map<std::string, kj::TimePoint> down_until_;
   uint64_t next_serial_ = 1;

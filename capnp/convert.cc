@@ -160,6 +160,7 @@ void ToWire(const Status& status, Error::Builder out) {
     case StatusCode::kUnavailable:
     case StatusCode::kQuorumNotReached: code = ErrorCode::BUSY; break;
     case StatusCode::kStaleRing: code = ErrorCode::STALE_RING; break;
+    case StatusCode::kUnauthenticated: code = ErrorCode::UNAUTHENTICATED; break;
   }
   out.setCode(code);
   out.setMessage(status.message());
@@ -177,6 +178,7 @@ Status FromWire(Error::Reader in) {
     case ErrorCode::WRONG_CLUSTER: return Status::InvalidArgument("wrong cluster: " + msg);
     case ErrorCode::UNSUPPORTED_VERSION: return Status::NotSupported(msg);
     case ErrorCode::STALE_RING: return Status::StaleRing(msg);
+    case ErrorCode::UNAUTHENTICATED: return Status::Unauthenticated(msg);
     case ErrorCode::INTERNAL: break;
   }
   return Status::Aborted("node error: " + msg);

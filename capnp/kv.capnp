@@ -38,6 +38,7 @@ enum ErrorCode {
   unsupportedVersion @7;
   internal @8;
   staleRing @9;            # routed with an older ring than the node's: refresh and retry
+  unauthenticated @10;     # no or wrong client token / cluster secret for this call
 }
 
 struct Error {
@@ -259,4 +260,13 @@ interface Node {
 
   stats @14 (header :RequestHeader) -> (error :Error, stats :List(Stat));
   # Counters and gauges: hints, repair, streaming, membership.
+}
+
+interface Gate {
+  # The bootstrap capability of every node: a connection's first call presents a credential
+  # and gets the node's interface back (pipelined, so it costs no round trip). What the
+  # credential grants (common/security.h): the cluster secret, every method; the client
+  # token, data and admin methods; neither, when the cluster requires one, nothing. A
+  # call beyond what the connection was granted answers `unauthenticated`.
+  login @0 (credential :Data) -> (node :Node);
 }

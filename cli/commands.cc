@@ -151,6 +151,7 @@ int ExitCodeFor(const Status& s) {
     case StatusCode::kQuorumNotReached:
     case StatusCode::kTimedOut: return kExitQuorum;
     case StatusCode::kUnavailable: return kExitUnavailable;
+    case StatusCode::kUnauthenticated: return kExitUnauthenticated;
     default: return kExitError;
   }
 }

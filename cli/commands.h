@@ -18,6 +18,7 @@ enum ExitCode : int {
   kExitQuorum = 3,        // quorum not reached or timed out
   kExitUnavailable = 4,   // no node reachable
   kExitError = 5,         // anything else (a node's storage error...)
+  kExitUnauthenticated = 6,  // no or wrong token (--token-file)
 };
 
 struct Output {

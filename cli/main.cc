@@ -50,6 +50,16 @@ int main(int argc, char** argv) {
   app.add_option("--file", value_file, "put: read the value from this file");
   app.add_flag("--json", json, "JSON output");
   app.add_flag("--lww", lww, "last-writer-wins mode (no siblings; concurrent writes may be lost)");
+  std::string token_file;
+  TlsFiles tls;
+  app.add_option("--token-file", token_file, "file holding the cluster's client token (chmod 600)")
+      ->envname("RINGKV_TOKEN_FILE")->group("security");
+  app.add_option("--tls-ca", tls.ca_file, "cluster CA (PEM): connect over TLS, trust only this CA")
+      ->envname("RINGKV_TLS_CA")->group("security");
+  app.add_option("--tls-cert", tls.cert_file, "this client's certificate (PEM), signed by the CA")
+      ->envname("RINGKV_TLS_CERT")->group("security");
+  app.add_option("--tls-key", tls.key_file, "its private key (PEM)")->envname("RINGKV_TLS_KEY")->group("security");
+  app.add_option("--tls-server-name", tls.server_name, "name the nodes' certificates carry")->group("security");
   cli::BenchFlags bench;
   app.add_option("--ops", bench.ops, "bench: operations to run (1000, 250k, 1M)")->group("bench");
   app.add_option("--mix", bench.mix, "bench: put:get percentages")->group("bench");
@@ -90,6 +100,15 @@ int main(int argc, char** argv) {
   options.cluster_name = cluster_name;
   options.local_dc = local_dc;
   options.last_writer_wins = lww;
+  options.tls = tls;
+  if (!token_file.empty()) {
+    auto token = ReadSecretFile(token_file, "client token");
+    if (!token.ok()) {
+      std::cerr << "error: " << token.status().message() << "\n";
+      return cli::kExitBadInput;
+    }
+    options.token = std::move(token).value();
+  }
   if (n > 0) {  // a smaller cluster than the default N: defaults follow N
     options.n = n;
     options.w = options.r = n / 2 + 1;
@@ -107,7 +126,8 @@ int main(int argc, char** argv) {
 
   auto client = Client::Connect(options);
   if (!client.ok()) {
-    std::cerr << "error: cannot reach the cluster at " << cluster << ": " << client.status().ToString() << "\n";
+    const char* what = client.status().IsUnauthenticated() ? "the cluster refused this client" : "cannot reach the cluster";
+    std::cerr << "error: " << what << " at " << cluster << ": " << client.status().ToString() << "\n";
     return cli::ExitCodeFor(client.status());
   }
   if (words.empty()) return cli::RunRepl(**client, request, out);

@@ -8,7 +8,8 @@ install(TARGETS ringkv_sdk ringkv_wire ringkv_common
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # The public headers: the client and what it includes (apps write #include "sdk/client.h").
 install(FILES ${PROJECT_SOURCE_DIR}/sdk/client.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ringkv/sdk)
-install(FILES ${PROJECT_SOURCE_DIR}/common/status.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ringkv/common)
+install(FILES ${PROJECT_SOURCE_DIR}/common/status.h ${PROJECT_SOURCE_DIR}/common/security.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ringkv/common)
 install(EXPORT ringkvTargets NAMESPACE ringkv:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ringkv)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ringkvConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/ringkvConfig.cmake

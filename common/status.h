@@ -26,6 +26,7 @@ enum class StatusCode {
   kUnavailable,       // no node could be reached
   kQuorumNotReached,  // fewer replicas answered than the consistency level needs
   kStaleRing,         // routed with an older ring than the node's: refresh the ring, retry
+  kUnauthenticated,   // no or wrong credential (client token / cluster secret) for the call
 };
 
 class [[nodiscard]] Status {
@@ -42,6 +43,7 @@ class [[nodiscard]] Status {
   static Status TimedOut(std::string msg) { return {StatusCode::kTimedOut, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   static Status StaleRing(std::string msg) { return {StatusCode::kStaleRing, std::move(msg)}; }
+  static Status Unauthenticated(std::string msg) { return {StatusCode::kUnauthenticated, std::move(msg)}; }
   // "quorum not reached: 1 of 2 required replicas acknowledged (...)".
   static Status QuorumNotReached(int acked, int needed, std::string detail);
   // errno-based I/O failure: "<context>: <strerror(err)>".
@@ -55,6 +57,7 @@ class [[nodiscard]] Status {
   bool IsIOError() const { return code_ == StatusCode::kIOError; }
   bool IsQuorumNotReached() const { return code_ == StatusCode::kQuorumNotReached; }
   bool IsStaleRing() const { return code_ == StatusCode::kStaleRing; }
+  bool IsUnauthenticated() const { return code_ == StatusCode::kUnauthenticated; }
   // For kQuorumNotReached: how many replicas answered, and how many were needed.
   int acked() const { return acked_; }
   int needed() const { return needed_; }

@@ -44,7 +44,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return;  // timeout, reset, garbage: drop the connection
     const auto& request = parser_->get();
     HttpReply reply = HandleAdminRequest(services_, std::string_view(request.method_string()),
-                                         std::string_view(request.target()));
+                                         std::string_view(request.target()),
+                                         std::string_view(request[http::field::authorization]));
     if (request.method() == http::verb::head) reply.body.clear();
     Reply(std::move(reply), request.keep_alive());
   }
@@ -54,6 +55,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response->set(http::field::server, "ringkv");
     response->set(http::field::content_type, reply.content_type);
     response->set(http::field::cache_control, "no-store");
+    if (reply.status == 401) response->set(http::field::www_authenticate, "Bearer realm=\"ringkv\"");
     response->keep_alive(keep_alive);
     response->body() = std::move(reply.body);
     response->prepare_payload();

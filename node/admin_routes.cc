@@ -2,6 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
+#include "common/security.h"
+
 #include "node/dashboard_page.h"
 #include "node/node_stats.h"
 
@@ -100,9 +104,29 @@ std::vector<std::string> UnhealthyReasons(const NodeServices& s) {
   return reasons;
 }
 
-HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std::string_view target) {
+// The token from "Bearer TOKEN" or the query's token=TOKEN; empty if neither.
+std::string_view PresentedToken(std::string_view target, std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) == kBearer) return authorization.substr(kBearer.size());
+  auto query = target.find('?');
+  if (query == std::string_view::npos) return {};
+  std::string_view rest = target.substr(query + 1);
+  while (!rest.empty()) {
+    std::string_view param = rest.substr(0, rest.find('&'));
+    if (param.substr(0, 6) == "token=") return param.substr(6);
+    rest.remove_prefix(std::min(rest.size(), param.size() + 1));
+  }
+  return {};
+}
+
+HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std::string_view target,
+                             std::string_view authorization) {
   std::string_view path = target.substr(0, target.find('?'));
   if (method != "GET" && method != "HEAD") return Error(405, "only GET is served here");
+  if (path != "/health" && !s.admin_token.empty() &&
+      !ConstantTimeEquals(PresentedToken(target, authorization), s.admin_token)) {
+    return Error(401, "this endpoint requires the client token: Authorization: Bearer TOKEN (or ?token=TOKEN)");
+  }
   if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", std::string(DashboardPage())};
   if (path == "/health") return Health(s);
   if (path == "/metrics") return {200, "text/plain; version=0.0.4", PrometheusText(CollectNodeSamples(s))};

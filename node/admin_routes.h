@@ -9,6 +9,10 @@
 //   GET /v1/members  members as this node's gossip sees them
 //   GET /v1/ring     ring version, replication factor, each node's tokens and ownership
 //   GET /v1/stats    the metrics as one JSON object {"name{labels}": value}
+//
+// With services.admin_token set, everything but /health answers 401 unless the request
+// carries the token: "Authorization: Bearer TOKEN", or ?token=TOKEN (so a browser can open
+// the dashboard; the page passes it on to its own requests).
 
 #include <string>
 #include <string_view>
@@ -23,7 +27,9 @@ struct HttpReply {
   std::string body;
 };
 
-HttpReply HandleAdminRequest(const NodeServices& services, std::string_view method, std::string_view target);
+// `authorization`: the request's Authorization header (empty if none).
+HttpReply HandleAdminRequest(const NodeServices& services, std::string_view method, std::string_view target,
+                             std::string_view authorization = {});
 
 // Why the node should not take traffic now; empty when healthy.
 std::vector<std::string> UnhealthyReasons(const NodeServices& services);

@@ -56,9 +56,10 @@ Result<std::vector<MemberRecord>> Founders(const NodeConfig& config) {
 }
 
 // The ring as the member at `address` sees it.
-Result<RingView> FetchRing(const NodeConfig& config, kj::AsyncIoContext& io, const std::string& address) {
+Result<RingView> FetchRing(const NodeConfig& config, kj::AsyncIoContext& io, const wire::PoolOptions& pool_options,
+                           const std::string& address) {
   kj::Timer& timer = io.provider->getTimer();
-  wire::ConnectionPool pool(*io.provider, *io.lowLevelProvider, timer);
+  wire::ConnectionPool pool(*io.provider, *io.lowLevelProvider, timer, pool_options);
   auto req = pool.Get(address).ringRequest();
   req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
   req.getHeader().setClusterName(config.cluster_name);
@@ -78,7 +79,8 @@ Result<RingView> FetchRing(const NodeConfig& config, kj::AsyncIoContext& io, con
 
 }  // namespace
 
-Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj::AsyncIoContext& io) {
+Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj::AsyncIoContext& io,
+                                                   const wire::PoolOptions& pool) {
   MembershipOptions options;
   options.cluster_name = config.cluster_name;
   options.replication_factor = config.replication_factor;
@@ -101,7 +103,7 @@ Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj:
   if (std::filesystem::exists(options.state_file)) {
     // Restart: Membership::Open restores tokens and state from the table.
   } else if (!config.join.empty()) {
-    RINGKV_ASSIGN(RingView seed_view, FetchRing(config, io, config.join));
+    RINGKV_ASSIGN(RingView seed_view, FetchRing(config, io, pool, config.join));
     if (seed_view.future.Find(config.id) || seed_view.ring.Find(config.id)) {
       return Status::InvalidArgument("node id '" + config.id +
                                      "' is already a ring member; remove it first (kv node remove) or pick another id");

@@ -10,11 +10,14 @@
 
 #include <memory>
 
+#include "capnp/connection_pool.h"
 #include "node/membership.h"
 #include "node/node_config.h"
 
 namespace ringkv {
 
-Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj::AsyncIoContext& io);
+// `pool`: how to reach the member named by --join (credential, TLS).
+Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj::AsyncIoContext& io,
+                                                   const wire::PoolOptions& pool);
 
 }  // namespace ringkv

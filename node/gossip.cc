@@ -113,7 +113,16 @@ void Gossiper::Round(BackgroundLoop::Context& ctx) {
   auto limit = std::max(interval_ / static_cast<int>(peers.size() + 1), std::chrono::milliseconds(50));
   for (const std::string& address : peers) {
     Status s = ExchangeWith(ctx, *membership_, address, limit);
-    if (!s.ok()) spdlog::debug("gossip: {}", s.ToString());
+    if (s.IsUnauthenticated()) {
+      // A wrong or missing --cluster-secret-file: the operator must hear of it, not every round.
+      auto now = std::chrono::steady_clock::now();
+      if (now - refused_logged_ > std::chrono::seconds(30)) {
+        refused_logged_ = now;
+        spdlog::error("gossip: {} refused us: {}", address, s.message());
+      }
+    } else if (!s.ok()) {
+      spdlog::debug("gossip: {}", s.ToString());
+    }
   }
 }
 

@@ -41,6 +41,7 @@ class Gossiper {
   Membership* membership_;
   std::chrono::milliseconds interval_;
   std::vector<std::string> seeds_;
+  std::chrono::steady_clock::time_point refused_logged_{};  // gossip thread only
   BackgroundLoop loop_;
 };
 

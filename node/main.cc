@@ -12,11 +12,14 @@
 #include <csignal>
 #include <cstdio>
 
+#include "capnp/tls.h"
 #include "common/config.h"
+#include "common/security.h"
 #include "node/admin_http.h"
 #include "node/anti_entropy.h"
 #include "node/bootstrap.h"
 #include "node/data_dir.h"
+#include "node/gate.h"
 #include "node/gossip.h"
 #include "node/hint_store.h"
 #include "node/hinted_handoff.h"
@@ -48,6 +51,31 @@ StorageOptions EngineOptions(const NodeConfig& config) {
   return o;
 }
 
+// The credentials and TLS material the config names, read and checked before anything
+// starts (a bad file is a startup error, not a failure on the first connection).
+struct Security {
+  Credentials credentials;
+  std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
+};
+
+Result<Security> LoadSecurity(const NodeConfig& c) {
+  Security s;
+  if (!c.cluster_secret_file.empty()) {
+    RINGKV_ASSIGN(s.credentials.cluster_secret, ReadSecretFile(c.cluster_secret_file, "cluster secret"));
+  }
+  if (!c.client_token_file.empty()) {
+    RINGKV_ASSIGN(s.credentials.client_token, ReadSecretFile(c.client_token_file, "client token"));
+  }
+  RINGKV_TRY(ValidateCredentials(s.credentials));
+  if (!c.tls_ca.empty()) {
+    TlsFiles files{c.tls_ca, c.tls_cert, c.tls_key, c.tls_server_name};
+    RINGKV_ASSIGN(TlsMaterial material, LoadTlsMaterial(files));
+    RINGKV_TRY(wire::MakeTlsContext(material, wire::TlsRole::kServer).status());
+    s.tls = std::make_shared<const TlsMaterial>(std::move(material));
+  }
+  return s;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,6 +91,9 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + config.id + "] %v");
 
+  auto security = LoadSecurity(config);
+  if (!security.ok()) return Fail(security.status().message());
+
   if (Status s = ClaimDataDir(config.data_dir, config.cluster_name, config.id); !s.ok()) return Fail(s.message());
   StorageOptions storage_options = EngineOptions(config);
   auto engine = storage::StorageEngine::Open(config.data_dir + "/engine", storage_options);
@@ -77,12 +108,15 @@ int main(int argc, char** argv) {
   {
     WorkerPool workers(config.worker_threads);
     auto io = kj::setupAsyncIo();
-    auto membership = OpenMembership(config, io);
+    // How this node connects to the others: from its own address, with the cluster secret.
+    wire::PoolOptions pool;
+    pool.bind_host = config.listen.substr(0, config.listen.rfind(':'));
+    pool.credential = security->credentials.cluster_secret;
+    pool.tls = security->tls;
+    auto membership = OpenMembership(config, io, pool);
     if (!membership.ok()) return Fail(membership.status().message());
     Membership& members = **membership;
 
-    wire::PoolOptions pool;
-    pool.bind_host = config.listen.substr(0, config.listen.rfind(':'));
     std::vector<std::string> gossip_seeds;
     if (!config.join.empty()) gossip_seeds.push_back(config.join);
     for (const auto& spec : config.seeds) {
@@ -115,6 +149,7 @@ int main(int argc, char** argv) {
     services.node_id = config.id;
     services.cluster_name = config.cluster_name;
     services.dc = config.dc;
+    if (AdminNeedsToken(config)) services.admin_token = security->credentials.client_token;
     ConnectionStats connections;
     services.connections = &connections;
     std::unique_ptr<AdminHttp> admin;  // stops first: its handlers read everything above
@@ -122,7 +157,14 @@ int main(int argc, char** argv) {
     limits.max_connections = config.max_connections;
     limits.max_message_bytes = uint64_t{config.max_message_mb} << 20;
     limits.max_inflight_bytes = uint64_t{config.max_inflight_mb} << 20;
-    RpcListener server(kj::heap<NodeServer>(services), limits, &connections);
+    limits.max_inflight_total_bytes = uint64_t{config.max_inflight_total_mb} << 20;
+    kj::Own<kj::TlsContext> tls;
+    if (security->tls) {
+      auto context = wire::MakeTlsContext(*security->tls, wire::TlsRole::kServer, &io.provider->getTimer());
+      if (!context.ok()) return Fail(context.status().message());
+      tls = std::move(context).value();
+    }
+    RpcListener server(kj::heap<GateServer>(services, security->credentials), limits, &connections, tls.get());
     KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
       auto address = io.provider->getNetwork().parseAddress(config.listen).wait(io.waitScope);
       auto listener = address->listen();

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/config.h"
+#include "common/security.h"
 
 namespace ringkv {
 namespace {
@@ -80,6 +81,8 @@ const std::vector<OptionSpec>& Options() {
       Field("log-level", &NodeConfig::log_level, "trace, debug, info, warn or error"),
       Field("max-connections", &NodeConfig::max_connections, "RPC connections served at once; more are closed on accept"),
       Field("max-message-mb", &NodeConfig::max_message_mb, "largest RPC message accepted, MB; a larger one ends its connection"),
+      Field("max-inflight-total-mb", &NodeConfig::max_inflight_total_mb,
+            "all connections together: MB of requests in flight, shared evenly (each at least 64 KB)"),
       Field("max-inflight-mb", &NodeConfig::max_inflight_mb,
             "per connection: MB of requests in flight before the node stops reading from it (backpressure)"),
       Field("admin", &NodeConfig::admin,
@@ -100,6 +103,20 @@ const std::vector<OptionSpec>& Options() {
             "entries per second a background repair may move with a peer in another DC (WAN budget)"),
       Field("simulated-wan-delay-ms", &NodeConfig::simulated_wan_delay_ms,
             "tests and demos: wait this long before each batch shipped to another DC (a WAN where tc netem is missing)"),
+      Field("cluster-secret-file", &NodeConfig::cluster_secret_file,
+            "file (chmod 600) holding the cluster secret nodes present to each other; without it a "
+            "process cannot gossip, stream or repair with this node. Empty = nodes not authenticated"),
+      Field("client-token-file", &NodeConfig::client_token_file,
+            "file (chmod 600) holding the token clients and the admin endpoint require; needs "
+            "--cluster-secret-file. Empty = clients not authenticated"),
+      Field("admin-auth", &NodeConfig::admin_auth,
+            "admin endpoint: auto = the client token is required for all but /health when bound beyond "
+            "loopback; always = also on loopback"),
+      Field("tls-ca", &NodeConfig::tls_ca, "PEM file of the cluster CA; set = every RPC connection is mutual TLS"),
+      Field("tls-cert", &NodeConfig::tls_cert, "PEM certificate of this node, signed by the CA"),
+      Field("tls-key", &NodeConfig::tls_key, "PEM private key of --tls-cert"),
+      Field("tls-server-name", &NodeConfig::tls_server_name,
+            "name (DNS SAN) every node's certificate carries; connecting nodes check it"),
   };
   return options;
 }
@@ -160,6 +177,37 @@ Result<NodeConfig> LoadNodeConfigJson(const std::string& json_text, NodeConfig b
   return base;
 }
 
+namespace {
+
+Status ValidateSecurity(const NodeConfig& c) {
+  if (c.admin_auth != "auto" && c.admin_auth != "always") {
+    return Status::InvalidArgument("--admin-auth must be auto or always, not '" + c.admin_auth + "'");
+  }
+  if (!c.client_token_file.empty() && c.cluster_secret_file.empty()) {
+    return Status::InvalidArgument("--client-token-file needs --cluster-secret-file too: without a cluster secret "
+                                   "anyone could call the node-to-node methods and read every key");
+  }
+  if (!c.admin.empty() && AdminNeedsToken(c) && c.client_token_file.empty()) {
+    return Status::InvalidArgument("the admin endpoint " + c.admin +
+                                   " is reachable beyond loopback (or --admin-auth always): it needs "
+                                   "--client-token-file to check callers against");
+  }
+  bool any_tls = !c.tls_ca.empty() || !c.tls_cert.empty() || !c.tls_key.empty();
+  if (any_tls && (c.tls_ca.empty() || c.tls_cert.empty() || c.tls_key.empty())) {
+    return Status::InvalidArgument("TLS needs all of --tls-ca, --tls-cert and --tls-key");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+bool AdminNeedsToken(const NodeConfig& c) {
+  if (c.admin_auth == "always") return true;
+  auto colon = c.admin.rfind(':');
+  std::string host = colon == std::string::npos ? "127.0.0.1" : c.admin.substr(0, colon);  // a bare port: loopback
+  return !IsLoopbackHost(host);
+}
+
 Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.id.empty()) return Status::InvalidArgument("--id is required");
   if (c.id.find_first_of("@,: ") != std::string::npos) {
@@ -176,8 +224,9 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   for (const auto& s : c.seeds) RINGKV_TRY(ParseMember(s).status());
   if (!c.join.empty() && c.join.rfind(':') == std::string::npos) return Status::InvalidArgument("--join must be host:port");
   RINGKV_TRY(ParseDcReplication(c.dc_replication).status());
-  if (c.max_connections == 0 || c.max_message_mb == 0 || c.max_message_mb > 1024 || c.max_inflight_mb == 0) {
-    return Status::InvalidArgument("--max-connections and --max-inflight-mb must be positive, --max-message-mb in 1..1024");
+  if (c.max_connections == 0 || c.max_message_mb == 0 || c.max_message_mb > 1024 || c.max_inflight_mb == 0 ||
+      c.max_inflight_total_mb == 0) {
+    return Status::InvalidArgument("--max-connections, --max-inflight-mb and --max-inflight-total-mb must be positive, --max-message-mb in 1..1024");
   }
   if (c.replication_factor == 0 || c.replication_factor > 16) {
     return Status::InvalidArgument("--replication-factor must be in 1..16");
@@ -192,7 +241,7 @@ Status ValidateNodeConfig(const NodeConfig& c) {
   if (c.handoff_interval_ms == 0 || c.repair_keys_per_s == 0) {
     return Status::InvalidArgument("--handoff-interval-ms and --repair-keys-per-s must be positive");
   }
-  return Status::OK();
+  return ValidateSecurity(c);
 }
 
 Result<NodeConfig> ParseNodeConfig(int argc, const char* const* argv, bool* exit_early) {

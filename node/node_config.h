@@ -36,6 +36,7 @@ struct NodeConfig {
   uint32_t max_connections = 1024;  // RPC connections at once; more are closed on accept
   uint32_t max_message_mb = 32;     // a larger RPC message ends its connection
   uint32_t max_inflight_mb = 16;    // per connection: requests in flight before the node stops reading
+  uint32_t max_inflight_total_mb = 256;  // all connections together, shared evenly
   // Membership and failure handling.
   uint32_t gossip_interval_ms = 1000;
   uint32_t gossip_fanout = 3;
@@ -48,6 +49,12 @@ struct NodeConfig {
   uint32_t repair_keys_per_s = 20000;    // rate limit of entries a background repair moves
   uint32_t repair_cross_dc_keys_per_s = 5000;  // the same with a peer in another DC
   uint32_t simulated_wan_delay_ms = 0;   // tests: delay before each page shipped to another DC
+  // Security (docs/security.md).
+  std::string cluster_secret_file;  // nodes must present this secret to each other
+  std::string client_token_file;    // clients (SDK, kv, admin endpoint) must present this token
+  std::string admin_auth = "auto";  // auto: token required beyond loopback; always: everywhere
+  std::string tls_ca, tls_cert, tls_key;  // PEM files; tls_ca set = TLS (mutual) on every connection
+  std::string tls_server_name = "ringkv";
   std::string config_file;
 };
 
@@ -63,6 +70,9 @@ struct Member {
 Result<NodeConfig> ParseNodeConfig(int argc, const char* const* argv, bool* exit_early);
 Result<NodeConfig> LoadNodeConfigJson(const std::string& json_text, NodeConfig base);
 Status ValidateNodeConfig(const NodeConfig& config);
+// Whether the admin endpoint must check the client token on all but /health: it is bound
+// beyond loopback, or --admin-auth always.
+bool AdminNeedsToken(const NodeConfig& config);
 // ["west:3", "east:2"] -> {west: 3, east: 2}; InvalidArgument for anything else.
 Result<std::map<std::string, uint32_t, std::less<>>> ParseDcReplication(const std::vector<std::string>& specs);
 // "id@host:port[/dc[/rack]]" -> Member. Multi-DC founders should name their DC, so that

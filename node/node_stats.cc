@@ -111,6 +111,10 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
     s.Counter("rpc_connections_accepted_total", services.connections->accepted.load(r), "RPC connections accepted");
     s.Counter("rpc_connections_refused_total", services.connections->refused.load(r),
               "RPC connections closed on accept: --max-connections were open");
+    s.Counter("rpc_unauthenticated_total", services.connections->unauthenticated.load(r),
+              "RPC calls refused: no or wrong client token / cluster secret");
+    s.Counter("rpc_tls_handshake_failures_total", services.connections->tls_failed.load(r),
+              "TLS handshakes that failed (untrusted or missing certificate, not TLS)");
   }
   return out;
 }

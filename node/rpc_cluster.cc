@@ -34,7 +34,7 @@ std::vector<uint32_t> Indices(capnp::List<uint32_t>::Reader in) {
 kj::Promise<void> NodeServer::gossip(GossipContext context) {
   auto params = context.getParams();
   auto results = context.getResults();
-  Status s = CheckHeader(params.getHeader());
+  Status s = CheckHeader(params.getHeader(), Access::kPeer);
   auto theirs = s.ok() ? FromWire(params.getRecords()) : Result<std::vector<MemberRecord>>(s);
   wire::ToWire(theirs.status(), results.initError());
   if (!theirs.ok()) return kj::READY_NOW;
@@ -46,7 +46,7 @@ kj::Promise<void> NodeServer::gossip(GossipContext context) {
 
 kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckHeader(params.getHeader(), Access::kPeer);
   if (!header.ok()) {
     wire::ToWire(header, context.getResults().initError());
     return kj::READY_NOW;
@@ -76,7 +76,7 @@ kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
 
 kj::Promise<void> NodeServer::merkleOpen(MerkleOpenContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckHeader(params.getHeader(), Access::kPeer);
   // Two replicas compare the keys both hold by their rings: with different rings (a
   // change still spreading) they would compare different key sets and miss keys.
   uint64_t theirs = params.getHeader().getRingVersion(), ours = s_.membership->RingVersion();
@@ -107,7 +107,7 @@ kj::Promise<void> NodeServer::merkleOpen(MerkleOpenContext context) {
 kj::Promise<void> NodeServer::merkleNodes(MerkleNodesContext context) {
   auto params = context.getParams();
   auto results = context.getResults();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckHeader(params.getHeader(), Access::kPeer);
   auto hashes = header.ok() ? s_.anti_entropy->SessionChildHashes(params.getSession(), params.getLevel(),
                                                                   Indices(params.getIndices()))
                             : Result<std::vector<uint64_t>>(header);
@@ -121,7 +121,7 @@ kj::Promise<void> NodeServer::merkleNodes(MerkleNodesContext context) {
 kj::Promise<void> NodeServer::merkleDigests(MerkleDigestsContext context) {
   auto params = context.getParams();
   auto results = context.getResults();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckHeader(params.getHeader(), Access::kPeer);
   auto digests = header.ok() ? s_.anti_entropy->SessionDigests(params.getSession(), params.getLevel(),
                                                                Indices(params.getIndices()))
                              : Result<std::vector<KeyDigest>>(header);

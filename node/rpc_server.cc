@@ -1,5 +1,7 @@
 #include "node/rpc_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <vector>
 
@@ -14,7 +16,21 @@ using Mode = ReplicaStore::Mode;
 
 }  // namespace
 
-Status NodeServer::CheckHeader(wire::RequestHeader::Reader header, bool routed) const {
+Status NodeServer::CheckAccess(Access need) {
+  if (access_ >= need) return Status::OK();
+  if (s_.connections) s_.connections->unauthenticated.fetch_add(1, std::memory_order_relaxed);
+  const bool peer = need == Access::kPeer;
+  std::string why = peer ? "node-to-node calls need this cluster's secret (--cluster-secret-file)"
+                         : "node " + s_.node_id + " requires a client token (ClientOptions::token, kv --token-file)";
+  if (!refusal_logged_) {
+    refusal_logged_ = true;
+    spdlog::warn("refused an unauthenticated connection: {}", why);
+  }
+  return Status::Unauthenticated(why);
+}
+
+Status NodeServer::CheckHeader(wire::RequestHeader::Reader header, Access need, bool routed) {
+  RINGKV_TRY(CheckAccess(need));
   if (header.getProtocolVersion() > wire::PROTOCOL_VERSION) {
     return Status::NotSupported("this node speaks protocol " + std::to_string(wire::PROTOCOL_VERSION) +
                                 ", the request uses " + std::to_string(header.getProtocolVersion()));
@@ -69,7 +85,7 @@ kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
 
 kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader(), true);
+  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
   auto clock = wire::FromWire(params.getContext());
   if (!header.ok() || !clock.ok()) {
     wire::ToWire(header.ok() ? clock.status() : header, context.getResults().initError());
@@ -89,7 +105,7 @@ kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
 
 kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader(), true);
+  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
   bool lww = params.getLastWriterWins();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
@@ -139,7 +155,7 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
 
 kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader(), true);
+  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
   bool lww = params.getLastWriterWins();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
@@ -179,7 +195,7 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
 
 kj::Promise<void> NodeServer::get(GetContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader(), true);
+  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
   ReplicaStore* store = s_.store;
   using Found = std::optional<SiblingSet>;
   std::vector<Op<Found>> ops;

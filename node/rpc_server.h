@@ -17,6 +17,7 @@
 
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
+#include "common/security.h"
 #include "node/anti_entropy.h"
 #include "node/hint_store.h"
 #include "node/hinted_handoff.h"
@@ -46,11 +47,13 @@ struct NodeServices {
   std::string node_id;
   std::string cluster_name;
   std::string dc;
+  std::string admin_token;  // the admin endpoint requires it for all but /health; empty = open
 };
 
 class NodeServer final : public wire::Node::Server {
  public:
-  explicit NodeServer(NodeServices services) : s_(std::move(services)) {}
+  // `access`: what this connection's credential granted (node/gate.h).
+  NodeServer(NodeServices services, Access access) : s_(std::move(services)), access_(access) {}
 
  protected:
   kj::Promise<void> coordinatePut(CoordinatePutContext context) override;
@@ -71,8 +74,10 @@ class NodeServer final : public wire::Node::Server {
   kj::Promise<void> stats(StatsContext context) override;
 
  private:
-  // Cluster name and protocol version; for routed requests also the ring version.
-  Status CheckHeader(wire::RequestHeader::Reader header, bool routed = false) const;
+  // The connection's access (at least `need`), cluster name and protocol version; for
+  // routed requests also the ring version.
+  Status CheckHeader(wire::RequestHeader::Reader header, Access need = Access::kClient, bool routed = false);
+  Status CheckAccess(Access need);
 
   // Runs each op without blocking first; the ones that would block run on a worker, then
   // `reply` gets every result in order.
@@ -83,6 +88,8 @@ class NodeServer final : public wire::Node::Server {
   kj::Promise<void> RunOps(RpcOp rpc, std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply);
 
   NodeServices s_;
+  Access access_;
+  bool refusal_logged_ = false;  // one warning per connection
 };
 
 }  // namespace ringkv

@@ -13,6 +13,7 @@ PACKAGES=(
   iptables                # network partitions between 127.0.0.x nodes in the fault tests
   chromium chromium-driver  # the dashboard test drives a real headless browser (WebDriver)
   curl                    # the demo reads the admin endpoint
+  openssl                 # scripts/make-certs.sh: a test CA and node/client certificates for TLS
   clang-14 libclang-rt-14-dev  # libFuzzer for scripts/fuzz.sh
   redis-server redis-tools  # benchmark baseline only (bench/cluster_bench)
   librocksdb-dev          # benchmark baseline only (bench/storage_bench)

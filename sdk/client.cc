@@ -13,6 +13,7 @@
 #include "capnp/convert.h"
 #include "common/limits.h"
 #include "capnp/connection_pool.h"
+#include "capnp/tls.h"
 #include "sdk/client_impl.h"
 #include "sdk/quorum.h"
 
@@ -63,6 +64,11 @@ Status Client::Impl::Start() {
   if (options_.n < 1 || options_.w < 1 || options_.r < 1 || options_.w > options_.n || options_.r > options_.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N");
   }
+  if (options_.tls.enabled()) {
+    RINGKV_ASSIGN(auto material, LoadTlsMaterial(options_.tls));
+    RINGKV_TRY(wire::MakeTlsContext(material, wire::TlsRole::kClient).status());
+    tls_ = std::make_shared<const TlsMaterial>(std::move(material));
+  }
   std::promise<Status> started;
   auto ready = started.get_future();
   thread_ = std::thread([this, &started] { LoopMain(&started); });
@@ -88,6 +94,8 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   timer_ = &io.provider->getTimer();
   wire::PoolOptions pool_options;
   pool_options.bind_host = options_.bind_host;
+  pool_options.credential = options_.token;
+  pool_options.tls = tls_;
   pool_ = std::make_unique<wire::ConnectionPool>(*io.provider, *io.lowLevelProvider, *timer_, pool_options);
   batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_);
   struct IgnoreErrors : kj::TaskSet::ErrorHandler {
@@ -97,7 +105,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   auto stop = kj::newPromiseAndFulfiller<void>();
   stop_ = kj::mv(stop.fulfiller);
 
-  Status first = FetchFromSeeds(0, "").wait(io.waitScope);
+  Status first = FetchFromSeeds(0, "", false).wait(io.waitScope);
   if (!first.ok()) executor_ = nullptr;  // this loop ends now: Stop() must not post to it
   started->set_value(first);
   if (first.ok()) {
@@ -130,15 +138,18 @@ kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address
       }));
 }
 
-kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors) {
+kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors, bool refused) {
   if (i >= options_.seeds.size()) {
+    // A seed that refused our credential says more than one that could not be reached.
+    if (refused) return Status::Unauthenticated("no seed node let this client in: " + errors);
     return Status::Unavailable("no seed node answered: " + errors);
   }
   std::string seed = options_.seeds[i];
-  return FetchRing(seed).then([this, i, errors, seed](Result<RingView> view) mutable -> kj::Promise<Status> {
+  return FetchRing(seed).then([this, i, errors, refused, seed](Result<RingView> view) mutable -> kj::Promise<Status> {
     if (view.ok() && view->ring.empty()) view = Status::Unavailable(seed + ": empty ring");
     if (!view.ok()) {
-      return FetchFromSeeds(i + 1, errors + (errors.empty() ? "" : "; ") + view.status().ToString());
+      return FetchFromSeeds(i + 1, errors + (errors.empty() ? "" : "; ") + view.status().ToString(),
+                            refused || view.status().IsUnauthenticated());
     }
     InstallRing(kj::mv(view).value());
     return Status::OK();

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/security.h"
 #include "common/status.h"
 
 namespace ringkv {
@@ -60,6 +61,12 @@ struct ClientOptions {
   // Tests and demos only: every call to a node outside local_dc waits this long before it
   // is sent, emulating a WAN round trip where `tc netem` is not available.
   std::chrono::milliseconds simulated_wan_delay{0};
+  // Security (docs/security.md). The client token, if the cluster requires one: without it
+  // (or with a wrong one) every call fails with Unauthenticated. With tls.ca_file set, every
+  // connection is TLS: nodes must present a certificate of that CA naming
+  // tls.server_name, and this client presents tls.cert_file (nodes require one).
+  std::string token;
+  TlsFiles tls;
 };
 
 // The causal context of a read: pass it to the put that replaces what was read, so that

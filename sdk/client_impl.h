@@ -76,7 +76,8 @@ class Client::Impl {
  private:
   void LoopMain(std::promise<Status>* started);
   kj::Promise<Result<RingView>> FetchRing(const std::string& address);
-  kj::Promise<Status> FetchFromSeeds(size_t i, std::string errors);
+  // `refused`: some seed so far refused our credential (the result is then Unauthenticated).
+  kj::Promise<Status> FetchFromSeeds(size_t i, std::string errors, bool refused);
   kj::Promise<void> RefreshLoop();
   // After a failed request: fetch the ring again now (at most once a second), in case
   // membership changed under us.
@@ -92,6 +93,7 @@ class Client::Impl {
   Status PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec, sdk::Targets* t) const;
 
   ClientOptions options_;
+  std::shared_ptr<const TlsMaterial> tls_;  // loaded by Start(); null without TLS
   std::thread thread_;
   std::thread::id loop_thread_id_;
   const kj::Executor* executor_ = nullptr;

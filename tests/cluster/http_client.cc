@@ -11,7 +11,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 Result<HttpResponse> HttpRequest(const std::string& address, const std::string& method, const std::string& target,
-                                 const std::string& body, std::chrono::milliseconds timeout) {
+                                 const std::string& body, std::chrono::milliseconds timeout,
+                                 const std::string& authorization) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("not host:port: " + address);
   try {
@@ -22,6 +23,7 @@ Result<HttpResponse> HttpRequest(const std::string& address, const std::string& 
     stream.connect(resolver.resolve(address.substr(0, colon), address.substr(colon + 1)));
     http::request<http::string_body> request(http::string_to_verb(method), target, 11);
     request.set(http::field::host, address);
+    if (!authorization.empty()) request.set(http::field::authorization, authorization);
     if (!body.empty()) {
       request.set(http::field::content_type, "application/json");
       request.body() = body;

@@ -15,10 +15,12 @@ struct HttpResponse {
   std::string body;
 };
 
-// `address` is host:port; `body` non-empty makes it a request with a JSON body.
+// `address` is host:port; `body` non-empty makes it a request with a JSON body;
+// `authorization` non-empty is sent as the Authorization header.
 Result<HttpResponse> HttpRequest(const std::string& address, const std::string& method, const std::string& target,
                                  const std::string& body = "",
-                                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                 const std::string& authorization = "");
 inline Result<HttpResponse> HttpGet(const std::string& address, const std::string& target) {
   return HttpRequest(address, "GET", target);
 }

@@ -156,7 +156,17 @@ std::vector<std::string> LocalCluster::Args(int i) const {
     args.push_back("--dc");
     args.push_back(options_.dcs[i]);
   }
-  args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
+  const auto& own = nodes_[i].flags;
+  for (size_t f = 0; f < options_.extra_flags.size(); ++f) {
+    const std::string& flag = options_.extra_flags[f];
+    bool overridden = flag.rfind("--", 0) == 0 && std::find(own.begin(), own.end(), flag) != own.end();
+    if (!overridden) {
+      args.push_back(flag);
+    } else if (f + 1 < options_.extra_flags.size() && options_.extra_flags[f + 1].rfind("--", 0) != 0) {
+      ++f;  // and its value
+    }
+  }
+  args.insert(args.end(), own.begin(), own.end());
   return args;
 }
 
@@ -235,7 +245,7 @@ Status LocalCluster::Wipe(int i) {
   return ec ? Status::IOError("wipe " + nodes_[i].data_dir + ": " + ec.message()) : Status::OK();
 }
 
-Result<int> LocalCluster::AddJoiningNode() {
+Result<int> LocalCluster::AddJoiningNode(std::vector<std::string> flags) {
   int i = size();
   Node n;
   n.id = "node" + std::to_string(i + 1);
@@ -244,6 +254,7 @@ Result<int> LocalCluster::AddJoiningNode() {
   n.admin = ip + ":" + std::to_string(FreePort(ip));
   n.data_dir = root_ + "/" + n.id;
   n.join = nodes_[0].address;
+  n.flags = std::move(flags);
   nodes_.push_back(n);
   RINGKV_TRY(Launch(i));
   return i;
@@ -303,9 +314,19 @@ double StatValue(Client& client, const std::string& node, const std::string& nam
   return 0;
 }
 
+namespace {
+
+// The node behind a connection's Gate, logged in without a credential (test clusters
+// that require one are reached through the SDK instead).
+wire::Node::Client OpenNode(capnp::EzRpcClient& rpc) {
+  return rpc.getMain<wire::Gate>().loginRequest().send().getNode();
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key) {
   capnp::EzRpcClient rpc(address);
-  auto req = rpc.getMain<wire::Node>().getRequest();
+  auto req = OpenNode(rpc).getRequest();
   req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
   req.initKeys(1).set(0, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(key.data()), key.size()));
   auto resp = req.send().wait(rpc.getWaitScope());
@@ -324,7 +345,7 @@ Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std
                                                                       const std::vector<std::string>& keys) {
   constexpr size_t kBatch = 1000;
   capnp::EzRpcClient rpc(address);
-  auto node = rpc.getMain<wire::Node>();
+  auto node = OpenNode(rpc);
   std::vector<Result<std::vector<std::string>>> out;
   for (size_t start = 0; start < keys.size(); start += kBatch) {
     size_t n = std::min(kBatch, keys.size() - start);

@@ -58,7 +58,8 @@ class LocalCluster {
   bool IsRunning(int i) const { return nodes_[i].pid > 0; }
   pid_t pid(int i) const { return nodes_[i].pid; }
   // Starts one more node (127.0.0.<n+1>) that joins the running cluster through node 0.
-  Result<int> AddJoiningNode();
+  // `flags` ("--name", "value" pairs) replace the same flags of extra_flags for it alone.
+  Result<int> AddJoiningNode(std::vector<std::string> flags = {});
   // Waits (bounded) for a node to exit on its own (after a decommission).
   Status WaitExit(int i, std::chrono::milliseconds limit);
 
@@ -73,6 +74,7 @@ class LocalCluster {
     std::string admin;
     std::string data_dir;
     std::string join;  // host:port it joined through (empty: a founder)
+    std::vector<std::string> flags;  // its own flags, over extra_flags
     pid_t pid = -1;
   };
   explicit LocalCluster(LocalClusterOptions options) : options_(std::move(options)) {}
