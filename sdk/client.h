@@ -60,6 +60,9 @@ struct ClientOptions {
   // Tests and demos only: every call to a node outside local_dc waits this long before it
   // is sent, emulating a WAN round trip where `tc netem` is not available.
   std::chrono::milliseconds simulated_wan_delay{0};
+  // Fault injection and tests: added to this client's wall clock when it stamps writes,
+  // simulating a skewed clock (the stamp picks the LWW winner and ages tombstones).
+  std::chrono::milliseconds clock_offset{0};
 };
 
 // The causal context of a read: pass it to the put that replaces what was read, so that
