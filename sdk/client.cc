@@ -20,9 +20,11 @@
 namespace ringkv {
 namespace {
 
-uint64_t WallClockMs() {
+// The write stamp: this client's wall clock, shifted by ClientOptions::clock_offset.
+uint64_t WallClockMs(std::chrono::milliseconds offset) {
   using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()) + offset;
+  return ms.count() > 0 ? static_cast<uint64_t>(ms.count()) : 1;
 }
 
 }  // namespace
@@ -387,9 +389,9 @@ Result<VersionVector> CheckPut(const std::string& key, const std::string* value,
   return vv;
 }
 
-Sibling MakeWrite(const std::string* value) {
+Sibling MakeWrite(const std::string* value, const ClientOptions& options) {
   Sibling s;
-  s.timestamp_ms = WallClockMs();
+  s.timestamp_ms = WallClockMs(options.clock_offset);
   s.tombstone = value == nullptr;
   if (value != nullptr) s.value = *value;
   return s;
@@ -407,13 +409,15 @@ Result<PutResult> Client::Put(const std::string& key, const std::string& value, 
                               const RequestOptions& options) {
   RINGKV_ASSIGN(VersionVector vv, CheckPut(key, &value, context));
   RINGKV_ASSIGN(auto spec, impl_->Spec(options));
-  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(&value), vv, spec); });
+  return impl_->RunSync<PutResult>(
+      [&] { return impl_->PutOnLoop(key, MakeWrite(&value, impl_->options()), vv, spec); });
 }
 
 Result<PutResult> Client::Delete(const std::string& key, const Context& context, const RequestOptions& options) {
   RINGKV_ASSIGN(VersionVector vv, CheckPut(key, nullptr, context));
   RINGKV_ASSIGN(auto spec, impl_->Spec(options));
-  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(nullptr), vv, spec); });
+  return impl_->RunSync<PutResult>(
+      [&] { return impl_->PutOnLoop(key, MakeWrite(nullptr, impl_->options()), vv, spec); });
 }
 
 namespace {
@@ -438,7 +442,8 @@ std::future<Result<PutResult>> Client::PutAsync(const std::string& key, const st
   if (!vv.ok()) return Ready<PutResult>(vv.status());
   auto spec = impl_->Spec(options);
   if (!spec.ok()) return Ready<PutResult>(spec.status());
-  return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(&value), *vv, *spec); });
+  return impl_->RunAsync<PutResult>(
+      [&] { return impl_->PutOnLoop(key, MakeWrite(&value, impl_->options()), *vv, *spec); });
 }
 
 std::future<Result<PutResult>> Client::DeleteAsync(const std::string& key, const Context& context,
@@ -447,7 +452,8 @@ std::future<Result<PutResult>> Client::DeleteAsync(const std::string& key, const
   if (!vv.ok()) return Ready<PutResult>(vv.status());
   auto spec = impl_->Spec(options);
   if (!spec.ok()) return Ready<PutResult>(spec.status());
-  return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(nullptr), *vv, *spec); });
+  return impl_->RunAsync<PutResult>(
+      [&] { return impl_->PutOnLoop(key, MakeWrite(nullptr, impl_->options()), *vv, *spec); });
 }
 
 void Client::GetAsync(const std::string& key, const RequestOptions& options, GetCallback done) {
@@ -463,8 +469,8 @@ void Client::PutAsync(const std::string& key, const std::string& value, const Co
   if (!vv.ok()) return done(vv.status());
   auto spec = impl_->Spec(options);
   if (!spec.ok()) return done(spec.status());
-  impl_->RunWithCallback<PutResult>([&] { return impl_->PutOnLoop(key, MakeWrite(&value), *vv, *spec); },
-                                    std::move(done));
+  impl_->RunWithCallback<PutResult>(
+      [&] { return impl_->PutOnLoop(key, MakeWrite(&value, impl_->options()), *vv, *spec); }, std::move(done));
 }
 
 std::vector<RingMember> Client::Members() {

@@ -61,6 +61,9 @@ struct ClientOptions {
   // Tests and demos only: every call to a node outside local_dc waits this long before it
   // is sent, emulating a WAN round trip where `tc netem` is not available.
   std::chrono::milliseconds simulated_wan_delay{0};
+  // Fault injection and tests: added to this client's wall clock when it stamps writes,
+  // simulating a skewed clock (the stamp picks the LWW winner and ages tombstones).
+  std::chrono::milliseconds clock_offset{0};
   // Security (docs/security.md). The client token, if the cluster requires one: without it
   // (or with a wrong one) every call fails with Unauthenticated. With tls.ca_file set, every
   // connection is TLS: nodes must present a certificate of that CA naming

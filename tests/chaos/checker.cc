@@ -36,6 +36,7 @@ void CheckLost(const std::vector<Op>& history, const std::map<std::string, GetRe
   for (const Op& op : history) {
     if (op.kind != Op::kPut || !op.ok) continue;
     ++report->acked_puts;
+    ++report->acked_by_client[op.client];
     auto it = final_state.find(op.key);
     if (it != final_state.end() && Contains(it->second.values, op.value)) continue;
     Causality c = it == final_state.end() ? Causality::kBefore : ClockOf(it->second.context).Compare(ClockOf(op.context));
@@ -44,6 +45,7 @@ void CheckLost(const std::vector<Op>& history, const std::map<std::string, GetRe
       ++report->superseded;
       continue;
     }
+    ++report->lost_by_client[op.client];
     report->violations.push_back(
         {"lost", op.key, "acknowledged put of '" + op.value + "' by client " + std::to_string(op.client) +
                              (dominated ? " is gone: the final clock covers it, but no read ever returned it"

@@ -24,6 +24,8 @@ struct Violation {
 struct CheckReport {
   size_t ops = 0, acked_puts = 0, reads = 0, superseded = 0;
   std::vector<Violation> violations;
+  // Acknowledged puts and lost ones, by Op::client (a skewed client's losses in LWW mode).
+  std::map<int, size_t> acked_by_client, lost_by_client;
   // "12034 ops (5012 acknowledged puts, 6001 reads): 0 violations" plus one line per
   // violation with the key's history.
   std::string Summary(const std::vector<Op>& history) const;

@@ -107,3 +107,20 @@ TEST_CASE("the checker reports a lost write, a phantom value and a stale read") 
     CHECK(Check(faulty, {{"k", Final({"b"}, ContextWith({{"n1", 2}}))}}).violations.empty());
   }
 }
+
+TEST_CASE("the checker counts acknowledged and lost puts by client") {
+  // LWW resolved two concurrent puts to client 1's value: client 0's is gone, its clock
+  // covered by the final version's, and nobody read it.
+  std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Put("k", "b", ContextWith({{"n2", 1}}), 5, 15),
+                       Put("j", "c", ContextWith({{"n1", 1}}), 20, 30), Put("j", "x", {}, 40, 50, /*ok=*/false)};
+  h[0].client = 0;
+  h[1].client = 1;
+  h[2].client = 0;
+  h[3].client = 2;  // not acknowledged: counted nowhere
+  auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 1}, {"n2", 1}}))},
+                          {"j", Final({"c"}, ContextWith({{"n1", 1}}))}});
+  REQUIRE(report.violations.size() == 1);
+  CHECK(report.violations[0].kind == "lost");
+  CHECK(report.acked_by_client == std::map<int, size_t>{{0, 2}, {1, 1}});
+  CHECK(report.lost_by_client == std::map<int, size_t>{{0, 1}});
+}

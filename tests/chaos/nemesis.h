@@ -2,8 +2,10 @@
 // Nemesis: injects one fault at a time into a LocalCluster, each bounded in time, then
 // heals it: kill -9 + restart, SIGSTOP/SIGCONT pause, an iptables partition (one node
 // isolated, majority/minority, or a bridge where one node sees both halves), and a node
-// restarted with its data directory wiped (repair must bring it back). Clock skew is not
-// injected (see docs/architecture.md: vector-clock mode does not depend on clocks).
+// restarted with its data directory wiped (repair must bring it back). Clock skew is not a
+// nemesis fault: the SDK stamps writes, so it is injected per client
+// (ClientOptions::clock_offset) by its own test in chaos_test.cc; a node's clock only ages
+// tombstones and hints.
 
 #include <map>
 #include <random>
