@@ -18,23 +18,13 @@ using ringkv::testing::LocalCluster;
 
 namespace {
 
-struct Run {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using Run = ringkv::testing::CommandResult;
 
 Run Kv(const LocalCluster& cluster, const std::string& args, const std::string& stdin_text = "") {
   std::string cmd = std::string(RINGKV_KV_PATH) + " --cluster " + cluster.seeds() +
-                    " --cluster-name test-cluster " + args + " 2>&1";
+                    " --cluster-name test-cluster " + args;
   if (!stdin_text.empty()) cmd = "printf '%s' '" + stdin_text + "' | " + cmd;
-  Run r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf{};
-  while (::fgets(buf.data(), buf.size(), p) != nullptr) r.output += buf.data();
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return ringkv::testing::RunCommand(cmd);
 }
 
 std::unique_ptr<LocalCluster> StartCluster() {

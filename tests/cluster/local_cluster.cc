@@ -11,6 +11,10 @@
 #include <capnp/ez-rpc.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -297,6 +301,20 @@ Result<RepairReport> RepairWhenSettled(Client& client, const std::string& node, 
     return report.ok() || report.status().code() != StatusCode::kBusy;
   });
   return report;
+}
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) {
+    r.output = "popen failed: " + std::string(std::strerror(errno));
+    return r;
+  }
+  std::array<char, 4096> buf{};
+  while (::fgets(buf.data(), buf.size(), p) != nullptr) r.output += buf.data();
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 bool AllMembersUp(Client& client) {

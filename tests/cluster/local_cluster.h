@@ -105,6 +105,13 @@ bool Eventually(std::chrono::milliseconds limit, F done) {
   return done();
 }
 
+// What a shell command printed (stdout and stderr) and its exit code (-1: it did not exit).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult RunCommand(const std::string& command);
+
 // A plain TCP connection to an IPv4 host:port: the socket, or -1.
 int ConnectTcp(const std::string& address);
 

@@ -243,14 +243,8 @@ TEST_CASE("kill -9 of a node while it ships to the other DC loses nothing once i
 TEST_CASE("samples/multi_dc runs clean against two DCs") {
   auto cluster = LocalCluster::Start(TwoDcs());
   REQUIRE(cluster.ok());
-  std::string output;
-  FILE* p = ::popen((std::string(RINGKV_SAMPLE_multi_dc) + " " + (*cluster)->seeds() + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (::fgets(buf, sizeof(buf), p) != nullptr) output += buf;
-  int status = ::pclose(p);
-  INFO(output);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  CHECK_THAT(output, Catch::Contains("multi_dc ok"));
+  auto run = RunCommand(std::string(RINGKV_SAMPLE_multi_dc) + " " + (*cluster)->seeds());
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.output, Catch::Contains("multi_dc ok"));
 }

@@ -228,15 +228,10 @@ TEST_CASE("a node refuses a data directory that belongs to another node") {
   std::string log_before = cluster->kvnode_log(0);
   // Start a process with node2's id on node1's data directory: it must refuse.
   std::string cmd = std::string(RINGKV_KVNODE_PATH) + " --id intruder --listen 127.0.0.1:1 --data " +
-                    cluster->data_dir(0) + " --cluster-name test-cluster 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[512] = {0};
-  std::string out;
-  while (::fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-  int rc = ::pclose(p);
-  REQUIRE(rc != 0);
-  REQUIRE_THAT(out, Catch::Contains("belongs to node 'node1'") && Catch::Contains("refusing"));
+                    cluster->data_dir(0) + " --cluster-name test-cluster";
+  auto run = ringkv::testing::RunCommand(cmd);
+  REQUIRE(run.exit_code != 0);
+  REQUIRE_THAT(run.output, Catch::Contains("belongs to node 'node1'") && Catch::Contains("refusing"));
 }
 
 TEST_CASE("one client is shared safely by many application threads, sync and async") {

@@ -15,13 +15,8 @@ using namespace ringkv::testing;
 namespace {
 
 std::pair<int, std::string> RunSample(const std::string& command) {
-  std::string output;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf{};
-  while (::fgets(buf.data(), buf.size(), p) != nullptr) output += buf.data();
-  int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  auto run = RunCommand(command);
+  return {run.exit_code, run.output};
 }
 
 }  // namespace

@@ -3,10 +3,7 @@
 // TLS with the cluster's CA (another CA, or plain TCP, cannot connect).
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 
 #include <catch2/catch.hpp>
@@ -32,22 +29,6 @@ std::string WriteSecret(const TempDir& dir, const std::string& name, const std::
   return path;
 }
 
-struct Run {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run Shell(const std::string& cmd) {
-  Run r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf{};
-  while (::fgets(buf.data(), buf.size(), p) != nullptr) r.output += buf.data();
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 bool IsMember(Client& client, const std::string& id) {
   (void)client.RefreshRing();
   for (const auto& m : client.Members()) {
@@ -58,7 +39,7 @@ bool IsMember(Client& client, const std::string& id) {
 
 // scripts/make-certs.sh into `dir`: a CA and one certificate per name.
 void MakeCerts(const std::string& dir, const std::string& names) {
-  Run r = Shell(std::string(RINGKV_SOURCE_DIR) + "/scripts/make-certs.sh " + dir + " " + names);
+  CommandResult r = RunCommand(std::string(RINGKV_SOURCE_DIR) + "/scripts/make-certs.sh " + dir + " " + names);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
 }
@@ -109,10 +90,10 @@ TEST_CASE("a client without the token gets a clear auth error, and with it data,
 
   // kv: a clear message and its own exit code without the token; works with it.
   const std::string kv = std::string(RINGKV_KV_PATH) + " --cluster " + (*cluster)->seeds();
-  Run refused = Shell(kv + " get secret-key");
+  CommandResult refused = RunCommand(kv + " get secret-key");
   CHECK(refused.exit_code == 6);
   CHECK_THAT(refused.output, Catch::Contains("refused this client") && Catch::Contains("client token"));
-  Run allowed = Shell(kv + " --token-file " + token_file + " get secret-key");
+  CommandResult allowed = RunCommand(kv + " --token-file " + token_file + " get secret-key");
   INFO(allowed.output);
   CHECK(allowed.exit_code == 0);
   CHECK_THAT(allowed.output, Catch::Contains("secret-value"));
