@@ -1,7 +1,5 @@
 #include "capnp/connection_pool.h"
 
-#include "capnp/tls.h"
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+
+#include "capnp/tls.h"
 
 namespace ringkv::wire {
 namespace {

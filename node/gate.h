@@ -6,9 +6,6 @@
 // Refusals are error values (never exceptions across RPC), counted in
 // rpc_unauthenticated_total and logged once per connection.
 
-#include <atomic>
-#include <chrono>
-
 #include "capnp/kv.capnp.h"
 #include "common/security.h"
 #include "node/rpc_server.h"
