@@ -17,6 +17,17 @@ uint64_t WallSeconds() {
   return static_cast<uint64_t>(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
 }
 
+// The first ring epoch of a node started without a saved membership table. The ring version
+// is the sum of every member's highest epoch; a node restarted with its data wiped must
+// start above every epoch its id used before, or it would count its own epoch lower than
+// its peers count it, and the versions would never agree again (Merkle repair waits for
+// equal versions: it never ran, seen in a soak run). Milliseconds since 1970 are above any
+// earlier incarnation's epoch, which grows by one per restart or ring change.
+uint64_t FreshIncarnationEpoch() {
+  using namespace std::chrono;
+  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
 MemberRecord FromRingNode(const RingNode& n, RingState state) {
   MemberRecord r;
   r.id = n.id;
@@ -97,7 +108,7 @@ Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj:
   self.dc = config.dc;
   self.rack = config.rack;
   self.generation = WallSeconds();
-  self.ring_epoch = 1;
+  self.ring_epoch = FreshIncarnationEpoch();  // a restart replaces it with the saved epoch + 1
   std::vector<MemberRecord> others;
 
   if (std::filesystem::exists(options.state_file)) {

@@ -20,7 +20,14 @@ ninja -C build-test chaos_test kvnode
 start=$(date +%s)
 # Catch2 test specs split at commas (hence the escapes); --warn NoTests fails a run that
 # matched nothing instead of passing it.
+log=build-test/soak.log
+rc=0
 RINGKV_CHAOS_SECONDS=$((minutes * 60)) build-test/tests/chaos/chaos_test --warn NoTests \
-  'under kill -9\, pauses\, partitions and wiped restarts no acknowledged write is lost' 2>&1 |
-  grep -E "^chaos:|violation|FAILED|passed|failed|No tests ran"
+  'under kill -9\, pauses\, partitions and wiped restarts no acknowledged write is lost' >"$log" 2>&1 || rc=$?
+grep -E "^chaos:|passed|failed|No tests ran" "$log" || true
+if ((rc != 0)); then
+  echo "soak: FAILED (exit $rc); the failure, from $log:"
+  grep -E -A12 "FAILED|violation" "$log" | head -60
+  exit "$rc"
+fi
 echo "soak: ${minutes} min of faults, $(( $(date +%s) - start ))s in all"

@@ -112,6 +112,28 @@ TEST_CASE("the ring version never decreases, even when a wiped node restarts its
   }
 }
 
+TEST_CASE("a node restarted with its data wiped agrees with its peers on the ring version") {
+  // b ran (epoch 7 after some restarts), then lost its data and started again: its new
+  // incarnation starts above every earlier epoch (bootstrap.cc FreshIncarnationEpoch).
+  GossipState a(Record("a"), Config(), 0);
+  std::vector<MemberRecord> old_b{Record("b", 1, 3, 7)};
+  a.Merge(old_b, 0);
+  GossipState b(Record("b", 2, 0, 1000), Config(), 0);
+  std::vector<MemberRecord> from_a{*a.Find("a"), *a.Find("b")};  // a still has b's old record
+  b.Merge(from_a, 0);
+  std::vector<MemberRecord> from_b{*b.Find("a"), *b.Find("b")};
+  a.Merge(from_b, 0);
+  CHECK(a.Find("b")->generation == 2);
+  CHECK(a.RingVersion() == b.RingVersion());
+  // An epoch restarted below the old one (the bug) would leave them apart for good.
+  GossipState c(Record("b", 3, 0, 1), Config(), 0);
+  std::vector<MemberRecord> again{*a.Find("a")};
+  c.Merge(again, 0);
+  std::vector<MemberRecord> from_c{*c.Find("b")};
+  a.Merge(from_c, 0);
+  CHECK(a.RingVersion() != c.RingVersion());
+}
+
 TEST_CASE("peers picked are distinct, never ourselves and never removed members") {
   GossipState g(Record("a"), Config(), 0);
   std::vector<MemberRecord> in;
