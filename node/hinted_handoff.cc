@@ -47,7 +47,10 @@ uint64_t HintedHandoff::DeliverOnce(BackgroundLoop::Context& ctx) {
 void HintedHandoff::MeasureCrossDcLag() {
   std::map<std::string, double> lag;
   const std::string self_dc = membership_->Self().dc;
-  for (const auto& [dc, n] : membership_->View()->dc_replication) {
+  // Hold the view: `for (... : View()->dc_replication)` would drop it after the first
+  // line, and gossip may free it (a new view per heartbeat) while the loop walks its map.
+  auto view = membership_->View();
+  for (const auto& [dc, n] : view->dc_replication) {
     if (dc != self_dc) lag[dc] = 0;
   }
   uint64_t now = WallNowMs();

@@ -495,7 +495,8 @@ uint64_t Client::RingVersion() { return impl_->Ring()->version; }
 
 std::vector<std::string> Client::PreferenceList(const std::string& key, int n) {
   std::vector<std::string> out;
-  for (const RingNode* node : impl_->Ring()->ring.PreferenceList(key, static_cast<size_t>(n))) out.push_back(node->id);
+  auto ring = impl_->Ring();  // held: the list points into it, and the loop thread may install a newer one
+  for (const RingNode* node : ring->ring.PreferenceList(key, static_cast<size_t>(n))) out.push_back(node->id);
   return out;
 }
 
