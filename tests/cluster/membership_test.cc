@@ -90,9 +90,9 @@ TEST_CASE("a node joins and another leaves under continuous writes: every acknow
   std::atomic<bool> stop{false};
   std::mutex live_mu;
   std::map<std::string, std::string> live_acked;
+  auto own = (*cluster)->Connect();  // here: Connect reads the node list AddJoiningNode grows
+  REQUIRE(own.ok());
   std::thread writer([&] {
-    auto own = (*cluster)->Connect();
-    if (!own.ok()) return;
     for (int round = 0; !stop; ++round) {
       auto batch = Load(**own, "live-" + std::to_string(round) + "-", 500);
       std::lock_guard lock(live_mu);
