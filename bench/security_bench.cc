@@ -1,8 +1,8 @@
-// security_bench: what TLS and authentication cost. The same 3-node local cluster is run
-// twice — plain, then with mutual TLS + cluster secret + client token (certificates from
+// security_bench: what TLS and authentication cost. Two 3-node local clusters run side by
+// side — one plain, one with mutual TLS + cluster secret + client token (certificates from
 // scripts/make-certs.sh) — and the same SDK load (50/50 get/put, N=3 W=2 R=2, 100-byte
-// values) runs against each. Printed: ops/s and latency percentiles, medians of --repeat
-// runs, and the ratio secure/plain (the baseline is the plain cluster, same run).
+// values) runs against each in turn, alternating, so both see the same machine. Printed:
+// ops/s and latency percentiles, medians of --repeat runs, and the ratio secure/plain.
 //
 //   security_bench [--ops 50000] [--concurrency 64] [--repeat 3]
 
@@ -53,19 +53,22 @@ Result<Setup> SecureSetup(const testing::TempDir& dir) {
   return s;
 }
 
-// The median (by throughput) of `repeat` runs of the 50/50 load against a fresh cluster.
-Result<cli::LoadReport> Measure(Setup setup, const Flags& f) {
-  setup.cluster.memtable_mb = 32;  // the node's default, not the tests' small one
-  RINGKV_ASSIGN(auto cluster, testing::LocalCluster::Start(setup.cluster));
-  RINGKV_ASSIGN(auto client, cluster->Connect(setup.client));
-  cli::LoadSpec spec;
-  spec.ops = f.ops;
-  spec.put_percent = 50;
-  spec.value_size = 100;
-  spec.concurrency = f.concurrency;
-  spec.keys = 10000;
+// A running cluster and a client of it.
+struct Target {
+  std::unique_ptr<testing::LocalCluster> cluster;
+  std::unique_ptr<Client> client;
   std::vector<cli::LoadReport> runs;
-  for (int r = 0; r < f.repeat; ++r) runs.push_back(cli::LoadGenerator(*client, spec).Run());
+};
+
+Result<Target> Open(Setup setup) {
+  setup.cluster.memtable_mb = 32;  // the node's default, not the tests' small one
+  Target t;
+  RINGKV_ASSIGN(t.cluster, testing::LocalCluster::Start(setup.cluster));
+  RINGKV_ASSIGN(t.client, t.cluster->Connect(setup.client));
+  return t;
+}
+
+cli::LoadReport Median(std::vector<cli::LoadReport> runs) {
   std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.ops_per_sec < b.ops_per_sec; });
   return runs[runs.size() / 2];
 }
@@ -92,16 +95,26 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(f.ops), f.concurrency, f.repeat);
   testing::TempDir dir;
   auto secure_setup = SecureSetup(dir);
-  auto plain = Measure(Setup{}, f);
-  auto secure = secure_setup.ok() ? Measure(*secure_setup, f) : Result<cli::LoadReport>(secure_setup.status());
-  if (!plain.ok() || !secure.ok()) {
-    std::fprintf(stderr, "security_bench: %s\n", (plain.ok() ? secure : plain).status().ToString().c_str());
+  auto plain_target = Open(Setup{});
+  auto secure_target = secure_setup.ok() ? Open(*secure_setup) : Result<Target>(secure_setup.status());
+  if (!plain_target.ok() || !secure_target.ok()) {
+    std::fprintf(stderr, "security_bench: %s\n",
+                 (plain_target.ok() ? secure_target : plain_target).status().ToString().c_str());
     return 1;
   }
-  Print("plain TCP, no credentials", *plain);
-  Print("mutual TLS + secret + token", *secure);
+  cli::LoadSpec spec;
+  spec.ops = f.ops;
+  spec.put_percent = 50;
+  spec.value_size = 100;
+  spec.concurrency = f.concurrency;
+  spec.keys = 10000;
+  for (int r = 0; r < f.repeat; ++r) {
+    for (Target* t : {&*plain_target, &*secure_target}) t->runs.push_back(cli::LoadGenerator(*t->client, spec).Run());
+  }
+  cli::LoadReport plain = Median(plain_target->runs), secure = Median(secure_target->runs);
+  Print("plain TCP, no credentials", plain);
+  Print("mutual TLS + secret + token", secure);
   std::printf("\nratio secure/plain: throughput %.3f, p50 latency %.3f, p99 latency %.3f\n",
-              secure->ops_per_sec / plain->ops_per_sec, secure->all.p50 / plain->all.p50,
-              secure->all.p99 / plain->all.p99);
+              secure.ops_per_sec / plain.ops_per_sec, secure.all.p50 / plain.all.p50, secure.all.p99 / plain.all.p99);
   return 0;
 }
