@@ -28,8 +28,8 @@ run_suite "release" build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if ((quick == 0)); then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  # The release pass already ran 45 s of faults; here the chaos run looks for memory errors.
-  export RINGKV_CHAOS_SECONDS=${RINGKV_CHAOS_SECONDS:-20}
+  # The release pass already ran 30 s of faults; here the chaos run looks for memory errors.
+  export RINGKV_CHAOS_SECONDS=${RINGKV_CHAOS_SECONDS:-15}
   run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DRINGKV_SANITIZE=ON
 fi
 echo "=== all test suites passed in $(( $(date +%s) - start ))s"
