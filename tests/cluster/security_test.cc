@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <catch2/catch.hpp>
@@ -200,4 +201,45 @@ TEST_CASE("with mutual TLS the cluster CA's nodes and clients work, and another 
   auto intruder = (*cluster)->AddJoiningNode(TlsFlags(Tls(theirs, "node")));
   REQUIRE_FALSE(intruder.ok());
   CHECK_THAT(intruder.status().message(), Catch::Contains("certificate"));
+}
+
+TEST_CASE("bad secrets and TLS files are refused at startup with a clear error, before any data is written") {
+  TempDir dir;
+  const std::string secret = WriteSecret(dir, "secret", kSecret);
+  const std::string shared = dir.file("shared");
+  std::ofstream(shared) << kToken << "\n";
+  ::chmod(shared.c_str(), 0644);
+  std::ofstream(dir.file("bad.pem")) << "not a certificate\n";
+  const std::string node = std::string(RINGKV_KVNODE_PATH) + " --id n1 --listen 127.0.0.1:1 --data " + dir.file("data");
+  struct Case {
+    std::string flags, message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"--cluster-secret-file " + dir.file("missing"), "not found"},
+           {"--cluster-secret-file " + shared, "readable by other users"},
+           {"--client-token-file " + secret, "needs --cluster-secret-file"},
+           {"--cluster-secret-file " + secret + " --client-token-file " + secret, "must differ"},
+           {"--tls-ca " + dir.file("bad.pem"), "all of --tls-ca, --tls-cert and --tls-key"},
+           {"--tls-ca " + dir.file("bad.pem") + " --tls-cert " + dir.file("bad.pem") + " --tls-key " + dir.file("bad.pem"),
+            "is not a PEM file"},
+           {"--admin 0.0.0.0:0", "needs --client-token-file"},
+       }) {
+    auto run = RunCommand(node + " " + c.flags);
+    INFO(c.flags << "\n" << run.output);
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.output, Catch::Contains(c.message));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("data")));  // nothing created, nothing lost
+
+  // The client side: kv with a bad token file, the SDK with TLS files that are not there.
+  auto kv = RunCommand(std::string(RINGKV_KV_PATH) + " --cluster 127.0.0.1:1 --token-file " + shared + " get k");
+  CHECK(kv.exit_code == 2);
+  CHECK_THAT(kv.output, Catch::Contains("readable by other users"));
+  ClientOptions options;
+  options.seeds = {"127.0.0.1:1"};
+  options.tls = {dir.file("missing-ca.pem"), dir.file("c.pem"), dir.file("k.pem"), "ringkv"};
+  auto client = Client::Connect(options);
+  REQUIRE_FALSE(client.ok());
+  CHECK(client.status().IsInvalidArgument());
+  CHECK_THAT(client.status().message(), Catch::Contains("missing-ca.pem' cannot be read"));
 }
