@@ -44,17 +44,34 @@ ringkv::Sibling FromWire(wire::Sibling::Reader in) {
   return s;
 }
 
+void ToWire(const std::vector<ringkv::WriteRef>& refs, capnp::List<wire::WriteRef>::Builder out) {
+  for (unsigned i = 0; i < refs.size(); ++i) {
+    out[i].setWriteId(refs[i].write_id);
+    out[i].setTimestampMs(refs[i].timestamp_ms);
+  }
+}
+
+std::vector<ringkv::WriteRef> FromWire(capnp::List<wire::WriteRef>::Reader in) {
+  std::vector<ringkv::WriteRef> out;
+  out.reserve(in.size());
+  for (auto r : in) out.push_back(ringkv::WriteRef{r.getWriteId(), r.getTimestampMs()});
+  return out;
+}
+
 void ToWire(const SiblingSet& set, VersionedValue::Builder out) {
   ToWire(set.context(), out.initContext(static_cast<unsigned>(set.context().size())));
   auto siblings = out.initSiblings(static_cast<unsigned>(set.siblings().size()));
   for (unsigned i = 0; i < siblings.size(); ++i) ToWire(set.siblings()[i], siblings[i]);
+  if (!set.retired().empty()) ToWire(set.retired(), out.initRetired(static_cast<unsigned>(set.retired().size())));
+  out.setRetiredFloorMs(set.retired_floor_ms());
 }
 
 Result<SiblingSet> FromWire(VersionedValue::Reader in) {
   RINGKV_ASSIGN(VersionVector context, FromWire(in.getContext()));
   std::vector<ringkv::Sibling> siblings;
   for (auto s : in.getSiblings()) siblings.push_back(FromWire(s));
-  return SiblingSet::FromParts(std::move(context), std::move(siblings));
+  return SiblingSet::FromParts(std::move(context), std::move(siblings), FromWire(in.getRetired()),
+                               in.getRetiredFloorMs());
 }
 
 namespace {

@@ -20,6 +20,8 @@ Result<VersionVector> FromWire(capnp::List<ClockEntry>::Reader in);
 void ToWire(const ringkv::Sibling& s, wire::Sibling::Builder out);
 ringkv::Sibling FromWire(wire::Sibling::Reader in);
 
+void ToWire(const std::vector<ringkv::WriteRef>& refs, capnp::List<wire::WriteRef>::Builder out);
+std::vector<ringkv::WriteRef> FromWire(capnp::List<wire::WriteRef>::Reader in);
 void ToWire(const SiblingSet& set, VersionedValue::Builder out);
 Result<SiblingSet> FromWire(VersionedValue::Reader in);
 

@@ -65,10 +65,22 @@ struct Sibling {
   value @5 :Data;
 }
 
+struct WriteRef {
+  writeId @0 :UInt64;
+  timestampMs @1 :UInt64;  # the write's stamp (Sibling.timestampMs)
+}
+
 struct VersionedValue {
   # Everything a replica knows about one key: a dotted version vector set.
   context @0 :List(ClockEntry);   # covers every write the holder has seen for the key
   siblings @1 :List(Sibling);     # empty: nothing stored (never written, or reaped)
+  retired @2 :List(WriteRef);
+  # Writes the holder has seen superseded, by id. A sibling with one of these ids is
+  # dropped wherever it meets this value (a late duplicate of a superseded write), and a
+  # coordinatePut of one applies nothing. Kept for a bounded time and number per key.
+  retiredFloorMs @3 :UInt64;
+  # Ids of writes stamped at or before this were forgotten: such a write is not coordinated
+  # again unless the holder has it live.
 }
 
 struct KeyedValue {
@@ -97,6 +109,11 @@ struct PutItem {
   # coordinator queues the result durably for each DC named here (hint target "dc:NAME"),
   # and its handoff ships it to one node of that DC, which fans it out to the key's
   # replicas there (a KeyedValue with hintFor "dc:NAME").
+  supersedes @5 :List(WriteRef);
+  # The writes the client read (its context): superseded by id as well as by `context`,
+  # so a duplicate of one of them under a dot the context lacks cannot survive this write.
+  # A write stamped more than the node's --max-write-age ago is refused (invalidArgument):
+  # an attempt the client gave up on must not be applied after its retry was superseded.
 }
 
 struct PutItemResult {

@@ -1,5 +1,8 @@
 #include "cli/commands.h"
 
+#include <cstdio>
+#include <ctime>
+
 #include <boost/json.hpp>
 #include <iomanip>
 #include <iostream>
@@ -29,26 +32,47 @@ int Usage(const Output& o, const std::string& what) {
 
 namespace {
 
+// "2026-11-29T07:30:01.123Z" for a write stamp.
+std::string FormatStamp(uint64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03uZ", buf, static_cast<unsigned>(ms % 1000));
+  return out;
+}
+
 int Get(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const Output& o) {
   if (w.size() != 2) return Usage(o, "usage: get KEY");
   auto r = c.Get(w[1], req);
   if (!r.ok()) return Fail(o, r.status());
   if (o.json) {
     json::array values(r->values.begin(), r->values.end());
+    json::array versions;
+    for (const SiblingInfo& s : r->siblings) {
+      versions.push_back(json::object{{"id", s.id}, {"written_ms", s.written_ms}, {"tombstone", s.tombstone}});
+    }
     *o.out << json::serialize(json::object{{"key", w[1]},
                                            {"found", r->found},
                                            {"values", values},
                                            {"siblings", r->values.size()},
+                                           {"versions", versions},
                                            {"context", r->context.ToHex()}})
            << "\n";
   } else if (!r->found) {
     *o.err << "(not found)\n";
-  } else if (!r->has_siblings()) {
+  } else if (!r->has_siblings() && r->siblings.size() == 1) {
     *o.out << r->values[0] << "\n";
   } else {
-    *o.out << r->values.size() << " siblings (concurrent writes); resolve with: put " << w[1]
+    *o.out << r->siblings.size() << " siblings (concurrent writes); resolve with: put " << w[1]
            << " MERGED --context " << r->context.ToHex() << "\n";
-    for (size_t i = 0; i < r->values.size(); ++i) *o.out << "  [" << i + 1 << "] " << r->values[i] << "\n";
+    for (size_t i = 0; i < r->siblings.size(); ++i) {
+      const SiblingInfo& s = r->siblings[i];
+      *o.out << "  [" << i + 1 << "] " << (s.tombstone ? "(deleted)" : s.value) << "   " << s.id << ", written "
+             << FormatStamp(s.written_ms) << "\n";
+    }
   }
   return r->found ? kExitOk : kExitNotFound;
 }

@@ -39,6 +39,15 @@ Status Status::QuorumNotReached(int acked, int needed, std::string detail) {
   return s;
 }
 
+Status Status::TimedOut(int64_t after_ms, int acked, int needed, std::string detail) {
+  Status s(StatusCode::kTimedOut, "timed out after " + std::to_string(after_ms) + " ms: " + std::to_string(acked) +
+                                      " of " + std::to_string(needed) + " required replicas answered" +
+                                      (detail.empty() ? "" : " (" + detail + ")"));
+  s.acked_ = acked;
+  s.needed_ = needed;
+  return s;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string out(StatusCodeName(code_));

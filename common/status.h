@@ -6,6 +6,7 @@
 // Neither throws; callers check `ok()` and propagate with RINGKV_TRY / RINGKV_ASSIGN.
 
 #include <cassert>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,9 @@ class [[nodiscard]] Status {
   static Status Unauthenticated(std::string msg) { return {StatusCode::kUnauthenticated, std::move(msg)}; }
   // "quorum not reached: 1 of 2 required replicas acknowledged (...)".
   static Status QuorumNotReached(int acked, int needed, std::string detail);
+  // The request's deadline passed first: "timed out after 2000 ms: 1 of 2 required
+  // replicas acknowledged (...)"; acked() and needed() as for QuorumNotReached.
+  static Status TimedOut(int64_t after_ms, int acked, int needed, std::string detail);
   // errno-based I/O failure: "<context>: <strerror(err)>".
   static Status FromErrno(std::string_view context, int err);
 
@@ -56,9 +60,12 @@ class [[nodiscard]] Status {
   bool IsInvalidArgument() const { return code_ == StatusCode::kInvalidArgument; }
   bool IsIOError() const { return code_ == StatusCode::kIOError; }
   bool IsQuorumNotReached() const { return code_ == StatusCode::kQuorumNotReached; }
+  bool IsTimedOut() const { return code_ == StatusCode::kTimedOut; }
+  bool IsUnavailable() const { return code_ == StatusCode::kUnavailable; }
   bool IsStaleRing() const { return code_ == StatusCode::kStaleRing; }
   bool IsUnauthenticated() const { return code_ == StatusCode::kUnauthenticated; }
-  // For kQuorumNotReached: how many replicas answered, and how many were needed.
+  // For kQuorumNotReached and a request's kTimedOut: how many replicas answered, and how
+  // many were needed.
   int acked() const { return acked_; }
   int needed() const { return needed_; }
   const std::string& message() const { return message_; }

@@ -6,8 +6,35 @@
 
 namespace ringkv {
 namespace {
-constexpr uint8_t kSiblingSetVersion = 1;
+constexpr uint8_t kSiblingSetVersion = 1;             // context and siblings
+constexpr uint8_t kSiblingSetWithHistoryVersion = 2;  // ...then the retired write ids
 constexpr uint8_t kTombstoneFlag = 0x01;
+// A context's first byte: a version vector's (its entry count, at most 16) never is.
+constexpr uint8_t kCausalContextVersion = 0xC2;
+
+bool HasWriteId(const std::vector<Sibling>& siblings, uint64_t write_id) {
+  return write_id != 0 &&
+         std::any_of(siblings.begin(), siblings.end(), [&](const Sibling& s) { return s.write_id == write_id; });
+}
+
+void EncodeWriteRefs(const std::vector<WriteRef>& refs, std::string* out) {
+  PutVarint64(out, refs.size());
+  for (const WriteRef& r : refs) {
+    PutFixed64(out, r.write_id);
+    PutVarint64(out, r.timestamp_ms);
+  }
+}
+
+bool DecodeWriteRefs(std::string_view* in, std::vector<WriteRef>* refs) {
+  uint64_t count = 0;
+  if (!GetVarint64(in, &count) || count > in->size()) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    WriteRef r;
+    if (!GetFixed64(in, &r.write_id) || !GetVarint64(in, &r.timestamp_ms) || r.write_id == 0) return false;
+    refs->push_back(r);
+  }
+  return true;
+}
 }  // namespace
 
 // ---- VersionVector ----
@@ -100,9 +127,34 @@ std::string VersionVector::ToString() const {
   return out + "}";
 }
 
+// ---- CausalContext ----
+
+std::string CausalContext::Encode() const {
+  std::string out;
+  out.push_back(static_cast<char>(kCausalContextVersion));
+  clock.EncodeTo(&out);
+  EncodeWriteRefs(read, &out);
+  return out;
+}
+
+Result<CausalContext> CausalContext::Decode(std::string_view bytes) {
+  CausalContext c;
+  if (bytes.empty()) return c;
+  if (static_cast<uint8_t>(bytes[0]) != kCausalContextVersion) {  // the clock alone (older clients)
+    RINGKV_ASSIGN(c.clock, VersionVector::Decode(bytes));
+    return c;
+  }
+  bytes.remove_prefix(1);
+  if (!c.clock.DecodeFrom(&bytes) || !DecodeWriteRefs(&bytes, &c.read) || !bytes.empty()) {
+    return Status::Corruption("malformed context");
+  }
+  return c;
+}
+
 // ---- SiblingSet ----
 
-Result<SiblingSet> SiblingSet::FromParts(VersionVector context, std::vector<Sibling> siblings) {
+Result<SiblingSet> SiblingSet::FromParts(VersionVector context, std::vector<Sibling> siblings,
+                                         std::vector<WriteRef> retired, uint64_t retired_floor_ms) {
   for (const Sibling& s : siblings) {
     if (s.dot.node.empty() || s.dot.counter == 0) return Status::InvalidArgument("sibling without a dot");
     if (!context.Covers(s.dot)) {
@@ -110,26 +162,68 @@ Result<SiblingSet> SiblingSet::FromParts(VersionVector context, std::vector<Sibl
                                      " is not covered by its context " + context.ToString());
     }
   }
+  for (const WriteRef& r : retired) {
+    if (r.write_id == 0) return Status::InvalidArgument("retired write without an id");
+  }
   SiblingSet set;
   set.context_ = std::move(context);
   set.siblings_ = std::move(siblings);
+  set.retired_floor_ms_ = retired_floor_ms;
+  set.Retire(retired);
   set.Normalize();
   return set;
 }
 
-Dot SiblingSet::Update(const VersionVector& context, const std::string& node, Sibling write, uint64_t counter_floor) {
-  if (write.write_id != 0) {
-    for (const Sibling& s : siblings_) {
-      if (s.write_id == write.write_id) return s.dot;  // a retry of a write we already hold
-    }
+bool SiblingSet::IsRetired(uint64_t write_id) const {
+  auto it = std::lower_bound(retired_.begin(), retired_.end(), write_id,
+                             [](const WriteRef& r, uint64_t id) { return r.write_id < id; });
+  return it != retired_.end() && it->write_id == write_id;
+}
+
+WriteFate SiblingSet::Classify(const Sibling& write) const {
+  if (write.write_id == 0) return WriteFate::kNew;
+  if (HasWriteId(siblings_, write.write_id)) return WriteFate::kHeld;
+  if (IsRetired(write.write_id)) return WriteFate::kSuperseded;
+  if (retired_floor_ms_ != 0 && write.timestamp_ms <= retired_floor_ms_) return WriteFate::kTooOld;
+  return WriteFate::kNew;
+}
+
+CausalContext SiblingSet::ReadContext() const {
+  CausalContext c{context_, {}};
+  for (const Sibling& s : siblings_) {
+    if (s.write_id != 0) c.read.push_back(WriteRef{s.write_id, s.timestamp_ms});
   }
-  std::erase_if(siblings_, [&](const Sibling& s) { return context.Covers(s.dot); });
-  uint64_t counter = std::max({context_.Get(node) + 1, context.Get(node) + 1, counter_floor});
-  context_.Merge(context);
+  return c;
+}
+
+Dot SiblingSet::Update(const CausalContext& context, const std::string& node, Sibling write, uint64_t counter_floor) {
+  switch (Classify(write)) {
+    case WriteFate::kHeld:
+      for (const Sibling& s : siblings_) {
+        if (s.write_id == write.write_id) return s.dot;  // a retry of a write we already hold
+      }
+      break;
+    case WriteFate::kSuperseded:
+    case WriteFate::kTooOld: return Dot{};
+    case WriteFate::kNew: break;
+  }
+  auto read = [&](const Sibling& s) {
+    return std::any_of(context.read.begin(), context.read.end(),
+                       [&](const WriteRef& r) { return r.write_id != 0 && r.write_id == s.write_id; });
+  };
+  std::vector<WriteRef> superseded = context.read;
+  std::erase_if(siblings_, [&](const Sibling& s) {
+    if (!context.clock.Covers(s.dot) && !read(s)) return false;
+    if (s.write_id != 0) superseded.push_back(WriteRef{s.write_id, s.timestamp_ms});
+    return true;
+  });
+  uint64_t counter = std::max({context_.Get(node) + 1, context.clock.Get(node) + 1, counter_floor});
+  context_.Merge(context.clock);
   context_.Advance(node, counter, write.timestamp_ms);
   write.dot = Dot{node, counter};
   Dot dot = write.dot;
   siblings_.push_back(std::move(write));
+  Retire(superseded);
   Normalize();
   return dot;
 }
@@ -138,22 +232,57 @@ bool SiblingSet::Merge(const SiblingSet& other) {
   auto in = [](const std::vector<Sibling>& v, const Dot& d) {
     return std::any_of(v.begin(), v.end(), [&](const Sibling& s) { return s.dot == d; });
   };
-  // A sibling survives if the other side holds it too or has never seen its write. Ours
-  // are dropped in place and theirs appended, so nothing that stays is copied.
-  size_t before = siblings_.size();
+  // A sibling survives if the other side holds it too or has never seen its write, and
+  // neither side has seen its write superseded. Ours are dropped in place and theirs
+  // appended, so nothing that stays is copied.
+  std::vector<WriteRef> superseded;  // dropped here because the other side's context covers them
   size_t dropped = std::erase_if(siblings_, [&](const Sibling& s) {
-    return !in(other.siblings_, s.dot) && other.context_.Covers(s.dot);
+    if (other.IsRetired(s.write_id)) return true;
+    if (in(other.siblings_, s.dot) || !other.context_.Covers(s.dot)) return false;
+    if (s.write_id != 0) superseded.push_back(WriteRef{s.write_id, s.timestamp_ms});
+    return true;
   });
+  size_t kept = siblings_.size();
   for (const Sibling& s : other.siblings_) {
-    if (!in(siblings_, s.dot) && !context_.Covers(s.dot)) siblings_.push_back(s);
+    if (!in(siblings_, s.dot) && !context_.Covers(s.dot) && !IsRetired(s.write_id)) siblings_.push_back(s);
   }
+  size_t retired_before = retired_.size();
+  uint64_t floor_before = retired_floor_ms_;
+  Retire(other.retired_);
+  Retire(superseded);
+  retired_floor_ms_ = std::max(retired_floor_ms_, other.retired_floor_ms_);
   Causality order = context_.Compare(other.context_);
-  bool changed = dropped > 0 || siblings_.size() != before - dropped || order == Causality::kBefore ||
-                 order == Causality::kConcurrent;
+  bool changed = dropped > 0 || siblings_.size() != kept || order == Causality::kBefore ||
+                 order == Causality::kConcurrent || retired_.size() != retired_before ||
+                 retired_floor_ms_ != floor_before;
   if (!changed) return false;
   context_.Merge(other.context_);
   Normalize();
   return true;
+}
+
+bool SiblingSet::ForgetRetiredBefore(uint64_t cutoff_ms) {
+  return std::erase_if(retired_, [&](const WriteRef& r) { return r.timestamp_ms < cutoff_ms; }) > 0;
+}
+
+void SiblingSet::Retire(const std::vector<WriteRef>& writes) {
+  for (const WriteRef& w : writes) {
+    if (w.write_id == 0) continue;
+    auto it = std::lower_bound(retired_.begin(), retired_.end(), w.write_id,
+                               [](const WriteRef& r, uint64_t id) { return r.write_id < id; });
+    if (it != retired_.end() && it->write_id == w.write_id) it->timestamp_ms = std::max(it->timestamp_ms, w.timestamp_ms);
+    else retired_.insert(it, w);
+  }
+}
+
+void SiblingSet::BoundRetired() {
+  while (retired_.size() > kMaxRetired) {
+    auto oldest = std::min_element(retired_.begin(), retired_.end(), [](const WriteRef& a, const WriteRef& b) {
+      return a.timestamp_ms < b.timestamp_ms;
+    });
+    retired_floor_ms_ = std::max(retired_floor_ms_, oldest->timestamp_ms);
+    retired_.erase(oldest);
+  }
 }
 
 bool SiblingSet::ResolveLww() {
@@ -191,6 +320,11 @@ void SiblingSet::Normalize() {
       return false;
     });
   }
+  // A live write is not superseded: an id can be retired on one side while the other
+  // still holds it under another dot only if that dot was coordinated later (a
+  // duplicate); then the duplicate was dropped above, so what is live here stays.
+  std::erase_if(retired_, [&](const WriteRef& r) { return HasWriteId(siblings_, r.write_id); });
+  BoundRetired();
   PruneContext();
 }
 
@@ -202,7 +336,20 @@ void SiblingSet::PruneContext() {
 
 std::string SiblingSet::Encode() const {
   std::string out;
-  out.push_back(static_cast<char>(kSiblingSetVersion));
+  EncodeTo(&out, /*with_history=*/true);
+  return out;
+}
+
+std::string SiblingSet::EncodeVersions() const {
+  std::string out;
+  EncodeTo(&out, /*with_history=*/false);
+  return out;
+}
+
+void SiblingSet::EncodeTo(std::string* out_ptr, bool with_history) const {
+  std::string& out = *out_ptr;
+  with_history = with_history && (!retired_.empty() || retired_floor_ms_ != 0);
+  out.push_back(static_cast<char>(with_history ? kSiblingSetWithHistoryVersion : kSiblingSetVersion));
   context_.EncodeTo(&out);
   PutVarint64(&out, siblings_.size());
   for (const Sibling& s : siblings_) {
@@ -213,12 +360,17 @@ std::string SiblingSet::Encode() const {
     out.push_back(static_cast<char>(s.tombstone ? kTombstoneFlag : 0));
     PutLengthPrefixed(&out, s.value);
   }
-  return out;
+  if (with_history) {
+    PutVarint64(&out, retired_floor_ms_);
+    EncodeWriteRefs(retired_, &out);
+  }
 }
 
 Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("malformed sibling set: ") + what); };
-  if (in.empty() || static_cast<uint8_t>(in[0]) != kSiblingSetVersion) return bad("unknown version");
+  if (in.empty()) return bad("unknown version");
+  auto version = static_cast<uint8_t>(in[0]);
+  if (version != kSiblingSetVersion && version != kSiblingSetWithHistoryVersion) return bad("unknown version");
   in.remove_prefix(1);
   SiblingSet set;
   uint64_t count = 0;
@@ -238,6 +390,11 @@ Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
     s.tombstone = (flags & kTombstoneFlag) != 0;
     s.value.assign(value);
     set.siblings_.push_back(std::move(s));
+  }
+  if (version == kSiblingSetWithHistoryVersion) {
+    std::vector<WriteRef> retired;
+    if (!GetVarint64(&in, &set.retired_floor_ms_) || !DecodeWriteRefs(&in, &retired)) return bad("retired writes");
+    set.Retire(retired);
   }
   if (!in.empty()) return bad("trailing bytes");
   return set;

@@ -11,7 +11,14 @@
 // ones the writer had seen) and keeps the concurrent ones. The number of siblings is thus
 // bounded by the number of truly concurrent writers: no sibling explosion under retries or
 // interleaved writers (Riak's vnode-clock failure), and no concurrent write is silently lost.
-// Each sibling also carries the writer's `write_id`, so a retried put is applied once.
+//
+// Each sibling also carries the writer's `write_id`, so a retried put is applied once, and
+// the set remembers the ids of writes it has seen superseded (`retired`). A write attempt
+// the SDK abandoned (its replica was paused or cut off) can still reach that replica later
+// and be applied there under a new dot that no later context covers; because its id is
+// retired wherever the write it duplicates was superseded, the duplicate can neither be
+// coordinated again nor survive a merge with the newer state (docs/architecture.md,
+// "Late write attempts").
 
 #include <cstdint>
 #include <map>
@@ -66,6 +73,29 @@ class VersionVector {
   std::map<std::string, Entry, std::less<>> entries_;
 };
 
+// A write known by its id and its stamp (the writer's clock at the put): a write a reader
+// saw, or one that has been superseded.
+struct WriteRef {
+  uint64_t write_id = 0;
+  uint64_t timestamp_ms = 0;
+  bool operator==(const WriteRef&) const = default;
+};
+
+// What a writer had read before its put: the clock of the versions it read and the writes
+// it saw (live siblings and tombstones). A put with this context supersedes those writes by
+// dot and by id. Encoded, it is the opaque context the SDK hands to applications.
+struct CausalContext {
+  CausalContext() = default;
+  CausalContext(VersionVector c, std::vector<WriteRef> r = {}) : clock(std::move(c)), read(std::move(r)) {}  // NOLINT
+
+  VersionVector clock;
+  std::vector<WriteRef> read;
+
+  std::string Encode() const;
+  // Accepts this encoding and the older one that held the clock alone.
+  static Result<CausalContext> Decode(std::string_view bytes);  // Corruption on malformed input
+};
+
 struct Sibling {
   Dot dot;
   uint64_t write_id = 0;  // chosen by the client per logical put; retries reuse it
@@ -75,23 +105,45 @@ struct Sibling {
   bool operator==(const Sibling&) const = default;
 };
 
+// How a set takes a write a client asks it to coordinate (SiblingSet::Classify).
+enum class WriteFate {
+  kNew,         // not seen: it gets a new dot
+  kHeld,        // a retry of a write the set holds: nothing to do
+  kSuperseded,  // applied before and since superseded: applying it again would resurrect it
+  kTooOld,      // stamped before the oldest history the set keeps: cannot tell; refuse it
+};
+
 class SiblingSet {
  public:
   static constexpr size_t kMaxClockEntries = 16;
+  // Superseded write ids kept per key. Beyond it the oldest are forgotten and
+  // `retired_floor_ms` rises to their stamp: a write stamped at or before it that the set
+  // does not hold is refused (kTooOld) rather than risk bringing a forgotten one back.
+  static constexpr size_t kMaxRetired = 32;
 
   SiblingSet() = default;
   // From received parts; InvalidArgument unless every sibling has a dot its context covers.
-  static Result<SiblingSet> FromParts(VersionVector context, std::vector<Sibling> siblings);
+  static Result<SiblingSet> FromParts(VersionVector context, std::vector<Sibling> siblings,
+                                      std::vector<WriteRef> retired = {}, uint64_t retired_floor_ms = 0);
 
-  // Coordinator side: applies a client write with `context` as replica `node`. The dot's
-  // counter is one past every counter of `node` this set knows, and at least
-  // `counter_floor`: a node passes a clock-derived floor so that dots it issues where it
-  // cannot see its earlier ones (a hint store, a wiped data directory) stay unique.
-  // Returns the dot the write got (or the existing one, for a retry of a known write_id).
-  Dot Update(const VersionVector& context, const std::string& node, Sibling write, uint64_t counter_floor = 0);
-  // Replica side: folds another replica's set for the same key into this one. Returns
-  // whether anything changed (false: the other set told us nothing new).
+  // What Update would do with `write` (see WriteFate).
+  WriteFate Classify(const Sibling& write) const;
+  // Coordinator side: applies a client write with `context` as replica `node`; the
+  // siblings the context covers (by dot, or by id for the writes it read) are superseded
+  // and their ids retired. The dot's counter is one past every counter of `node` this set
+  // knows, and at least `counter_floor`: a node passes a clock-derived floor so that dots
+  // it issues where it cannot see its earlier ones (a hint store, a wiped data directory)
+  // stay unique. Returns the dot the write got, the existing one for a retry of a held
+  // write_id, or an empty dot when the write is not applied (Classify: superseded, too old).
+  Dot Update(const CausalContext& context, const std::string& node, Sibling write, uint64_t counter_floor = 0);
+  // Replica side: folds another replica's set for the same key into this one: a sibling
+  // survives unless the other side's context covers it without holding it, or its id is
+  // retired on either side. Returns whether anything changed (false: the other set told
+  // us nothing new).
   bool Merge(const SiblingSet& other);
+  // Forgets retired ids stamped before `cutoff_ms` (a node keeps them for longer than it
+  // accepts a write attempt: --max-write-age). True if any was forgotten.
+  bool ForgetRetiredBefore(uint64_t cutoff_ms);
   // Last-writer-wins: keep only the sibling with the highest (timestamp, dot); true if any
   // sibling was dropped.
   bool ResolveLww();
@@ -100,20 +152,35 @@ class SiblingSet {
   uint64_t NewestTimestamp() const;
   const VersionVector& context() const { return context_; }
   const std::vector<Sibling>& siblings() const { return siblings_; }
+  const std::vector<WriteRef>& retired() const { return retired_; }  // by write_id
+  uint64_t retired_floor_ms() const { return retired_floor_ms_; }
+  bool IsRetired(uint64_t write_id) const;
+  // The context an application gets for this set: its clock and every sibling's write.
+  CausalContext ReadContext() const;
   bool empty() const { return siblings_.empty(); }
   bool operator==(const SiblingSet&) const = default;
 
   std::string Encode() const;
+  // The context and siblings alone: what replicas must agree on (their retired histories
+  // may differ by when each forgot old ids). Merkle repair hashes this.
+  std::string EncodeVersions() const;
   static Result<SiblingSet> Decode(std::string_view bytes);
 
  private:
   // Canonical sibling order (by dot), one sibling per write_id (a retried put that two
   // coordinators each applied is one write: the lower dot stays, the context covers
-  // both), and a bounded context.
+  // both), no retired id that names a live sibling, bounded retired ids, and a bounded
+  // context.
   void Normalize();
   void PruneContext();
+  void EncodeTo(std::string* out, bool with_history) const;
+  // Adds ids to `retired_`, keeping the later stamp of a repeated id.
+  void Retire(const std::vector<WriteRef>& writes);
+  void BoundRetired();
   VersionVector context_;
   std::vector<Sibling> siblings_;
+  std::vector<WriteRef> retired_;  // sorted by write_id, none live
+  uint64_t retired_floor_ms_ = 0;
 };
 
 }  // namespace ringkv

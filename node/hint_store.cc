@@ -3,6 +3,7 @@
 #include "common/coding.h"
 #include "common/hash.h"
 #include "common/limits.h"
+#include "node/replica_store.h"
 
 namespace ringkv {
 namespace {
@@ -113,7 +114,7 @@ Status HintStore::Add(std::string_view target, std::string_view key, const Sibli
 }
 
 Result<SiblingSet> HintStore::CoordinatePut(std::string_view target, std::string_view key,
-                                            const VersionVector& context, Sibling write, bool lww,
+                                            const CausalContext& context, Sibling write, bool lww,
                                             uint64_t counter_floor, uint64_t now_ms, Mode mode) {
   RINGKV_TRY(ValidateKey(key));
   RINGKV_TRY(ValidateValue(write.value));
@@ -123,6 +124,12 @@ Result<SiblingSet> HintStore::CoordinatePut(std::string_view target, std::string
   RINGKV_ASSIGN(auto lock, Lock(target, key, mode));
   RINGKV_ASSIGN(auto existing, Load(entry, mode));
   SiblingSet set = existing ? existing->set : SiblingSet();
+  switch (set.Classify(write)) {
+    case WriteFate::kHeld:
+    case WriteFate::kSuperseded: return set;
+    case WriteFate::kTooOld: return TooOldForHistory(write, set);
+    case WriteFate::kNew: break;
+  }
   set.Update(context, node_id_, std::move(write), counter_floor);
   if (lww) set.ResolveLww();
   RINGKV_TRY(Store(target, entry, set, now_ms, existing.has_value()));

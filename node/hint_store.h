@@ -51,8 +51,9 @@ class HintStore {
   Status Add(std::string_view target, std::string_view key, const SiblingSet& set, bool lww, uint64_t now_ms,
              Mode mode = Mode::kMayBlock);
   // A fallback coordinating a client write: applies it to the hint for (target, key) as
-  // this node (see SiblingSet::Update for `counter_floor`) and returns the hint's set.
-  Result<SiblingSet> CoordinatePut(std::string_view target, std::string_view key, const VersionVector& context,
+  // this node (see SiblingSet::Update for `counter_floor`) and returns the hint's set. A
+  // write the hint holds or has seen superseded changes nothing (as ReplicaStore's).
+  Result<SiblingSet> CoordinatePut(std::string_view target, std::string_view key, const CausalContext& context,
                                    Sibling write, bool lww, uint64_t counter_floor, uint64_t now_ms,
                                    Mode mode = Mode::kMayBlock);
   // Up to `max` hints for `target`, in key order, after key `after` (empty: from the start).

@@ -13,11 +13,6 @@ constexpr auto kCallLimit = std::chrono::seconds(5);
 
 }  // namespace
 
-uint64_t WallNowMs() {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
 bool HintedHandoff::Expired(const Hint& h) const {
   uint64_t window_ms = static_cast<uint64_t>(window_.count()) * 1000;
   uint64_t now = WallNowMs();

@@ -18,14 +18,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "node/background_loop.h"
 #include "node/hint_store.h"
 #include "node/membership.h"
 #include "node/replica_store.h"
 
 namespace ringkv {
-
-uint64_t WallNowMs();
 
 class HintedHandoff {
  public:

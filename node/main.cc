@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
     services.node_id = config.id;
     services.cluster_name = config.cluster_name;
     services.dc = config.dc;
+    services.max_write_age_ms = uint64_t{config.max_write_age_s} * 1000;
     if (AdminNeedsToken(config)) services.admin_token = security->credentials.client_token;
     ConnectionStats connections;
     services.connections = &connections;

@@ -93,6 +93,10 @@ const std::vector<OptionSpec>& Options() {
             "no heartbeat news for this long marks a node SUSPECT (clients route around it), ms"),
       Field("down-after-ms", &NodeConfig::down_after_ms,
             "no heartbeat news for this long marks a node DOWN (it keeps its ring ownership), ms"),
+      Field("max-write-age-s", &NodeConfig::max_write_age_s,
+            "a write attempt stamped longer ago than this by the client's clock is refused: a request held up "
+            "in a paused node or behind a partition is never applied after the client gave up on it; clients "
+            "whose clocks run behind by more get errors (at most 300), s"),
       Field("hint-window-s", &NodeConfig::hint_window_s, "hints older than this are dropped; repair covers them, s"),
       Field("handoff-interval-ms", &NodeConfig::handoff_interval_ms, "how often hints are offered to live targets, ms"),
       Field("repair-interval-s", &NodeConfig::repair_interval_s,
@@ -238,6 +242,11 @@ Status ValidateNodeConfig(const NodeConfig& c) {
     return Status::InvalidArgument("need gossip-interval-ms < suspect-after-ms <= down-after-ms");
   }
   if (c.repair_depth > 24) return Status::InvalidArgument("--repair-depth must be in 0..24");
+  if (c.max_write_age_s == 0 || c.max_write_age_s > 300) {
+    // Superseded write ids are kept for 10 minutes (ReplicaStore::kRetiredRetentionMs):
+    // twice the largest age leaves as much again for clock skew between nodes.
+    return Status::InvalidArgument("--max-write-age-s must be in 1..300");
+  }
   if (c.handoff_interval_ms == 0 || c.repair_keys_per_s == 0) {
     return Status::InvalidArgument("--handoff-interval-ms and --repair-keys-per-s must be positive");
   }

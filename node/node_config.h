@@ -42,6 +42,9 @@ struct NodeConfig {
   uint32_t gossip_fanout = 3;
   uint32_t suspect_after_ms = 5000;
   uint32_t down_after_ms = 30000;
+  // A write attempt stamped longer ago than this (by the client's clock) is refused: a late
+  // duplicate of an attempt the client gave up on must not be applied (docs/architecture.md).
+  uint32_t max_write_age_s = 60;
   uint32_t hint_window_s = 3 * 3600;     // hints older than this are dropped (repair covers them)
   uint32_t handoff_interval_ms = 1000;
   uint32_t repair_interval_s = 3600;     // background Merkle repair with every peer; 0 = off

@@ -7,6 +7,21 @@
 
 namespace ringkv {
 
+Status CheckWriteAge(const Sibling& write, uint64_t now_ms, uint64_t max_age_ms) {
+  if (write.timestamp_ms + max_age_ms >= now_ms) return Status::OK();
+  return Status::InvalidArgument("write attempt stamped " + std::to_string(now_ms - write.timestamp_ms) +
+                                 " ms ago by the client's clock, beyond this node's --max-write-age of " +
+                                 std::to_string(max_age_ms) +
+                                 " ms (the request was held up, or the client's clock is behind); nothing was written");
+}
+
+Status TooOldForHistory(const Sibling& write, const SiblingSet& set) {
+  return Status::InvalidArgument("write stamped at " + std::to_string(write.timestamp_ms) +
+                                 " ms is older than the superseded writes the key still remembers (since " +
+                                 std::to_string(set.retired_floor_ms()) +
+                                 " ms): the client's clock is behind; nothing was written");
+}
+
 ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id)
     : engine_(engine), node_id_(std::move(node_id)) {}
 
@@ -27,6 +42,8 @@ Result<SiblingSet> ReplicaStore::Load(std::string_view key, Mode mode) {
   }
   auto set = SiblingSet::Decode(record->value);
   if (!set.ok()) return Status::Corruption("stored versions of a key are unreadable: " + set.status().message());
+  uint64_t now = WallNowMs();
+  if (now > kRetiredRetentionMs) set->ForgetRetiredBefore(now - kRetiredRetentionMs);
   return set;
 }
 
@@ -43,7 +60,7 @@ Status ReplicaStore::Store(std::string_view key, const SiblingSet& set) {
   return engine_->Put(key, record);
 }
 
-Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const VersionVector& context, Sibling write,
+Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const CausalContext& context, Sibling write,
                                                bool lww, Mode mode) {
   RINGKV_TRY(ValidateKey(key));
   RINGKV_TRY(ValidateValue(write.value));
@@ -51,6 +68,12 @@ Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const Versi
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   RINGKV_ASSIGN(auto lock, Lock(key, mode));
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
+  switch (set.Classify(write)) {
+    case WriteFate::kHeld:
+    case WriteFate::kSuperseded: return set;  // applied before: applying it again would mint a second version
+    case WriteFate::kTooOld: return TooOldForHistory(write, set);
+    case WriteFate::kNew: break;
+  }
   set.Update(context, node_id_, std::move(write), DotCounterFloor());
   if (lww) set.ResolveLww();
   RINGKV_TRY(Store(key, set));

@@ -15,11 +15,20 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/status.h"
 #include "common/vector_clock.h"
 #include "node/storage/engine.h"
 
 namespace ringkv {
+
+// Refuses a write attempt stamped more than `max_age_ms` before `now_ms`: the client gave
+// up on it long ago (it sat in a paused node's socket, or behind a partition), and its id
+// may no longer be remembered where its retry was superseded. InvalidArgument names the age.
+Status CheckWriteAge(const Sibling& write, uint64_t now_ms, uint64_t max_age_ms);
+
+// InvalidArgument for a write a set refuses as older than its kept history (WriteFate::kTooOld).
+Status TooOldForHistory(const Sibling& write, const SiblingSet& set);
 
 class ReplicaStore {
  public:
@@ -31,11 +40,19 @@ class ReplicaStore {
   // application must resolve its siblings (write back a merge).
   static constexpr size_t kMaxSetBytes = 1u << 20;
 
+  // How long a key keeps the ids of writes it has seen superseded (by their stamps, on
+  // this node's clock). Longer than any node accepts a write attempt (--max-write-age)
+  // plus the clock skew between nodes: while an attempt can still arrive, its id is known.
+  static constexpr uint64_t kRetiredRetentionMs = 10 * 60 * 1000;
+
   ReplicaStore(storage::StorageEngine* engine, std::string node_id);
 
   // Applies a client write as the coordinating replica: the siblings `context` covers are
-  // replaced by `write`, which gets this node's next dot. Returns the key's new set.
-  Result<SiblingSet> CoordinatePut(std::string_view key, const VersionVector& context, Sibling write, bool lww,
+  // replaced by `write`, which gets this node's next dot. Returns the key's new set. A
+  // write the key holds already (a retry) or has seen superseded (a late duplicate of an
+  // attempt the client gave up on) changes nothing: the current set comes back. One
+  // stamped before the history the key keeps is refused (InvalidArgument).
+  Result<SiblingSet> CoordinatePut(std::string_view key, const CausalContext& context, Sibling write, bool lww,
                                    Mode mode = Mode::kMayBlock);
   // Folds another replica's set for `key` into ours; returns the merged set.
   Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming, bool lww, Mode mode = Mode::kMayBlock);
@@ -57,7 +74,8 @@ class ReplicaStore {
   std::mutex& LockFor(std::string_view key);
   // Locks the key's stripe; in kNoBlock mode only if it is free (else Busy).
   Result<std::unique_lock<std::mutex>> Lock(std::string_view key, Mode mode);
-  Result<SiblingSet> Load(std::string_view key, Mode mode);  // empty set when absent
+  // Empty set when absent; retired ids past kRetiredRetentionMs are forgotten.
+  Result<SiblingSet> Load(std::string_view key, Mode mode);
   Status Store(std::string_view key, const SiblingSet& set);
 
   storage::StorageEngine* engine_;

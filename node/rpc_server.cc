@@ -87,13 +87,15 @@ kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient, true);
   auto clock = wire::FromWire(params.getContext());
-  if (!header.ok() || !clock.ok()) {
-    wire::ToWire(header.ok() ? clock.status() : header, context.getResults().initError());
+  Sibling write = wire::FromWire(params.getWrite());
+  Status valid = !header.ok() ? header : !clock.ok() ? clock.status() : CheckWriteAge(write, WallNowMs(), s_.max_write_age_ms);
+  if (!valid.ok()) {
+    wire::ToWire(valid, context.getResults().initError());
     return kj::READY_NOW;
   }
   ReplicaStore* store = s_.store;
-  Op<SiblingSet> op = [store, key = wire::ToBytes(params.getKey()), clock = std::move(clock).value(),
-                       write = wire::FromWire(params.getWrite()), lww = params.getLastWriterWins()](Mode mode) {
+  Op<SiblingSet> op = [store, key = wire::ToBytes(params.getKey()), clock = CausalContext{std::move(clock).value(), {}},
+                       write = std::move(write), lww = params.getLastWriterWins()](Mode mode) {
     return store->CoordinatePut(key, clock, write, lww, mode);
   };
   return RunOps<SiblingSet>(RpcOp::kPut, {std::move(op)}, [context](std::vector<Result<SiblingSet>> all) mutable {
@@ -110,25 +112,28 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
   std::vector<Op<SiblingSet>> ops;
+  uint64_t now = WallNowMs();
   for (auto item : params.getPuts()) {
     auto clock = header.ok() ? wire::FromWire(item.getContext()) : Result<VersionVector>(header);
-    if (!clock.ok()) {
-      ops.push_back([error = clock.status()](Mode) { return Result<SiblingSet>(error); });
+    Sibling write = wire::FromWire(item.getWrite());
+    Status valid = clock.ok() ? CheckWriteAge(write, now, s_.max_write_age_ms) : clock.status();
+    if (!valid.ok()) {
+      ops.push_back([error = valid](Mode) { return Result<SiblingSet>(error); });
       continue;
     }
+    CausalContext read{std::move(clock).value(), wire::FromWire(item.getSupersedes())};
     std::string key = wire::ToBytes(item.getKey());
-    Sibling write = wire::FromWire(item.getWrite());
     std::string hint_for = wire::ToText(item.getHintFor());
     std::vector<std::string> ship;
     for (auto dc : item.getShipToDcs()) ship.push_back(wire::ToText(dc));
     Op<SiblingSet> coordinate;
     if (hint_for.empty() || hint_for == s_.node_id) {
-      coordinate = [store, key, clock = std::move(clock).value(), write, lww](Mode mode) {
-        return store->CoordinatePut(key, clock, write, lww, mode);
+      coordinate = [store, key, read = std::move(read), write, lww](Mode mode) {
+        return store->CoordinatePut(key, read, write, lww, mode);
       };
     } else {
-      coordinate = [hints, hint_for, key, clock = std::move(clock).value(), write, lww](Mode mode) {
-        return hints->CoordinatePut(hint_for, key, clock, write, lww, ReplicaStore::DotCounterFloor(), WallNowMs(),
+      coordinate = [hints, hint_for, key, read = std::move(read), write, lww](Mode mode) {
+        return hints->CoordinatePut(hint_for, key, read, write, lww, ReplicaStore::DotCounterFloor(), WallNowMs(),
                                     mode);
       };
     }

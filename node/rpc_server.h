@@ -48,6 +48,7 @@ struct NodeServices {
   std::string cluster_name;
   std::string dc;
   std::string admin_token;  // the admin endpoint requires it for all but /health; empty = open
+  uint64_t max_write_age_ms = 60'000;  // older write attempts are refused (CheckWriteAge)
 };
 
 class NodeServer final : public wire::Node::Server {

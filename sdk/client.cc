@@ -55,7 +55,7 @@ Result<Context> Context::FromHex(std::string_view hex) {
     if (hi < 0 || lo < 0) return Status::InvalidArgument("context is not valid hex");
     bytes.push_back(static_cast<char>(hi << 4 | lo));
   }
-  if (!bytes.empty() && !VersionVector::Decode(bytes).ok()) return Status::InvalidArgument("malformed context");
+  if (!bytes.empty() && !CausalContext::Decode(bytes).ok()) return Status::InvalidArgument("malformed context");
   return Context(std::move(bytes));
 }
 
@@ -342,7 +342,7 @@ kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::Quo
       });
 }
 
-kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, VersionVector context,
+kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, CausalContext context,
                                                        sdk::QuorumSpec spec, int attempt) {
   if (write.write_id == 0) write.write_id = rng_() | 1;  // nonzero; every retry of this put reuses it
   auto view = Ring();
@@ -380,13 +380,12 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
 namespace {
 
 // Validates a put's input on the caller's thread: nothing reaches the network on bad input.
-Result<VersionVector> CheckPut(const std::string& key, const std::string* value, const Context& context) {
+Result<CausalContext> CheckPut(const std::string& key, const std::string* value, const Context& context) {
   RINGKV_TRY(ValidateKey(key));
   if (value != nullptr) RINGKV_TRY(ValidateValue(*value));
-  if (context.empty()) return VersionVector();
-  auto vv = VersionVector::Decode(context.bytes());
-  if (!vv.ok()) return Status::InvalidArgument("malformed context: " + vv.status().message());
-  return vv;
+  auto decoded = CausalContext::Decode(context.bytes());
+  if (!decoded.ok()) return Status::InvalidArgument("malformed context: " + decoded.status().message());
+  return decoded;
 }
 
 Sibling MakeWrite(const std::string* value, const ClientOptions& options) {
@@ -407,14 +406,14 @@ Result<GetResult> Client::Get(const std::string& key, const RequestOptions& opti
 
 Result<PutResult> Client::Put(const std::string& key, const std::string& value, const Context& context,
                               const RequestOptions& options) {
-  RINGKV_ASSIGN(VersionVector vv, CheckPut(key, &value, context));
+  RINGKV_ASSIGN(CausalContext vv, CheckPut(key, &value, context));
   RINGKV_ASSIGN(auto spec, impl_->Spec(options));
   return impl_->RunSync<PutResult>(
       [&] { return impl_->PutOnLoop(key, MakeWrite(&value, impl_->options()), vv, spec); });
 }
 
 Result<PutResult> Client::Delete(const std::string& key, const Context& context, const RequestOptions& options) {
-  RINGKV_ASSIGN(VersionVector vv, CheckPut(key, nullptr, context));
+  RINGKV_ASSIGN(CausalContext vv, CheckPut(key, nullptr, context));
   RINGKV_ASSIGN(auto spec, impl_->Spec(options));
   return impl_->RunSync<PutResult>(
       [&] { return impl_->PutOnLoop(key, MakeWrite(nullptr, impl_->options()), vv, spec); });

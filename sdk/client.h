@@ -7,8 +7,15 @@
 //
 // Thread-safe. All network work runs on one internal KJ event-loop thread; the sync calls
 // block the calling thread until the request completes, the async calls return a
-// std::future. Errors are values: QuorumNotReached (with acked/needed), TimedOut,
-// Unavailable (no node reachable), InvalidArgument (oversized key or value).
+// std::future. Errors are values:
+//   QuorumNotReached  every replica asked has settled and fewer than W/R succeeded
+//                     (acked()/needed(); the message lists each replica's outcome once)
+//   TimedOut          the request's timeout passed first (acked()/needed() as above)
+//   Unavailable       no replica could be reached at all (connections refused or failed)
+//   InvalidArgument   bad input (oversized key or value, malformed context, bad levels),
+//                     or a write stamped beyond the nodes' --max-write-age: nothing written
+//   StaleRing         the ring changed under the request three times in a row
+//   Unauthenticated   the cluster requires a token this client lacks
 
 #include <chrono>
 #include <functional>
@@ -88,9 +95,20 @@ class Context {
   std::string bytes_;
 };
 
+// One version of a key as a read found it: a value, or a delete concurrent with the others.
+struct SiblingInfo {
+  std::string id;            // short, stable name of the write: "<coordinating node>:<counter>"
+  uint64_t written_ms = 0;   // the writer's wall clock at the put (ms since the Unix epoch)
+  bool tombstone = false;    // a delete: not in GetResult::values
+  std::string value;         // empty for a tombstone
+};
+
 struct GetResult {
   bool found = false;               // false: never written, or deleted
   std::vector<std::string> values;  // more than one: concurrent writes (siblings) to resolve
+  // Every version read, values and concurrent deletes alike, oldest write first; for
+  // reasoning about siblings (who wrote when) without opening the context.
+  std::vector<SiblingInfo> siblings;
   Context context;                  // put with this to replace all of `values`
   int replies = 0;                  // replicas that answered
   bool has_siblings() const { return values.size() > 1; }

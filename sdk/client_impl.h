@@ -60,7 +60,7 @@ class Client::Impl {
 
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
-  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, VersionVector context,
+  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context,
                                            sdk::QuorumSpec spec, int attempt = 0);
   std::shared_ptr<const RingView> Ring() {
     std::lock_guard lock(ring_mu_);

@@ -16,11 +16,57 @@ bool IsRequestError(const Status& s) {
 
 std::string Describe(const kj::Exception& e) { return std::string(e.getDescription().cStr()); }
 
-// "node2: Unavailable: ...; node3: ..." for a QuorumNotReached message.
-std::string JoinErrors(const std::vector<std::string>& errors) {
-  std::string out;
-  for (const auto& e : errors) out += (out.empty() ? "" : "; ") + e;
-  return out;
+// What went wrong with each replica a request involved, one entry per replica in the
+// order they failed: a later outcome for the same replica replaces the earlier one, and a
+// hint placed for it is noted beside its failure. Fallbacks appear only in those notes.
+class Outcomes {
+ public:
+  void Failed(const std::string& replica, const Status& st) {
+    ++failed_;
+    if (st.IsUnavailable()) ++unreachable_;
+    Entry& e = At(replica);
+    e.what = st.ToString();
+    e.hint.clear();
+  }
+  void HintHeld(const std::string& replica, const std::string& holder) { At(replica).hint = "hint held by " + holder; }
+  void HintFailed(const std::string& replica, const std::string& holder, const Status& st) {
+    At(replica).hint = "hint to " + holder + " failed: " + st.ToString();
+  }
+  // A replica still silent when the request's deadline passed (unless it has an outcome).
+  void NoAnswer(const std::string& replica) {
+    Entry& e = At(replica);
+    if (e.what.empty()) e.what = "no answer in time";
+  }
+  // Every attempt failed, each because its node could not be reached.
+  bool AllUnreachable() const { return failed_ > 0 && failed_ == unreachable_; }
+  std::string Describe() const {
+    std::string out;
+    for (const Entry& e : entries_) {
+      out += (out.empty() ? "" : "; ") + e.replica + ": " + (e.what.empty() ? "ok" : e.what);
+      if (!e.hint.empty()) out += " (" + e.hint + ")";
+    }
+    return out;
+  }
+
+ private:
+  struct Entry {
+    std::string replica, what, hint;
+  };
+  Entry& At(const std::string& replica) {
+    for (Entry& e : entries_) {
+      if (e.replica == replica) return e;
+    }
+    return entries_.emplace_back(Entry{replica, {}, {}});
+  }
+  std::vector<Entry> entries_;
+  int failed_ = 0, unreachable_ = 0;
+};
+
+// How a request that settled short of its quorum ends: Unavailable when no node could
+// be reached at all, else QuorumNotReached.
+Status ShortOfQuorum(int got, int needed, const Outcomes& outcomes) {
+  if (got == 0 && outcomes.AllUnreachable()) return Status::Unavailable("no replica could be reached: " + outcomes.Describe());
+  return Status::QuorumNotReached(got, needed, outcomes.Describe());
 }
 
 bool Contains(const std::vector<std::string>& ids, const std::string& id) {
@@ -55,7 +101,7 @@ auto ViaWan(const RequestEnv& env, const QuorumSpec& spec, const Replica& to, Se
 
 // One replica's coordinatePut, with connection failures and slowness as statuses.
 kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, const std::string& key,
-                                             const VersionVector& context, const Sibling& write,
+                                             const CausalContext& context, const Sibling& write,
                                              const QuorumSpec& spec, std::string hint_for,
                                              std::chrono::milliseconds limit) {
   auto send = [env, address = at.address, key, context, write, lww = spec.lww, header = spec.header,
@@ -103,7 +149,7 @@ struct PutState : kj::Refcounted {
   Targets targets;
   std::string key;
   Sibling write;
-  VersionVector context;
+  CausalContext context;
 
   std::vector<Replica> coordinators;  // replicas (healthy first), then fallbacks if sloppy
   std::vector<Replica> fallbacks;     // for hints, healthy first
@@ -118,7 +164,7 @@ struct PutState : kj::Refcounted {
   int outstanding = 0;                // calls in flight that could still add a holder
   bool done = false;
   PutResult result;
-  std::vector<std::string> errors;
+  Outcomes outcomes;
   kj::Own<kj::PromiseFulfiller<Result<PutResult>>> fulfiller;
 
   void Finish(Result<PutResult> r) {
@@ -152,10 +198,10 @@ struct PutState : kj::Refcounted {
       result.acks = acks;
       Finish(result);
     } else if (outstanding == 0) {
-      Finish(Status::QuorumNotReached(acks, spec.w, JoinErrors(errors)));
+      Finish(ShortOfQuorum(acks, spec.w, outcomes));
     }
   }
-  void Failed(const Replica& r, const Status& st) { errors.push_back(r.id + ": " + st.ToString()); }
+  void Failed(const Replica& r, const Status& st) { outcomes.Failed(r.id, st); }
 };
 
 void PlaceHint(kj::Own<PutState> s, Replica intended);
@@ -205,8 +251,9 @@ void PlaceHint(kj::Own<PutState> s, Replica intended) {
         --s->outstanding;
         if (result.ok()) {
           s->Hold(holder.id, intended.dc);
+          s->outcomes.HintHeld(intended.id, holder.id);
         } else {
-          s->Failed(holder, result);
+          s->outcomes.HintFailed(intended.id, holder.id, result);
           PlaceHint(kj::addRef(*s), intended);
         }
         s->CheckDone();
@@ -234,7 +281,7 @@ void OnCoordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const 
   st.coordinator = c;
   st.set = kj::mv(set);
   st.Hold(c.id, covered.empty() ? c.dc : st.DcOf(covered));
-  st.result.context = Context(st.set.context().Encode());
+  st.result.context = Context(st.set.ReadContext().Encode());
   for (const Replica& r : st.targets.replicas) {
     if (r.id == c.id || r.id == covered) continue;
     bool down = Contains(st.missed, r.id) || KnownDown(st.env, st.targets, r);
@@ -262,15 +309,18 @@ void TryCoordinator(kj::Own<PutState> s, size_t i) {
   bool is_replica = std::find(st.targets.replicas.begin(), st.targets.replicas.end(), c) != st.targets.replicas.end();
   // A fallback coordinates into a hint for the primary replica.
   std::string hint_for = is_replica ? std::string() : st.targets.replicas.front().id;
+  // The attempt stands for a replica: itself, or the primary a fallback would hold a hint for.
+  Replica stands_for = is_replica ? c : st.targets.replicas.front();
   bool last = i + 1 == st.coordinators.size();
   auto limit = last ? st.spec.timeout : st.spec.replica_timeout;
   ++st.outstanding;
   CoordinateAt(st.env, c, st.key, st.context, st.write, st.spec, hint_for, limit)
-      .then([s = kj::mv(s), i, c, hint_for, is_replica](Result<SiblingSet> set) mutable {
+      .then([s = kj::mv(s), i, c, hint_for, is_replica, stands_for](Result<SiblingSet> set) mutable {
         --s->outstanding;
         if (set.ok()) return OnCoordinated(kj::mv(s), c, kj::mv(set).value(), hint_for);
         if (IsRequestError(set.status())) return s->Finish(set.status());
-        s->Failed(c, set.status());
+        if (is_replica) s->Failed(c, set.status());
+        else s->outcomes.HintFailed(stands_for.id, c.id, set.status());
         if (is_replica) s->missed.push_back(c.id);
         TryCoordinator(kj::mv(s), i + 1);
       })
@@ -290,7 +340,8 @@ struct GetState : kj::Refcounted {
   bool repaired = false;
   SiblingSet merged;
   std::vector<std::pair<Replica, SiblingSet>> answers;  // what each replying replica holds
-  std::vector<std::string> errors;
+  std::vector<Replica> asked;
+  Outcomes outcomes;
   kj::Own<kj::PromiseFulfiller<Result<GetResult>>> fulfiller;
 
   void Finish(Result<GetResult> r) {
@@ -333,7 +384,12 @@ void OnGetAnswer(RequestEnv env, GetState& s, const std::string& key, const Quor
   std::optional<bool> decided = Decided(s);
   if (decided == true) s.Finish(ToGetResult(s.merged, s.replies));
   else if (decided == false) {
-    s.Finish(Status::QuorumNotReached(s.replies, s.needed, JoinErrors(s.errors)));
+    // While nothing has answered and every failure was a refused or broken connection,
+    // the rest decide between Unavailable (all unreachable) and QuorumNotReached.
+    bool settled = s.failures + s.replies == s.total;
+    if (settled || s.replies > 0 || !s.outcomes.AllUnreachable()) {
+      s.Finish(ShortOfQuorum(s.replies, s.needed, s.outcomes));
+    }
   }
   if (s.replies + s.failures == s.total) ReadRepair(env, s, key, spec);
 }
@@ -343,16 +399,20 @@ void OnGetAnswer(RequestEnv env, GetState& s, const std::string& key, const Quor
 GetResult ToGetResult(const SiblingSet& merged, int replies) {
   GetResult out;
   out.replies = replies;
-  out.context = merged.empty() ? Context() : Context(merged.context().Encode());
+  out.context = merged.empty() ? Context() : Context(merged.ReadContext().Encode());
   for (const Sibling& s : merged.siblings()) {
     if (!s.tombstone) out.values.push_back(s.value);
+    out.siblings.push_back(
+        SiblingInfo{s.dot.node + ":" + std::to_string(s.dot.counter), s.timestamp_ms, s.tombstone, s.value});
   }
+  std::stable_sort(out.siblings.begin(), out.siblings.end(),
+                   [](const SiblingInfo& a, const SiblingInfo& b) { return a.written_ms < b.written_ms; });
   out.found = !out.values.empty();
   return out;
 }
 
 kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,
-                                         VersionVector context, QuorumSpec spec) {
+                                         CausalContext context, QuorumSpec spec) {
   auto paf = kj::newPromiseAndFulfiller<Result<PutResult>>();
   auto state = kj::refcounted<PutState>();
   state->fulfiller = kj::mv(paf.fulfiller);
@@ -379,9 +439,11 @@ kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::s
   auto timeout = env.timer->afterDelay(spec.timeout.count() * kj::MILLISECONDS)
                      .then([s, keep = kj::mv(keep), spec]() -> Result<PutResult> {
                        s->done = true;
-                       return Status::QuorumNotReached(static_cast<int>(s->holders.size()), spec.w,
-                                                       "timed out after " + std::to_string(spec.timeout.count()) +
-                                                           " ms" + (s->errors.empty() ? "" : "; " + JoinErrors(s->errors)));
+                       for (const Replica& r : s->targets.replicas) {
+                         if (!s->holders.count(r.id)) s->outcomes.NoAnswer(r.id);
+                       }
+                       return Status::TimedOut(spec.timeout.count(), static_cast<int>(s->holders.size()), spec.w,
+                                               s->outcomes.Describe());
                      });
   return paf.promise.exclusiveJoin(kj::mv(timeout));
 }
@@ -394,6 +456,7 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
   state->total = static_cast<int>(replicas.size());
   state->need_per_dc = spec.need_per_dc;
   for (const Replica& r : replicas) ++state->open_by_dc[r.dc];
+  state->asked = replicas;
   state->fulfiller = kj::mv(paf.fulfiller);
   if (state->total < state->needed || Decided(*state) == false) {
     state->Finish(Status::QuorumNotReached(0, spec.r, "only " + std::to_string(state->total) +
@@ -413,7 +476,7 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
               if (!held.ok()) {
                 ++s->failures;
                 --s->open_by_dc[replica.dc];
-                s->errors.push_back(replica.id + ": " + held.status().ToString());
+                s->outcomes.Failed(replica.id, held.status());
               } else {
                 ++s->replies;
                 ++s->replies_by_dc[replica.dc];
@@ -427,7 +490,7 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
               env.pool->MarkFailed(replica.address);
               ++s->failures;
               --s->open_by_dc[replica.dc];
-              s->errors.push_back(replica.id + ": " + Describe(e));
+              s->outcomes.Failed(replica.id, Status::Unavailable(Describe(e)));
               OnGetAnswer(env, *s, key, spec);
             })
         .detach([](kj::Exception&&) {});
@@ -437,8 +500,12 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
                      .then([env, s, keep = kj::mv(state), key, spec]() -> Result<GetResult> {
                        ReadRepair(env, *s, key, spec);
                        s->done = true;
-                       return Status::QuorumNotReached(s->replies, s->needed,
-                                                       "timed out after " + std::to_string(spec.timeout.count()) + " ms");
+                       for (const Replica& r : s->asked) {
+                         bool answered = std::any_of(s->answers.begin(), s->answers.end(),
+                                                     [&](const auto& a) { return a.first.id == r.id; });
+                         if (!answered) s->outcomes.NoAnswer(r.id);
+                       }
+                       return Status::TimedOut(spec.timeout.count(), s->replies, s->needed, s->outcomes.Describe());
                      });
   return paf.promise.exclusiveJoin(kj::mv(timeout));
 }

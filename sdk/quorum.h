@@ -2,7 +2,8 @@
 // The SDK's quorum coordination for one request, on the client's event loop.
 //
 // Put: the first reachable replica of the preference list coordinates (gives the write its
-// dot and stores it); the resulting versioned value then goes to the other replicas in
+// dot and stores it); the context carries the writes the client read, which the write
+// supersedes by id as well as by dot. The resulting versioned value then goes to the other replicas in
 // parallel. A replica that is known down, fails, or does not answer within
 // `replica_timeout` gets the value as a hint instead: it goes to the next healthy node
 // clockwise (a fallback), which keeps it apart from its own data and hands it over once
@@ -16,6 +17,10 @@
 // Get: asks every replica, returns once R have answered, merging their versioned values
 // (concurrent versions stay as siblings). When all have answered (or at the timeout),
 // replicas whose state differs from the merge get the merged value (read repair).
+//
+// Errors (sdk/client.h): TimedOut when the request's timeout passes first; Unavailable when
+// every replica asked failed to connect; QuorumNotReached otherwise. The message names each
+// replica once, with its final outcome (and the hint placed for it, if any).
 //
 // A node whose ring is newer than the request's answers StaleRing; the request ends with
 // that status so the client can refresh its ring and retry.
@@ -80,7 +85,7 @@ struct RequestEnv {
 };
 
 kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,
-                                         VersionVector context, QuorumSpec spec);
+                                         CausalContext context, QuorumSpec spec);
 
 kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> replicas, std::string key,
                                          QuorumSpec spec);

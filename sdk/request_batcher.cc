@@ -7,7 +7,6 @@
 namespace ringkv::sdk {
 namespace {
 
-
 void FillHeader(wire::RequestHeader::Builder h, const RouteHeader& header) {
   h.setProtocolVersion(wire::PROTOCOL_VERSION);
   h.setClusterName(header.cluster);
@@ -45,7 +44,7 @@ kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::s
 }
 
 kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string& address, std::string key,
-                                                              VersionVector context, Sibling write, bool lww,
+                                                              CausalContext context, Sibling write, bool lww,
                                                               const RouteHeader& header, std::string hint_for,
                                                               std::vector<std::string> ship_to_dcs) {
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
@@ -136,10 +135,6 @@ kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, boo
       });
 }
 
-}  // namespace ringkv::sdk
-
-namespace ringkv::sdk {
-
 kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww, const RouteHeader& header,
                                            std::vector<PendingPut> batch) {
   auto req = pool_.Get(address).coordinatePutsRequest();
@@ -148,7 +143,11 @@ kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww,
   auto items = req.initPuts(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) {
     items[i].setKey(wire::AsData(batch[i].key));
-    wire::ToWire(batch[i].context, items[i].initContext(static_cast<unsigned>(batch[i].context.size())));
+    const CausalContext& context = batch[i].context;
+    wire::ToWire(context.clock, items[i].initContext(static_cast<unsigned>(context.clock.size())));
+    if (!context.read.empty()) {
+      wire::ToWire(context.read, items[i].initSupersedes(static_cast<unsigned>(context.read.size())));
+    }
     wire::ToWire(batch[i].write, items[i].initWrite());
     items[i].setHintFor(batch[i].hint_for);
     auto ship = items[i].initShipToDcs(static_cast<unsigned>(batch[i].ship_to_dcs.size()));

@@ -34,7 +34,7 @@ class RequestBatcher {
   kj::Promise<Status> Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
                                 const RouteHeader& header, std::string hint_for = {});
   // The node coordinates the write; resolves to the key's resulting set or the node's error.
-  kj::Promise<Result<SiblingSet>> CoordinatePut(const std::string& address, std::string key, VersionVector context,
+  kj::Promise<Result<SiblingSet>> CoordinatePut(const std::string& address, std::string key, CausalContext context,
                                                 Sibling write, bool lww, const RouteHeader& header,
                                                 std::string hint_for = {}, std::vector<std::string> ship_to_dcs = {});
 
@@ -51,7 +51,7 @@ class RequestBatcher {
   };
   struct PendingPut {
     std::string key;
-    VersionVector context;
+    CausalContext context;
     Sibling write;
     std::string hint_for;
     std::vector<std::string> ship_to_dcs;

@@ -10,8 +10,8 @@ namespace {
 
 VersionVector ClockOf(const Context& c) {
   if (c.empty()) return VersionVector();
-  auto vv = VersionVector::Decode(c.bytes());
-  return vv.ok() ? *vv : VersionVector();
+  auto decoded = CausalContext::Decode(c.bytes());
+  return decoded.ok() ? decoded->clock : VersionVector();
 }
 
 bool Contains(const std::vector<std::string>& values, const std::string& v) {

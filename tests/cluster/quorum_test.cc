@@ -30,6 +30,12 @@ std::unique_ptr<Client> ConnectTo(const LocalCluster& cluster, ClientOptions opt
   return std::move(c).value();
 }
 
+size_t Occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   return v;
@@ -101,9 +107,64 @@ TEST_CASE("with one node killed QUORUM still works and ALL fails with a clear er
   REQUIRE(put_all.status().needed() == 3);
   REQUIRE(put_all.status().acked() < 3);
   REQUIRE_THAT(put_all.status().message(), Catch::Contains(cluster->id(2)));
+  CHECK(Occurrences(put_all.status().message(), cluster->id(2) + ":") == 1);  // one entry per replica
   auto get_all = client->Get("k", all);
   REQUIRE_FALSE(get_all.ok());
   REQUIRE(get_all.status().IsQuorumNotReached());
+  CHECK(Occurrences(get_all.status().message(), cluster->id(2) + ":") == 1);
+}
+
+TEST_CASE("a read whose timeout passes before its quorum fails with TimedOut, naming the silent replica once") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  REQUIRE(client->Put("k", "v", {}, all).ok());
+  REQUIRE(cluster->Pause(2).ok());
+  all.timeout = std::chrono::milliseconds(800);
+  auto got = client->Get("k", all);
+  REQUIRE(cluster->Resume(2).ok());
+  REQUIRE_FALSE(got.ok());
+  INFO(got.status().ToString());
+  REQUIRE(got.status().IsTimedOut());
+  CHECK(got.status().acked() == 2);
+  CHECK(got.status().needed() == 3);
+  CHECK(Occurrences(got.status().message(), cluster->id(2) + ": no answer in time") == 1);
+  CHECK(Occurrences(got.status().message(), cluster->id(0) + ":") == 0);  // it answered
+}
+
+TEST_CASE("a request none of whose replicas can be reached fails with Unavailable") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  for (int i = 0; i < cluster->size(); ++i) REQUIRE(cluster->Kill(i).ok());
+  auto got = client->Get("k");
+  REQUIRE_FALSE(got.ok());
+  INFO(got.status().ToString());
+  CHECK(got.status().IsUnavailable());
+  auto put = client->Put("k", "v");
+  REQUIRE_FALSE(put.ok());
+  INFO(put.status().ToString());
+  CHECK(put.status().IsUnavailable());
+}
+
+TEST_CASE("a write from a client whose clock is far behind the nodes' is refused with a clear error and nothing is written") {
+  auto cluster = StartCluster();
+  ClientOptions skewed;
+  skewed.clock_offset = std::chrono::minutes(-2);  // beyond the nodes' --max-write-age-s of 60
+  auto behind = ConnectTo(*cluster, skewed);
+  auto put = behind->Put("k", "from-the-past");
+  REQUIRE_FALSE(put.ok());
+  REQUIRE(put.status().IsInvalidArgument());
+  CHECK_THAT(put.status().message(), Catch::Contains("--max-write-age") && Catch::Contains("clock is behind"));
+  auto client = ConnectTo(*cluster);
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  auto got = client->Get("k", all);
+  REQUIRE(got.ok());
+  CHECK_FALSE(got->found);
+  for (int i = 0; i < cluster->size(); ++i) {
+    CHECK(ReadReplicaDirectly(cluster->address(i), "k").status().IsNotFound());
+  }
 }
 
 TEST_CASE("two puts with the same context through different coordinators become siblings, and a merge resolves them") {

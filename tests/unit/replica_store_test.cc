@@ -96,3 +96,53 @@ TEST_CASE("oversized values and deletes with values are refused by the replica")
   REQUIRE(nothing.ok());
   REQUIRE_FALSE(nothing->has_value());
 }
+
+TEST_CASE("a replica applies nothing for a late attempt of a write it has seen replaced") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ReplicaStore store(engine.get(), "n1");
+  Sibling first = Write("v1", 11);
+  first.timestamp_ms = WallNowMs();
+  auto put = store.CoordinatePut("k", {}, first, false);
+  REQUIRE(put.ok());
+  Sibling second = Write("v2", 12);
+  second.timestamp_ms = first.timestamp_ms + 1;
+  REQUIRE(store.CoordinatePut("k", put->ReadContext(), second, false).ok());
+
+  auto late = store.CoordinatePut("k", {}, first, false);  // the abandoned first attempt, arriving now
+  REQUIRE(late.ok());
+  REQUIRE(late->siblings().size() == 1);
+  CHECK(late->siblings()[0].value == "v2");
+  auto held = store.Get("k");
+  REQUIRE(held.ok());
+  REQUIRE(held->has_value());
+  CHECK((*held)->siblings().size() == 1);
+  CHECK((*held)->IsRetired(11));
+}
+
+TEST_CASE("a replica forgets replaced write ids only after the retention, by their stamps") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ReplicaStore store(engine.get(), "n1");
+  Sibling old_write = Write("v1", 21);
+  old_write.timestamp_ms = WallNowMs() - ReplicaStore::kRetiredRetentionMs - 1000;
+  auto put = store.CoordinatePut("k", {}, old_write, false);
+  REQUIRE(put.ok());
+  Sibling next = Write("v2", 22);
+  next.timestamp_ms = WallNowMs();
+  REQUIRE(store.CoordinatePut("k", put->ReadContext(), next, false).ok());
+  auto held = store.Get("k");
+  REQUIRE(held.ok());
+  CHECK_FALSE((*held)->IsRetired(21));  // older than any attempt a node would still accept
+}
+
+TEST_CASE("a write attempt older than the node's maximum write age is refused with a clear error") {
+  Sibling w = Write("v");
+  w.timestamp_ms = 1'000'000;
+  CHECK(CheckWriteAge(w, 1'000'000 + 60'000, 60'000).ok());
+  Status too_old = CheckWriteAge(w, 1'000'000 + 60'001, 60'000);
+  REQUIRE(too_old.IsInvalidArgument());
+  CHECK_THAT(too_old.message(), Catch::Contains("60001 ms ago") && Catch::Contains("--max-write-age"));
+  w.timestamp_ms = 5'000'000;  // a client clock ahead of the node's: never too old
+  CHECK(CheckWriteAge(w, 1'000'000, 60'000).ok());
+}

@@ -219,3 +219,134 @@ TEST_CASE("a dot counter never goes below the floor a node passes") {
   w.write_id = 5;
   CHECK(set.Update(set.context(), "a", w, 10).counter == 1001);
 }
+
+// ---- late duplicates of superseded writes (docs/architecture.md, "Late write attempts") ----
+
+namespace {
+
+// Replica "b" applies the write the client first sent to "a"; the client reads it and
+// replaces it (or deletes it) with that read's context.
+struct Replaced {
+  SiblingSet at_b;
+  Sibling first;
+};
+
+Replaced WriteReadReplace(bool as_delete) {
+  Replaced r;
+  r.first = Write("v1", 101, 1000);
+  r.at_b.Update({}, "b", r.first);
+  CausalContext read = r.at_b.ReadContext();
+  Sibling second = as_delete ? Write("", 102, 1100) : Write("v2", 102, 1100);
+  second.tombstone = as_delete;
+  r.at_b.Update(read, "b", second);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a late duplicate of a replaced write does not survive a merge with the write that replaced it") {
+  for (bool as_delete : {false, true}) {
+    Replaced r = WriteReadReplace(as_delete);
+    SiblingSet at_a;  // the paused replica applies the abandoned first attempt, under its own dot
+    Dot late = at_a.Update({}, "a", r.first);
+    REQUIRE(late.node == "a");
+    REQUIRE_FALSE(r.at_b.context().Covers(late));  // what made it come back before
+
+    SiblingSet merged = at_a;
+    merged.Merge(r.at_b);
+    SiblingSet other_order = r.at_b;
+    other_order.Merge(at_a);
+    REQUIRE(merged == other_order);
+    REQUIRE(merged.siblings().size() == 1);
+    CHECK(merged.siblings()[0].write_id == 102);
+    CHECK(merged.AllTombstones() == as_delete);
+    CHECK(merged.IsRetired(101));
+  }
+}
+
+TEST_CASE("a replica that has seen a write replaced applies nothing when a late attempt of it arrives") {
+  Replaced r = WriteReadReplace(/*as_delete=*/true);
+  SiblingSet before = r.at_b;
+  REQUIRE(r.at_b.Classify(r.first) == WriteFate::kSuperseded);
+  CHECK(r.at_b.Update({}, "b", r.first) == Dot{});
+  CHECK(r.at_b == before);
+}
+
+TEST_CASE("a put supersedes the writes its context read by id, also under a dot its clock does not cover") {
+  Sibling first = Write("v1", 101, 1000);
+  SiblingSet at_b, at_d;
+  at_b.Update({}, "b", first);
+  at_d.Update({}, "a", first);  // a duplicate of the same write, coordinated by "a", reached "d"
+  CausalContext read = at_b.ReadContext();  // the client read b's copy
+  REQUIRE(read.read == std::vector<WriteRef>{WriteRef{101, 1000}});
+  at_d.Update(read, "d", Write("v2", 102, 1100));
+  REQUIRE(Values(at_d) == std::vector<std::string>{"v2"});
+  CHECK(at_d.IsRetired(101));
+}
+
+TEST_CASE("a write id that is live on either side is never retired by a merge") {
+  // s coordinated the write twice (a and b) and kept the lower dot; its clock covers both.
+  Sibling w = Write("v", 7, 1000);
+  SiblingSet s;
+  s.Update({}, "b", w);
+  SiblingSet via_a;
+  via_a.Update({}, "a", w);
+  s.Merge(via_a);
+  REQUIRE(s.siblings().size() == 1);
+  SiblingSet t;  // holds only b's dot, which s's clock covers but s does not hold
+  t.Update({}, "b", w);
+  for (SiblingSet x : {s, t}) {
+    x.Merge(x.siblings()[0].dot.node == "a" ? t : s);
+    REQUIRE(Values(x) == std::vector<std::string>{"v"});
+    CHECK_FALSE(x.IsRetired(7));
+  }
+}
+
+TEST_CASE("retired ids are bounded; a write older than the forgotten ones is refused, a newer one is not") {
+  SiblingSet set;
+  for (uint64_t i = 1; i <= SiblingSet::kMaxRetired + 8; ++i) {
+    set.Update(set.ReadContext(), "n1", Write("v" + std::to_string(i), i, 1000 + i));
+  }
+  REQUIRE(set.retired().size() == SiblingSet::kMaxRetired);
+  REQUIRE(set.retired_floor_ms() == 1000 + 7);  // 39 replaced, the oldest 7 forgotten
+  CHECK(set.Classify(Write("late", 5, 1005)) == WriteFate::kTooOld);       // forgotten: cannot tell
+  CHECK(set.Classify(Write("late", 20, 1020)) == WriteFate::kSuperseded);  // still remembered
+  CHECK(set.Classify(Write("new", 999, 5000)) == WriteFate::kNew);
+  Sibling stale = Write("stale", 998, 1001);
+  CHECK(set.Update({}, "n2", stale) == Dot{});
+}
+
+TEST_CASE("forgetting retired ids by age keeps every live version") {
+  Replaced r = WriteReadReplace(/*as_delete=*/false);
+  SiblingSet set = r.at_b;
+  REQUIRE(set.ForgetRetiredBefore(1001));
+  CHECK(set.retired().empty());
+  CHECK(Values(set) == std::vector<std::string>{"v2"});
+  CHECK_FALSE(set.ForgetRetiredBefore(1001));
+}
+
+TEST_CASE("a set's retired history round-trips through its encoding and stays out of its version hash input") {
+  Replaced r = WriteReadReplace(/*as_delete=*/false);
+  auto decoded = SiblingSet::Decode(r.at_b.Encode());
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == r.at_b);
+  SiblingSet forgotten = r.at_b;
+  forgotten.ForgetRetiredBefore(5000);
+  CHECK(forgotten.EncodeVersions() == r.at_b.EncodeVersions());  // repair does not chase forgotten ids
+  CHECK(forgotten.Encode() == forgotten.EncodeVersions());       // no history: the original format
+  CHECK_FALSE(SiblingSet::Decode(r.at_b.Encode() + "x").ok());
+}
+
+TEST_CASE("a context decodes from its own encoding and from an older client's bare clock") {
+  CausalContext c{VV({{"a", 3}, {"b", 1}}), {WriteRef{9, 100}, WriteRef{10, 200}}};
+  auto decoded = CausalContext::Decode(c.Encode());
+  REQUIRE(decoded.ok());
+  CHECK(decoded->clock == c.clock);
+  CHECK(decoded->read == c.read);
+  auto legacy = CausalContext::Decode(c.clock.Encode());
+  REQUIRE(legacy.ok());
+  CHECK(legacy->clock == c.clock);
+  CHECK(legacy->read.empty());
+  CHECK(CausalContext::Decode("").ok());
+  CHECK_FALSE(CausalContext::Decode(c.Encode().substr(0, 5)).ok());
+}
