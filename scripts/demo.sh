@@ -41,7 +41,7 @@ kill -9 "$(cat "$RINGKV_CLUSTER_DIR/node3.pid")"
 "${kv[@]}" --level all put needs-everyone x || echo "(ALL failed as expected: exit code $?)"
 echo
 echo "== restart node3: it rejoins with its data; an ALL read repairs what it missed"
-scripts/cluster.sh up -n 3 -p 7001 | grep node3
+scripts/cluster.sh restart node3
 "${kv[@]}" --level all get during-failure
 if ((keep)); then
   echo; echo "cluster left running in $RINGKV_CLUSTER_DIR; try: ${kv[*]}"
