@@ -189,7 +189,7 @@ std::string CommandHelp() {
          "  del KEY                 delete (supersedes what is there now)\n"
          "  ring                    nodes, vnodes and ownership\n"
          "  cluster status          every node: dc, status (up/suspect/down), state, ownership, hints\n"
-         "  hints                   hints queued on each node, per target, and delivered so far\n"
+         "  hints                   hint entries per node: stored, merged, delivered, dropped, queued\n"
          "  repair [NODE [PEER]] [START:END]\n"
          "                          Merkle repair run by NODE (default: every node) with PEER\n"
          "                          (default: all) over token range (START, END] (default: all)\n"

@@ -36,6 +36,26 @@ std::string PrefixEnd(std::string prefix) {
 
 }  // namespace
 
+std::string_view HintDropName(HintDrop why) {
+  switch (why) {
+    case HintDrop::kExpired: return "expired";
+    case HintDrop::kRefused: return "refused";
+  }
+  return "unknown";
+}
+
+uint64_t HintCounters::DroppedTotal() const {
+  uint64_t total = 0;
+  for (uint64_t n : dropped) total += n;
+  return total;
+}
+
+uint64_t HintStats::QueuedTotal() const {
+  uint64_t total = 0;
+  for (const auto& [target, n] : queued) total += n;
+  return total;
+}
+
 HintStore::HintStore(std::unique_ptr<storage::StorageEngine> engine, std::string node_id)
     : engine_(std::move(engine)), node_id_(std::move(node_id)) {}
 
@@ -55,6 +75,7 @@ Status HintStore::CountExisting() {
     std::string_view target, key;
     if (!SplitEntryKey(it->key(), &target, &key)) return Status::Corruption("malformed hint entry key");
     ++queued_[std::string(target)];
+    ++counters_.stored;  // taken on again: each will be delivered or dropped like a new one
   }
   return it->status();
 }
@@ -93,9 +114,18 @@ Status HintStore::Store(std::string_view target, const std::string& entry_key, c
   record.timestamp_ms = now_ms;
   RINGKV_TRY(engine_->Put(entry_key, record));
   std::lock_guard lock(counts_mu_);
-  ++counters_.stored;
-  if (!existed) ++queued_[std::string(target)];
+  if (existed) {
+    ++counters_.merged;
+  } else {
+    ++counters_.stored;
+    ++queued_[std::string(target)];
+  }
   return Status::OK();
+}
+
+void HintStore::CountMerged() {
+  std::lock_guard lock(counts_mu_);
+  ++counters_.merged;
 }
 
 Status HintStore::Add(std::string_view target, std::string_view key, const SiblingSet& set, bool lww,
@@ -109,7 +139,10 @@ Status HintStore::Add(std::string_view target, std::string_view key, const Sibli
   SiblingSet merged = existing ? existing->set : SiblingSet();
   bool changed = merged.Merge(set);
   if (lww) changed = merged.ResolveLww() || changed;
-  if (existing && !changed) return Status::OK();  // the same hint again: nothing piles up
+  if (existing && !changed) {  // the same hint again: nothing piles up
+    CountMerged();
+    return Status::OK();
+  }
   return Store(target, entry, merged, now_ms, existing.has_value());
 }
 
@@ -170,8 +203,12 @@ Status HintStore::RemoveIfUnchanged(std::string_view target, const Hint& hint, O
   if (it != queued_.end() && --it->second == 0) queued_.erase(it);
   switch (why) {
     case Outcome::kDelivered: ++counters_.delivered; break;
-    case Outcome::kExpired: ++counters_.expired; break;
-    case Outcome::kRejected: ++counters_.rejected; break;
+    case Outcome::kRedirected:
+      ++counters_.delivered;
+      ++counters_.redirected;
+      break;
+    case Outcome::kExpired: ++counters_.dropped[static_cast<size_t>(HintDrop::kExpired)]; break;
+    case Outcome::kRefused: ++counters_.dropped[static_cast<size_t>(HintDrop::kRefused)]; break;
   }
   return Status::OK();
 }
@@ -184,6 +221,11 @@ std::map<std::string, uint64_t> HintStore::Queued() const {
 HintCounters HintStore::counters() const {
   std::lock_guard lock(counts_mu_);
   return counters_;
+}
+
+HintStats HintStore::Stats() const {
+  std::lock_guard lock(counts_mu_);
+  return HintStats{counters_, queued_};
 }
 
 Status HintStore::Close() { return engine_->Close(); }

@@ -9,6 +9,13 @@
 // covers what they held). An entry is deleted after delivery only if it did not change
 // meanwhile, so a write that lands during delivery is never lost.
 //
+// Accounting (HintStats, exported as ringkv_hints_*): every entry is counted once as
+// stored when it is created and once more when it goes — delivered or dropped — and one
+// lock covers the counters and the queue, so any Stats() snapshot satisfies
+//   stored == delivered + dropped + queued.
+// Incoming hints that fold into an entry already held are counted as merged, so
+// stored + merged is the number of hints this store took in.
+//
 // Thread-safe. Calls may block on disk: keep them off the RPC event loop, as ReplicaStore.
 
 #include <array>
@@ -33,11 +40,31 @@ struct Hint {
   std::string stored;  // the encoded entry as read (RemoveIfUnchanged compares it)
 };
 
+// Why an entry was given up without being delivered.
+enum class HintDrop {
+  kExpired,  // older than the hint window (Merkle repair covers it)
+  kRefused,  // its target refused it as invalid (logged)
+};
+inline constexpr size_t kHintDropReasons = 2;
+std::string_view HintDropName(HintDrop why);  // the metric label: "expired", "refused"
+
+// What became of the hints that reached this store since it was opened.
 struct HintCounters {
-  uint64_t stored = 0;     // hints written (new entries and merges)
-  uint64_t delivered = 0;  // entries handed to their target and deleted
-  uint64_t expired = 0;    // entries dropped after the window
-  uint64_t rejected = 0;   // entries the target refused as invalid (dropped, logged)
+  uint64_t stored = 0;      // (target, key) entries created; at Open, the entries found on disk
+  uint64_t merged = 0;      // incoming hints folded into the entry already held for their target and key
+  uint64_t delivered = 0;   // entries acknowledged by their target, or by the key's replicas, and deleted
+  uint64_t redirected = 0;  // of `delivered`: given to the key's replicas because the target left the ring
+  std::array<uint64_t, kHintDropReasons> dropped{};  // entries given up, by HintDrop
+
+  uint64_t DroppedTotal() const;
+};
+
+// One consistent snapshot: counters.stored == counters.delivered + DroppedTotal() + QueuedTotal().
+struct HintStats {
+  HintCounters counters;
+  std::map<std::string, uint64_t> queued;  // entries held now, per target (targets with none absent)
+
+  uint64_t QueuedTotal() const;
 };
 
 class HintStore {
@@ -58,13 +85,16 @@ class HintStore {
                                    Mode mode = Mode::kMayBlock);
   // Up to `max` hints for `target`, in key order, after key `after` (empty: from the start).
   Result<std::vector<Hint>> Scan(std::string_view target, std::string_view after, size_t max);
-  // Deletes the entry unless it changed since `hint` was read. `why` picks the counter.
-  enum class Outcome { kDelivered, kExpired, kRejected };
+  // Deletes the entry unless it changed since `hint` was read (a changed entry stays
+  // queued, uncounted, for the next delivery). `why` picks the counter.
+  enum class Outcome { kDelivered, kRedirected, kExpired, kRefused };
   Status RemoveIfUnchanged(std::string_view target, const Hint& hint, Outcome why);
 
   // Entries queued per target (targets with none are absent).
   std::map<std::string, uint64_t> Queued() const;
   HintCounters counters() const;
+  // Counters and queue together, as of one moment.
+  HintStats Stats() const;
   Status Close();
 
  private:
@@ -76,11 +106,12 @@ class HintStore {
   Result<std::optional<Hint>> Load(const std::string& entry_key, Mode mode);
   Status Store(std::string_view target, const std::string& entry_key, const SiblingSet& set, uint64_t now_ms,
                bool existed);
+  void CountMerged();
 
   std::unique_ptr<storage::StorageEngine> engine_;
   const std::string node_id_;
   std::array<std::mutex, 32> stripes_;
-  mutable std::mutex counts_mu_;
+  mutable std::mutex counts_mu_;  // guards queued_ and counters_ together
   std::map<std::string, uint64_t> queued_;
   HintCounters counters_;
 };

@@ -136,7 +136,7 @@ uint64_t HintedHandoff::DeliverTo(BackgroundLoop::Context& ctx, const std::strin
         ++delivered;
       } else if (results[i].IsInvalidArgument() || results[i].IsCorruption()) {
         spdlog::error("handoff: {} refused the hint for a key: {}; dropping it", target, results[i].ToString());
-        (void)hints_->RemoveIfUnchanged(target, live[i], HintStore::Outcome::kRejected);
+        (void)hints_->RemoveIfUnchanged(target, live[i], HintStore::Outcome::kRefused);
       } else {
         return delivered;  // busy or failing: the rest waits for the next pass
       }
@@ -156,6 +156,10 @@ uint64_t HintedHandoff::Redirect(BackgroundLoop::Context& ctx, const std::string
     if (!page.ok() || page->empty()) break;
     after = page->back().key;
     for (const Hint& h : *page) {
+      if (Expired(h)) {
+        (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kExpired);
+        continue;
+      }
       bool all_ok = true;
       for (const RingNode* replica : view->Replicas(h.key)) {
         Status s;
@@ -169,7 +173,7 @@ uint64_t HintedHandoff::Redirect(BackgroundLoop::Context& ctx, const std::string
         all_ok = all_ok && s.ok();
       }
       if (all_ok) {
-        (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kDelivered);
+        (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kRedirected);
         ++delivered;
       }
     }

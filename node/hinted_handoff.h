@@ -7,9 +7,11 @@
 // finished and a crash mid-pass only repeats an idempotent merge. A target that fails
 // stops its pass until the next one; a hint the target refuses as invalid is dropped and
 // counted, so one bad entry cannot stall the queue. Hints older than the window are
-// dropped (Merkle repair covers them). Hints for a node that has left or been removed go
-// to the key's current replicas instead, so a write held only as a hint is not lost.
-// Hints for a whole DC (cross-DC replication, node/cross_dc.h) go to any live node there.
+// dropped when a pass reaches them (Merkle repair covers them); a target that is down is
+// not reached until it is up again or removed. Hints for a node that has left or been
+// removed go to the key's current replicas instead (counted as delivered and redirected),
+// so a write held only as a hint is not lost. Hints for a whole DC (cross-DC replication,
+// node/cross_dc.h) go to any live node there.
 
 #include <chrono>
 #include <map>

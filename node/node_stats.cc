@@ -1,5 +1,6 @@
 #include "node/node_stats.h"
 
+#include "node/cross_dc.h"
 #include "node/storage/engine.h"
 
 namespace ringkv {
@@ -58,18 +59,28 @@ void AddMembership(const Membership& membership, Samples& s) {
   s.Gauge("members", down, help, "status=\"down\"");
 }
 
-void AddHints(const HintStore& hints, Samples& s) {
-  uint64_t queued_total = 0;
-  for (const auto& [target, n] : hints.Queued()) {
-    s.Gauge("hints_queued", static_cast<double>(n), "hints held for a node", "target=\"" + target + "\"");
-    queued_total += n;
+// One snapshot, so every scrape satisfies stored == delivered + dropped + queued.
+void AddHints(const HintStats& hints, Samples& s) {
+  for (const auto& [target, n] : hints.queued) {
+    s.Gauge("hints_queued", static_cast<double>(n), "hint entries held now for a target (one per key)",
+            "target=\"" + target + "\"");
   }
-  s.Gauge("hints_queued_total", static_cast<double>(queued_total), "hints held for all nodes");
-  HintCounters hc = hints.counters();
-  s.Counter("hints_stored_total", hc.stored, "hints written");
-  s.Counter("hints_delivered_total", hc.delivered, "hints handed to their node and deleted");
-  s.Counter("hints_expired_total", hc.expired, "hints dropped after the hint window");
-  s.Counter("hints_rejected_total", hc.rejected, "hints their node refused as invalid");
+  s.Gauge("hints_queued_total", static_cast<double>(hints.QueuedTotal()),
+          "hint entries held now for all targets: stored - delivered - dropped");
+  const HintCounters& hc = hints.counters;
+  s.Counter("hints_stored_total", hc.stored,
+            "hint entries created, one per (target, key) until delivered or dropped; at start, those found on disk");
+  s.Counter("hints_merged_total", hc.merged,
+            "incoming hints folded into the entry already held for their target and key");
+  s.Counter("hints_delivered_total", hc.delivered,
+            "hint entries acknowledged by their target (or by the key's replicas, redirected) and deleted");
+  s.Counter("hints_redirected_total", hc.redirected,
+            "of the delivered entries, those given to the key's replicas because the target left the ring");
+  for (size_t i = 0; i < kHintDropReasons; ++i) {
+    s.Counter("hints_dropped_total", hc.dropped[i],
+              "hint entries given up: expired (older than the hint window), refused (invalid, by the target)",
+              "reason=\"" + std::string(HintDropName(static_cast<HintDrop>(i))) + "\"");
+  }
 }
 
 void AddRepair(const AntiEntropyCounters& ae, const StreamCounters& sc, Samples& s) {
@@ -83,13 +94,12 @@ void AddRepair(const AntiEntropyCounters& ae, const StreamCounters& sc, Samples&
   s.Counter("stream_keys_sent_total", sc.keys_sent, "keys streamed out to a joining node or while leaving");
 }
 
-void AddCrossDc(const HintStore& hints, const HintedHandoff& handoff, Samples& s) {
-  auto queued = hints.Queued();
+void AddCrossDc(const HintStats& hints, const HintedHandoff& handoff, Samples& s) {
   for (const auto& [dc, lag] : handoff.CrossDcLagSeconds()) {
     std::string label = "dc=\"" + dc + "\"";
-    auto q = queued.find("dc:" + dc);
-    s.Gauge("cross_dc_queued", q == queued.end() ? 0.0 : static_cast<double>(q->second),
-            "versions queued here for a remote DC", label);
+    auto q = hints.queued.find(DcTarget(dc));
+    s.Gauge("cross_dc_queued", q == hints.queued.end() ? 0.0 : static_cast<double>(q->second),
+            "versions queued here for a remote DC (one hint entry per key)", label);
     s.Gauge("cross_dc_lag_seconds", lag, "age of the oldest version queued here for a remote DC", label);
   }
 }
@@ -102,9 +112,10 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
   if (services.metrics) services.metrics->AppendSamples(&out);
   if (services.engine) AddStorage(*services.engine, s);
   AddMembership(*services.membership, s);
-  AddHints(*services.hints, s);
+  HintStats hints = services.hints->Stats();
+  AddHints(hints, s);
   AddRepair(services.anti_entropy->counters(), services.streamer->counters(), s);
-  if (services.handoff) AddCrossDc(*services.hints, *services.handoff, s);
+  if (services.handoff) AddCrossDc(hints, *services.handoff, s);
   if (services.connections) {
     constexpr auto r = std::memory_order_relaxed;
     s.Gauge("rpc_connections", static_cast<double>(services.connections->open.load(r)), "RPC connections open");

@@ -1,6 +1,9 @@
 // The dashboard page in a real headless Chromium against a 3-node cluster: it draws every
-// member and the ring, and when a node is killed the live page turns it SUSPECT, then
-// DOWN. Screenshots go to <build>/test-output/.
+// member and the ring, when a node is killed the live page turns it SUSPECT, then DOWN,
+// and the page of a node holding hints for it shows that node's hint counters.
+// Screenshots go to <build>/test-output/.
+
+#include <map>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -21,6 +24,16 @@ std::string ShownStatus(Browser& browser, const std::string& node) {
                            "\"]'); return row ? row.dataset.status : '';");
   return v.ok() && v->is_string() ? std::string(v->as_string()) : "";
 }
+
+// The value the "Hints and repair" box shows beside `label`, or "".
+std::string Shown(Browser& browser, const std::string& label) {
+  auto v = browser.Execute("const cells = [...document.querySelectorAll('#repair > div')];"
+                           "const i = cells.findIndex(c => c.textContent === '" + label + "');"
+                           "return i >= 0 && cells[i + 1] ? cells[i + 1].textContent : '';");
+  return v.ok() && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+std::string Integer(double v) { return std::to_string(static_cast<long long>(v)); }
 
 int64_t Count(Browser& browser, const std::string& selector) {
   auto v = browser.Execute("return document.querySelectorAll('" + selector + "').length;");
@@ -67,4 +80,41 @@ TEST_CASE("the dashboard in a real browser shows the members and the ring, and a
   REQUIRE(badge.ok());
   CHECK(badge->as_string() == "DOWN");
   REQUIRE(page.Screenshot(RINGKV_TEST_OUTPUT_DIR "/dashboard-node3-down.png").ok());
+
+  // Overwrites while node3 is down: its copies become hints, one entry per key on the node
+  // coordinating it. That node's page shows the hint counters as its stats give them.
+  std::map<std::string, Context> last_write;
+  for (int round = 0; round < 20; ++round) {
+    for (int k = 0; k < 4; ++k) {
+      std::string key = "hot" + std::to_string(k);
+      auto put = (*client)->Put(key, "r" + std::to_string(round), last_write[key]);
+      REQUIRE(put.ok());
+      last_write[key] = put->context;
+    }
+  }
+  int holder = -1;
+  REQUIRE(Eventually(5s, [&] {
+    for (int i = 0; i < 2 && holder < 0; ++i) {
+      if (StatValue(**client, (*cluster)->id(i), "hints_stored_total") > 0) holder = i;
+    }
+    return holder >= 0;
+  }));
+  REQUIRE(page.Navigate("http://" + (*cluster)->admin_address(holder) + "/").ok());
+  std::string shown, expected;
+  bool matches = Eventually(10s, [&] {
+    auto stats = (*client)->NodeStats((*cluster)->id(holder));
+    if (!stats.ok()) return false;
+    std::map<std::string, double> v;
+    for (const NodeStat& st : *stats) v[st.name] = st.value;
+    expected = Integer(v["hints_queued_total"]) + " | " + Integer(v["hints_stored_total"]) + " / " +
+               Integer(v["hints_merged_total"]) + " | " + Integer(v["hints_delivered_total"]) + " | " +
+               Integer(v[R"(hints_dropped_total{reason="expired"})"]) + " / " +
+               Integer(v[R"(hints_dropped_total{reason="refused"})"]);
+    shown = Shown(page, "hints held here") + " | " + Shown(page, "hints stored / merged") + " | " +
+            Shown(page, "hints delivered") + " | " + Shown(page, "hints dropped: expired / refused");
+    return shown == expected && v["hints_stored_total"] > 0 && v["hints_merged_total"] > 0;
+  });
+  INFO("page of " << (*cluster)->id(holder) << " shows " << shown << ", its stats say " << expected);
+  CHECK(matches);
+  REQUIRE(page.Screenshot(RINGKV_TEST_OUTPUT_DIR "/dashboard-hints.png").ok());
 }

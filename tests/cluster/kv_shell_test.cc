@@ -111,6 +111,16 @@ TEST_CASE("kv admin commands: cluster status, hints, repair and node, with clear
   auto hints = Kv(*cluster, "--json hints");
   CHECK(hints.exit_code == 0);
   CHECK(hints.output.find("\"hints_queued_total\":0") != std::string::npos);
+  auto per_node = boost::json::parse(hints.output);
+  for (const char* node : {"node1", "node2", "node3"}) {
+    const auto& counts = per_node.at(node).as_object();
+    INFO(node << ": " << boost::json::serialize(counts));
+    for (const char* name : {"hints_stored_total", "hints_merged_total", "hints_delivered_total",
+                             "hints_redirected_total", R"(hints_dropped_total{reason="expired"})",
+                             R"(hints_dropped_total{reason="refused"})", "hints_queued_total"}) {
+      CHECK(counts.contains(name));
+    }
+  }
   auto repair = Kv(*cluster, "repair node1");
   CHECK(repair.exit_code == 0);
   CHECK(repair.output.find("node1: repaired with 2 peer(s)") != std::string::npos);
