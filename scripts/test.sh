@@ -30,8 +30,9 @@ run_suite "release" build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLA
 if ((quick == 0)); then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  # The release pass already ran 30 s of faults; here the chaos run looks for memory errors.
+  # The release pass already ran 30 + 20 s of faults; here the chaos runs look for memory errors.
   export RINGKV_CHAOS_SECONDS=${RINGKV_CHAOS_SECONDS:-15}
+  export RINGKV_CHAOS_TARGETED_SECONDS=${RINGKV_CHAOS_TARGETED_SECONDS:-10}
   run_suite "asan+ubsan" build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DRINGKV_SANITIZE=ON
 fi
 echo "=== all test suites passed in $(( $(date +%s) - start ))s"

@@ -1,13 +1,22 @@
-// A Jepsen-style run on real processes: clients read-modify-write a small key space (so
-// writes race and siblings form) while the nemesis injects faults one after another;
-// then everything heals, every node runs Merkle repair, every key is read at ALL, and the
-// checker looks for lost acknowledged writes, phantom values and (in the fault-free warm-
-// up, W+R>N) stale reads. Bounded: RINGKV_CHAOS_SECONDS (default 30) of faults;
-// scripts/soak.sh runs it for longer.
+// A Jepsen-style run on real processes: clients run workloads on a small key space (so
+// writes race and siblings form) while the nemesis injects faults one after another; then
+// everything heals, every node runs Merkle repair, every key is read at ALL, and the
+// checker looks for lost acknowledged writes, phantom values, (in the fault-free warm-up,
+// W+R>N) stale reads, and values that came back after an acknowledged write replaced them.
 //
-// A second run skews one client's clock 30 s behind (ClientOptions::clock_offset: the SDK
-// stamps writes) with the same workload, once in vector-clock mode (nothing may be lost)
-// and once in LWW mode (that client's concurrent writes lose, as documented).
+// Workloads (Workload below): register (read a key, put a new unique value with the
+// read's context: replace what was read) and delete (read a key, delete what it holds
+// with the read's context, or create it anew when it holds nothing).
+//
+// 1. All six nemesis faults, register workload: RINGKV_CHAOS_SECONDS (default 30) of faults.
+// 2. Register and delete workloads while pauses and partitions hit the primary replica of
+//    a key under load, so that puts are in flight to it when it stops answering:
+//    RINGKV_CHAOS_TARGETED_SECONDS (default 20) of faults. This is where a coordinatePut
+//    the SDK gave up on and that the replica applied late shows (issue 11).
+// 3. One client's clock 30 s behind (ClientOptions::clock_offset: the SDK stamps writes),
+//    register workload, once in vector-clock mode (nothing may be lost) and once in LWW
+//    mode (that client's concurrent writes lose, as documented).
+// scripts/soak.sh runs 1 and 2 for longer.
 
 #include <algorithm>
 #include <atomic>
@@ -28,56 +37,96 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kClients = 4;
-constexpr int kKeys = 40;
+constexpr int kClients = 4;                 // per workload
+constexpr int kKeys = 40;                   // per key prefix
 constexpr int kSkewedClient = 0;            // in the clock-skew run, this client's clock is
 constexpr std::chrono::seconds kSkew{-30};  // this far off (behind)
+// The address the targeted run's clients bind to: a partition can cut them off from a
+// node (unbound, they would send from node1's 127.0.0.1).
+constexpr const char* kClientIp = "127.0.0.50";
 
-int Seconds() {
-  const char* s = std::getenv("RINGKV_CHAOS_SECONDS");
-  int v = s ? std::atoi(s) : 30;
-  return v > 0 ? v : 30;
+// Seconds of faults: the environment variable `name` if a positive integer, else `fallback`.
+int FaultSeconds(const char* name, int fallback) {
+  const char* s = std::getenv(name);
+  int v = s ? std::atoi(s) : 0;
+  return v > 0 ? v : fallback;
 }
 
-// One client: get a random key of `prefix`0..kKeys-1, then put a new unique value with the
-// read's context.
-void ClientLoop(Client& client, int id, const std::string& prefix, History& history, const std::atomic<bool>& stop,
+enum class Workload {
+  kRegister,  // read, then put a new unique value with the read's context
+  kDelete,    // read, then delete what it holds with the read's context; if none, put a new value
+};
+
+struct ClientPlan {
+  Workload workload = Workload::kRegister;
+  std::string prefix;  // its keys: prefix0 .. prefix<kKeys-1>
+  ClientOptions options;
+};
+
+// Records `read` (a Get's outcome) into `op`.
+void RecordRead(const Result<GetResult>& read, Op* op) {
+  op->end = Clock::now();
+  op->ok = read.ok();
+  if (read.ok()) {
+    op->values = read->values;
+    op->context = read->context;
+  } else {
+    op->error = read.status().ToString();
+  }
+}
+
+void RecordWrite(const Result<PutResult>& wrote, Op* op) {
+  op->end = Clock::now();
+  op->ok = wrote.ok();
+  if (wrote.ok()) op->context = wrote->context;
+  else op->error = wrote.status().ToString();
+}
+
+// One client: get a random key of its prefix, then write with the read's context: a new
+// unique value (register; delete workload when the key holds nothing), or a tombstone
+// (delete workload when it holds values). The write records what it replaced: the read's
+// values. A failed read gives no context: the write is then a blind one, replacing nothing.
+void ClientLoop(Client& client, int id, const ClientPlan& plan, History& history, const std::atomic<bool>& stop,
                 const std::atomic<bool>& faults) {
   std::mt19937 rng(static_cast<unsigned>(id) * 7919);
   RequestOptions request;
   request.timeout = 1000ms;
   for (int n = 0; !stop.load(); ++n) {
-    std::string key = prefix + std::to_string(rng() % kKeys);
-    Op get{Op::kGet, id, key, "", {}, false, "", {}, Clock::now(), {}, faults.load()};
-    auto read = client.Get(key, request);
-    get.end = Clock::now();
-    get.ok = read.ok() || read.status().code() == StatusCode::kNotFound;
-    if (read.ok()) {
-      get.values = read->values;
-      get.context = read->context;
-    } else if (!get.ok) {
-      get.error = read.status().ToString();
-    }
+    Op get;
+    get.kind = Op::kGet;
+    get.client = id;
+    get.key = plan.prefix + std::to_string(rng() % kKeys);
+    get.faults = faults.load();
+    get.start = Clock::now();
+    RecordRead(client.Get(get.key, request), &get);
     history.Add(get);
-    Op put{Op::kPut, id, key, "c" + std::to_string(id) + "-" + std::to_string(n), {}, false, "", {}, Clock::now(),
-           {}, faults.load()};
-    auto wrote = client.Put(key, put.value, get.context, request);
-    put.end = Clock::now();
-    put.ok = wrote.ok();
-    if (wrote.ok()) put.context = wrote->context;
-    else put.error = wrote.status().ToString();
-    history.Add(put);
+
+    Op write;
+    write.client = id;
+    write.key = get.key;
+    write.replaced = get.values;
+    write.faults = faults.load();
+    write.start = Clock::now();
+    if (plan.workload == Workload::kDelete && !get.values.empty()) {
+      write.kind = Op::kDelete;
+      RecordWrite(client.Delete(write.key, get.context, request), &write);
+    } else {
+      write.kind = Op::kPut;
+      write.value = "c" + std::to_string(id) + "-" + std::to_string(n);
+      RecordWrite(client.Put(write.key, write.value, get.context, request), &write);
+    }
+    history.Add(write);
   }
 }
 
-// Connects kClients clients (client c with `options(c)`), runs their loops on `prefix`
-// keys while `during` runs, then stops and joins them (also when `during` fails a REQUIRE).
-void RunClients(LocalCluster& cluster, const std::string& prefix, const std::function<ClientOptions(int)>& options,
-                History& history, const std::atomic<bool>& faults, const std::function<void()>& during) {
+// Connects one client per plan (client c runs plans[c]), runs their loops while `during`
+// runs, then stops and joins them (also when `during` fails a REQUIRE).
+void RunClients(LocalCluster& cluster, const std::vector<ClientPlan>& plans, History& history,
+                const std::atomic<bool>& faults, const std::function<void()>& during) {
   std::atomic<bool> stop{false};
   std::vector<std::unique_ptr<Client>> clients;
-  for (int c = 0; c < kClients; ++c) {
-    auto client = cluster.Connect(options(c));
+  for (const ClientPlan& plan : plans) {
+    auto client = cluster.Connect(plan.options);
     REQUIRE(client.ok());
     clients.push_back(std::move(client).value());
   }
@@ -90,16 +139,24 @@ void RunClients(LocalCluster& cluster, const std::string& prefix, const std::fun
       for (auto& t : threads) t.join();
     }
   } joiner{stop, threads};
-  for (int c = 0; c < kClients; ++c) {
-    threads.emplace_back(ClientLoop, std::ref(*clients[c]), c, std::cref(prefix), std::ref(history), std::cref(stop),
-                         std::cref(faults));
+  for (size_t c = 0; c < plans.size(); ++c) {
+    threads.emplace_back(ClientLoop, std::ref(*clients[c]), static_cast<int>(c), std::cref(plans[c]),
+                         std::ref(history), std::cref(stop), std::cref(faults));
   }
   during();
 }
 
-// Heals everything, repairs every node against every peer, and reads each `prefix` key at
-// ALL (with `options`: an LWW client resolves what it reads).
-std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::string& prefix,
+// kClients plans of `workload` on `prefix`, client c with `options(c)`.
+std::vector<ClientPlan> Plans(Workload workload, const std::string& prefix,
+                              const std::function<ClientOptions(int)>& options = [](int) { return ClientOptions{}; }) {
+  std::vector<ClientPlan> plans;
+  for (int c = 0; c < kClients; ++c) plans.push_back({workload, prefix, options(c)});
+  return plans;
+}
+
+// Heals everything, repairs every node against every peer, and reads each key of every
+// prefix at ALL (with `options`: an LWW client resolves what it reads).
+std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::vector<std::string>& prefixes,
                                             ClientOptions options = {}) {
   for (int i = 0; i < cluster.size(); ++i) {
     if (!cluster.IsRunning(i)) REQUIRE(cluster.Restart(i).ok());
@@ -116,20 +173,54 @@ std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::st
   RequestOptions all;
   all.level = Consistency::kAll;
   all.timeout = 5000ms;
-  for (int k = 0; k < kKeys; ++k) {
-    std::string key = prefix + std::to_string(k);
-    auto got = (*client)->Get(key, all);
-    if (got.status().code() == StatusCode::kNotFound) continue;
-    INFO(key << ": " << got.status().ToString());
-    REQUIRE(got.ok());
-    out[key] = *got;
+  for (const std::string& prefix : prefixes) {
+    for (int k = 0; k < kKeys; ++k) {
+      std::string key = prefix + std::to_string(k);
+      auto got = (*client)->Get(key, all);
+      INFO(key << ": " << got.status().ToString());
+      REQUIRE(got.ok());
+      out[key] = *got;
+    }
   }
   return out;
 }
 
-size_t CountKind(const CheckReport& report, const std::string& kind) {
-  return static_cast<size_t>(std::count_if(report.violations.begin(), report.violations.end(),
-                                           [&](const Violation& v) { return v.kind == kind; }));
+std::string FaultsLine(const Nemesis& nemesis) {
+  std::string line;
+  for (const auto& [kind, n] : nemesis.counts()) line += " " + kind + " x" + std::to_string(n) + ";";
+  return line;
+}
+
+// "pause node2 at 3.1-5.6 s; ..." in the time of the history's first op (as Summary shows ops).
+std::string ScheduleLine(const Nemesis& nemesis, const LocalCluster& cluster, const std::vector<Op>& ops) {
+  std::string line;
+  if (ops.empty()) return line;
+  auto s = [&](Clock::time_point t) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", std::chrono::duration<double>(t - ops.front().start).count());
+    return std::string(buf);
+  };
+  for (const Nemesis::Event& e : nemesis.events()) {
+    line += " " + e.kind + (e.node >= 0 ? " " + cluster.id(e.node) : "") + " at " + s(e.start) + "-" + s(e.healed) +
+            " s;";
+  }
+  return line;
+}
+
+// Injects faults for `seconds`, one after another with a second between them.
+void InjectFor(Nemesis& nemesis, int seconds, int* injected) {
+  auto until = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < until) {
+    Status s = nemesis.InjectOnce();
+    INFO(s.ToString());
+    REQUIRE(s.ok());  // a partition needs root + iptables: fails loudly without
+    ++*injected;
+    std::this_thread::sleep_for(1s);
+  }
+}
+
+size_t Failed(const std::vector<Op>& ops) {
+  return static_cast<size_t>(std::count_if(ops.begin(), ops.end(), [](const Op& op) { return !op.ok; }));
 }
 
 }  // namespace
@@ -141,29 +232,69 @@ TEST_CASE("under kill -9, pauses, partitions and wiped restarts no acknowledged 
   std::atomic<bool> faults{false};
   Nemesis nemesis(**cluster, 20261125);
   int injected = 0;
-  RunClients(**cluster, "chaos-", [](int) { return ClientOptions{}; }, history, faults, [&] {
+  RunClients(**cluster, Plans(Workload::kRegister, "chaos-"), history, faults, [&] {
     std::this_thread::sleep_for(5s);  // fault-free warm-up: reads must be fresh here
     faults = true;
-    auto until = Clock::now() + std::chrono::seconds(Seconds());
-    while (Clock::now() < until) {
-      Status s = nemesis.InjectOnce();
-      INFO(s.ToString());
-      REQUIRE(s.ok());  // a partition needs root + iptables: fails loudly without
-      ++injected;
-      std::this_thread::sleep_for(1s);
-    }
+    InjectFor(nemesis, FaultSeconds("RINGKV_CHAOS_SECONDS", 30), &injected);
   });
 
-  auto final_state = FinalState(**cluster, "chaos-");
+  auto final_state = FinalState(**cluster, {"chaos-"});
   auto ops = history.ops();
   CheckReport report = Check(ops, final_state);
-  size_t failed = 0;
-  for (const Op& op : ops) failed += op.ok ? 0 : 1;
-  std::string faults_line;
-  for (const auto& [kind, n] : nemesis.counts()) faults_line += " " + kind + " x" + std::to_string(n) + ";";
-  std::printf("chaos: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\nchaos: %s", injected,
-              faults_line.c_str(), failed, ops.size(), report.Summary(ops).c_str());
+  std::printf("chaos: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\nchaos: schedule:%s\nchaos: %s",
+              injected, FaultsLine(nemesis).c_str(), Failed(ops), ops.size(),
+              ScheduleLine(nemesis, **cluster, ops).c_str(), report.Summary(ops).c_str());
   CHECK(report.acked_puts > 100);
+  CHECK(report.reads > 50);
+  CHECK(report.violations.empty());
+}
+
+TEST_CASE("register and delete workloads: no value an acknowledged write replaced comes back while the keys' "
+          "primary replicas are paused and cut off") {
+  auto cluster = LocalCluster::Start(FastCluster());
+  REQUIRE(cluster.ok());
+  ClientOptions bound;
+  bound.bind_host = kClientIp;
+  auto probe = (*cluster)->Connect(bound);  // for preference lists
+  REQUIRE(probe.ok());
+  std::vector<ClientPlan> plans = Plans(Workload::kRegister, "reg-", [&](int) { return bound; });
+  for (ClientPlan& p : Plans(Workload::kDelete, "del-", [&](int) { return bound; })) plans.push_back(p);
+
+  // Each fault hits the primary replica (the first coordinator the SDK tries) of a key
+  // that some client is reading and writing right now.
+  std::mt19937 pick(7);
+  NemesisOptions faults_options;
+  faults_options.seed = 20261126;
+  faults_options.faults = {Fault::kPause, Fault::kIsolate};
+  faults_options.client_ips = {kClientIp};
+  faults_options.target = [&] {
+    std::string key = (pick() % 2 ? "reg-" : "del-") + std::to_string(pick() % kKeys);
+    std::string primary = (*probe)->PreferenceList(key, 1).at(0);
+    for (int i = 0; i < (*cluster)->size(); ++i) {
+      if ((*cluster)->id(i) == primary) return i;
+    }
+    return -1;  // InjectOnce fails on it
+  };
+  Nemesis nemesis(**cluster, faults_options);
+
+  History history;
+  std::atomic<bool> faults{false};
+  int injected = 0;
+  RunClients(**cluster, plans, history, faults, [&] {
+    std::this_thread::sleep_for(3s);  // fault-free warm-up
+    faults = true;
+    InjectFor(nemesis, FaultSeconds("RINGKV_CHAOS_TARGETED_SECONDS", 20), &injected);
+  });
+
+  auto final_state = FinalState(**cluster, {"reg-", "del-"});
+  auto ops = history.ops();
+  CheckReport report = Check(ops, final_state);
+  std::printf("chaos: targeted at primaries: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\n"
+              "chaos: schedule:%s\nchaos: %s",
+              injected, FaultsLine(nemesis).c_str(), Failed(ops), ops.size(),
+              ScheduleLine(nemesis, **cluster, ops).c_str(), report.Summary(ops).c_str());
+  CHECK(report.acked_puts > 100);
+  CHECK(report.acked_deletes > 50);
   CHECK(report.reads > 50);
   CHECK(report.violations.empty());
 }
@@ -188,9 +319,10 @@ TEST_CASE("one client's clock 30 s behind: vector-clock mode loses no acknowledg
 
   SECTION("vector clocks: the skew changes nothing") {
     History history;
-    RunClients(**cluster, "skew-vc-", options(false), history, no_faults, [&] { std::this_thread::sleep_for(kLoad); });
+    RunClients(**cluster, Plans(Workload::kRegister, "skew-vc-", options(false)), history, no_faults,
+               [&] { std::this_thread::sleep_for(kLoad); });
     auto ops = history.ops();
-    CheckReport report = Check(ops, FinalState(**cluster, "skew-vc-"));
+    CheckReport report = Check(ops, FinalState(**cluster, {"skew-vc-"}));
     std::printf("chaos: clock skew %llds on client %d, vector clocks: %s", static_cast<long long>(kSkew.count()),
                 kSkewedClient, report.Summary(ops).c_str());
     CHECK(report.acked_puts > 100);
@@ -200,23 +332,24 @@ TEST_CASE("one client's clock 30 s behind: vector-clock mode loses no acknowledg
 
   SECTION("LWW: the skewed client's concurrent writes lose") {
     History history;
-    RunClients(**cluster, "skew-lww-", options(true), history, no_faults, [&] { std::this_thread::sleep_for(kLoad); });
+    RunClients(**cluster, Plans(Workload::kRegister, "skew-lww-", options(true)), history, no_faults,
+               [&] { std::this_thread::sleep_for(kLoad); });
     auto ops = history.ops();
     ClientOptions lww;
     lww.last_writer_wins = true;
-    CheckReport report = Check(ops, FinalState(**cluster, "skew-lww-", lww));
+    CheckReport report = Check(ops, FinalState(**cluster, {"skew-lww-"}, lww));
     size_t skew_acked = report.acked_by_client[kSkewedClient], skew_lost = report.lost_by_client[kSkewedClient];
-    size_t other_acked = report.acked_puts - skew_acked, other_lost = CountKind(report, "lost") - skew_lost;
+    size_t other_acked = report.acked_puts - skew_acked, other_lost = report.Count("lost") - skew_lost;
     auto pct = [](size_t part, size_t whole) { return whole ? 100.0 * static_cast<double>(part) / whole : 0.0; };
     std::printf("chaos: clock skew %llds on client %d, LWW: %zu ops; skewed client lost %zu of %zu acknowledged puts "
                 "(%.1f%%), the other %d clients %zu of %zu (%.1f%%); %zu stale reads, %zu phantoms\n",
                 static_cast<long long>(kSkew.count()), kSkewedClient, report.ops, skew_lost, skew_acked,
                 pct(skew_lost, skew_acked), kClients - 1, other_lost, other_acked, pct(other_lost, other_acked),
-                CountKind(report, "stale"), CountKind(report, "phantom"));
-    if (CountKind(report, "phantom") > 0) std::printf("chaos: %s", report.Summary(ops).c_str());
+                report.Count("stale"), report.Count("phantom"));
+    if (report.Count("phantom") > 0) std::printf("chaos: %s", report.Summary(ops).c_str());
     // LWW loses writes by design (lost, and reads that miss a losing write acknowledged
     // before them: stale), but never invents a value.
-    CHECK(CountKind(report, "phantom") == 0);
+    CHECK(report.Count("phantom") == 0);
     REQUIRE(skew_acked > 100);
     REQUIRE(other_acked > 300);
     // Its writes carry the oldest stamp: it loses every race with another client, while

@@ -1,11 +1,20 @@
 #pragma once
 // The consistency checker of chaos runs. Given a history and the final state (every key
 // read at ALL after the faults healed and repair ran), it reports:
-//   lost     an acknowledged put whose value is gone without being causally superseded
-//            (the final version's context does not dominate the put's own);
-//   phantom  a value read (during the run or at the end) that no put ever wrote;
-//   stale    in the fault-free phase (W+R>N), a read that misses the latest put of its
-//            key acknowledged before the read began (and every put begun after it).
+//   lost         an acknowledged put whose value is gone without being causally superseded
+//                (the final version's context does not dominate the put's own);
+//   phantom      a value read (during the run or at the end) that no put ever wrote;
+//   stale        in the fault-free phase (W+R>N), a read that misses the latest put of its
+//                key acknowledged before the read began (and every write begun after it);
+//   resurrected  a value that an acknowledged write superseded came back: a put or delete
+//                P carried the context of a read that returned v (and P did not write v),
+//                and a read begun after P was acknowledged, or the final state, returned v
+//                again, although v was not written again (values are unique per put). In
+//                any phase. Only a read whose context covers P's version counts: it saw P
+//                or a successor of P, so the v it got is a version P's context did not
+//                cover — not a replica that P has not reached yet (a wiped node, a hint on
+//                its way), which is a stale read under faults, not a resurrection.
+// Each resurrected value is one violation, however many reads returned it.
 
 #include <map>
 #include <string>
@@ -16,18 +25,23 @@
 namespace ringkv::chaos {
 
 struct Violation {
-  std::string kind;  // lost | phantom | stale
+  std::string kind;  // lost | phantom | stale | resurrected
   std::string key;
   std::string detail;
+  // The part of the key's history that shows it (both unset: the whole history).
+  Clock::time_point from{}, to{};
 };
 
 struct CheckReport {
-  size_t ops = 0, acked_puts = 0, reads = 0, superseded = 0;
+  size_t ops = 0, acked_puts = 0, acked_deletes = 0, reads = 0, superseded = 0;
+  size_t resurrecting_reads = 0;  // reads that returned a resurrected value
   std::vector<Violation> violations;
   // Acknowledged puts and lost ones, by Op::client (a skewed client's losses in LWW mode).
   std::map<int, size_t> acked_by_client, lost_by_client;
-  // "12034 ops (5012 acknowledged puts, 6001 reads): 0 violations" plus one line per
-  // violation with the key's history.
+
+  size_t Count(const std::string& kind) const;  // violations of that kind
+  // "12034 ops (5012 acknowledged puts, ...): 0 violations (lost 0, phantom 0, stale 0,
+  // resurrected 0)" plus one line per violation with the relevant part of the key's history.
   std::string Summary(const std::vector<Op>& history) const;
 };
 

@@ -31,15 +31,28 @@ Op Put(const std::string& key, const std::string& value, Context ctx, int start,
   return op;
 }
 
-Op Get(const std::string& key, std::vector<std::string> values, int start, int end) {
+Op Get(const std::string& key, std::vector<std::string> values, int start, int end, Context ctx = {}) {
   Op op;
   op.kind = Op::kGet;
   op.key = key;
   op.values = std::move(values);
+  op.context = std::move(ctx);
   op.start = At(start);
   op.end = At(end);
   op.ok = true;
   return op;
+}
+
+Op Delete(const std::string& key, Context ctx, int start, int end) {
+  Op op = Put(key, "", std::move(ctx), start, end);
+  op.kind = Op::kDelete;
+  return op;
+}
+
+// `write` carried the context of a read that returned `values`.
+Op Replacing(std::vector<std::string> values, Op write) {
+  write.replaced = std::move(values);
+  return write;
 }
 
 GetResult Final(std::vector<std::string> values, Context ctx) {
@@ -123,4 +136,102 @@ TEST_CASE("the checker counts acknowledged and lost puts by client") {
   CHECK(report.violations[0].kind == "lost");
   CHECK(report.acked_by_client == std::map<int, size_t>{{0, 2}, {1, 1}});
   CHECK(report.lost_by_client == std::map<int, size_t>{{0, 1}});
+}
+
+// A put or delete that carried a read's context replaced what the read returned: that
+// value must not be read again once the write is acknowledged (issue 11: an abandoned
+// coordinatePut applied late brought it back).
+TEST_CASE("the checker reports a value that comes back after an acknowledged write replaced it") {
+  std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10),
+                       Get("k", {"a"}, 20, 30, ContextWith({{"n1", 1}}))};
+
+  SECTION("a read after the replacing put returns the replaced value beside the new one") {
+    h.push_back(Replacing({"a"}, Put("k", "b", ContextWith({{"n1", 2}}), 40, 50)));
+    h.push_back(Get("k", {"a", "b"}, 60, 70, ContextWith({{"n1", 2}, {"n2", 1}})));
+    h.push_back(Get("k", {"a", "b"}, 80, 90, ContextWith({{"n1", 2}, {"n2", 1}})));
+    auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 3}, {"n2", 1}}))}});
+    REQUIRE(report.violations.size() == 1);
+    CHECK(report.violations[0].kind == "resurrected");
+    CHECK(report.violations[0].detail.find("'a' (acknowledged put begun at 0 ms) came back after client 0's put of "
+                                           "'b' replaced it (acknowledged at 50 ms)") != std::string::npos);
+    CHECK(report.resurrecting_reads == 2);  // one value, returned by two reads: one violation
+    CHECK(report.Summary(h).find("resurrected 1, returned by 2 reads") != std::string::npos);
+  }
+  SECTION("a read after the replacing delete returns the deleted value") {
+    h.push_back(Replacing({"a"}, Delete("k", ContextWith({{"n1", 2}}), 40, 50)));
+    h.push_back(Get("k", {"a"}, 60, 70, ContextWith({{"n1", 2}, {"n2", 1}})));
+    auto report = Check(h, {{"k", Final({}, ContextWith({{"n1", 3}, {"n2", 1}}))}});
+    REQUIRE(report.violations.size() == 1);
+    CHECK(report.violations[0].kind == "resurrected");
+    CHECK(report.violations[0].detail.find("after client 0's delete replaced it") != std::string::npos);
+    CHECK(report.acked_deletes == 1);
+  }
+  SECTION("the final state holds the replaced value, though no read returned it") {
+    h.push_back(Replacing({"a"}, Put("k", "b", ContextWith({{"n1", 2}}), 40, 50)));
+    auto report = Check(h, {{"k", Final({"a", "b"}, ContextWith({{"n1", 2}, {"n2", 1}}))}});
+    REQUIRE(report.violations.size() == 1);
+    CHECK(report.violations[0].kind == "resurrected");
+    CHECK(report.violations[0].detail.find("the final state holds it") != std::string::npos);
+  }
+  SECTION("one of two siblings the write replaced comes back") {
+    h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Put("k", "c", ContextWith({{"n2", 1}}), 0, 10),
+         Get("k", {"a", "c"}, 20, 30, ContextWith({{"n1", 1}, {"n2", 1}})),
+         Replacing({"a", "c"}, Put("k", "b", ContextWith({{"n1", 2}, {"n2", 1}}), 40, 50)),
+         Get("k", {"b", "c"}, 60, 70, ContextWith({{"n1", 2}, {"n2", 1}, {"n3", 1}}))};
+    auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 3}, {"n2", 1}, {"n3", 1}}))}});
+    REQUIRE(report.violations.size() == 1);
+    CHECK(report.violations[0].kind == "resurrected");
+    CHECK(report.violations[0].detail.find("'c'") == 0);
+  }
+}
+
+TEST_CASE("the checker does not report as resurrected what the store may legitimately return") {
+  std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10),
+                       Get("k", {"a"}, 20, 30, ContextWith({{"n1", 1}}))};
+  auto final_b = std::map<std::string, GetResult>{{"k", Final({"b"}, ContextWith({{"n1", 2}}))}};
+
+  SECTION("a read that overlapped the replacing put, whatever its context") {
+    h.push_back(Replacing({"a"}, Put("k", "b", ContextWith({{"n1", 2}}), 40, 50)));
+    h.push_back(Get("k", {"a"}, 45, 55, ContextWith({{"n1", 2}})));
+    CHECK(Check(h, final_b).violations.empty());
+  }
+  SECTION("a sibling from a concurrent writer that the replacing put's read never saw") {
+    h.push_back(Put("k", "c", ContextWith({{"n2", 1}}), 25, 35));  // client 1, from no read
+    h.back().client = 1;
+    h.push_back(Replacing({"a"}, Put("k", "b", ContextWith({{"n1", 2}}), 40, 50)));
+    h.push_back(Get("k", {"b", "c"}, 60, 70, ContextWith({{"n1", 2}, {"n2", 1}})));
+    auto report = Check(h, {{"k", Final({"b", "c"}, ContextWith({{"n1", 2}, {"n2", 1}}))}});
+    CHECK(report.violations.empty());
+  }
+  SECTION("a read under faults that has not seen the replacing write: stale, not resurrected") {
+    // Its context does not cover the put: only replicas the put has not reached yet (a
+    // wiped node, a hint on its way) answered it.
+    h.push_back(Replacing({"a"}, Put("k", "b", ContextWith({{"n1", 2}}), 40, 50)));
+    h.push_back(Get("k", {"a"}, 60, 70, ContextWith({{"n1", 1}})));
+    h.back().faults = true;
+    CHECK(Check(h, final_b).violations.empty());
+  }
+  SECTION("a write that carried no read's context replaced nothing") {
+    h.push_back(Put("k", "b", ContextWith({{"n2", 1}}), 40, 50));  // blind: concurrent with "a"
+    h.push_back(Get("k", {"a", "b"}, 60, 70, ContextWith({{"n1", 1}, {"n2", 1}})));
+    auto report = Check(h, {{"k", Final({"a", "b"}, ContextWith({{"n1", 1}, {"n2", 1}}))}});
+    CHECK(report.violations.empty());
+  }
+  SECTION("the value written again after it was replaced") {
+    h.push_back(Replacing({"a"}, Put("k", "b", ContextWith({{"n1", 2}}), 40, 50)));
+    h.push_back(Get("k", {"b"}, 51, 53, ContextWith({{"n1", 2}})));
+    h.push_back(Replacing({"b"}, Put("k", "a", ContextWith({{"n1", 3}}), 55, 58)));
+    h.push_back(Get("k", {"a"}, 60, 70, ContextWith({{"n1", 3}})));
+    CHECK(Check(h, {{"k", Final({"a"}, ContextWith({{"n1", 3}}))}}).violations.empty());
+  }
+  SECTION("a key deleted and created again") {
+    h.push_back(Replacing({"a"}, Delete("k", ContextWith({{"n1", 2}}), 40, 50)));
+    h.push_back(Get("k", {}, 60, 70, ContextWith({{"n1", 2}})));
+    h.push_back(Put("k", "b", ContextWith({{"n1", 3}}), 80, 90));
+    h.push_back(Get("k", {"b"}, 100, 110, ContextWith({{"n1", 3}})));
+    auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 3}}))}});
+    CHECK(report.violations.empty());
+    CHECK(report.acked_deletes == 1);
+    CHECK(report.reads == 3);  // fault-free reads after a delete are not stale for missing "a"
+  }
 }

@@ -15,16 +15,21 @@ namespace ringkv::chaos {
 using Clock = std::chrono::steady_clock;
 
 struct Op {
-  enum Kind { kPut, kGet } kind = kGet;
+  enum Kind { kPut, kGet, kDelete } kind = kGet;
   int client = 0;
   std::string key;
   std::string value;                // put: the value written (unique per put)
   std::vector<std::string> values;  // get: the values read
-  bool ok = false;                  // acknowledged (put) / answered (get)
+  bool ok = false;                  // acknowledged (put, delete) / answered (get)
   std::string error;
-  Context context;                  // put: the new version's context; get: the read's
+  Context context;                  // put, delete: the new version's context; get: the read's
   Clock::time_point start, end;
   bool faults = false;              // issued in the phase with faults
+  // Put, delete: the values of the read whose context it carried — what it replaced
+  // (empty for a write without a read's context, or after a read that found nothing).
+  std::vector<std::string> replaced;
+
+  bool is_write() const { return kind == kPut || kind == kDelete; }
 };
 
 class History {

@@ -15,49 +15,54 @@ std::string Ip(const testing::LocalCluster& c, int i) {
 
 }  // namespace
 
+void Nemesis::Began(const std::string& kind, int node) {
+  ++counts_[kind];
+  events_.push_back({kind, node, std::chrono::steady_clock::now(), {}});
+}
+
 void Nemesis::HoldFault() {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng_() % 2500));
 }
 
 Status Nemesis::KillAndRestart(int node) {
-  ++counts_["kill -9"];
+  Began("kill -9", node);
   RINGKV_TRY(cluster_.Kill(node));
   HoldFault();
   return cluster_.Restart(node);
 }
 
 Status Nemesis::Pause(int node) {
-  ++counts_["pause"];
+  Began("pause", node);
   RINGKV_TRY(cluster_.Pause(node));
   HoldFault();
   return cluster_.Resume(node);
 }
 
 Status Nemesis::WipeAndRestart(int node) {
-  ++counts_["wiped restart"];
+  Began("wiped restart", node);
   RINGKV_TRY(cluster_.Kill(node));
   RINGKV_TRY(cluster_.Wipe(node));
   HoldFault();
   return cluster_.Restart(node);
 }
 
-Status Nemesis::Partition(int kind) {
+Status Nemesis::Partition(Fault kind, int node) {
   int n = cluster_.size();
-  std::vector<std::string> a, b;
-  int lone = static_cast<int>(rng_() % n);
+  std::vector<std::string> a, b = options_.client_ips;  // b: the majority side
   switch (kind) {
-    case 0:  // one node isolated from the rest
-      ++counts_["partition: one isolated"];
-      for (int i = 0; i < n; ++i) (i == lone ? a : b).push_back(Ip(cluster_, i));
+    case Fault::kIsolate:  // `node` alone
+      Began("partition: one isolated", node);
+      for (int i = 0; i < n; ++i) (i == node ? a : b).push_back(Ip(cluster_, i));
       break;
-    case 1:  // majority / minority halves
-      ++counts_["partition: majority/minority"];
+    case Fault::kMajorityMinority:  // halves
+      Began("partition: majority/minority", -1);
       for (int i = 0; i < n; ++i) (i < n / 2 ? a : b).push_back(Ip(cluster_, i));
       break;
-    default: {  // a bridge: `lone` talks to both halves, which cannot talk to each other
-      ++counts_["partition: bridge"];
+    default: {  // a bridge: `node` talks to both halves, which cannot talk to each other
+      Began("partition: bridge", node);
+      b.clear();  // the clients reach every node
       for (int i = 0; i < n; ++i) {
-        if (i == lone) continue;
+        if (i == node) continue;
         (a.size() <= b.size() ? a : b).push_back(Ip(cluster_, i));
       }
       break;
@@ -69,19 +74,24 @@ Status Nemesis::Partition(int kind) {
 }
 
 Status Nemesis::InjectOnce() {
+  if (options_.faults.empty()) return Status::InvalidArgument("nemesis: no fault kinds to draw from");
   if (round_.empty()) {
-    round_ = {0, 1, 2, 3, 4, 5};
+    round_ = options_.faults;
     std::shuffle(round_.begin(), round_.end(), rng_);
   }
-  int kind = round_.back();
+  Fault kind = round_.back();
   round_.pop_back();
-  int node = static_cast<int>(rng_() % cluster_.size());
+  int node = options_.target ? options_.target() : static_cast<int>(rng_() % cluster_.size());
+  if (node < 0 || node >= cluster_.size()) return Status::InvalidArgument("nemesis: no node " + std::to_string(node));
+  Status s;
   switch (kind) {
-    case 0: return KillAndRestart(node);
-    case 1: return Pause(node);
-    case 2: return WipeAndRestart(node);
-    default: return Partition(kind - 3);  // one isolated, majority/minority, bridge
+    case Fault::kKill: s = KillAndRestart(node); break;
+    case Fault::kPause: s = Pause(node); break;
+    case Fault::kWipe: s = WipeAndRestart(node); break;
+    default: s = Partition(kind, node); break;
   }
+  if (!events_.empty()) events_.back().healed = std::chrono::steady_clock::now();
+  return s;
 }
 
 }  // namespace ringkv::chaos

@@ -237,14 +237,24 @@ TEST_CASE("both sides of a partition take writes, and after the heal every repli
   ClientOptions a_options, b_options;
   a_options.bind_host = "127.0.0.101";  // the minority side's client, with node1
   b_options.bind_host = "127.0.0.102";  // the majority side's client, with node2 and node3
-  a_options.w = 1;
+  a_options.w = 1;  // node1 alone acknowledges a's writes during the partition
   auto a = (*cluster)->Connect(a_options);
   auto b = (*cluster)->Connect(b_options);
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   REQUIRE((*a)->Put("contested", "before").ok());
-  auto before = (*b)->Get("contested");
-  REQUIRE(before.ok());
+  // Both sides must replace "before", so their context must cover it. a's put was
+  // acknowledged by one replica (W=1) and reaches the others a moment later: a read right
+  // after it may be answered by two replicas that do not hold it yet, and then "before"
+  // stays as a third sibling. Read at ALL until "before" is there: every replica answered,
+  // so the context covers every version of it.
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  Result<GetResult> before = Status::NotFound("not read yet");
+  REQUIRE(Eventually(10s, [&] {
+    before = (*b)->Get("contested", all);
+    return before.ok() && before->values == std::vector<std::string>{"before"};
+  }));
 
   std::map<std::string, std::string> acked;
   {
