@@ -64,6 +64,7 @@ void ToWire(const SiblingSet& set, VersionedValue::Builder out) {
   for (unsigned i = 0; i < siblings.size(); ++i) ToWire(set.siblings()[i], siblings[i]);
   if (!set.retired().empty()) ToWire(set.retired(), out.initRetired(static_cast<unsigned>(set.retired().size())));
   out.setRetiredFloorMs(set.retired_floor_ms());
+  out.setLastWriterWins(set.last_writer_wins());
 }
 
 Result<SiblingSet> FromWire(VersionedValue::Reader in) {
@@ -71,7 +72,7 @@ Result<SiblingSet> FromWire(VersionedValue::Reader in) {
   std::vector<ringkv::Sibling> siblings;
   for (auto s : in.getSiblings()) siblings.push_back(FromWire(s));
   return SiblingSet::FromParts(std::move(context), std::move(siblings), FromWire(in.getRetired()),
-                               in.getRetiredFloorMs());
+                               in.getRetiredFloorMs(), in.getLastWriterWins());
 }
 
 namespace {

@@ -1,9 +1,10 @@
 # ringkv's wire contract: the storage node's data API and the ring snapshot clients fetch.
 #
 # The SDK is the coordinator: it computes a key's preference list and talks to each replica
-# directly. A put goes to the first reachable replica as `coordinatePut` (that replica
-# assigns the write its dot and stores it), then the resulting versioned value goes to the
-# other replicas as `replicate`. A get asks replicas with `get` and reconciles in the SDK.
+# directly. A put goes to the first reachable replica in a `coordinatePuts` item (that
+# replica assigns the write its dot and stores it), then the resulting versioned value goes
+# to the other replicas as `replicate`. A get asks replicas with `get` and reconciles in the
+# SDK.
 #
 # Errors are values: every result carries an `Error` (code `ok` on success). Exceptions
 # never cross the wire for expected failures (bad input, not found, storage errors); a
@@ -81,6 +82,9 @@ struct VersionedValue {
   retiredFloorMs @3 :UInt64;
   # Ids of writes stamped at or before this were forgotten: such a write is not coordinated
   # again unless the holder has it live.
+  lastWriterWins @4 :Bool;
+  # Written in LWW mode: every merge of this value, wherever it happens (read repair, hints,
+  # Merkle repair, streaming), keeps only the newest sibling.
 }
 
 struct KeyedValue {
@@ -211,13 +215,9 @@ struct Stat {
 # ---- the node ----
 
 interface Node {
-  coordinatePut @0 (header :RequestHeader, key :Data, context :List(ClockEntry),
-                    write :Sibling, lastWriterWins :Bool)
-      -> (error :Error, result :VersionedValue);
-  # Applies a client write as this replica: removes the siblings `context` covers, gives the
-  # write a new dot (dotNode/dotCounter of `write` are ignored), stores, and returns the
-  # key's resulting versioned value for the SDK to send to the other replicas. With
-  # lastWriterWins, only the newest sibling by (timestamp, dot) is kept.
+  retiredCoordinatePut @0 () -> ();
+  # Retired: the single-key form of coordinatePuts, which had no caller and lacked hintFor,
+  # shipToDcs and supersedes. The ordinal stays reserved; a node answers `unimplemented`.
 
   replicate @1 (header :RequestHeader, entries :List(KeyedValue), lastWriterWins :Bool)
       -> (errors :List(Error));
@@ -234,8 +234,12 @@ interface Node {
 
   coordinatePuts @5 (header :RequestHeader, puts :List(PutItem), lastWriterWins :Bool)
       -> (results :List(PutItemResult));
-  # coordinatePut for many keys in one message (the SDK coalesces concurrent puts to a node).
-  # One result per item, in order; each item succeeds or fails on its own.
+  # Applies client writes as this replica, one PutItem each (the SDK coalesces concurrent
+  # puts to a node): removes the siblings the item's context covers (and the writes it
+  # names in `supersedes`), gives the write a new dot (dotNode/dotCounter of `write` are
+  # ignored), stores, and returns the key's resulting versioned value for the SDK to send to
+  # the other replicas. With lastWriterWins, only the newest sibling by (timestamp, dot) is
+  # kept. One result per item, in order; each item succeeds or fails on its own.
 
   # ---- between nodes ----
 

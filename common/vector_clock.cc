@@ -7,7 +7,8 @@
 namespace ringkv {
 namespace {
 constexpr uint8_t kSiblingSetVersion = 1;             // context and siblings
-constexpr uint8_t kSiblingSetWithHistoryVersion = 2;  // ...then the retired write ids
+constexpr uint8_t kSiblingSetWithHistoryVersion = 2;  // ...then flags and the retired write ids
+constexpr uint64_t kLwwFlag = 0x01;
 constexpr uint8_t kTombstoneFlag = 0x01;
 // A context's first byte: a version vector's (its entry count, at most 16) never is.
 constexpr uint8_t kCausalContextVersion = 0xC2;
@@ -154,7 +155,8 @@ Result<CausalContext> CausalContext::Decode(std::string_view bytes) {
 // ---- SiblingSet ----
 
 Result<SiblingSet> SiblingSet::FromParts(VersionVector context, std::vector<Sibling> siblings,
-                                         std::vector<WriteRef> retired, uint64_t retired_floor_ms) {
+                                         std::vector<WriteRef> retired, uint64_t retired_floor_ms,
+                                         bool last_writer_wins) {
   for (const Sibling& s : siblings) {
     if (s.dot.node.empty() || s.dot.counter == 0) return Status::InvalidArgument("sibling without a dot");
     if (!context.Covers(s.dot)) {
@@ -171,6 +173,7 @@ Result<SiblingSet> SiblingSet::FromParts(VersionVector context, std::vector<Sibl
   set.retired_floor_ms_ = retired_floor_ms;
   set.Retire(retired);
   set.Normalize();
+  if (last_writer_wins) set.ResolveLww();
   return set;
 }
 
@@ -255,10 +258,12 @@ bool SiblingSet::Merge(const SiblingSet& other) {
   bool changed = dropped > 0 || siblings_.size() != kept || order == Causality::kBefore ||
                  order == Causality::kConcurrent || retired_.size() != retired_before ||
                  retired_floor_ms_ != floor_before;
-  if (!changed) return false;
-  context_.Merge(other.context_);
-  Normalize();
-  return true;
+  if (changed) {
+    context_.Merge(other.context_);
+    Normalize();
+  }
+  if (lww_ || other.lww_) changed = ResolveLww() || changed;
+  return changed;
 }
 
 bool SiblingSet::ForgetRetiredBefore(uint64_t cutoff_ms) {
@@ -286,7 +291,9 @@ void SiblingSet::BoundRetired() {
 }
 
 bool SiblingSet::ResolveLww() {
-  if (siblings_.size() <= 1) return false;
+  bool newly = !lww_;
+  lww_ = true;
+  if (siblings_.size() <= 1) return newly;
   auto newest = std::max_element(siblings_.begin(), siblings_.end(), [](const Sibling& a, const Sibling& b) {
     if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
     if (a.dot.node != b.dot.node) return a.dot.node < b.dot.node;
@@ -348,7 +355,7 @@ std::string SiblingSet::EncodeVersions() const {
 
 void SiblingSet::EncodeTo(std::string* out_ptr, bool with_history) const {
   std::string& out = *out_ptr;
-  with_history = with_history && (!retired_.empty() || retired_floor_ms_ != 0);
+  with_history = with_history && (!retired_.empty() || retired_floor_ms_ != 0 || lww_);
   out.push_back(static_cast<char>(with_history ? kSiblingSetWithHistoryVersion : kSiblingSetVersion));
   context_.EncodeTo(&out);
   PutVarint64(&out, siblings_.size());
@@ -361,6 +368,7 @@ void SiblingSet::EncodeTo(std::string* out_ptr, bool with_history) const {
     PutLengthPrefixed(&out, s.value);
   }
   if (with_history) {
+    PutVarint64(&out, lww_ ? kLwwFlag : 0);
     PutVarint64(&out, retired_floor_ms_);
     EncodeWriteRefs(retired_, &out);
   }
@@ -393,7 +401,10 @@ Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
   }
   if (version == kSiblingSetWithHistoryVersion) {
     std::vector<WriteRef> retired;
+    uint64_t flags = 0;
+    if (!GetVarint64(&in, &flags) || (flags & ~kLwwFlag) != 0) return bad("flags");
     if (!GetVarint64(&in, &set.retired_floor_ms_) || !DecodeWriteRefs(&in, &retired)) return bad("retired writes");
+    set.lww_ = (flags & kLwwFlag) != 0;
     set.Retire(retired);
   }
   if (!in.empty()) return bad("trailing bytes");

@@ -116,15 +116,18 @@ enum class WriteFate {
 class SiblingSet {
  public:
   static constexpr size_t kMaxClockEntries = 16;
-  // Superseded write ids kept per key. Beyond it the oldest are forgotten and
-  // `retired_floor_ms` rises to their stamp: a write stamped at or before it that the set
-  // does not hold is refused (kTooOld) rather than risk bringing a forgotten one back.
-  static constexpr size_t kMaxRetired = 32;
+  // Superseded write ids kept per key (about 2 KB at most). Beyond it the oldest are
+  // forgotten and `retired_floor_ms` rises to their stamp: a write stamped at or before it
+  // that the set does not hold is refused (kTooOld) rather than risk bringing a forgotten
+  // one back. 32 was too few: a 5-minute soak replaced a hot key 40 times while one copy
+  // of a twice-coordinated write sat behind a 4 s partition, and that copy came back.
+  static constexpr size_t kMaxRetired = 128;
 
   SiblingSet() = default;
   // From received parts; InvalidArgument unless every sibling has a dot its context covers.
   static Result<SiblingSet> FromParts(VersionVector context, std::vector<Sibling> siblings,
-                                      std::vector<WriteRef> retired = {}, uint64_t retired_floor_ms = 0);
+                                      std::vector<WriteRef> retired = {}, uint64_t retired_floor_ms = 0,
+                                      bool last_writer_wins = false);
 
   // What Update would do with `write` (see WriteFate).
   WriteFate Classify(const Sibling& write) const;
@@ -138,15 +141,17 @@ class SiblingSet {
   Dot Update(const CausalContext& context, const std::string& node, Sibling write, uint64_t counter_floor = 0);
   // Replica side: folds another replica's set for the same key into this one: a sibling
   // survives unless the other side's context covers it without holding it, or its id is
-  // retired on either side. Returns whether anything changed (false: the other set told
-  // us nothing new).
+  // retired on either side; if either set is LWW, the result is resolved LWW. Returns
+  // whether anything changed (false: the other set told us nothing new).
   bool Merge(const SiblingSet& other);
   // Forgets retired ids stamped before `cutoff_ms` (a node keeps them for longer than it
   // accepts a write attempt: --max-write-age). True if any was forgotten.
   bool ForgetRetiredBefore(uint64_t cutoff_ms);
-  // Last-writer-wins: keep only the sibling with the highest (timestamp, dot); true if any
-  // sibling was dropped.
+  // Last-writer-wins: keep only the sibling with the highest (timestamp, dot), and mark the
+  // set LWW, so that every later merge anywhere (read repair, hints, Merkle repair,
+  // streaming) resolves the same way. True if anything changed.
   bool ResolveLww();
+  bool last_writer_wins() const { return lww_; }
 
   bool AllTombstones() const;  // true for an empty set too
   uint64_t NewestTimestamp() const;
@@ -181,6 +186,7 @@ class SiblingSet {
   std::vector<Sibling> siblings_;
   std::vector<WriteRef> retired_;  // sorted by write_id, none live
   uint64_t retired_floor_ms_ = 0;
+  bool lww_ = false;  // written in last-writer-wins mode: at most one sibling, after any merge
 };
 
 }  // namespace ringkv

@@ -83,28 +83,6 @@ kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
       .then([finish = std::move(finish)](All all) mutable { finish(std::move(all)); });
 }
 
-kj::Promise<void> NodeServer::coordinatePut(CoordinatePutContext context) {
-  auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
-  auto clock = wire::FromWire(params.getContext());
-  Sibling write = wire::FromWire(params.getWrite());
-  Status valid = !header.ok() ? header : !clock.ok() ? clock.status() : CheckWriteAge(write, WallNowMs(), s_.max_write_age_ms);
-  if (!valid.ok()) {
-    wire::ToWire(valid, context.getResults().initError());
-    return kj::READY_NOW;
-  }
-  ReplicaStore* store = s_.store;
-  Op<SiblingSet> op = [store, key = wire::ToBytes(params.getKey()), clock = CausalContext{std::move(clock).value(), {}},
-                       write = std::move(write), lww = params.getLastWriterWins()](Mode mode) {
-    return store->CoordinatePut(key, clock, write, lww, mode);
-  };
-  return RunOps<SiblingSet>(RpcOp::kPut, {std::move(op)}, [context](std::vector<Result<SiblingSet>> all) mutable {
-    auto results = context.getResults();
-    wire::ToWire(all[0].ok() ? Status::OK() : all[0].status(), results.initError());
-    if (all[0].ok()) wire::ToWire(*all[0], results.initResult());
-  });
-}
-
 kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient, true);

@@ -57,7 +57,6 @@ class NodeServer final : public wire::Node::Server {
   NodeServer(NodeServices services, Access access) : s_(std::move(services)), access_(access) {}
 
  protected:
-  kj::Promise<void> coordinatePut(CoordinatePutContext context) override;
   kj::Promise<void> coordinatePuts(CoordinatePutsContext context) override;
   kj::Promise<void> replicate(ReplicateContext context) override;
   kj::Promise<void> get(GetContext context) override;

@@ -90,7 +90,10 @@ TEST_CASE("kv shows siblings with the context that resolves them") {
   Run both = Kv(*cluster, "--level all get cart");
   REQUIRE(both.exit_code == 0);
   REQUIRE_THAT(both.output, Catch::Contains("2 siblings") && Catch::Contains("milk,eggs") &&
-                                Catch::Contains("milk,bread") && Catch::Contains("--context"));
+                                Catch::Contains("milk,bread") && Catch::Contains("--context") &&
+                                Catch::Contains(", written 20"));  // each sibling's write id and time
+  Run json = Kv(*cluster, "--json --level all get cart");
+  REQUIRE_THAT(json.output, Catch::Contains(R"("versions":[{"id":")") && Catch::Contains(R"("tombstone":false)"));
   REQUIRE(Kv(*cluster, "put cart milk,eggs,bread").exit_code == 0);  // replaces what it reads
   REQUIRE(Kv(*cluster, "--level all get cart").output == "milk,eggs,bread\n");
 }

@@ -187,10 +187,42 @@ TEST_CASE("two puts with the same context through different coordinators become 
   auto both = alice->Get("cart", all);
   REQUIRE(both.ok());
   REQUIRE(Sorted(both->values) == std::vector<std::string>{"milk,bread", "milk,eggs"});  // neither lost
+  // Each sibling says which write it is and when it was written, without opening the context.
+  REQUIRE(both->siblings.size() == 2);
+  CHECK(both->siblings[0].id != both->siblings[1].id);
+  CHECK(both->siblings[0].written_ms <= both->siblings[1].written_ms);  // oldest first
+  for (const SiblingInfo& s : both->siblings) {
+    CHECK_FALSE(s.tombstone);
+    CHECK(s.written_ms > 1'700'000'000'000);  // a wall-clock stamp
+    CHECK(s.id.find(':') != std::string::npos);
+  }
   REQUIRE(alice->Put("cart", "milk,bread,eggs", both->context).ok());
   auto merged = bob->Get("cart", all);
   REQUIRE(merged.ok());
   REQUIRE(merged->values == std::vector<std::string>{"milk,bread,eggs"});
+  REQUIRE(merged->siblings.size() == 1);
+}
+
+TEST_CASE("a delete concurrent with a put shows as a tombstone sibling beside the value") {
+  auto cluster = StartCluster();
+  auto alice = ConnectTo(*cluster);
+  auto bob = ConnectTo(*cluster);
+  REQUIRE(alice->Put("k", "v1").ok());
+  auto seen = alice->Get("k");
+  REQUIRE(seen.ok());
+  RequestOptions one;
+  one.w = 1;
+  REQUIRE(alice->Put("k", "v2", seen->context, one).ok());
+  REQUIRE(bob->Delete("k", seen->context, one).ok());
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  auto got = alice->Get("k", all);
+  REQUIRE(got.ok());
+  REQUIRE(got->values == std::vector<std::string>{"v2"});
+  REQUIRE(got->siblings.size() == 2);
+  int tombstones = 0;
+  for (const SiblingInfo& s : got->siblings) tombstones += s.tombstone ? 1 : 0;
+  CHECK(tombstones == 1);
 }
 
 TEST_CASE("read repair fixes a replica that missed a write") {

@@ -146,3 +146,20 @@ TEST_CASE("a write attempt older than the node's maximum write age is refused wi
   w.timestamp_ms = 5'000'000;  // a client clock ahead of the node's: never too old
   CHECK(CheckWriteAge(w, 1'000'000, 60'000).ok());
 }
+
+TEST_CASE("a last-writer-wins key keeps one version when repair or handoff merges a concurrent one into it") {
+  TempDir dir_a, dir_b;
+  auto engine_a = Engine(dir_a);
+  auto engine_b = Engine(dir_b);
+  ReplicaStore a(engine_a.get(), "a"), b(engine_b.get(), "b");
+  Sibling older = Write("older", 31), newer = Write("newer", 32);
+  older.timestamp_ms = WallNowMs();
+  newer.timestamp_ms = older.timestamp_ms + 5;
+  REQUIRE(a.CoordinatePut("k", {}, older, /*lww=*/true).ok());
+  auto at_b = b.CoordinatePut("k", {}, newer, /*lww=*/true);  // concurrent: neither saw the other
+  REQUIRE(at_b.ok());
+  auto merged = a.Merge("k", *at_b, /*lww=*/false);  // what Merkle repair and hinted handoff pass
+  REQUIRE(merged.ok());
+  REQUIRE(merged->siblings().size() == 1);
+  CHECK(merged->siblings()[0].value == "newer");
+}

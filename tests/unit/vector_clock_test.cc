@@ -350,3 +350,21 @@ TEST_CASE("a context decodes from its own encoding and from an older client's ba
   CHECK(CausalContext::Decode("").ok());
   CHECK_FALSE(CausalContext::Decode(c.Encode().substr(0, 5)).ok());
 }
+
+TEST_CASE("a last-writer-wins set stays resolved through merges that do not ask for it, and keeps the mode when encoded") {
+  SiblingSet a, b;
+  a.Update({}, "n1", Write("older", 1, 100));
+  a.ResolveLww();
+  b.Update({}, "n2", Write("newer", 2, 200));  // concurrent, from a replica that merges without LWW
+  SiblingSet merged = b;
+  REQUIRE(merged.Merge(a));  // repair and handoff merge like this
+  CHECK(Values(merged) == std::vector<std::string>{"newer"});
+  CHECK(merged.last_writer_wins());
+  SiblingSet other_order = a;
+  other_order.Merge(b);
+  CHECK(other_order == merged);
+  auto decoded = SiblingSet::Decode(merged.Encode());
+  REQUIRE(decoded.ok());
+  CHECK(decoded->last_writer_wins());
+  CHECK_FALSE(decoded->Merge(merged));
+}
