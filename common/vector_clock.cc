@@ -406,6 +406,10 @@ Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
     if (!GetVarint64(&in, &set.retired_floor_ms_) || !DecodeWriteRefs(&in, &retired)) return bad("retired writes");
     set.lww_ = (flags & kLwwFlag) != 0;
     set.Retire(retired);
+    if (set.lww_ && set.siblings_.size() > 1) return bad("last-writer-wins set with siblings");
+    for (const WriteRef& r : set.retired_) {
+      if (HasWriteId(set.siblings_, r.write_id)) return bad("a retired write is live");
+    }
   }
   if (!in.empty()) return bad("trailing bytes");
   return set;

@@ -68,6 +68,17 @@ void Clocks() {
   Seed("clock_fuzz", "sibling-set", set.Encode());
   Seed("clock_fuzz", "context", set.context().Encode());
   Seed("clock_fuzz", "empty-context", VersionVector().Encode());
+  Seed("clock_fuzz", "causal-context", set.ReadContext().Encode());
+  SiblingSet replaced = set;  // with retired write ids
+  Sibling c;
+  c.value = "cherry";
+  c.write_id = 11;
+  c.timestamp_ms = 2000;
+  replaced.Update(set.ReadContext(), "node3", c);
+  Seed("clock_fuzz", "sibling-set-with-history", replaced.Encode());
+  SiblingSet lww = replaced;
+  lww.ResolveLww();
+  Seed("clock_fuzz", "sibling-set-lww", lww.Encode());
 }
 
 void Wal() {
