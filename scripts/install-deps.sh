@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   cmake g++ ninja-build pkg-config
+  ccache                  # scripts/test.sh reuses objects across builds and clones (CI compiles less)
   libcapnp-dev capnproto
   libboost1.81-dev libboost-json1.81-dev
   catch2 libcli11-dev

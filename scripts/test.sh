@@ -12,12 +12,16 @@ quick=0
 
 scripts/install-deps.sh
 jobs=$(nproc)
+# ccache keyed on paths relative to the checkout: a fresh clone (CI) reuses what any earlier
+# build on this machine compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 run_suite() {  # name, build dir, extra cmake args...
   local name=$1 dir=$2
   shift 2
   echo "=== ${name}: configure + build (${dir})"
-  cmake -S . -B "$dir" -G Ninja -DRINGKV_WERROR=ON -DRINGKV_BUILD_BENCH=OFF "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DRINGKV_WERROR=ON -DRINGKV_BUILD_BENCH=OFF "${launcher[@]}" "$@" >/dev/null
   ninja -C "$dir" -j "$jobs"
   echo "=== ${name}: tests"
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600

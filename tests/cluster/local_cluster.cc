@@ -184,6 +184,9 @@ Status LocalCluster::Launch(int i) {
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
+    // Nothing else of the test's goes along: a node orphaned by a killed test must not keep
+    // its sockets, or a lock the test ran under (flock), open.
+    ::close_range(3, ~0U, 0);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
