@@ -3,9 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <cstdio>
-#include <fstream>
-#include <sstream>
+
+#include "node/storage/file.h"
 
 namespace ringkv {
 namespace {
@@ -49,12 +48,10 @@ Result<MemberRecord> FromJson(const json::value& v) {
 
 // The saved table, or an empty list when there is none.
 Result<std::vector<MemberRecord>> LoadTable(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::vector<MemberRecord>();
-  std::stringstream text;
-  text << in.rdbuf();
+  if (!storage::FileExists(path)) return std::vector<MemberRecord>();
+  RINGKV_ASSIGN(std::string text, storage::ReadFileToString(path));
   boost::system::error_code ec;
-  json::value root = json::parse(text.str(), ec);
+  json::value root = json::parse(text, ec);
   if (ec || !root.is_array()) return Status::Corruption(path + " is not a membership table: " + ec.message());
   std::vector<MemberRecord> out;
   for (const auto& v : root.as_array()) {
@@ -87,7 +84,11 @@ RingNode ToRingNode(const MemberRecord& r) {
 }  // namespace
 
 Membership::Membership(MembershipOptions options, GossipState state, bool restored)
-    : options_(std::move(options)), self_id_(state.self().id), restored_(restored), state_(std::move(state)) {
+    : options_(std::move(options)),
+      self_id_(state.self().id),
+      restored_(restored),
+      state_(std::move(state)),
+      saver_(options_.state_file, [this] { return Render(); }) {
   std::lock_guard lock(mu_);
   Rebuild();
 }
@@ -108,8 +109,10 @@ Result<std::unique_ptr<Membership>> Membership::Open(MembershipOptions options, 
   GossipState state(self, options.gossip, now_ms);
   state.Merge(restored ? saved : founders, now_ms);
   std::unique_ptr<Membership> m(new Membership(std::move(options), std::move(state), restored));
-  std::lock_guard lock(m->mu_);
-  m->Save();
+  // Before the node announces itself: a restart must find what it announced.
+  if (Status s = storage::WriteFileAtomically(m->options_.state_file, m->Render()); !s.ok()) {
+    return Status::IOError("cannot save the membership table: " + s.ToString());
+  }
   return m;
 }
 
@@ -148,19 +151,10 @@ void Membership::Rebuild() {
   view_ = std::move(view);
 }
 
-void Membership::Save() const {
+std::string Membership::Render() const {
   json::array table;
-  for (const MemberRecord& r : state_.Snapshot()) table.push_back(ToJson(r));
-  std::string tmp = options_.state_file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << json::serialize(table);
-    if (!out.flush()) {
-      spdlog::error("cannot write {}", tmp);
-      return;
-    }
-  }
-  if (std::rename(tmp.c_str(), options_.state_file.c_str()) != 0) spdlog::error("cannot replace {}", options_.state_file);
+  for (const MemberRecord& r : Snapshot()) table.push_back(ToJson(r));
+  return json::serialize(table);
 }
 
 std::shared_ptr<const RingView> Membership::View() const {

@@ -6,6 +6,12 @@
 // Every thread reads it: the RPC loop (ring snapshots, stale-ring checks, gossip merges),
 // the gossip thread (rounds), and the maintenance thread (handoff, streaming, repair).
 // View() hands out an immutable snapshot; holding it costs nothing to others.
+//
+// Saving: Open() writes the table before it returns (a startup error if it cannot).
+// Afterwards every change that alters the ring only marks the table dirty; a
+// StateFileWriter thread writes the latest table atomically (fsync of the file and the
+// directory), so no call here does file I/O, none holds the lock during I/O, and a crash
+// leaves the previous or the new table, whole. The destructor saves the last state.
 
 #include <memory>
 #include <mutex>
@@ -18,6 +24,7 @@
 #include "common/ring_view.h"
 #include "common/status.h"
 #include "node/gossip_state.h"
+#include "node/state_file_writer.h"
 
 namespace ringkv {
 
@@ -59,11 +66,17 @@ class Membership {
   std::optional<MemberRecord> Find(std::string_view id) const;
   MemberStatus StatusOf(std::string_view id) const;
 
+  // Waits until every change made before the call is saved (or a save failed: its error).
+  Status FlushSaves() { return saver_.Flush(); }
+
  private:
   Membership(MembershipOptions options, GossipState state, bool restored);
-  // Both with mu_ held.
+  // REQUIRES: mu_ held.
   void Rebuild();
-  void Save() const;
+  // The table changed: have the writer save it. Cheap; no I/O (mu_ may be held).
+  void Save() { saver_.MarkDirty(); }
+  // The table as saved in state_file. Takes mu_ for the copy only.
+  std::string Render() const;
 
   const MembershipOptions options_;
   const std::string self_id_;
@@ -73,6 +86,7 @@ class Membership {
   uint64_t built_from_version_ = ~uint64_t{0};
   std::shared_ptr<const RingView> view_;
   std::mt19937_64 rng_{std::random_device{}()};
+  StateFileWriter saver_;  // last: its thread renders the state above, so it stops first
 };
 
 }  // namespace ringkv

@@ -29,6 +29,15 @@ std::vector<uint32_t> Indices(capnp::List<uint32_t>::Reader in) {
   return out;
 }
 
+// Resolves once every membership change made so far is on disk: the write runs on the
+// membership's saver thread, the wait on a worker, so the event loop never blocks. A call
+// that changed the ring (decommission, remove) answers only then: what it acknowledged
+// survives a crash.
+kj::Promise<Status> WhenMembershipSaved(const NodeServices& s) {
+  Membership* membership = s.membership;
+  return s.workers->Run<Status>([membership] { return membership->FlushSaves(); });
+}
+
 }  // namespace
 
 kj::Promise<void> NodeServer::gossip(GossipContext context) {
@@ -167,10 +176,14 @@ kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
     else if (state != RingState::kNormal && state != RingState::kLeaving) s = Status::InvalidArgument(s_.node_id + " has left");
     else if (s_.membership->View()->ring.size() <= 1) s = Status::InvalidArgument("the last node cannot leave");
   }
+  if (!s.ok()) {
+    wire::ToWire(s, context.getResults().initError());
+    return kj::READY_NOW;
+  }
   // The maintenance thread notices the leaving state and streams our data away.
-  if (s.ok()) s_.membership->SetSelfState(RingState::kLeaving);
-  wire::ToWire(s, context.getResults().initError());
-  return kj::READY_NOW;
+  s_.membership->SetSelfState(RingState::kLeaving);
+  return WhenMembershipSaved(s_).then(
+      [context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
 }
 
 kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
@@ -181,8 +194,12 @@ kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
     s = Status::InvalidArgument(id + " is up: decommission it instead (kv node decommission " + id + ")");
   }
   if (s.ok()) s = s_.membership->Remove(id, SteadyNowMs());
-  wire::ToWire(s, context.getResults().initError());
-  return kj::READY_NOW;
+  if (!s.ok()) {
+    wire::ToWire(s, context.getResults().initError());
+    return kj::READY_NOW;
+  }
+  return WhenMembershipSaved(s_).then(
+      [context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
 }
 
 kj::Promise<void> NodeServer::stats(StatsContext context) {

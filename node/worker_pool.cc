@@ -6,18 +6,25 @@ WorkerPool::WorkerPool(size_t threads) {
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+void WorkerPool::Shutdown() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 void WorkerPool::Enqueue(kj::Function<void()> job) {
   {
     std::lock_guard lock(mu_);
+    // Once Shutdown started nothing may run it: dropping it rejects the caller's promise
+    // ("fulfiller destroyed") instead of leaving it pending forever.
+    if (stopping_) return;
     jobs_.push_back(kj::mv(job));
   }
   cv_.notify_one();

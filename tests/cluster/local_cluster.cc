@@ -54,11 +54,13 @@ bool CanConnect(const std::string& address) {
   return fd >= 0;
 }
 
-Status Reap(pid_t pid, std::chrono::milliseconds limit) {
+// `wait_status`, when given, gets waitpid's status (left alone if the child was reaped already).
+Status Reap(pid_t pid, std::chrono::milliseconds limit, int* wait_status = nullptr) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid && wait_status) *wait_status = status;
     if (r == pid || r < 0) return Status::OK();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -230,6 +232,24 @@ Status LocalCluster::Stop(int i) {
   if (!s.ok()) return Kill(i);
   n.pid = -1;
   return s;
+}
+
+Status LocalCluster::StopCleanly(int i) {
+  Node& n = nodes_[i];
+  if (n.pid <= 0) return Status::InvalidArgument(n.id + " is not running");
+  ::kill(n.pid, SIGTERM);
+  int status = -1;
+  Status s = Reap(n.pid, std::chrono::seconds(20), &status);
+  if (!s.ok()) {
+    (void)Kill(i);
+    return Status::TimedOut(n.id + " did not exit within 20 s of SIGTERM");
+  }
+  n.pid = -1;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::OK();
+  std::string how = WIFEXITED(status)   ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                    : WIFSIGNALED(status) ? "died of signal " + std::to_string(WTERMSIG(status))
+                                          : "ended with wait status " + std::to_string(status);
+  return Status::Aborted(n.id + " " + how + " after SIGTERM");
 }
 
 Status LocalCluster::Pause(int i) {

@@ -51,6 +51,9 @@ class LocalCluster {
 
   Status Kill(int i);     // SIGKILL and reap
   Status Stop(int i);     // SIGTERM (clean shutdown) and reap
+  // SIGTERM and reap; an error unless the node then exited by itself with status 0 (a
+  // crash, a sanitizer report or a failed close is an error, not a clean shutdown).
+  Status StopCleanly(int i);
   Status Pause(int i);    // SIGSTOP
   Status Resume(int i);   // SIGCONT
   Status Restart(int i);  // start again with the same id, address and data

@@ -1,0 +1,224 @@
+#include "node/node.h"
+
+#include <kj/async-unix.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "capnp/tls.h"
+#include "common/config.h"
+#include "node/admin_http.h"
+#include "node/bootstrap.h"
+#include "node/data_dir.h"
+#include "node/gate.h"
+
+namespace ringkv {
+namespace {
+
+Status StartupError(const std::string& what, const Status& cause) {
+  return Status::Aborted(what + ": " + cause.ToString());
+}
+
+StorageOptions EngineOptions(const NodeConfig& config) {
+  StorageOptions o;
+  ParseDurability(config.durability, &o.durability);
+  o.memtable_bytes = size_t{config.memtable_mb} << 20;
+  o.block_cache_bytes = size_t{config.block_cache_mb} << 20;
+  o.max_value_bytes = ReplicaStore::kMaxSetBytes;
+  return o;
+}
+
+// The addresses gossip starts from when it knows no peer yet: --join, or the founders.
+std::vector<std::string> GossipSeeds(const NodeConfig& config) {
+  std::vector<std::string> seeds;
+  if (!config.join.empty()) seeds.push_back(config.join);
+  for (const auto& spec : config.seeds) {
+    if (auto m = ParseMember(spec); m.ok() && m->id != config.id) seeds.push_back(m->address);
+  }
+  return seeds;
+}
+
+MaintenanceOptions MaintenanceOptionsOf(const NodeConfig& config) {
+  MaintenanceOptions o;
+  o.handoff_interval = std::chrono::milliseconds(config.handoff_interval_ms);
+  o.repair_interval = std::chrono::seconds(config.repair_interval_s);
+  o.background_repair = {config.repair_depth, config.repair_keys_per_s, config.repair_cross_dc_keys_per_s};
+  return o;
+}
+
+RpcLimits RpcLimitsOf(const NodeConfig& config) {
+  RpcLimits limits;
+  limits.max_connections = config.max_connections;
+  limits.max_message_bytes = uint64_t{config.max_message_mb} << 20;
+  limits.max_inflight_bytes = uint64_t{config.max_inflight_mb} << 20;
+  limits.max_inflight_total_bytes = uint64_t{config.max_inflight_total_mb} << 20;
+  return limits;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
+  // The credentials and TLS material the config names, read and checked before anything
+  // starts (a bad file is a startup error, not a failure on the first connection).
+  Security security;
+  if (!config.cluster_secret_file.empty()) {
+    RINGKV_ASSIGN(security.credentials.cluster_secret, ReadSecretFile(config.cluster_secret_file, "cluster secret"));
+  }
+  if (!config.client_token_file.empty()) {
+    RINGKV_ASSIGN(security.credentials.client_token, ReadSecretFile(config.client_token_file, "client token"));
+  }
+  RINGKV_TRY(ValidateCredentials(security.credentials));
+  if (!config.tls_ca.empty()) {
+    TlsFiles files{config.tls_ca, config.tls_cert, config.tls_key, config.tls_server_name};
+    RINGKV_ASSIGN(TlsMaterial material, LoadTlsMaterial(files));
+    RINGKV_TRY(wire::MakeTlsContext(material, wire::TlsRole::kServer).status());
+    security.tls = std::make_shared<const TlsMaterial>(std::move(material));
+  }
+  RINGKV_TRY(ClaimDataDir(config.data_dir, config.cluster_name, config.id));
+  std::unique_ptr<Node> node(new Node(config, std::move(security)));
+  RINGKV_TRY(node->OpenParts());
+  return node;
+}
+
+Node::Node(NodeConfig config, Security security)
+    : config_(std::move(config)), security_(std::move(security)), io_(kj::setupAsyncIo()) {
+  pool_.bind_host = config_.listen.substr(0, config_.listen.rfind(':'));
+  pool_.credential = security_.credentials.cluster_secret;
+  pool_.tls = security_.tls;
+}
+
+Status Node::OpenParts() {
+  StorageOptions storage_options = EngineOptions(config_);
+  auto engine = storage::StorageEngine::Open(config_.data_dir + "/engine", storage_options);
+  if (!engine.ok()) return StartupError("cannot open storage", engine.status());
+  engine_ = std::move(engine).value();
+  StorageOptions hint_options = storage_options;
+  hint_options.memtable_bytes = 4u << 20;
+  auto hints = HintStore::Open(config_.data_dir + "/hints", config_.id, hint_options);
+  if (!hints.ok()) return StartupError("cannot open the hint store", hints.status());
+  hints_ = std::move(hints).value();
+  store_ = std::make_unique<ReplicaStore>(engine_.get(), config_.id);
+
+  RINGKV_ASSIGN(membership_, OpenMembership(config_, io_, pool_));
+  gossiper_ = std::make_unique<Gossiper>(membership_.get(), std::chrono::milliseconds(config_.gossip_interval_ms),
+                                         pool_, GossipSeeds(config_));
+  handoff_ = std::make_unique<HintedHandoff>(hints_.get(), store_.get(), membership_.get(),
+                                             std::chrono::seconds(config_.hint_window_s),
+                                             std::chrono::milliseconds(config_.simulated_wan_delay_ms));
+  anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get());
+  streamer_ = std::make_unique<Streamer>(store_.get(), membership_.get());
+  maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(),
+                                               membership_.get(), MaintenanceOptionsOf(config_), pool_);
+  workers_ = std::make_unique<WorkerPool>(config_.worker_threads);
+
+  services_.store = store_.get();
+  services_.hints = hints_.get();
+  services_.workers = workers_.get();
+  services_.membership = membership_.get();
+  services_.streamer = streamer_.get();
+  services_.anti_entropy = anti_entropy_.get();
+  services_.maintenance = maintenance_.get();
+  services_.handoff = handoff_.get();
+  services_.engine = engine_.get();
+  services_.metrics = &metrics_;
+  services_.connections = &connections_;
+  services_.node_id = config_.id;
+  services_.cluster_name = config_.cluster_name;
+  services_.dc = config_.dc;
+  services_.max_write_age_ms = uint64_t{config_.max_write_age_s} * 1000;
+  if (AdminNeedsToken(config_)) services_.admin_token = security_.credentials.client_token;
+
+  if (security_.tls) {
+    auto context = wire::MakeTlsContext(*security_.tls, wire::TlsRole::kServer, &io_.provider->getTimer());
+    if (!context.ok()) return context.status();
+    tls_ = std::move(context).value();
+  }
+  listener_ = std::make_unique<RpcListener>(kj::heap<GateServer>(services_, security_.credentials),
+                                            RpcLimitsOf(config_), &connections_, tls_.get());
+  return Status::OK();
+}
+
+Node::~Node() { (void)Shutdown(); }
+
+Status Node::Run() {
+  Status served = Serve();
+  Status closed = Shutdown();
+  return served.ok() ? closed : served;
+}
+
+Status Node::Serve() {
+  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
+    auto address = io_.provider->getNetwork().parseAddress(config_.listen).wait(io_.waitScope);
+    auto receiver = address->listen();
+    auto serving = listener_->Listen(*receiver);
+    if (!config_.admin.empty()) {
+      auto started = AdminHttp::Start(config_.admin, services_);
+      if (!started.ok()) KJ_FAIL_REQUIRE(started.status().ToString());
+      admin_ = std::move(started).value();
+      spdlog::info("admin endpoint on http://{}/", admin_->address());
+    }
+    gossiper_->Start();
+    maintenance_->Start();
+    spdlog::info("serving on {} (cluster '{}', {} ring members, durability {})", config_.listen,
+                 config_.cluster_name, membership_->View()->ring.size(), config_.durability);
+    std::printf("kvnode %s ready on %s\n", config_.id.c_str(), config_.listen.c_str());
+    std::fflush(stdout);
+    auto stop = io_.unixEventPort.onSignal(SIGTERM).exclusiveJoin(io_.unixEventPort.onSignal(SIGINT));
+    auto sig = serving.then([]() -> siginfo_t { KJ_FAIL_REQUIRE("listener closed"); })
+                   .exclusiveJoin(kj::mv(stop))
+                   .wait(io_.waitScope);
+    spdlog::info("signal {}: shutting down", sig.si_signo);
+  })) {
+    Status failed = Status::Aborted("cannot serve on " + config_.listen + ": " + exception->getDescription().cStr());
+    spdlog::error("{}", failed.message());
+    return failed;
+  }
+  return Status::OK();
+}
+
+Status Node::Shutdown() {
+  if (shut_down_) return close_status_;
+  shut_down_ = true;
+  // 1. Stop accepting: no request reaches a part from here on, no worker job is queued.
+  admin_.reset();
+  listener_.reset();
+  // 2. Drain the worker pool while everything its jobs point to still exists.
+  if (workers_) workers_->Shutdown();
+  // 3. Stop the threads that run handoff, repair, streaming and gossip.
+  if (maintenance_) maintenance_->Stop();
+  if (gossiper_) gossiper_->Stop();
+  // 4. Destroy in reverse dependency order; membership saves its last state as it goes.
+  tls_ = nullptr;
+  workers_.reset();
+  maintenance_.reset();
+  streamer_.reset();
+  anti_entropy_.reset();
+  handoff_.reset();
+  gossiper_.reset();
+  membership_.reset();
+  store_.reset();
+  close_status_ = CloseStores();
+  return close_status_;
+}
+
+Status Node::CloseStores() {
+  Status first;
+  if (hints_) {
+    if (Status s = hints_->Close(); !s.ok()) {
+      spdlog::error("closing the hint store: {}", s.ToString());
+      first = s;
+    }
+    hints_.reset();
+  }
+  if (engine_) {
+    if (Status s = engine_->Close(); !s.ok()) {
+      spdlog::error("closing storage: {}", s.ToString());
+      if (first.ok()) first = s;
+    }
+    engine_.reset();
+  }
+  return first;
+}
+
+}  // namespace ringkv

@@ -1,0 +1,106 @@
+#pragma once
+// Node: one kvnode process — every part of a storage node, owned in dependency order and
+// started and stopped in that order.
+//
+// The parts, each built on the ones before it:
+//   storage engine, hint store -> replica store -> membership -> gossip, hinted handoff,
+//   anti-entropy, streaming, maintenance -> worker pool -> RPC server and listener, admin HTTP.
+//
+// Shutdown order (Shutdown(), also run by the destructor), and why:
+//   1. stop accepting: the admin endpoint and the RPC listener close, which drops every
+//      connection and every request promise; no new worker job can be queued after this;
+//   2. drain the worker pool: queued jobs hold raw pointers to the replica store,
+//      membership, anti-entropy and the streamer (merkleOpen, streamKeys, cross-DC
+//      fan-out), so every one of them finishes (or is skipped, its caller gone) here,
+//      while all of those still exist;
+//   3. stop maintenance (handoff, repair, streaming) and gossip: their threads end;
+//   4. destroy the parts in reverse dependency order, saving membership a last time,
+//      and close the hint store and the engine (flushing the memtables).
+// No part is destroyed while a thread that may touch it still runs.
+//
+// Threads: Open, Run and Shutdown on one thread (the one with the RPC event loop), after
+// SIGTERM and SIGINT were captured (kj::UnixEventPort::captureSignal) and before any other
+// thread started, so every thread inherits the blocked mask.
+
+#include <kj/async-io.h>
+#include <kj/compat/tls.h>
+
+#include <memory>
+
+#include "common/security.h"
+#include "node/anti_entropy.h"
+#include "node/gossip.h"
+#include "node/hint_store.h"
+#include "node/hinted_handoff.h"
+#include "node/maintenance.h"
+#include "node/membership.h"
+#include "node/metrics.h"
+#include "node/node_config.h"
+#include "node/replica_store.h"
+#include "node/rpc_listener.h"
+#include "node/rpc_server.h"
+#include "node/storage/engine.h"
+#include "node/streaming.h"
+#include "node/worker_pool.h"
+
+namespace ringkv {
+
+class AdminHttp;
+
+class Node {
+ public:
+  // Claims the data directory, opens the stores and membership (fetching the ring from
+  // --join for a new node) and builds every part. Binds and starts nothing yet. A bad
+  // credential or TLS file, a data directory of another node, or a store that cannot be
+  // opened is an error here, with a message for the operator.
+  static Result<std::unique_ptr<Node>> Open(const NodeConfig& config);
+  ~Node();  // Shutdown()
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Binds the RPC (and admin) address, starts gossip and maintenance, prints
+  // "kvnode ID ready on ADDRESS" to stdout, and serves until SIGTERM or SIGINT (a
+  // decommissioned node sends itself SIGTERM); then Shutdown(). Not OK when the node could
+  // not serve or could not close its stores cleanly (either is logged).
+  Status Run();
+
+  // The shutdown described at the top. Idempotent; the first close error, if any.
+  Status Shutdown();
+
+ private:
+  struct Security {
+    Credentials credentials;
+    std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
+  };
+  Node(NodeConfig config, Security security);
+  Status OpenParts();
+  Status Serve();
+  Status CloseStores();
+
+  // Members in dependency order: each may use the ones above it, and C++ destroys them
+  // bottom-up, which is also the order Shutdown() follows.
+  const NodeConfig config_;
+  const Security security_;
+  std::unique_ptr<storage::StorageEngine> engine_;
+  std::unique_ptr<HintStore> hints_;
+  std::unique_ptr<ReplicaStore> store_;
+  kj::AsyncIoContext io_;
+  wire::PoolOptions pool_;  // how this node connects to the others
+  std::unique_ptr<Membership> membership_;
+  std::unique_ptr<Gossiper> gossiper_;
+  std::unique_ptr<HintedHandoff> handoff_;
+  std::unique_ptr<AntiEntropy> anti_entropy_;
+  std::unique_ptr<Streamer> streamer_;
+  std::unique_ptr<Maintenance> maintenance_;
+  std::unique_ptr<WorkerPool> workers_;  // its jobs use the parts above: drained before they go
+  RpcMetrics metrics_;
+  ConnectionStats connections_;
+  NodeServices services_;
+  kj::Own<kj::TlsContext> tls_;
+  std::unique_ptr<RpcListener> listener_;
+  std::unique_ptr<AdminHttp> admin_;
+  bool shut_down_ = false;
+  Status close_status_;
+};
+
+}  // namespace ringkv
