@@ -10,7 +10,9 @@
 #include <random>
 #include <thread>
 
+#include "capnp/bounded.h"
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 #include "common/limits.h"
 #include "capnp/connection_pool.h"
 #include "capnp/tls.h"
@@ -122,22 +124,19 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
   auto req = pool_->Get(address).ringRequest();
-  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
-  req.getHeader().setClusterName(options_.cluster_name);
-  return req.send()
-      .then(
-          [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
-            Status s = wire::FromWire(resp.getError());
-            if (!s.ok()) return s;
-            return wire::FromWire(resp.getRing());
-          },
-          [this, address](kj::Exception&& e) -> Result<RingView> {
-            pool_->MarkFailed(address);
-            return Status::Unavailable(address + ": " + e.getDescription().cStr());
-          })
-      .exclusiveJoin(timer_->afterDelay(options_.timeout.count() * kj::MILLISECONDS).then([address]() {
-        return Result<RingView>(Status::TimedOut(address + ": no answer"));
-      }));
+  wire::FillRequestHeader(req.initHeader(), options_.cluster_name);
+  auto call = req.send().then(
+      [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
+        Status s = wire::FromWire(resp.getError());
+        if (!s.ok()) return s;
+        return wire::FromWire(resp.getRing());
+      },
+      [this, address](kj::Exception&& e) -> Result<RingView> {
+        pool_->MarkFailed(address);
+        return Status::Unavailable(address + ": " + e.getDescription().cStr());
+      });
+  return wire::Bounded(*timer_, kj::mv(call), options_.timeout,
+                       [address]() -> Result<RingView> { return Status::TimedOut(address + ": no answer"); });
 }
 
 kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors, bool refused) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <set>
 
+#include "capnp/bounded.h"
 #include "capnp/convert.h"
 
 namespace ringkv::sdk {
@@ -83,12 +84,13 @@ std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const RequestEn
   return replicas;
 }
 
+// A call to one replica, bounded: a replica silent for `limit` is slow, not gone.
 template <typename T>
 kj::Promise<T> Bounded(RequestEnv env, kj::Promise<T> call, const Replica& to, std::chrono::milliseconds limit) {
-  return call.exclusiveJoin(env.timer->afterDelay(limit.count() * kj::MILLISECONDS).then([env, to]() -> T {
+  return wire::Bounded(*env.timer, kj::mv(call), limit, [env, to]() -> T {
     env.pool->MarkDown(to.address);  // keep the connection; route around it for a while
     return Status::TimedOut(to.address + ": no answer in time");
-  }));
+  });
 }
 
 // Runs `send` now or, over a simulated WAN (QuorumSpec::wan_delay) to another DC's node,
@@ -436,16 +438,15 @@ kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::s
   PutState* s = state.get();
   auto keep = kj::addRef(*state);
   TryCoordinator(kj::mv(state), 0);
-  auto timeout = env.timer->afterDelay(spec.timeout.count() * kj::MILLISECONDS)
-                     .then([s, keep = kj::mv(keep), spec]() -> Result<PutResult> {
-                       s->done = true;
-                       for (const Replica& r : s->targets.replicas) {
-                         if (!s->holders.count(r.id)) s->outcomes.NoAnswer(r.id);
-                       }
-                       return Status::TimedOut(spec.timeout.count(), static_cast<int>(s->holders.size()), spec.w,
-                                               s->outcomes.Describe());
-                     });
-  return paf.promise.exclusiveJoin(kj::mv(timeout));
+  return wire::Bounded(*env.timer, kj::mv(paf.promise), spec.timeout,
+                       [s, keep = kj::mv(keep), spec]() -> Result<PutResult> {
+                         s->done = true;
+                         for (const Replica& r : s->targets.replicas) {
+                           if (!s->holders.count(r.id)) s->outcomes.NoAnswer(r.id);
+                         }
+                         return Status::TimedOut(spec.timeout.count(), static_cast<int>(s->holders.size()), spec.w,
+                                                 s->outcomes.Describe());
+                       });
 }
 
 kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> replicas, std::string key,
@@ -496,18 +497,17 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
         .detach([](kj::Exception&&) {});
   }
   GetState* s = state.get();
-  auto timeout = env.timer->afterDelay(spec.timeout.count() * kj::MILLISECONDS)
-                     .then([env, s, keep = kj::mv(state), key, spec]() -> Result<GetResult> {
-                       ReadRepair(env, *s, key, spec);
-                       s->done = true;
-                       for (const Replica& r : s->asked) {
-                         bool answered = std::any_of(s->answers.begin(), s->answers.end(),
-                                                     [&](const auto& a) { return a.first.id == r.id; });
-                         if (!answered) s->outcomes.NoAnswer(r.id);
-                       }
-                       return Status::TimedOut(spec.timeout.count(), s->replies, s->needed, s->outcomes.Describe());
-                     });
-  return paf.promise.exclusiveJoin(kj::mv(timeout));
+  return wire::Bounded(*env.timer, kj::mv(paf.promise), spec.timeout,
+                       [env, s, keep = kj::mv(state), key, spec]() -> Result<GetResult> {
+                         ReadRepair(env, *s, key, spec);
+                         s->done = true;
+                         for (const Replica& r : s->asked) {
+                           bool answered = std::any_of(s->answers.begin(), s->answers.end(),
+                                                       [&](const auto& a) { return a.first.id == r.id; });
+                           if (!answered) s->outcomes.NoAnswer(r.id);
+                         }
+                         return Status::TimedOut(spec.timeout.count(), s->replies, s->needed, s->outcomes.Describe());
+                       });
 }
 
 }  // namespace ringkv::sdk

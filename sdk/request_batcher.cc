@@ -3,17 +3,9 @@
 #include <memory>
 
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 
 namespace ringkv::sdk {
-namespace {
-
-void FillHeader(wire::RequestHeader::Builder h, const RouteHeader& header) {
-  h.setProtocolVersion(wire::PROTOCOL_VERSION);
-  h.setClusterName(header.cluster);
-  h.setRingVersion(header.ring_version);
-}
-
-}  // namespace
 
 RequestBatcher::Queue& RequestBatcher::QueueFor(const QueueKey& key, const RouteHeader& header) {
   auto [it, fresh] = queues_.try_emplace(key);
@@ -86,7 +78,7 @@ void RequestBatcher::Flush(const QueueKey& key) {
 kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const RouteHeader& header,
                                            std::vector<PendingGet> batch) {
   auto req = pool_.Get(address).getRequest();
-  FillHeader(req.initHeader(), header);
+  wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
   auto keys = req.initKeys(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) keys.set(i, wire::AsData(batch[i].key));
   auto waiters = std::make_shared<std::vector<PendingGet>>(kj::mv(batch));
@@ -113,7 +105,7 @@ kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const Rou
 kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, bool lww, const RouteHeader& header,
                                                  std::vector<PendingReplicate> batch) {
   auto req = pool_.Get(address).replicateRequest();
-  FillHeader(req.initHeader(), header);
+  wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
   req.setLastWriterWins(lww);
   auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) {
@@ -138,7 +130,7 @@ kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, boo
 kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww, const RouteHeader& header,
                                            std::vector<PendingPut> batch) {
   auto req = pool_.Get(address).coordinatePutsRequest();
-  FillHeader(req.initHeader(), header);
+  wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
   req.setLastWriterWins(lww);
   auto items = req.initPuts(static_cast<unsigned>(batch.size()));
   for (unsigned i = 0; i < batch.size(); ++i) {
