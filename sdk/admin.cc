@@ -45,7 +45,7 @@ Result<std::vector<NodeStat>> Client::NodeStats(const std::string& node_id) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<std::vector<NodeStat>>([&]() {
     auto req = impl_->pool().Get(address).statsRequest();
-    wire::FillRequestHeader(req.initHeader(), impl_->options().cluster_name);
+    wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
     auto call = req.send().then(
         [](capnp::Response<wire::Node::StatsResults>&& resp) -> Result<std::vector<NodeStat>> {
           RINGKV_TRY(wire::FromWire(resp.getError()));
@@ -65,7 +65,7 @@ Result<RepairReport> Client::Repair(const std::string& node_id, const std::strin
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<RepairReport>([&]() {
     auto req = impl_->pool().Get(address).repairRequest();
-    wire::FillRequestHeader(req.initHeader(), impl_->options().cluster_name);
+    wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
     req.setPeer(peer);
     req.initRange().setStart(range_start);
     req.getRange().setEnd(range_end);
@@ -87,7 +87,7 @@ Status Client::Decommission(const std::string& node_id) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<bool>([&]() {
                auto req = impl_->pool().Get(address).decommissionRequest();
-               wire::FillRequestHeader(req.initHeader(), impl_->options().cluster_name);
+               wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
                auto call = req.send().then(
                    [](capnp::Response<wire::Node::DecommissionResults>&& resp) -> Result<bool> {
                      RINGKV_TRY(wire::FromWire(resp.getError()));
@@ -108,7 +108,7 @@ Status Client::RemoveNode(const std::string& node_id) {
     if (n.id == node_id || !ring->IsUp(n.id)) continue;
     auto done = impl_->RunSync<bool>([&]() {
       auto req = impl_->pool().Get(n.address).removeNodeRequest();
-      wire::FillRequestHeader(req.initHeader(), impl_->options().cluster_name);
+      wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
       req.setNodeId(node_id);
       auto call = req.send().then(
           [](capnp::Response<wire::Node::RemoveNodeResults>&& resp) -> Result<bool> {

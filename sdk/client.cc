@@ -124,7 +124,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
   auto req = pool_->Get(address).ringRequest();
-  wire::FillRequestHeader(req.initHeader(), options_.cluster_name);
+  wire::FillRequestHeader(req.initHeader(), ClusterName());
   auto call = req.send().then(
       [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
         Status s = wire::FromWire(resp.getError());
@@ -158,9 +158,9 @@ kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors, b
 }
 
 void Client::Impl::InstallRing(RingView view) {
-  std::lock_guard lock(ring_mu_);
+  MutexLock lock(&ring_mu_);
   if (ring_ && ring_->version > view.version) return;  // never go back to an older ring
-  if (options_.cluster_name.empty()) options_.cluster_name = view.cluster_name;
+  if (cluster_name_.empty()) cluster_name_ = view.cluster_name;
   ring_ = std::make_shared<const RingView>(std::move(view));
 }
 
@@ -303,7 +303,7 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
   spec.sloppy = options_.sloppy_quorum;
   spec.timeout = o.timeout.value_or(options_.timeout);
   spec.replica_timeout = std::min(options_.replica_timeout, spec.timeout);
-  spec.header.cluster = options_.cluster_name;
+  spec.header.cluster = ClusterName();
   spec.level = o.level;
   spec.local_dc = options_.local_dc;
   spec.wan_delay = options_.simulated_wan_delay;

@@ -1,6 +1,13 @@
 #pragma once
 // Client::Impl: the SDK's state on its event-loop thread (see client.cc), shared by the
 // data calls (client.cc) and the admin calls (admin.cc).
+//
+// Threads: application threads call in; all network work runs on the one loop thread.
+// What crosses between them: the options (constant after construction), the loop's
+// executor and thread id (set before Start() returns, then constant), and the ring state
+// (the ring and the cluster name learned with it), which the loop thread installs and
+// any thread reads under ring_mu_ — checked by clang's -Wthread-safety. Everything else
+// belongs to the loop thread.
 
 #include <kj/async-io.h>
 
@@ -11,6 +18,7 @@
 
 #include "capnp/connection_pool.h"
 #include "capnp/convert.h"
+#include "common/mutex.h"
 #include "sdk/client.h"
 #include "sdk/quorum.h"
 #include "sdk/request_batcher.h"
@@ -20,7 +28,7 @@ namespace ringkv {
 
 class Client::Impl {
  public:
-  explicit Impl(ClientOptions options) : options_(std::move(options)) {}
+  explicit Impl(ClientOptions options) : options_(std::move(options)), cluster_name_(options_.cluster_name) {}
   ~Impl() { Stop(); }
 
   Status Start();
@@ -62,9 +70,16 @@ class Client::Impl {
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context,
                                            sdk::QuorumSpec spec, int attempt = 0);
-  std::shared_ptr<const RingView> Ring() {
-    std::lock_guard lock(ring_mu_);
+  // The newest ring installed; any thread.
+  std::shared_ptr<const RingView> Ring() const EXCLUDES(ring_mu_) {
+    MutexLock lock(&ring_mu_);
     return ring_;
+  }
+  // The cluster every request names: ClientOptions::cluster_name, or (when that is empty)
+  // the name the first ring installed came with. Any thread.
+  std::string ClusterName() const EXCLUDES(ring_mu_) {
+    MutexLock lock(&ring_mu_);
+    return cluster_name_;
   }
   // Loop thread only.
   wire::ConnectionPool& pool() { return *pool_; }
@@ -85,14 +100,15 @@ class Client::Impl {
   // After StaleRing: fetch the ring from every replica of the key (one of them knows the
   // newer ring) and keep the newest.
   kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
-  void InstallRing(RingView view);
+  // Keeps `view` unless a newer ring is installed already. Loop thread.
+  void InstallRing(RingView view) EXCLUDES(ring_mu_);
   static sdk::Targets TargetsFor(const RingView& view, const std::string& key, int n);
   // With per-DC replication: orders targets local DC first and turns the level into
   // per-DC requirements (LOCAL_* count only local acks; LOCAL reads ask only local
   // replicas). InvalidArgument for a LOCAL level without a usable local_dc.
   Status PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec, sdk::Targets* t) const;
 
-  ClientOptions options_;
+  const ClientOptions options_;  // never written after construction: read by every thread
   std::shared_ptr<const TlsMaterial> tls_;  // loaded by Start(); null without TLS
   std::thread thread_;
   std::thread::id loop_thread_id_;
@@ -105,9 +121,10 @@ class Client::Impl {
   std::mt19937_64 rng_{std::random_device{}()};
   kj::Maybe<kj::TimePoint> last_error_refresh_;
   kj::Own<kj::TaskSet> background_;
-  // Read by any thread:
-  std::mutex ring_mu_;
-  std::shared_ptr<const RingView> ring_;
+  // Written by the loop thread, read by any thread:
+  mutable Mutex ring_mu_;
+  std::shared_ptr<const RingView> ring_ GUARDED_BY(ring_mu_);
+  std::string cluster_name_ GUARDED_BY(ring_mu_);
 };
 
 
