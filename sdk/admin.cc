@@ -102,6 +102,7 @@ Status Client::Decommission(const std::string& node_id) {
 }
 
 Status Client::RemoveNode(const std::string& node_id) {
+  RINGKV_TRY(impl_->SyncAllowed());
   auto ring = impl_->Ring();
   std::string errors;
   for (const RingNode& n : ring->ring.nodes()) {

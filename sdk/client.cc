@@ -82,13 +82,28 @@ Status Client::Impl::Start() {
 }
 
 void Client::Impl::Stop() {
-  if (!thread_.joinable()) return;
+  if (!thread_.joinable()) return;  // never started, already stopped, or detached by Destroy()
   if (executor_ != nullptr) {
     executor_->executeSync([this] {
       if (stop_) stop_->fulfill();
     });
   }
   thread_.join();
+}
+
+void Client::Impl::Destroy(std::unique_ptr<Impl> impl) {
+  if (!impl || !impl->OnLoopThread()) return;  // `impl` goes out of scope: ~Impl stops and joins
+  Impl& me = *impl;
+  me.thread_.detach();
+  if (me.stop_) me.stop_->fulfill();  // the loop ends once the running callback returns
+  me.self_ = std::move(impl);
+}
+
+Status Client::Impl::SyncAllowed() const {
+  if (!OnLoopThread()) return Status::OK();
+  return Status::InvalidArgument(
+      "a sync call made inside a callback (on the client's event-loop thread) would wait for that same loop "
+      "and deadlock; use the async form (the callback GetAsync/PutAsync) there");
 }
 
 void Client::Impl::LoopMain(std::promise<Status>* started) {
@@ -120,6 +135,8 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   batcher_.reset();
   pool_.reset();  // connections close on the loop that made them
   stop_ = nullptr;
+  // Destroyed from a callback (Destroy): this thread owns the Impl now. Last: it frees `this`.
+  std::unique_ptr<Impl> self = std::move(self_);
 }
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
@@ -368,7 +385,7 @@ kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling 
 // ---- Client ----
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Client::~Client() = default;
+Client::~Client() { Impl::Destroy(std::move(impl_)); }
 
 Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));

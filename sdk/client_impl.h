@@ -32,10 +32,23 @@ class Client::Impl {
   ~Impl() { Stop(); }
 
   Status Start();
+  // Ends the loop and joins its thread. Not on the loop thread (see Destroy).
   void Stop();
+  // What ~Client does. From an application thread: Stop(), then free. From the loop thread
+  // (a callback destroying its own client) the thread cannot join itself: it is detached,
+  // the loop is told to end, and LoopMain frees the Impl once the callback has returned.
+  static void Destroy(std::unique_ptr<Impl> impl);
 
+  // True on the client's event-loop thread: inside a callback.
+  bool OnLoopThread() const { return std::this_thread::get_id() == loop_thread_id_; }
+  // OK unless on the loop thread, where a sync call would wait for the loop it blocks.
+  Status SyncAllowed() const;
+
+  // Runs `on_loop()` on the loop and waits for its result. InvalidArgument on the loop
+  // thread (SyncAllowed).
   template <typename T, typename Func>
   Result<T> RunSync(Func&& on_loop) {
+    RINGKV_TRY(SyncAllowed());
     return executor_->executeSync(kj::fwd<Func>(on_loop));
   }
   // Starts `on_loop()` on the loop and calls `done` with its result there.
@@ -55,14 +68,16 @@ class Client::Impl {
   std::future<Result<T>> RunAsync(Func&& on_loop) {
     auto promise = std::make_shared<std::promise<Result<T>>>();
     auto future = promise->get_future();
-    executor_->executeSync([&on_loop, promise]() {
+    auto start = [&on_loop, promise]() {
       on_loop()
           .then([promise](Result<T> r) { promise->set_value(std::move(r)); },
                 [promise](kj::Exception&& e) {
                   promise->set_value(Status::Aborted(std::string("client: ") + e.getDescription().cStr()));
                 })
           .detach([](kj::Exception&&) {});
-    });
+    };
+    if (OnLoopThread()) start();  // from a callback: no hop (and never wait on `future` there)
+    else executor_->executeSync(start);
     return future;
   }
 
@@ -118,6 +133,7 @@ class Client::Impl {
   kj::Timer* timer_ = nullptr;
   std::unique_ptr<wire::ConnectionPool> pool_;
   std::unique_ptr<sdk::RequestBatcher> batcher_;
+  std::unique_ptr<Impl> self_;  // set by Destroy() on the loop thread: LoopMain frees it last
   std::mt19937_64 rng_{std::random_device{}()};
   kj::Maybe<kj::TimePoint> last_error_refresh_;
   kj::Own<kj::TaskSet> background_;
