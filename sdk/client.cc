@@ -116,11 +116,14 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   pool_options.credential = options_.token;
   pool_options.tls = tls_;
   pool_ = std::make_unique<wire::ConnectionPool>(*io.provider, *io.lowLevelProvider, *timer_, pool_options);
-  batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_);
-  struct IgnoreErrors : kj::TaskSet::ErrorHandler {
-    void taskFailed(kj::Exception&&) override {}
-  } ignore_errors;
-  background_ = kj::heap<kj::TaskSet>(ignore_errors);
+  batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_, errors_);
+  // Background ring fetches (RefreshSoon): no request waits on them.
+  struct RecordErrors : kj::TaskSet::ErrorHandler {
+    explicit RecordErrors(sdk::InternalErrors& e) : errors(e) {}
+    void taskFailed(kj::Exception&& e) override { (void)errors.Record("a background ring fetch", e); }
+    sdk::InternalErrors& errors;
+  } record_errors(errors_);
+  background_ = kj::heap<kj::TaskSet>(record_errors);
   auto stop = kj::newPromiseAndFulfiller<void>();
   stop_ = kj::mv(stop.fulfiller);
 
@@ -128,7 +131,8 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   if (!first.ok()) executor_ = nullptr;  // this loop ends now: Stop() must not post to it
   started->set_value(first);
   if (first.ok()) {
-    auto refresh = RefreshLoop().eagerlyEvaluate([](kj::Exception&&) {});
+    auto refresh = RefreshLoop().eagerlyEvaluate(
+        [this](kj::Exception&& e) { (void)errors_.Record("the ring refresh loop (it has stopped)", e); });
     stop.promise.wait(io.waitScope);
   }
   background_ = nullptr;
@@ -182,15 +186,17 @@ void Client::Impl::InstallRing(RingView view) {
 }
 
 kj::Promise<void> Client::Impl::RefreshLoop() {
-  return timer_->afterDelay(options_.ring_refresh.count() * kj::MILLISECONDS).then([this]() {
-    auto ring = Ring();
-    const auto& nodes = ring->ring.nodes();
-    std::string address = nodes[rng_() % nodes.size()].address;
-    return FetchRing(address).then([this](Result<RingView> view) {
-      if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
-      return RefreshLoop();
-    });
-  });
+  return timer_->afterDelay(options_.ring_refresh.count() * kj::MILLISECONDS)
+      .then([this]() {
+        auto ring = Ring();
+        const auto& nodes = ring->ring.nodes();
+        std::string address = nodes[rng_() % nodes.size()].address;
+        return FetchRing(address).then([this](Result<RingView> view) {
+          if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
+        });
+      })
+      .catch_([this](kj::Exception&& e) { (void)errors_.Record("a ring refresh", e); })  // the next one may work
+      .then([this]() { return RefreshLoop(); });
 }
 
 void Client::Impl::RefreshSoon() {
@@ -345,7 +351,7 @@ kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::Quo
     return Result<GetResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(targets.replicas), key, spec)
+  return sdk::QuorumGet(Env(), kj::mv(targets.replicas), key, spec)
       .then([this, key, spec, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
         if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
         if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
@@ -368,7 +374,7 @@ kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling 
     return Result<PutResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(targets), key, write, context, spec)
+  return sdk::QuorumPut(Env(), kj::mv(targets), key, write, context, spec)
       .then([this, key, write, context, spec, attempt,
              replicas](Result<PutResult> r) mutable -> kj::Promise<Result<PutResult>> {
         if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
@@ -507,6 +513,8 @@ std::vector<RingMember> Client::Members() {
 }
 
 uint64_t Client::RingVersion() { return impl_->Ring()->version; }
+
+uint64_t Client::InternalErrorCount() const { return impl_->InternalErrorCount(); }
 
 std::vector<std::string> Client::PreferenceList(const std::string& key, int n) {
   std::vector<std::string> out;

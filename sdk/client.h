@@ -176,6 +176,11 @@ class Client {
   void PutAsync(const std::string& key, const std::string& value, const Context& context,
                 const RequestOptions& options, PutCallback done);
 
+  // Failures inside the client itself: an unexpected exception in its machinery, or one a
+  // callback threw. Each was logged once (to stderr) and, if a request was waiting on it,
+  // failed that request at once with Aborted. 0 in a healthy client.
+  uint64_t InternalErrorCount() const;
+
   std::vector<RingMember> Members();
   uint64_t RingVersion();
   Status RefreshRing();  // fetch the ring from a member now

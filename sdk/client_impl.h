@@ -45,20 +45,21 @@ class Client::Impl {
   Status SyncAllowed() const;
 
   // Runs `on_loop()` on the loop and waits for its result. InvalidArgument on the loop
-  // thread (SyncAllowed).
+  // thread (SyncAllowed). Like the forms below, it never throws: an exception from
+  // `on_loop` (thrown or as its promise's rejection) is an internal error (errors_).
   template <typename T, typename Func>
   Result<T> RunSync(Func&& on_loop) {
     RINGKV_TRY(SyncAllowed());
-    return executor_->executeSync(kj::fwd<Func>(on_loop));
+    return executor_->executeSync([this, &on_loop]() { return Guarded<T>(on_loop); });
   }
-  // Starts `on_loop()` on the loop and calls `done` with its result there.
+  // Starts `on_loop()` on the loop and calls `done` with its result there. An exception
+  // `done` throws is logged and counted (errors_).
   template <typename T, typename Func>
   void RunWithCallback(Func&& on_loop, std::function<void(Result<T>)> done) {
-    auto start = [&on_loop, done = std::move(done)]() mutable {
-      on_loop()
-          .then([done](Result<T> r) { done(std::move(r)); },
-                [done](kj::Exception&& e) { done(Status::Aborted(std::string("client: ") + e.getDescription().cStr())); })
-          .detach([](kj::Exception&&) {});
+    auto start = [this, &on_loop, done = std::move(done)]() mutable {
+      Guarded<T>(on_loop)
+          .then([done](Result<T> r) { done(std::move(r)); })
+          .detach([this](kj::Exception&& e) { (void)errors_.Record("an application callback (it threw)", e); });
     };
     if (std::this_thread::get_id() == loop_thread_id_) start();  // already on the loop: no hop
     else executor_->executeSync(start);
@@ -68,18 +69,17 @@ class Client::Impl {
   std::future<Result<T>> RunAsync(Func&& on_loop) {
     auto promise = std::make_shared<std::promise<Result<T>>>();
     auto future = promise->get_future();
-    auto start = [&on_loop, promise]() {
-      on_loop()
-          .then([promise](Result<T> r) { promise->set_value(std::move(r)); },
-                [promise](kj::Exception&& e) {
-                  promise->set_value(Status::Aborted(std::string("client: ") + e.getDescription().cStr()));
-                })
-          .detach([](kj::Exception&&) {});
+    auto start = [this, &on_loop, promise]() {
+      Guarded<T>(on_loop)
+          .then([promise](Result<T> r) { promise->set_value(std::move(r)); })
+          .detach([this](kj::Exception&& e) { (void)errors_.Record("completing a future", e); });
     };
     if (OnLoopThread()) start();  // from a callback: no hop (and never wait on `future` there)
     else executor_->executeSync(start);
     return future;
   }
+
+  uint64_t InternalErrorCount() const { return errors_.count(); }
 
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
@@ -104,6 +104,16 @@ class Client::Impl {
   void Install(RingView view) { InstallRing(kj::mv(view)); }
 
  private:
+  // `on_loop()`, with an exception it throws or rejects with turned into the Aborted
+  // status of an internal error (logged and counted). Loop thread.
+  template <typename T, typename Func>
+  kj::Promise<Result<T>> Guarded(Func& on_loop) {
+    return kj::evalNow([&on_loop] { return on_loop(); }).catch_([this](kj::Exception&& e) -> Result<T> {
+      return errors_.Record("a request", e);
+    });
+  }
+  sdk::RequestEnv Env() { return {pool_.get(), batcher_.get(), timer_, &errors_}; }
+
   void LoopMain(std::promise<Status>* started);
   kj::Promise<Result<RingView>> FetchRing(const std::string& address);
   // `refused`: some seed so far refused our credential (the result is then Unauthenticated).
@@ -124,6 +134,7 @@ class Client::Impl {
   Status PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec, sdk::Targets* t) const;
 
   const ClientOptions options_;  // never written after construction: read by every thread
+  sdk::InternalErrors errors_;   // written on the loop thread, count read by any thread
   std::shared_ptr<const TlsMaterial> tls_;  // loaded by Start(); null without TLS
   std::thread thread_;
   std::thread::id loop_thread_id_;

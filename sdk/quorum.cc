@@ -78,6 +78,14 @@ bool KnownDown(const RequestEnv& env, const Targets& t, const Replica& r) {
   return Contains(t.down, r.id) || env.pool->IsDown(r.address);
 }
 
+// The handler for a detached step of request `s`: an exception there (a bug, memory
+// exhausted) fails the request at once — a no-op if it has ended — and is logged and
+// counted, instead of leaving the request to its timeout.
+template <typename State>
+auto FailRequestOn(kj::Own<State> s, const char* where) {
+  return [s = kj::mv(s), where](kj::Exception&& e) mutable { s->Finish(s->env.errors->Record(where, e)); };
+}
+
 // Nodes not known down first, keeping preference order within each group.
 std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const RequestEnv& env, const Targets& t) {
   std::stable_partition(replicas.begin(), replicas.end(), [&](const Replica& r) { return !KnownDown(env, t, r); });
@@ -211,6 +219,7 @@ void PlaceHint(kj::Own<PutState> s, Replica intended);
 void ReplicateToReplica(kj::Own<PutState> s, Replica r) {
   PutState& st = *s;
   ++st.outstanding;
+  auto fail = FailRequestOn(kj::addRef(st), "replicating a put");
   ReplicateAt(st.env, r, st.key, st.set, st.spec)
       .then([s = kj::mv(s), r](Status result) mutable {
         --s->outstanding;
@@ -227,7 +236,7 @@ void ReplicateToReplica(kj::Own<PutState> s, Replica r) {
         }
         s->CheckDone();
       })
-      .detach([](kj::Exception&&) {});
+      .detach(kj::mv(fail));
 }
 
 // Sends the write to the next unused fallback as a hint for `intended`; with no fallback
@@ -242,12 +251,14 @@ void PlaceHint(kj::Own<PutState> s, Replica intended) {
   }
   if (st.next_fallback >= st.fallbacks.size()) {
     if (st.coordinator) {
-      ReplicateAt(st.env, *st.coordinator, st.key, st.set, hint_spec, intended.id).detach([](kj::Exception&&) {});
+      ReplicateAt(st.env, *st.coordinator, st.key, st.set, hint_spec, intended.id)
+          .detach(FailRequestOn(kj::addRef(st), "keeping a hint at the coordinator"));
     }
     return;
   }
   Replica holder = st.fallbacks[st.next_fallback++];
   ++st.outstanding;
+  auto fail = FailRequestOn(kj::addRef(st), "placing a hint");
   ReplicateAt(st.env, holder, st.key, st.set, hint_spec, intended.id)
       .then([s = kj::mv(s), holder, intended](Status result) mutable {
         --s->outstanding;
@@ -260,12 +271,13 @@ void PlaceHint(kj::Own<PutState> s, Replica intended) {
         }
         s->CheckDone();
       })
-      .detach([](kj::Exception&&) {});
+      .detach(kj::mv(fail));
 }
 
 void ReplicateToPending(kj::Own<PutState> s, Replica p) {
   PutState& st = *s;
   ++st.outstanding;
+  auto fail = FailRequestOn(kj::addRef(st), "replicating a put to a pending replica");
   ReplicateAt(st.env, p, st.key, st.set, st.spec)
       .then([s = kj::mv(s), p](Status result) mutable {
         --s->outstanding;
@@ -273,7 +285,7 @@ void ReplicateToPending(kj::Own<PutState> s, Replica p) {
         else s->Failed(p, result);
         s->CheckDone();
       })
-      .detach([](kj::Exception&&) {});
+      .detach(kj::mv(fail));
 }
 
 // The coordinator (a replica, or a fallback holding the write as a hint for `covered`)
@@ -316,6 +328,7 @@ void TryCoordinator(kj::Own<PutState> s, size_t i) {
   bool last = i + 1 == st.coordinators.size();
   auto limit = last ? st.spec.timeout : st.spec.replica_timeout;
   ++st.outstanding;
+  auto fail = FailRequestOn(kj::addRef(st), "coordinating a put");
   CoordinateAt(st.env, c, st.key, st.context, st.write, st.spec, hint_for, limit)
       .then([s = kj::mv(s), i, c, hint_for, is_replica, stands_for](Result<SiblingSet> set) mutable {
         --s->outstanding;
@@ -326,12 +339,13 @@ void TryCoordinator(kj::Own<PutState> s, size_t i) {
         if (is_replica) s->missed.push_back(c.id);
         TryCoordinator(kj::mv(s), i + 1);
       })
-      .detach([](kj::Exception&&) {});
+      .detach(kj::mv(fail));
 }
 
 // ---- get ----
 
 struct GetState : kj::Refcounted {
+  RequestEnv env;
   std::map<std::string, int> need_per_dc;           // multi-DC: replies needed per DC
   std::map<std::string, int> replies_by_dc, open_by_dc;  // open: asked, not failed
   int needed = 0;
@@ -359,7 +373,9 @@ void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const Quoru
   if (s.merged.empty()) return;
   for (const auto& [replica, held] : s.answers) {
     if (held == s.merged) continue;
-    ReplicateAt(env, replica, key, s.merged, spec).detach([](kj::Exception&&) {});
+    ReplicateAt(env, replica, key, s.merged, spec).detach([errors = env.errors](kj::Exception&& e) {
+      (void)errors->Record("read repair", e);  // the read has its answer: nothing to fail
+    });
   }
 }
 
@@ -453,6 +469,7 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
                                          QuorumSpec spec) {
   auto paf = kj::newPromiseAndFulfiller<Result<GetResult>>();
   auto state = kj::refcounted<GetState>();
+  state->env = env;
   state->needed = spec.r;
   state->total = static_cast<int>(replicas.size());
   state->need_per_dc = spec.need_per_dc;
@@ -494,7 +511,7 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
               s->outcomes.Failed(replica.id, Status::Unavailable(Describe(e)));
               OnGetAnswer(env, *s, key, spec);
             })
-        .detach([](kj::Exception&&) {});
+        .detach(FailRequestOn(kj::addRef(*state), "reading a replica"));
   }
   GetState* s = state.get();
   return wire::Bounded(*env.timer, kj::mv(paf.promise), spec.timeout,

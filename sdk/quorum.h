@@ -37,6 +37,7 @@
 #include "capnp/connection_pool.h"
 #include "common/vector_clock.h"
 #include "sdk/client.h"
+#include "sdk/internal_errors.h"
 #include "sdk/request_batcher.h"
 
 namespace ringkv::sdk {
@@ -82,6 +83,7 @@ struct RequestEnv {
   wire::ConnectionPool* pool;
   RequestBatcher* batcher;  // every call goes through it, coalesced per node
   kj::Timer* timer;
+  InternalErrors* errors;   // an exception inside a request fails it at once, logged and counted here
 };
 
 kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,
