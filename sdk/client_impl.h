@@ -127,11 +127,6 @@ class Client::Impl {
   kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
   // Keeps `view` unless a newer ring is installed already. Loop thread.
   void InstallRing(RingView view) EXCLUDES(ring_mu_);
-  static sdk::Targets TargetsFor(const RingView& view, const std::string& key, int n);
-  // With per-DC replication: orders targets local DC first and turns the level into
-  // per-DC requirements (LOCAL_* count only local acks; LOCAL reads ask only local
-  // replicas). InvalidArgument for a LOCAL level without a usable local_dc.
-  Status PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec, sdk::Targets* t) const;
 
   const ClientOptions options_;  // never written after construction: read by every thread
   sdk::InternalErrors errors_;   // written on the loop thread, count read by any thread

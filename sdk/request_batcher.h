@@ -20,14 +20,9 @@
 #include "common/vector_clock.h"
 #include "capnp/connection_pool.h"
 #include "sdk/internal_errors.h"
+#include "sdk/quorum_spec.h"
 
 namespace ringkv::sdk {
-
-// What every routed request carries: the cluster and the ring version it was routed with.
-struct RouteHeader {
-  std::string cluster;
-  uint64_t ring_version = 0;
-};
 
 class RequestBatcher {
  public:
