@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 
 namespace ringkv {
 namespace {
@@ -42,11 +43,6 @@ class SharedKeys final : public KeySource {
   std::string self_, peer_;
 };
 
-void FillHeader(wire::RequestHeader::Builder h, const std::string& cluster) {
-  h.setProtocolVersion(wire::PROTOCOL_VERSION);
-  h.setClusterName(cluster);
-}
-
 // The remote end of a repair session, over RPC from a BackgroundLoop.
 class RpcPeer final : public MerklePeer {
  public:
@@ -59,7 +55,7 @@ class RpcPeer final : public MerklePeer {
 
   Result<std::vector<uint64_t>> ChildHashes(int level, const std::vector<uint32_t>& indices) override {
     auto req = ctx_.pool.Get(address_).merkleNodesRequest();
-    FillHeader(req.initHeader(), cluster_);
+    wire::FillRequestHeader(req.initHeader(), cluster_);
     req.setSession(session_);
     req.setLevel(static_cast<uint8_t>(level));
     auto list = req.initIndices(static_cast<unsigned>(indices.size()));
@@ -73,7 +69,7 @@ class RpcPeer final : public MerklePeer {
 
   Result<std::vector<KeyDigest>> Digests(int level, const std::vector<uint32_t>& indices) override {
     auto req = ctx_.pool.Get(address_).merkleDigestsRequest();
-    FillHeader(req.initHeader(), cluster_);
+    wire::FillRequestHeader(req.initHeader(), cluster_);
     req.setSession(session_);
     req.setLevel(static_cast<uint8_t>(level));
     auto list = req.initIndices(static_cast<unsigned>(indices.size()));
@@ -90,7 +86,7 @@ class RpcPeer final : public MerklePeer {
     for (size_t start = 0; start < keys.size(); start += kBatch) {
       size_t n = std::min(kBatch, keys.size() - start);
       auto req = ctx_.pool.Get(address_).getRequest();
-      FillHeader(req.initHeader(), cluster_);
+      wire::FillRequestHeader(req.initHeader(), cluster_);
       auto list = req.initKeys(static_cast<unsigned>(n));
       for (unsigned i = 0; i < n; ++i) list.set(i, wire::AsData(keys[start + i]));
       RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "repair fetch from " + address_));
@@ -112,7 +108,7 @@ class RpcPeer final : public MerklePeer {
     for (size_t start = 0; start < entries.size(); start += kBatch) {
       size_t n = std::min(kBatch, entries.size() - start);
       auto req = ctx_.pool.Get(address_).replicateRequest();
-      FillHeader(req.initHeader(), cluster_);
+      wire::FillRequestHeader(req.initHeader(), cluster_);
       auto list = req.initEntries(static_cast<unsigned>(n));
       for (unsigned i = 0; i < n; ++i) {
         list[i].setKey(wire::AsData(entries[start + i].first));
@@ -195,7 +191,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
 
   const std::string& cluster = membership_->options().cluster_name;
   auto req = ctx.pool.Get(peer.address).merkleOpenRequest();
-  FillHeader(req.initHeader(), cluster);
+  wire::FillRequestHeader(req.initHeader(), cluster);
   req.getHeader().setRingVersion(view->version);  // the peer must see the same replicas per key
   req.setPeer(membership_->self_id());
   req.initRange().setStart(range.start);

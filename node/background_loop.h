@@ -14,6 +14,7 @@
 
 #include <kj/async-io.h>
 
+#include "capnp/bounded.h"
 #include "capnp/connection_pool.h"
 #include "common/status.h"
 
@@ -57,13 +58,12 @@ class BackgroundLoop {
 template <typename T>
 Result<T> BackgroundLoop::Context::Await(const std::string& address, kj::Promise<T> call,
                                          std::chrono::milliseconds limit, const std::string& what) {
-  auto bounded = call.then([](T v) -> Result<T> { return Result<T>(kj::mv(v)); },
-                           [what](kj::Exception&& e) -> Result<T> {
-                             return Status::Unavailable(what + ": " + e.getDescription().cStr());
-                           })
-                     .exclusiveJoin(timer.afterDelay(limit.count() * kj::MILLISECONDS).then([what]() -> Result<T> {
-                       return Status::TimedOut(what + ": no answer in time");
-                     }));
+  auto bounded = wire::Bounded(timer,
+                               call.then([](T v) -> Result<T> { return Result<T>(kj::mv(v)); },
+                                         [what](kj::Exception&& e) -> Result<T> {
+                                           return Status::Unavailable(what + ": " + e.getDescription().cStr());
+                                         }),
+                               limit, [what]() -> Result<T> { return Status::TimedOut(what + ": no answer in time"); });
   Result<T> result = bounded.wait(wait);
   if (!result.ok()) pool.MarkFailed(address);
   return result;

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "capnp/bounded.h"
 #include "capnp/connection_pool.h"
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 #include "node/gossip.h"
 
 namespace ringkv {
@@ -72,8 +74,7 @@ Result<RingView> FetchRing(const NodeConfig& config, kj::AsyncIoContext& io, con
   kj::Timer& timer = io.provider->getTimer();
   wire::ConnectionPool pool(*io.provider, *io.lowLevelProvider, timer, pool_options);
   auto req = pool.Get(address).ringRequest();
-  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
-  req.getHeader().setClusterName(config.cluster_name);
+  wire::FillRequestHeader(req.initHeader(), config.cluster_name);
   auto call = req.send().then(
       [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
         RINGKV_TRY(wire::FromWire(resp.getError()));
@@ -82,9 +83,8 @@ Result<RingView> FetchRing(const NodeConfig& config, kj::AsyncIoContext& io, con
       [address](kj::Exception&& e) -> Result<RingView> {
         return Status::Unavailable("cannot reach " + address + ": " + e.getDescription().cStr());
       });
-  return call.exclusiveJoin(timer.afterDelay(10 * kj::SECONDS).then([address]() -> Result<RingView> {
-               return Status::TimedOut(address + " did not answer");
-             }))
+  return wire::Bounded(timer, kj::mv(call), std::chrono::seconds(10),
+                       [address]() -> Result<RingView> { return Status::TimedOut(address + " did not answer"); })
       .wait(io.waitScope);
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 
 namespace ringkv {
 namespace {
@@ -92,8 +93,7 @@ void Gossiper::Start() {
 Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, const std::string& address,
                               std::chrono::milliseconds limit) {
   auto req = ctx.pool.Get(address).gossipRequest();
-  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
-  req.getHeader().setClusterName(membership.options().cluster_name);
+  wire::FillRequestHeader(req.initHeader(), membership.options().cluster_name);
   auto records = membership.Snapshot();
   ToWire(records, req.initRecords(static_cast<unsigned>(records.size())));
   auto reply = ctx.Await(address, req.send(), limit, "gossip with " + address);

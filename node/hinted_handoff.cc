@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 #include "node/cross_dc.h"
 
 namespace ringkv {
@@ -88,8 +89,7 @@ std::optional<std::string> HintedHandoff::ForwarderIn(std::string_view dc) const
 Status HintedHandoff::Send(BackgroundLoop::Context& ctx, const std::string& address, const std::vector<Hint>& page,
                            std::vector<Status>* per_entry, const std::string& hint_for) {
   auto req = ctx.pool.Get(address).replicateRequest();
-  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
-  req.getHeader().setClusterName(membership_->options().cluster_name);
+  wire::FillRequestHeader(req.initHeader(), membership_->options().cluster_name);
   auto entries = req.initEntries(static_cast<unsigned>(page.size()));
   for (unsigned i = 0; i < page.size(); ++i) {
     entries[i].setKey(wire::AsData(page[i].key));

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 
 namespace ringkv {
 namespace {
@@ -17,11 +18,6 @@ constexpr int kAttemptsPerSource = 20;
 
 bool Has(const std::vector<const RingNode*>& list, std::string_view id) {
   return std::any_of(list.begin(), list.end(), [&](const RingNode* n) { return n->id == id; });
-}
-
-void FillHeader(wire::RequestHeader::Builder h, const std::string& cluster) {
-  h.setProtocolVersion(wire::PROTOCOL_VERSION);
-  h.setClusterName(cluster);
 }
 
 // The old replica that hands `key` to `joiner`: the one it displaces first, then the
@@ -83,7 +79,7 @@ Status Streamer::PullFrom(BackgroundLoop::Context& ctx, const RingNode& source, 
   int failures = 0;
   while (!ctx.stopping.load()) {
     auto req = ctx.pool.Get(source.address).streamKeysRequest();
-    FillHeader(req.initHeader(), cluster);
+    wire::FillRequestHeader(req.initHeader(), cluster);
     req.setForNode(membership_->self_id());
     auto skip_list = req.initSkip(static_cast<unsigned>(skip.size()));
     for (unsigned i = 0; i < skip.size(); ++i) skip_list.set(i, skip[i]);
@@ -139,7 +135,7 @@ Status Streamer::WaitForRingToSpread(BackgroundLoop::Context& ctx, std::chrono::
     for (const RingNode& n : view->ring.nodes()) {
       if (n.id == membership_->self_id() || !view->IsUp(n.id)) continue;
       auto req = ctx.pool.Get(n.address).ringRequest();
-      FillHeader(req.initHeader(), cluster);
+      wire::FillRequestHeader(req.initHeader(), cluster);
       auto reply = ctx.Await(n.address, req.send(), std::chrono::seconds(2), "ring of " + n.id);
       all = all && reply.ok() && reply->getRing().getVersion() >= view->version;
     }
@@ -165,7 +161,7 @@ Result<uint64_t> Streamer::Leave(BackgroundLoop::Context& ctx) {
     auto& page = outbox[address];
     if (page.empty()) return Status::OK();
     auto req = ctx.pool.Get(address).replicateRequest();
-    FillHeader(req.initHeader(), membership_->options().cluster_name);
+    wire::FillRequestHeader(req.initHeader(), membership_->options().cluster_name);
     auto entries = req.initEntries(static_cast<unsigned>(page.size()));
     for (unsigned i = 0; i < page.size(); ++i) {
       entries[i].setKey(wire::AsData(page[i].first));

@@ -1,7 +1,9 @@
 // Client's admin calls: a node's stats, repair, decommission and removal. Each goes to one
 // node directly (found in the client's ring), on the client's event loop.
 
+#include "capnp/bounded.h"
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 #include "sdk/client.h"
 #include "sdk/client_impl.h"
 
@@ -9,12 +11,6 @@ namespace ringkv {
 namespace {
 
 constexpr auto kAdminTimeout = std::chrono::minutes(10);  // a repair of a large node takes a while
-
-template <typename Request>
-void FillHeader(Request& req, const std::string& cluster) {
-  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
-  req.getHeader().setClusterName(cluster);
-}
 
 // The address of `node_id` in the client's ring (current or future members).
 Result<std::string> AddressOf(const RingView& view, const std::string& node_id) {
@@ -25,9 +21,8 @@ Result<std::string> AddressOf(const RingView& view, const std::string& node_id) 
 
 template <typename T>
 kj::Promise<Result<T>> Bounded(kj::Timer& timer, kj::Promise<Result<T>> call, std::chrono::milliseconds limit) {
-  return call.exclusiveJoin(timer.afterDelay(limit.count() * kj::MILLISECONDS).then([]() -> Result<T> {
-    return Status::TimedOut("the node did not answer in time");
-  }));
+  return wire::Bounded(timer, kj::mv(call), limit,
+                       []() -> Result<T> { return Status::TimedOut("the node did not answer in time"); });
 }
 
 }  // namespace
@@ -50,7 +45,7 @@ Result<std::vector<NodeStat>> Client::NodeStats(const std::string& node_id) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<std::vector<NodeStat>>([&]() {
     auto req = impl_->pool().Get(address).statsRequest();
-    FillHeader(req, impl_->options().cluster_name);
+    wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
     auto call = req.send().then(
         [](capnp::Response<wire::Node::StatsResults>&& resp) -> Result<std::vector<NodeStat>> {
           RINGKV_TRY(wire::FromWire(resp.getError()));
@@ -70,7 +65,7 @@ Result<RepairReport> Client::Repair(const std::string& node_id, const std::strin
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<RepairReport>([&]() {
     auto req = impl_->pool().Get(address).repairRequest();
-    FillHeader(req, impl_->options().cluster_name);
+    wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
     req.setPeer(peer);
     req.initRange().setStart(range_start);
     req.getRange().setEnd(range_end);
@@ -92,7 +87,7 @@ Status Client::Decommission(const std::string& node_id) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<bool>([&]() {
                auto req = impl_->pool().Get(address).decommissionRequest();
-               FillHeader(req, impl_->options().cluster_name);
+               wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
                auto call = req.send().then(
                    [](capnp::Response<wire::Node::DecommissionResults>&& resp) -> Result<bool> {
                      RINGKV_TRY(wire::FromWire(resp.getError()));
@@ -107,13 +102,14 @@ Status Client::Decommission(const std::string& node_id) {
 }
 
 Status Client::RemoveNode(const std::string& node_id) {
+  RINGKV_TRY(impl_->SyncAllowed());
   auto ring = impl_->Ring();
   std::string errors;
   for (const RingNode& n : ring->ring.nodes()) {
     if (n.id == node_id || !ring->IsUp(n.id)) continue;
     auto done = impl_->RunSync<bool>([&]() {
       auto req = impl_->pool().Get(n.address).removeNodeRequest();
-      FillHeader(req, impl_->options().cluster_name);
+      wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
       req.setNodeId(node_id);
       auto call = req.send().then(
           [](capnp::Response<wire::Node::RemoveNodeResults>&& resp) -> Result<bool> {

@@ -10,11 +10,14 @@
 #include <random>
 #include <thread>
 
+#include "capnp/bounded.h"
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 #include "common/limits.h"
 #include "capnp/connection_pool.h"
 #include "capnp/tls.h"
 #include "sdk/client_impl.h"
+#include "sdk/placement.h"
 #include "sdk/quorum.h"
 
 namespace ringkv {
@@ -80,13 +83,28 @@ Status Client::Impl::Start() {
 }
 
 void Client::Impl::Stop() {
-  if (!thread_.joinable()) return;
+  if (!thread_.joinable()) return;  // never started, already stopped, or detached by Destroy()
   if (executor_ != nullptr) {
     executor_->executeSync([this] {
       if (stop_) stop_->fulfill();
     });
   }
   thread_.join();
+}
+
+void Client::Impl::Destroy(std::unique_ptr<Impl> impl) {
+  if (!impl || !impl->OnLoopThread()) return;  // `impl` goes out of scope: ~Impl stops and joins
+  Impl& me = *impl;
+  me.thread_.detach();
+  if (me.stop_) me.stop_->fulfill();  // the loop ends once the running callback returns
+  me.self_ = std::move(impl);
+}
+
+Status Client::Impl::SyncAllowed() const {
+  if (!OnLoopThread()) return Status::OK();
+  return Status::InvalidArgument(
+      "a sync call made inside a callback (on the client's event-loop thread) would wait for that same loop "
+      "and deadlock; use the async form (the callback GetAsync/PutAsync) there");
 }
 
 void Client::Impl::LoopMain(std::promise<Status>* started) {
@@ -99,11 +117,14 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   pool_options.credential = options_.token;
   pool_options.tls = tls_;
   pool_ = std::make_unique<wire::ConnectionPool>(*io.provider, *io.lowLevelProvider, *timer_, pool_options);
-  batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_);
-  struct IgnoreErrors : kj::TaskSet::ErrorHandler {
-    void taskFailed(kj::Exception&&) override {}
-  } ignore_errors;
-  background_ = kj::heap<kj::TaskSet>(ignore_errors);
+  batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_, errors_);
+  // Background ring fetches (RefreshSoon): no request waits on them.
+  struct RecordErrors : kj::TaskSet::ErrorHandler {
+    explicit RecordErrors(sdk::InternalErrors& e) : errors(e) {}
+    void taskFailed(kj::Exception&& e) override { (void)errors.Record("a background ring fetch", e); }
+    sdk::InternalErrors& errors;
+  } record_errors(errors_);
+  background_ = kj::heap<kj::TaskSet>(record_errors);
   auto stop = kj::newPromiseAndFulfiller<void>();
   stop_ = kj::mv(stop.fulfiller);
 
@@ -111,33 +132,33 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   if (!first.ok()) executor_ = nullptr;  // this loop ends now: Stop() must not post to it
   started->set_value(first);
   if (first.ok()) {
-    auto refresh = RefreshLoop().eagerlyEvaluate([](kj::Exception&&) {});
+    auto refresh = RefreshLoop().eagerlyEvaluate(
+        [this](kj::Exception&& e) { (void)errors_.Record("the ring refresh loop (it has stopped)", e); });
     stop.promise.wait(io.waitScope);
   }
   background_ = nullptr;
   batcher_.reset();
   pool_.reset();  // connections close on the loop that made them
   stop_ = nullptr;
+  // Destroyed from a callback (Destroy): this thread owns the Impl now. Last: it frees `this`.
+  std::unique_ptr<Impl> self = std::move(self_);
 }
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
   auto req = pool_->Get(address).ringRequest();
-  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
-  req.getHeader().setClusterName(options_.cluster_name);
-  return req.send()
-      .then(
-          [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
-            Status s = wire::FromWire(resp.getError());
-            if (!s.ok()) return s;
-            return wire::FromWire(resp.getRing());
-          },
-          [this, address](kj::Exception&& e) -> Result<RingView> {
-            pool_->MarkFailed(address);
-            return Status::Unavailable(address + ": " + e.getDescription().cStr());
-          })
-      .exclusiveJoin(timer_->afterDelay(options_.timeout.count() * kj::MILLISECONDS).then([address]() {
-        return Result<RingView>(Status::TimedOut(address + ": no answer"));
-      }));
+  wire::FillRequestHeader(req.initHeader(), ClusterName());
+  auto call = req.send().then(
+      [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
+        Status s = wire::FromWire(resp.getError());
+        if (!s.ok()) return s;
+        return wire::FromWire(resp.getRing());
+      },
+      [this, address](kj::Exception&& e) -> Result<RingView> {
+        pool_->MarkFailed(address);
+        return Status::Unavailable(address + ": " + e.getDescription().cStr());
+      });
+  return wire::Bounded(*timer_, kj::mv(call), options_.timeout,
+                       [address]() -> Result<RingView> { return Status::TimedOut(address + ": no answer"); });
 }
 
 kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors, bool refused) {
@@ -159,22 +180,24 @@ kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors, b
 }
 
 void Client::Impl::InstallRing(RingView view) {
-  std::lock_guard lock(ring_mu_);
+  MutexLock lock(&ring_mu_);
   if (ring_ && ring_->version > view.version) return;  // never go back to an older ring
-  if (options_.cluster_name.empty()) options_.cluster_name = view.cluster_name;
+  if (cluster_name_.empty()) cluster_name_ = view.cluster_name;
   ring_ = std::make_shared<const RingView>(std::move(view));
 }
 
 kj::Promise<void> Client::Impl::RefreshLoop() {
-  return timer_->afterDelay(options_.ring_refresh.count() * kj::MILLISECONDS).then([this]() {
-    auto ring = Ring();
-    const auto& nodes = ring->ring.nodes();
-    std::string address = nodes[rng_() % nodes.size()].address;
-    return FetchRing(address).then([this](Result<RingView> view) {
-      if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
-      return RefreshLoop();
-    });
-  });
+  return timer_->afterDelay(options_.ring_refresh.count() * kj::MILLISECONDS)
+      .then([this]() {
+        auto ring = Ring();
+        const auto& nodes = ring->ring.nodes();
+        std::string address = nodes[rng_() % nodes.size()].address;
+        return FetchRing(address).then([this](Result<RingView> view) {
+          if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
+        });
+      })
+      .catch_([this](kj::Exception&& e) { (void)errors_.Record("a ring refresh", e); })  // the next one may work
+      .then([this]() { return RefreshLoop(); });
 }
 
 void Client::Impl::RefreshSoon() {
@@ -201,87 +224,6 @@ kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes) {
   return kj::joinPromises(fetches.releaseAsArray());
 }
 
-sdk::Targets Client::Impl::TargetsFor(const RingView& view, const std::string& key, int n) {
-  sdk::Targets t;
-  auto to_replica = [](const RingNode* node) { return sdk::Replica{node->id, node->address, node->dc}; };
-  // One walk of the ring: the first n distinct nodes are the replicas, the rest fallbacks.
-  // Per-DC placement picks the replicas by DC instead (a second walk, multi-DC only).
-  auto all = view.ring.PreferenceList(key, view.ring.size());
-  if (view.dc_replication.empty()) {
-    for (size_t i = 0; i < all.size(); ++i) {
-      (i < static_cast<size_t>(n) ? t.replicas : t.fallbacks).push_back(to_replica(all[i]));
-    }
-  } else {
-    auto replicas = view.Replicas(key);
-    for (const RingNode* r : replicas) t.replicas.push_back(to_replica(r));
-    for (const RingNode* node : all) {
-      if (std::find(replicas.begin(), replicas.end(), node) == replicas.end()) t.fallbacks.push_back(to_replica(node));
-    }
-  }
-  for (const RingNode* p : view.PendingReplicas(key, static_cast<size_t>(n))) t.pending.push_back(to_replica(p));
-  for (const auto& [id, live] : view.liveness) {
-    if (live != Liveness::kUp) t.down.push_back(id);
-  }
-  return t;
-}
-
-Status Client::Impl::PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec,
-                                 sdk::Targets* t) const {
-  if (view.dc_replication.empty()) return Status::OK();  // one placement group: N, W, R as given
-  const std::string& local = options_.local_dc;
-  std::map<std::string, int> per_dc;  // replicas the key has in each DC
-  for (const sdk::Replica& r : t->replicas) ++per_dc[r.dc];
-  auto local_first = [&](std::vector<sdk::Replica>& v) {
-    std::stable_partition(v.begin(), v.end(), [&](const sdk::Replica& r) { return r.dc == local; });
-  };
-  local_first(t->replicas);  // a local replica coordinates; hints land locally first
-  local_first(t->fallbacks);
-  auto level = spec->level;
-  if (!level && !spec->explicit_wr && !local.empty()) level = Consistency::kLocalQuorum;  // multi-DC default
-  int n = static_cast<int>(t->replicas.size());
-  spec->n = n;
-  spec->need_per_dc.clear();
-  spec->ship_to_dcs.clear();
-  if (!level) {  // explicit W/R (or no local DC): counted over every DC
-    spec->w = std::min(spec->w, n);
-    spec->r = std::min(spec->r, n);
-    return Status::OK();
-  }
-  bool local_level = *level == Consistency::kLocalOne || *level == Consistency::kLocalQuorum;
-  if (local_level && !per_dc.count(local)) {
-    return Status::InvalidArgument("LOCAL_ONE/LOCAL_QUORUM need ClientOptions::local_dc naming a DC that holds "
-                                   "replicas (got '" + local + "')");
-  }
-  switch (*level) {
-    case Consistency::kOne: spec->w = spec->r = 1; break;
-    case Consistency::kQuorum: spec->w = spec->r = n / 2 + 1; break;
-    case Consistency::kAll: spec->w = spec->r = n; break;
-    case Consistency::kLocalOne: spec->need_per_dc[local] = 1; break;
-    case Consistency::kLocalQuorum: spec->need_per_dc[local] = per_dc[local] / 2 + 1; break;
-    case Consistency::kEachQuorum:
-      for (const auto& [dc, count] : per_dc) spec->need_per_dc[dc] = count / 2 + 1;
-      break;
-  }
-  if (local_level) {  // only the local replicas are asked (and waited for)
-    std::erase_if(t->replicas, [&](const sdk::Replica& r) { return r.dc != local; });
-    std::erase_if(t->pending, [&](const sdk::Replica& r) { return r.dc != local; });
-    if (for_get) {
-      spec->r = spec->need_per_dc[local];
-      spec->need_per_dc.clear();
-    } else {  // the coordinator ships the write to the other DCs, durably, before it acks
-      for (const auto& [dc, count] : per_dc) {
-        if (dc != local) spec->ship_to_dcs.push_back(dc);
-      }
-    }
-  }
-  if (!spec->need_per_dc.empty()) {
-    int total = 0;
-    for (const auto& [dc, need] : spec->need_per_dc) total += need;
-    spec->w = spec->r = total;  // for messages; success is judged per DC
-  }
-  return Status::OK();
-}
-
 Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
   sdk::QuorumSpec spec;
   spec.n = o.n.value_or(options_.n);
@@ -304,7 +246,7 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
   spec.sloppy = options_.sloppy_quorum;
   spec.timeout = o.timeout.value_or(options_.timeout);
   spec.replica_timeout = std::min(options_.replica_timeout, spec.timeout);
-  spec.header.cluster = options_.cluster_name;
+  spec.header.cluster = ClusterName();
   spec.level = o.level;
   spec.local_dc = options_.local_dc;
   spec.wan_delay = options_.simulated_wan_delay;
@@ -324,12 +266,12 @@ constexpr int kStaleRingRetries = 3;
 kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt) {
   auto view = Ring();
   spec.header.ring_version = view->version;
-  auto targets = TargetsFor(*view, key, spec.n);
-  if (Status placed = PlaceForDcs(*view, /*for_get=*/true, &spec, &targets); !placed.ok()) {
+  auto targets = sdk::PlaceKey(*view, key, spec.n);
+  if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/true, &spec, &targets); !placed.ok()) {
     return Result<GetResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumGet({pool_.get(), batcher_.get(), timer_}, kj::mv(targets.replicas), key, spec)
+  return sdk::QuorumGet(Env(), kj::mv(targets.replicas), key, spec)
       .then([this, key, spec, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
         if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
         if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
@@ -347,12 +289,12 @@ kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling 
   if (write.write_id == 0) write.write_id = rng_() | 1;  // nonzero; every retry of this put reuses it
   auto view = Ring();
   spec.header.ring_version = view->version;
-  auto targets = TargetsFor(*view, key, spec.n);
-  if (Status placed = PlaceForDcs(*view, /*for_get=*/false, &spec, &targets); !placed.ok()) {
+  auto targets = sdk::PlaceKey(*view, key, spec.n);
+  if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/false, &spec, &targets); !placed.ok()) {
     return Result<PutResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumPut({pool_.get(), batcher_.get(), timer_}, kj::mv(targets), key, write, context, spec)
+  return sdk::QuorumPut(Env(), kj::mv(targets), key, write, context, spec)
       .then([this, key, write, context, spec, attempt,
              replicas](Result<PutResult> r) mutable -> kj::Promise<Result<PutResult>> {
         if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
@@ -369,7 +311,7 @@ kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling 
 // ---- Client ----
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Client::~Client() = default;
+Client::~Client() { Impl::Destroy(std::move(impl_)); }
 
 Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
@@ -491,6 +433,8 @@ std::vector<RingMember> Client::Members() {
 }
 
 uint64_t Client::RingVersion() { return impl_->Ring()->version; }
+
+uint64_t Client::InternalErrorCount() const { return impl_->InternalErrorCount(); }
 
 std::vector<std::string> Client::PreferenceList(const std::string& key, int n) {
   std::vector<std::string> out;

@@ -13,7 +13,8 @@
 //   TimedOut          the request's timeout passed first (acked()/needed() as above)
 //   Unavailable       no replica could be reached at all (connections refused or failed)
 //   InvalidArgument   bad input (oversized key or value, malformed context, bad levels),
-//                     or a write stamped beyond the nodes' --max-write-age: nothing written
+//                     or a write stamped beyond the nodes' --max-write-age, or a sync call
+//                     made inside a callback (see below): nothing written
 //   StaleRing         the ring changed under the request three times in a row
 //   Unauthenticated   the cluster requires a token this client lacks
 
@@ -161,11 +162,24 @@ class Client {
   // Callback forms: `done` runs on the client's event-loop thread — keep it short, never
   // block in it. It may issue further requests (they start at once, without a thread hop),
   // which is how a load generator keeps many requests in flight from one thread.
+  // Inside a callback, use only these callback forms and the non-blocking calls (Members,
+  // RingVersion, PreferenceList): every sync call (Get, Put, Delete, RefreshRing and the
+  // admin calls) returns InvalidArgument there at once instead of waiting for the loop it
+  // runs on, and a std::future from the other async forms must not be waited on there.
+  // A callback may destroy the client (its last use of it): the loop thread then cannot
+  // join itself, so it is detached and ends by itself, freeing the client, once the
+  // callback returns; requests still in flight end without calling back. Do not let the
+  // process exit in that moment (destroy clients from an application thread to join).
   using GetCallback = std::function<void(Result<GetResult>)>;
   using PutCallback = std::function<void(Result<PutResult>)>;
   void GetAsync(const std::string& key, const RequestOptions& options, GetCallback done);
   void PutAsync(const std::string& key, const std::string& value, const Context& context,
                 const RequestOptions& options, PutCallback done);
+
+  // Failures inside the client itself: an unexpected exception in its machinery, or one a
+  // callback threw. Each was logged once (to stderr) and, if a request was waiting on it,
+  // failed that request at once with Aborted. 0 in a healthy client.
+  uint64_t InternalErrorCount() const;
 
   std::vector<RingMember> Members();
   uint64_t RingVersion();

@@ -1,6 +1,13 @@
 #pragma once
 // Client::Impl: the SDK's state on its event-loop thread (see client.cc), shared by the
 // data calls (client.cc) and the admin calls (admin.cc).
+//
+// Threads: application threads call in; all network work runs on the one loop thread.
+// What crosses between them: the options (constant after construction), the loop's
+// executor and thread id (set before Start() returns, then constant), and the ring state
+// (the ring and the cluster name learned with it), which the loop thread installs and
+// any thread reads under ring_mu_ — checked by clang's -Wthread-safety. Everything else
+// belongs to the loop thread.
 
 #include <kj/async-io.h>
 
@@ -11,6 +18,7 @@
 
 #include "capnp/connection_pool.h"
 #include "capnp/convert.h"
+#include "common/mutex.h"
 #include "sdk/client.h"
 #include "sdk/quorum.h"
 #include "sdk/request_batcher.h"
@@ -20,24 +28,38 @@ namespace ringkv {
 
 class Client::Impl {
  public:
-  explicit Impl(ClientOptions options) : options_(std::move(options)) {}
+  explicit Impl(ClientOptions options) : options_(std::move(options)), cluster_name_(options_.cluster_name) {}
   ~Impl() { Stop(); }
 
   Status Start();
+  // Ends the loop and joins its thread. Not on the loop thread (see Destroy).
   void Stop();
+  // What ~Client does. From an application thread: Stop(), then free. From the loop thread
+  // (a callback destroying its own client) the thread cannot join itself: it is detached,
+  // the loop is told to end, and LoopMain frees the Impl once the callback has returned.
+  static void Destroy(std::unique_ptr<Impl> impl);
 
+  // True on the client's event-loop thread: inside a callback.
+  bool OnLoopThread() const { return std::this_thread::get_id() == loop_thread_id_; }
+  // OK unless on the loop thread, where a sync call would wait for the loop it blocks.
+  Status SyncAllowed() const;
+
+  // Runs `on_loop()` on the loop and waits for its result. InvalidArgument on the loop
+  // thread (SyncAllowed). Like the forms below, it never throws: an exception from
+  // `on_loop` (thrown or as its promise's rejection) is an internal error (errors_).
   template <typename T, typename Func>
   Result<T> RunSync(Func&& on_loop) {
-    return executor_->executeSync(kj::fwd<Func>(on_loop));
+    RINGKV_TRY(SyncAllowed());
+    return executor_->executeSync([this, &on_loop]() { return Guarded<T>(on_loop); });
   }
-  // Starts `on_loop()` on the loop and calls `done` with its result there.
+  // Starts `on_loop()` on the loop and calls `done` with its result there. An exception
+  // `done` throws is logged and counted (errors_).
   template <typename T, typename Func>
   void RunWithCallback(Func&& on_loop, std::function<void(Result<T>)> done) {
-    auto start = [&on_loop, done = std::move(done)]() mutable {
-      on_loop()
-          .then([done](Result<T> r) { done(std::move(r)); },
-                [done](kj::Exception&& e) { done(Status::Aborted(std::string("client: ") + e.getDescription().cStr())); })
-          .detach([](kj::Exception&&) {});
+    auto start = [this, &on_loop, done = std::move(done)]() mutable {
+      Guarded<T>(on_loop)
+          .then([done](Result<T> r) { done(std::move(r)); })
+          .detach([this](kj::Exception&& e) { (void)errors_.Record("an application callback (it threw)", e); });
     };
     if (std::this_thread::get_id() == loop_thread_id_) start();  // already on the loop: no hop
     else executor_->executeSync(start);
@@ -47,24 +69,32 @@ class Client::Impl {
   std::future<Result<T>> RunAsync(Func&& on_loop) {
     auto promise = std::make_shared<std::promise<Result<T>>>();
     auto future = promise->get_future();
-    executor_->executeSync([&on_loop, promise]() {
-      on_loop()
-          .then([promise](Result<T> r) { promise->set_value(std::move(r)); },
-                [promise](kj::Exception&& e) {
-                  promise->set_value(Status::Aborted(std::string("client: ") + e.getDescription().cStr()));
-                })
-          .detach([](kj::Exception&&) {});
-    });
+    auto start = [this, &on_loop, promise]() {
+      Guarded<T>(on_loop)
+          .then([promise](Result<T> r) { promise->set_value(std::move(r)); })
+          .detach([this](kj::Exception&& e) { (void)errors_.Record("completing a future", e); });
+    };
+    if (OnLoopThread()) start();  // from a callback: no hop (and never wait on `future` there)
+    else executor_->executeSync(start);
     return future;
   }
+
+  uint64_t InternalErrorCount() const { return errors_.count(); }
 
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context,
                                            sdk::QuorumSpec spec, int attempt = 0);
-  std::shared_ptr<const RingView> Ring() {
-    std::lock_guard lock(ring_mu_);
+  // The newest ring installed; any thread.
+  std::shared_ptr<const RingView> Ring() const EXCLUDES(ring_mu_) {
+    MutexLock lock(&ring_mu_);
     return ring_;
+  }
+  // The cluster every request names: ClientOptions::cluster_name, or (when that is empty)
+  // the name the first ring installed came with. Any thread.
+  std::string ClusterName() const EXCLUDES(ring_mu_) {
+    MutexLock lock(&ring_mu_);
+    return cluster_name_;
   }
   // Loop thread only.
   wire::ConnectionPool& pool() { return *pool_; }
@@ -74,6 +104,16 @@ class Client::Impl {
   void Install(RingView view) { InstallRing(kj::mv(view)); }
 
  private:
+  // `on_loop()`, with an exception it throws or rejects with turned into the Aborted
+  // status of an internal error (logged and counted). Loop thread.
+  template <typename T, typename Func>
+  kj::Promise<Result<T>> Guarded(Func& on_loop) {
+    return kj::evalNow([&on_loop] { return on_loop(); }).catch_([this](kj::Exception&& e) -> Result<T> {
+      return errors_.Record("a request", e);
+    });
+  }
+  sdk::RequestEnv Env() { return {pool_.get(), batcher_.get(), timer_, &errors_}; }
+
   void LoopMain(std::promise<Status>* started);
   kj::Promise<Result<RingView>> FetchRing(const std::string& address);
   // `refused`: some seed so far refused our credential (the result is then Unauthenticated).
@@ -85,14 +125,11 @@ class Client::Impl {
   // After StaleRing: fetch the ring from every replica of the key (one of them knows the
   // newer ring) and keep the newest.
   kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
-  void InstallRing(RingView view);
-  static sdk::Targets TargetsFor(const RingView& view, const std::string& key, int n);
-  // With per-DC replication: orders targets local DC first and turns the level into
-  // per-DC requirements (LOCAL_* count only local acks; LOCAL reads ask only local
-  // replicas). InvalidArgument for a LOCAL level without a usable local_dc.
-  Status PlaceForDcs(const RingView& view, bool for_get, sdk::QuorumSpec* spec, sdk::Targets* t) const;
+  // Keeps `view` unless a newer ring is installed already. Loop thread.
+  void InstallRing(RingView view) EXCLUDES(ring_mu_);
 
-  ClientOptions options_;
+  const ClientOptions options_;  // never written after construction: read by every thread
+  sdk::InternalErrors errors_;   // written on the loop thread, count read by any thread
   std::shared_ptr<const TlsMaterial> tls_;  // loaded by Start(); null without TLS
   std::thread thread_;
   std::thread::id loop_thread_id_;
@@ -102,12 +139,14 @@ class Client::Impl {
   kj::Timer* timer_ = nullptr;
   std::unique_ptr<wire::ConnectionPool> pool_;
   std::unique_ptr<sdk::RequestBatcher> batcher_;
+  std::unique_ptr<Impl> self_;  // set by Destroy() on the loop thread: LoopMain frees it last
   std::mt19937_64 rng_{std::random_device{}()};
   kj::Maybe<kj::TimePoint> last_error_refresh_;
   kj::Own<kj::TaskSet> background_;
-  // Read by any thread:
-  std::mutex ring_mu_;
-  std::shared_ptr<const RingView> ring_;
+  // Written by the loop thread, read by any thread:
+  mutable Mutex ring_mu_;
+  std::shared_ptr<const RingView> ring_ GUARDED_BY(ring_mu_);
+  std::string cluster_name_ GUARDED_BY(ring_mu_);
 };
 
 

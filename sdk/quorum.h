@@ -22,6 +22,10 @@
 // every replica asked failed to connect; QuorumNotReached otherwise. The message names each
 // replica once, with its final outcome (and the hint placed for it, if any).
 //
+// The counting — who holds the write, per DC, pending replicas, when a request has enough
+// or never can — is in the pure tallies (sdk/put_tally.h, sdk/get_tally.h), the targets
+// come from sdk/placement.h; this file does the calls and reports to them.
+//
 // A node whose ring is newer than the request's answers StaleRing; the request ends with
 // that status so the client can refresh its ring and retry.
 
@@ -37,51 +41,18 @@
 #include "capnp/connection_pool.h"
 #include "common/vector_clock.h"
 #include "sdk/client.h"
+#include "sdk/internal_errors.h"
+#include "sdk/placement.h"
+#include "sdk/quorum_spec.h"
 #include "sdk/request_batcher.h"
 
 namespace ringkv::sdk {
-
-struct Replica {
-  std::string id;
-  std::string address;
-  std::string dc;
-  bool operator==(const Replica&) const = default;
-};
-
-// Where one key's request goes, from the client's ring view.
-struct Targets {
-  std::vector<Replica> replicas;   // the key's preference list: N nodes, primary first
-  std::vector<Replica> pending;    // future replicas the list lacks (a join or leave in progress)
-  std::vector<Replica> fallbacks;  // the rest of the ring clockwise: where hints go
-  std::vector<std::string> down;   // ids gossip reports suspect or down
-};
-
-struct QuorumSpec {
-  int n = 3;
-  int w = 2;
-  int r = 2;
-  bool lww = false;
-  bool sloppy = true;
-  std::chrono::milliseconds timeout{2000};
-  std::chrono::milliseconds replica_timeout{500};
-  RouteHeader header;
-  std::optional<Consistency> level;  // as asked; placement may turn it into need_per_dc
-  bool explicit_wr = false;          // W or R given as numbers
-  // Multi-DC: acks (puts) or replies (gets) needed per DC, counted by the DC of the replica
-  // they stand for; when set, it replaces w/r as the condition for success.
-  std::map<std::string, int> need_per_dc;
-  // Multi-DC LOCAL_* puts: the remote DCs the coordinator must ship the write to (the
-  // targets then hold the local DC's replicas only).
-  std::vector<std::string> ship_to_dcs;
-  // Test knob for a simulated WAN: a call to a node outside `local_dc` waits this long first.
-  std::chrono::milliseconds wan_delay{0};
-  std::string local_dc;
-};
 
 struct RequestEnv {
   wire::ConnectionPool* pool;
   RequestBatcher* batcher;  // every call goes through it, coalesced per node
   kj::Timer* timer;
+  InternalErrors* errors;   // an exception inside a request fails it at once, logged and counted here
 };
 
 kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,

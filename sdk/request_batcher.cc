@@ -1,19 +1,49 @@
 #include "sdk/request_batcher.h"
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 
 namespace ringkv::sdk {
 namespace {
 
-void FillHeader(wire::RequestHeader::Builder h, const RouteHeader& header) {
-  h.setProtocolVersion(wire::PROTOCOL_VERSION);
-  h.setClusterName(header.cluster);
-  h.setRingVersion(header.ring_version);
-}
+// The test fault (SetFaultForTesting): `armed` keeps the normal path to one atomic load.
+std::atomic<bool> fault_armed{false};
+std::mutex fault_mu;
+std::function<void(std::string_view)> fault_fn;  // guarded by fault_mu
 
 }  // namespace
+
+void RequestBatcher::SetFaultForTesting(std::function<void(std::string_view stage)> fault) {
+  std::lock_guard lock(fault_mu);
+  fault_fn = std::move(fault);
+  fault_armed.store(static_cast<bool>(fault_fn), std::memory_order_release);
+}
+
+void RequestBatcher::Fault(std::string_view stage) {
+  if (!fault_armed.load(std::memory_order_acquire)) return;
+  std::function<void(std::string_view)> fault;
+  {
+    std::lock_guard lock(fault_mu);
+    fault = fault_fn;
+  }
+  if (fault) fault(stage);
+}
+
+template <typename Waiters, typename Build>
+kj::Promise<void> RequestBatcher::Guarded(const char* what, const std::string& address, Waiters& waiters,
+                                          Build build) {
+  kj::Promise<void> sent = nullptr;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { sent = build(); })) {
+    Status failed = errors_.Record(std::string(what) + " to " + address, *e);
+    for (auto& w : *waiters) w.done->fulfill(Status(failed));
+    return kj::READY_NOW;
+  }
+  return sent;
+}
 
 RequestBatcher::Queue& RequestBatcher::QueueFor(const QueueKey& key, const RouteHeader& header) {
   auto [it, fresh] = queues_.try_emplace(key);
@@ -25,6 +55,7 @@ RequestBatcher::Queue& RequestBatcher::QueueFor(const QueueKey& key, const Route
 
 kj::Promise<Result<SiblingSet>> RequestBatcher::Get(const std::string& address, std::string key,
                                                     const RouteHeader& header) {
+  Fault("queue get");
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
   QueueKey qk{address, false};
   Queue& q = QueueFor(qk, header);
@@ -35,6 +66,7 @@ kj::Promise<Result<SiblingSet>> RequestBatcher::Get(const std::string& address, 
 
 kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
                                               const RouteHeader& header, std::string hint_for) {
+  Fault("queue replicate");
   auto paf = kj::newPromiseAndFulfiller<Status>();
   QueueKey qk{address, lww};
   Queue& q = QueueFor(qk, header);
@@ -47,6 +79,7 @@ kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string&
                                                               CausalContext context, Sibling write, bool lww,
                                                               const RouteHeader& header, std::string hint_for,
                                                               std::vector<std::string> ship_to_dcs) {
+  Fault("queue put");
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
   QueueKey qk{address, lww};
   Queue& q = QueueFor(qk, header);
@@ -84,93 +117,104 @@ void RequestBatcher::Flush(const QueueKey& key) {
 }
 
 kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const RouteHeader& header,
-                                           std::vector<PendingGet> batch) {
-  auto req = pool_.Get(address).getRequest();
-  FillHeader(req.initHeader(), header);
-  auto keys = req.initKeys(static_cast<unsigned>(batch.size()));
-  for (unsigned i = 0; i < batch.size(); ++i) keys.set(i, wire::AsData(batch[i].key));
-  auto waiters = std::make_shared<std::vector<PendingGet>>(kj::mv(batch));
-  return req.send().then(
-      [waiters](capnp::Response<wire::Node::GetResults>&& resp) {
-        auto results = resp.getResults();
-        for (unsigned i = 0; i < waiters->size(); ++i) {
-          auto& done = (*waiters)[i].done;
-          if (i >= results.size()) {
-            done->fulfill(Status::Aborted("get: short reply"));
-            continue;
+                                           std::vector<PendingGet> taken) {
+  auto waiters = std::make_shared<std::vector<PendingGet>>(kj::mv(taken));
+  return Guarded("a get batch", address, waiters, [&]() -> kj::Promise<void> {
+    Fault("send get");
+    auto req = pool_.Get(address).getRequest();
+    wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
+    auto keys = req.initKeys(static_cast<unsigned>(waiters->size()));
+    for (unsigned i = 0; i < waiters->size(); ++i) keys.set(i, wire::AsData((*waiters)[i].key));
+    return req.send().then(
+        [waiters](capnp::Response<wire::Node::GetResults>&& resp) {
+          auto results = resp.getResults();
+          for (unsigned i = 0; i < waiters->size(); ++i) {
+            auto& done = (*waiters)[i].done;
+            if (i >= results.size()) {
+              done->fulfill(Status::Aborted("get: short reply"));
+              continue;
+            }
+            Status st = wire::FromWire(results[i].getError());
+            if (st.ok()) done->fulfill(wire::FromWire(results[i].getValue()));
+            else if (st.IsNotFound()) done->fulfill(SiblingSet());
+            else done->fulfill(st);
           }
-          Status st = wire::FromWire(results[i].getError());
-          if (st.ok()) done->fulfill(wire::FromWire(results[i].getValue()));
-          else if (st.IsNotFound()) done->fulfill(SiblingSet());
-          else done->fulfill(st);
-        }
-      },
-      [waiters](kj::Exception&& e) {
-        for (auto& w : *waiters) w.done->reject(kj::cp(e));
-      });
+        },
+        [waiters](kj::Exception&& e) {
+          for (auto& w : *waiters) w.done->reject(kj::cp(e));
+        });
+  });
 }
 
 kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, bool lww, const RouteHeader& header,
-                                                 std::vector<PendingReplicate> batch) {
-  auto req = pool_.Get(address).replicateRequest();
-  FillHeader(req.initHeader(), header);
-  req.setLastWriterWins(lww);
-  auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
-  for (unsigned i = 0; i < batch.size(); ++i) {
-    entries[i].setKey(wire::AsData(batch[i].key));
-    wire::ToWire(batch[i].set, entries[i].initValue());
-    entries[i].setHintFor(batch[i].hint_for);
-  }
-  auto waiters = std::make_shared<std::vector<PendingReplicate>>(kj::mv(batch));
-  return req.send().then(
-      [waiters](capnp::Response<wire::Node::ReplicateResults>&& resp) {
-        auto errors = resp.getErrors();
-        for (unsigned i = 0; i < waiters->size(); ++i) {
-          (*waiters)[i].done->fulfill(i < errors.size() ? wire::FromWire(errors[i])
-                                                        : Status::Aborted("replicate: short reply"));
-        }
-      },
-      [waiters](kj::Exception&& e) {
-        for (auto& w : *waiters) w.done->reject(kj::cp(e));
-      });
+                                                 std::vector<PendingReplicate> taken) {
+  auto waiters = std::make_shared<std::vector<PendingReplicate>>(kj::mv(taken));
+  return Guarded("a replicate batch", address, waiters, [&]() -> kj::Promise<void> {
+    Fault("send replicate");
+    auto req = pool_.Get(address).replicateRequest();
+    wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
+    req.setLastWriterWins(lww);
+    const auto& batch = *waiters;
+    auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
+    for (unsigned i = 0; i < batch.size(); ++i) {
+      entries[i].setKey(wire::AsData(batch[i].key));
+      wire::ToWire(batch[i].set, entries[i].initValue());
+      entries[i].setHintFor(batch[i].hint_for);
+    }
+    return req.send().then(
+        [waiters](capnp::Response<wire::Node::ReplicateResults>&& resp) {
+          auto errors = resp.getErrors();
+          for (unsigned i = 0; i < waiters->size(); ++i) {
+            (*waiters)[i].done->fulfill(i < errors.size() ? wire::FromWire(errors[i])
+                                                          : Status::Aborted("replicate: short reply"));
+          }
+        },
+        [waiters](kj::Exception&& e) {
+          for (auto& w : *waiters) w.done->reject(kj::cp(e));
+        });
+  });
 }
 
 kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww, const RouteHeader& header,
-                                           std::vector<PendingPut> batch) {
-  auto req = pool_.Get(address).coordinatePutsRequest();
-  FillHeader(req.initHeader(), header);
-  req.setLastWriterWins(lww);
-  auto items = req.initPuts(static_cast<unsigned>(batch.size()));
-  for (unsigned i = 0; i < batch.size(); ++i) {
-    items[i].setKey(wire::AsData(batch[i].key));
-    const CausalContext& context = batch[i].context;
-    wire::ToWire(context.clock, items[i].initContext(static_cast<unsigned>(context.clock.size())));
-    if (!context.read.empty()) {
-      wire::ToWire(context.read, items[i].initSupersedes(static_cast<unsigned>(context.read.size())));
+                                           std::vector<PendingPut> taken) {
+  auto waiters = std::make_shared<std::vector<PendingPut>>(kj::mv(taken));
+  return Guarded("a put batch", address, waiters, [&]() -> kj::Promise<void> {
+    Fault("send put");
+    const auto& batch = *waiters;
+    auto req = pool_.Get(address).coordinatePutsRequest();
+    wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
+    req.setLastWriterWins(lww);
+    auto items = req.initPuts(static_cast<unsigned>(batch.size()));
+    for (unsigned i = 0; i < batch.size(); ++i) {
+      items[i].setKey(wire::AsData(batch[i].key));
+      const CausalContext& context = batch[i].context;
+      wire::ToWire(context.clock, items[i].initContext(static_cast<unsigned>(context.clock.size())));
+      if (!context.read.empty()) {
+        wire::ToWire(context.read, items[i].initSupersedes(static_cast<unsigned>(context.read.size())));
+      }
+      wire::ToWire(batch[i].write, items[i].initWrite());
+      items[i].setHintFor(batch[i].hint_for);
+      auto ship = items[i].initShipToDcs(static_cast<unsigned>(batch[i].ship_to_dcs.size()));
+      for (unsigned d = 0; d < ship.size(); ++d) ship.set(d, batch[i].ship_to_dcs[d]);
     }
-    wire::ToWire(batch[i].write, items[i].initWrite());
-    items[i].setHintFor(batch[i].hint_for);
-    auto ship = items[i].initShipToDcs(static_cast<unsigned>(batch[i].ship_to_dcs.size()));
-    for (unsigned d = 0; d < ship.size(); ++d) ship.set(d, batch[i].ship_to_dcs[d]);
-  }
-  auto waiters = std::make_shared<std::vector<PendingPut>>(kj::mv(batch));
-  return req.send().then(
-      [waiters](capnp::Response<wire::Node::CoordinatePutsResults>&& resp) {
-        auto results = resp.getResults();
-        for (unsigned i = 0; i < waiters->size(); ++i) {
-          auto& done = (*waiters)[i].done;
-          if (i >= results.size()) {
-            done->fulfill(Status::Aborted("coordinatePuts: short reply"));
-            continue;
+    return req.send().then(
+        [waiters](capnp::Response<wire::Node::CoordinatePutsResults>&& resp) {
+          auto results = resp.getResults();
+          for (unsigned i = 0; i < waiters->size(); ++i) {
+            auto& done = (*waiters)[i].done;
+            if (i >= results.size()) {
+              done->fulfill(Status::Aborted("coordinatePuts: short reply"));
+              continue;
+            }
+            Status st = wire::FromWire(results[i].getError());
+            if (st.ok()) done->fulfill(wire::FromWire(results[i].getResult()));
+            else done->fulfill(st);
           }
-          Status st = wire::FromWire(results[i].getError());
-          if (st.ok()) done->fulfill(wire::FromWire(results[i].getResult()));
-          else done->fulfill(st);
-        }
-      },
-      [waiters](kj::Exception&& e) {
-        for (auto& w : *waiters) w.done->reject(kj::cp(e));
-      });
+        },
+        [waiters](kj::Exception&& e) {
+          for (auto& w : *waiters) w.done->reject(kj::cp(e));
+        });
+  });
 }
 
 }  // namespace ringkv::sdk

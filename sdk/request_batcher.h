@@ -3,30 +3,39 @@
 // the same event-loop turn, into one RPC (the wire API takes lists for both). Under load
 // this turns many small messages — each its own write() and wakeup — into a few larger
 // ones; with one request in flight it adds nothing but a loop turn. Loop thread only.
+//
+// Every waiter hears back: with the node's answer, with a rejection when the call failed
+// (connection lost), or — when building or sending a batch throws — at once with the
+// Aborted status of InternalErrors (logged and counted there).
 
 #include <kj/async.h>
 
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "common/vector_clock.h"
 #include "capnp/connection_pool.h"
+#include "sdk/internal_errors.h"
+#include "sdk/quorum_spec.h"
 
 namespace ringkv::sdk {
-
-// What every routed request carries: the cluster and the ring version it was routed with.
-struct RouteHeader {
-  std::string cluster;
-  uint64_t ring_version = 0;
-};
 
 class RequestBatcher {
  public:
   static constexpr size_t kMaxBatch = 128;
 
-  explicit RequestBatcher(wire::ConnectionPool& pool) : pool_(pool), tasks_(error_handler_) {}
+  RequestBatcher(wire::ConnectionPool& pool, InternalErrors& errors)
+      : pool_(pool), errors_(errors), error_handler_(errors), tasks_(error_handler_) {}
+
+  // Tests only, process-wide: `fault(stage)` runs where a request is queued ("queue get",
+  // "queue replicate", "queue put") and where a batch is built ("send get", "send
+  // replicate", "send put"); a throw there stands for an unexpected failure at that
+  // point. Empty: none (the default). Thread-safe.
+  static void SetFaultForTesting(std::function<void(std::string_view stage)> fault);
 
   // What the node holds for `key` (an empty set when nothing); rejects if the call failed.
   kj::Promise<Result<SiblingSet>> Get(const std::string& address, std::string key, const RouteHeader& header);
@@ -78,12 +87,25 @@ class RequestBatcher {
   template <typename T>
   static std::vector<T> TakeBatch(std::vector<T>& from);
 
+  // Runs the test fault for `stage`, if one is set.
+  static void Fault(std::string_view stage);
+  // Builds and sends one batch (`build` returns the send's promise); if that throws, every
+  // waiter in `waiters` fails at once with the recorded error.
+  template <typename Waiters, typename Build>
+  kj::Promise<void> Guarded(const char* what, const std::string& address, Waiters& waiters, Build build);
+
+  // A flush or send that failed outside Guarded (nothing should): logged and counted.
   class ErrorHandler : public kj::TaskSet::ErrorHandler {
    public:
-    void taskFailed(kj::Exception&&) override {}  // each waiter was already told
+    explicit ErrorHandler(InternalErrors& errors) : errors_(errors) {}
+    void taskFailed(kj::Exception&& e) override { (void)errors_.Record("the request batcher", e); }
+
+   private:
+    InternalErrors& errors_;
   };
 
   wire::ConnectionPool& pool_;
+  InternalErrors& errors_;
   ErrorHandler error_handler_;
   kj::TaskSet tasks_;
   std::map<QueueKey, Queue> queues_;

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "capnp/convert.h"
+#include "capnp/request_header.h"
 
 #ifndef RINGKV_KVNODE_PATH
 #error "RINGKV_KVNODE_PATH must name the kvnode binary"
@@ -368,7 +369,7 @@ wire::Node::Client OpenNode(capnp::EzRpcClient& rpc) {
 Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key) {
   capnp::EzRpcClient rpc(address);
   auto req = OpenNode(rpc).getRequest();
-  req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
+  wire::FillRequestHeader(req.initHeader(), "");
   req.initKeys(1).set(0, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(key.data()), key.size()));
   auto resp = req.send().wait(rpc.getWaitScope());
   auto result = resp.getResults()[0];
@@ -391,7 +392,7 @@ Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std
   for (size_t start = 0; start < keys.size(); start += kBatch) {
     size_t n = std::min(kBatch, keys.size() - start);
     auto req = node.getRequest();
-    req.initHeader().setProtocolVersion(wire::PROTOCOL_VERSION);
+    wire::FillRequestHeader(req.initHeader(), "");
     auto list = req.initKeys(static_cast<unsigned>(n));
     for (unsigned i = 0; i < n; ++i) {
       const std::string& k = keys[start + i];
