@@ -200,7 +200,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
   auto opened = ctx.Await(peer.address, req.send(), kCallLimit, "merkleOpen at " + peer.id);
   Status s = opened.ok() ? wire::FromWire(opened->getError()) : opened.status();
   if (!s.ok()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ++counters_.failures;
     return s;
   }
@@ -208,7 +208,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
   uint32_t rate = remote_dc && options.cross_dc_keys_per_s > 0 ? options.cross_dc_keys_per_s : options.keys_per_s;
   RpcPeer remote(ctx, peer.address, cluster, opened->getSession(), opened->getRoot().getHash(), rate);
   auto stats = Reconcile(tree, local, remote);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (!stats.ok()) {
     ++counters_.failures;
     return stats.status();
@@ -232,7 +232,7 @@ Result<std::pair<uint64_t, MerkleNode>> AntiEntropy::OpenSession(const std::stri
   SharedKeys local(store_, view, membership_->self_id(), peer);
   RINGKV_ASSIGN(MerkleTree tree, MerkleTree::Build(local, range, depth));
   MerkleNode root = tree.Node(0, 0);
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto now = std::chrono::steady_clock::now();
   std::erase_if(sessions_, [&](const auto& kv) { return now - kv.second.last_used > kSessionIdle; });
   while (sessions_.size() >= kMaxSessions) sessions_.erase(sessions_.begin());  // the oldest
@@ -242,7 +242,7 @@ Result<std::pair<uint64_t, MerkleNode>> AntiEntropy::OpenSession(const std::stri
 }
 
 Result<std::shared_ptr<const MerkleTree>> AntiEntropy::FindSession(uint64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return Status::InvalidArgument("no repair session " + std::to_string(id) + " (expired?)");
   it->second.last_used = std::chrono::steady_clock::now();
@@ -269,7 +269,7 @@ Result<std::vector<KeyDigest>> AntiEntropy::SessionDigests(uint64_t session, int
 }
 
 AntiEntropyCounters AntiEntropy::counters() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return counters_;
 }
 

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/mutex.h"
 #include "node/background_loop.h"
 #include "node/membership.h"
 #include "node/merkle.h"
@@ -72,10 +73,10 @@ class AntiEntropy {
 
   ReplicaStore* store_;
   Membership* membership_;
-  mutable std::mutex mu_;
-  std::map<uint64_t, Session> sessions_;
-  uint64_t next_session_ = 1;
-  AntiEntropyCounters counters_;
+  mutable Mutex mu_;  // sessions are opened on workers and read by later RPCs; counters by the admin thread
+  std::map<uint64_t, Session> sessions_ GUARDED_BY(mu_);
+  uint64_t next_session_ GUARDED_BY(mu_) = 1;
+  AntiEntropyCounters counters_ GUARDED_BY(mu_);
 };
 
 }  // namespace ringkv

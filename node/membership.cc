@@ -89,7 +89,7 @@ Membership::Membership(MembershipOptions options, GossipState state, bool restor
       restored_(restored),
       state_(std::move(state)),
       saver_(options_.state_file, [this] { return Render(); }) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   Rebuild();
 }
 
@@ -158,22 +158,22 @@ std::string Membership::Render() const {
 }
 
 std::shared_ptr<const RingView> Membership::View() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return view_;
 }
 
 MemberRecord Membership::Self() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return state_.self();
 }
 
 std::vector<MemberRecord> Membership::Snapshot() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return state_.Snapshot();
 }
 
 void Membership::Merge(std::span<const MemberRecord> records, uint64_t now_ms) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   MergeOutcome outcome = state_.Merge(records, now_ms);
   if (!outcome.changed) return;
   Rebuild();
@@ -181,13 +181,13 @@ void Membership::Merge(std::span<const MemberRecord> records, uint64_t now_ms) {
 }
 
 void Membership::Tick(uint64_t now_ms) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   state_.Tick(now_ms);
   Rebuild();
 }
 
 std::vector<std::string> Membership::PickPeerAddresses() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<std::string> out;
   for (const std::string& id : state_.PickPeers(rng_)) {
     if (const MemberRecord* r = state_.Find(id)) out.push_back(r->address);
@@ -196,26 +196,26 @@ std::vector<std::string> Membership::PickPeerAddresses() {
 }
 
 bool Membership::SelfRemoved() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return state_.self_removed();
 }
 
 void Membership::SetSelfState(RingState state) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   state_.SetSelfRingState(state);
   Rebuild();
   Save();
 }
 
 void Membership::SetSelfTokens(std::vector<uint64_t> tokens) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   state_.SetSelfTokens(std::move(tokens));
   Rebuild();
   Save();
 }
 
 Status Membership::Remove(std::string_view id, uint64_t now_ms) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   RINGKV_TRY(state_.Remove(id, now_ms));
   Rebuild();
   Save();
@@ -223,13 +223,13 @@ Status Membership::Remove(std::string_view id, uint64_t now_ms) {
 }
 
 std::optional<MemberRecord> Membership::Find(std::string_view id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   const MemberRecord* r = state_.Find(id);
   return r ? std::optional<MemberRecord>(*r) : std::nullopt;
 }
 
 MemberStatus Membership::StatusOf(std::string_view id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return state_.StatusOf(id);
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/ring_view.h"
 #include "common/status.h"
 #include "node/gossip_state.h"
@@ -71,8 +72,7 @@ class Membership {
 
  private:
   Membership(MembershipOptions options, GossipState state, bool restored);
-  // REQUIRES: mu_ held.
-  void Rebuild();
+  void Rebuild() REQUIRES(mu_);
   // The table changed: have the writer save it. Cheap; no I/O (mu_ may be held).
   void Save() { saver_.MarkDirty(); }
   // The table as saved in state_file. Takes mu_ for the copy only.
@@ -81,11 +81,11 @@ class Membership {
   const MembershipOptions options_;
   const std::string self_id_;
   const bool restored_;
-  mutable std::mutex mu_;
-  GossipState state_;
-  uint64_t built_from_version_ = ~uint64_t{0};
-  std::shared_ptr<const RingView> view_;
-  std::mt19937_64 rng_{std::random_device{}()};
+  mutable Mutex mu_;
+  GossipState state_ GUARDED_BY(mu_);
+  uint64_t built_from_version_ GUARDED_BY(mu_) = ~uint64_t{0};
+  std::shared_ptr<const RingView> view_ GUARDED_BY(mu_);
+  std::mt19937_64 rng_ GUARDED_BY(mu_){std::random_device{}()};
   StateFileWriter saver_;  // last: its thread renders the state above, so it stops first
 };
 

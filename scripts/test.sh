@@ -31,6 +31,8 @@ start=$(date +%s)
 # No debug info in the first build and only line tables in the sanitized one: compiling
 # dominates CI time on 2 cores, and full -g costs a good part of it.
 run_suite "release" build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG"
+echo "=== clang thread-safety analysis (GUARDED_BY / REQUIRES)"
+scripts/check-thread-safety.sh build-test
 if ((quick == 0)); then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
