@@ -181,7 +181,7 @@ Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) 
   }
 }
 
-Status StorageEngine::Rep::AppendToWal(const WriteBatch& batch, Writer* w) {
+Status StorageEngine::Rep::AppendToWal(const WriteBatch& batch, Writer* w, bool* durable_now) {
   w->batch = &batch;
   w->first = last_allocated + 1;
   w->mem = mem;
@@ -190,7 +190,7 @@ Status StorageEngine::Rep::AppendToWal(const WriteBatch& batch, Writer* w) {
   PutFixed64(&wal_scratch, w->first);
   PutVarint32(&wal_scratch, static_cast<uint32_t>(batch.count_));
   wal_scratch.append(batch.rep_);
-  auto ticket = wal->Append(wal_scratch);
+  auto ticket = wal->Append(wal_scratch, durable_now);
   if (!ticket.ok()) return OnWalFailure(w->wal, ticket.status());
   w->ticket = *ticket;
   last_allocated += batch.count_;
@@ -295,20 +295,24 @@ Status StorageEngine::Write(const WriteBatch& batch) {
     return Status::InvalidArgument("value is " + std::to_string(batch.max_value_bytes_) +
                                    " bytes; the limit is " + std::to_string(r.options.max_value_bytes) + " bytes");
   }
-  std::shared_ptr<Wal> wal;
-  {
-    std::lock_guard lock(r.mu);
-    wal = r.wal;
-  }
-  wal->WaitForRoom();  // backpressure from a slow disk, without `mu`: reads go on meanwhile
-
   Rep::Writer w;
   std::unique_lock lock(r.mu);
-  RINGKV_TRY(r.MakeRoomForWrite(lock));
-  RINGKV_TRY(r.AppendToWal(batch, &w));
-  lock.unlock();
-  Status durable = w.wal->WaitDurable(w.ticket);
-  lock.lock();
+  for (;;) {  // each pass waits until the WAL drains below its limit, fails or closes
+    RINGKV_TRY(r.MakeRoomForWrite(lock));
+    if (!r.wal->Backlogged()) break;
+    std::shared_ptr<Wal> wal = r.wal;
+    lock.unlock();
+    wal->WaitForRoom();  // backpressure from a slow disk, without `mu`: reads go on meanwhile
+    lock.lock();
+  }
+  bool durable_now = false;
+  RINGKV_TRY(r.AppendToWal(batch, &w, &durable_now));
+  Status durable;
+  if (!durable_now) {
+    lock.unlock();
+    durable = w.wal->WaitDurable(w.ticket);
+    lock.lock();
+  }
   return r.Publish(lock, &w, durable);
 }
 

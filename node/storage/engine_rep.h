@@ -96,8 +96,9 @@ struct StorageEngine::Rep {
   // Waits while the engine cannot take a write; refuses it when it never could.
   Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock);
   void WaitAndCount(std::unique_lock<std::mutex>& lock);
-  // Gives `w` its sequence numbers, appends it to the WAL and queues it in `writers`.
-  Status AppendToWal(const WriteBatch& batch, Writer* w);
+  // Gives `w` its sequence numbers, appends it to the WAL and queues it in `writers`;
+  // *durable_now as for Wal::Append.
+  Status AppendToWal(const WriteBatch& batch, Writer* w, bool* durable_now);
   // Records how `w`'s WaitDurable ended, publishes every durable write at the head of
   // `writers` in order, and waits until `w` itself is published. Returns `w`'s outcome.
   Status Publish(std::unique_lock<std::mutex>& lock, Writer* w, const Status& durable);

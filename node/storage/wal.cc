@@ -243,6 +243,7 @@ Result<std::unique_ptr<Wal>> Wal::Reopen(const std::string& path, uint64_t good_
   wal->appended_ = unwritten.size();
   wal->pending_ = std::move(unwritten);
   wal->confirm_writes_ = true;
+  wal->UpdateBacklog();
   return wal;
 }
 
@@ -260,7 +261,7 @@ Wal::Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_byt
 
 Wal::~Wal() { (void)Close(); }
 
-Result<uint64_t> Wal::Append(std::string_view payload) {
+Result<uint64_t> Wal::Append(std::string_view payload, bool* durable_now) {
   std::lock_guard lock(mu_);
   if (closing_) return Status::Aborted("wal " + path_ + " is closed");
   if (!bg_error_.ok()) return bg_error_;
@@ -269,7 +270,13 @@ Result<uint64_t> Wal::Append(std::string_view payload) {
   appended_ += pending_.size() - before;
   if (stats_ != nullptr) stats_->wal_bytes_written.fetch_add(pending_.size() - before, std::memory_order_relaxed);
   if (pending_.size() >= kWakeWriterBytes) work_cv_.notify_one();
+  UpdateBacklog();
+  if (durable_now != nullptr) *durable_now = durability_ != Durability::kAlways && !confirm_writes_;
   return appended_;
+}
+
+void Wal::UpdateBacklog() {
+  backlogged_.store(bg_error_.ok() && !closing_ && pending_.size() >= kBackpressureBytes, std::memory_order_relaxed);
 }
 
 void Wal::WaitForRoom() {
@@ -279,7 +286,7 @@ void Wal::WaitForRoom() {
 
 bool Wal::WritesWouldWait() {
   std::lock_guard lock(mu_);
-  return durability_ == Durability::kAlways || confirm_writes_ || pending_.size() >= kBackpressureBytes;
+  return durability_ == Durability::kAlways || confirm_writes_ || Backlogged();
 }
 
 bool Wal::OutOfSpace() {
@@ -334,6 +341,7 @@ void Wal::WriteOut(std::unique_lock<std::mutex>& lock, bool sync) {
   batch.swap(pending_);
   uint64_t upto = appended_;
   io_in_progress_ = true;
+  UpdateBacklog();
   lock.unlock();
   Status s = batch.empty() ? Status::OK() : file_->Append(batch);
   if (s.ok()) s = file_->Flush();
@@ -347,6 +355,7 @@ void Wal::WriteOut(std::unique_lock<std::mutex>& lock, bool sync) {
       bg_error_ = s;
       out_of_space_ = write_failed && IsDiskFull(s);
     }
+    UpdateBacklog();
   } else {
     written_ = upto;
     confirm_writes_ = false;
@@ -383,6 +392,7 @@ Status Wal::Close() {
     std::lock_guard lock(mu_);
     if (closed_) return bg_error_;
     closing_ = true;
+    UpdateBacklog();
   }
   work_cv_.notify_one();
   if (thread_.joinable()) thread_.join();

@@ -24,6 +24,7 @@
 // valid record after it) is truncated away. Damage followed by valid records is mid-log
 // corruption: replay fails naming the file and offset, unless `salvage` skips it.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -86,7 +87,12 @@ class Wal {
   Wal& operator=(const Wal&) = delete;
 
   // Buffers the framed payload; the ticket identifies it for WaitDurable. Never waits.
-  Result<uint64_t> Append(std::string_view payload);
+  // *durable_now (if given) is set when the payload is already as durable as the mode
+  // promises (kNone/kBatch outside Reopen's confirming): WaitDurable would return OK at once.
+  Result<uint64_t> Append(std::string_view payload, bool* durable_now = nullptr);
+  // True while more than the backlog limit is buffered (and the log has not failed): the
+  // next writer should WaitForRoom. Lock-free.
+  bool Backlogged() const { return backlogged_.load(std::memory_order_relaxed); }
   // Waits while the buffer is over its limit (the disk is behind); returns at once after a
   // failure or Close. Call it holding no lock that readers need.
   void WaitForRoom();
@@ -113,6 +119,7 @@ class Wal {
   Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_bytes, const StorageOptions& options,
       StorageStats* stats);
   void BackgroundLoop();
+  void UpdateBacklog();  // REQUIRES: mu_ held
   // Writes (and maybe syncs) the pending buffer; called with mu_ held, releases it around I/O.
   void WriteOut(std::unique_lock<std::mutex>& lock, bool sync);
 
@@ -140,6 +147,7 @@ class Wal {
   bool closed_ = false;
   bool thread_done_ = false;
   Status bg_error_;                  // sticky: after an I/O failure every call reports it
+  std::atomic<bool> backlogged_{false};  // written under mu_ (UpdateBacklog)
   std::thread thread_;
 };
 
