@@ -8,6 +8,7 @@
 
 #include "node/dashboard_page.h"
 #include "node/node_stats.h"
+#include "node/storage/engine.h"
 
 namespace ringkv {
 namespace {
@@ -101,6 +102,10 @@ std::vector<std::string> UnhealthyReasons(const NodeServices& s) {
     if (s.membership->StatusOf(r.id) == MemberStatus::kUp) ++reachable;
   }
   if (others > 0 && reachable == 0) reasons.push_back("isolated: no other member answers gossip");
+  if (s.engine) {
+    Status refused = s.engine->WriteError();
+    if (!refused.ok()) reasons.push_back("storage refuses writes: " + refused.ToString());
+  }
   return reasons;
 }
 

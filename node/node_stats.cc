@@ -40,6 +40,9 @@ void AddStorage(storage::StorageEngine& engine, Samples& s) {
   s.Counter("block_cache_hits_total", st.block_cache_hits.load(r), "block cache hits");
   s.Counter("block_cache_misses_total", st.block_cache_misses.load(r), "block cache misses");
   s.Counter("write_stalls_total", st.write_stalls.load(r), "writes that waited for a flush or compaction");
+  s.Counter("write_errors_total", st.write_errors.load(r), "WAL writes and fsyncs that failed (a full disk included)");
+  s.Gauge("writes_refused", engine.WriteError().ok() ? 0 : 1,
+          "1 while storage refuses writes (a failed fsync, or a full disk); /health says why");
 }
 
 void AddMembership(const Membership& membership, Samples& s) {

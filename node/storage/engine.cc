@@ -100,6 +100,7 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
   }
   std::sort(wals.begin(), wals.end());
   RINGKV_TRY(r.Recover(wals));
+  r.last_allocated = r.last_sequence;
 
   r.flush_thread = std::thread([&r] { r.FlushLoop(); });
   r.compaction_thread = std::thread([&r] { r.CompactionLoop(); });
@@ -159,6 +160,10 @@ Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) 
     bool mem_full = !mem->Empty() && mem->ApproximateBytes() >= options.memtable_bytes;
     if (!too_many_tables && !mem_full) return Status::OK();
     if (too_many_tables || imm != nullptr) {
+      // A flush or compaction that cannot run for lack of space would hold the writer here
+      // for as long as the disk stays full: refuse the write instead.
+      if (imm != nullptr && !flush_space_error.ok()) return flush_space_error;
+      if (too_many_tables && !compaction_space_error.ok()) return compaction_space_error;
       if (!stalled) stats.write_stalls.fetch_add(1, std::memory_order_relaxed);
       stalled = true;
       WaitAndCount(lock);
@@ -176,12 +181,100 @@ Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) 
   }
 }
 
+Status StorageEngine::Rep::AppendToWal(const WriteBatch& batch, Writer* w, bool* durable_now) {
+  w->batch = &batch;
+  w->first = last_allocated + 1;
+  w->mem = mem;
+  w->wal = wal;
+  wal_scratch.clear();
+  PutFixed64(&wal_scratch, w->first);
+  PutVarint32(&wal_scratch, static_cast<uint32_t>(batch.count_));
+  wal_scratch.append(batch.rep_);
+  auto ticket = wal->Append(wal_scratch, durable_now);
+  if (!ticket.ok()) return OnWalFailure(w->wal, ticket.status());
+  w->ticket = *ticket;
+  last_allocated += batch.count_;
+  writers.push_back(w);
+  return Status::OK();
+}
+
+Status StorageEngine::Rep::OnWalFailure(const std::shared_ptr<Wal>& failed, const Status& s) {
+  if (!s.IsIOError()) return s;  // closed under the writer: nothing failed on disk
+  stats.write_errors.fetch_add(1, std::memory_order_relaxed);
+  if (!failed->OutOfSpace()) {
+    // An fsync (or a write) failed for a reason other than space: what the disk holds is
+    // unknown, as LevelDB's RecordBackgroundError assumes. Refuse every later write, and
+    // cut the log back to what was acknowledged so that a reopen does not bring back
+    // writes reported as failed (best effort: the disk is failing).
+    SetBackgroundError(s);
+    (void)TruncateFile(failed->path(), failed->GoodBytes());
+    return s;
+  }
+  // The disk is full; the log is intact up to its last good record. Continue it from
+  // there, so that the next write tries again and succeeds once space is freed.
+  wal_space_error = s;
+  if (failed == wal) {
+    uint64_t good = wal->GoodBytes();
+    std::string unwritten = wal->UnwrittenAcknowledged();
+    (void)wal->Close();  // stops its thread; the error it returns is `s`
+    auto revived = Wal::Reopen(WalPath(dir, wal_number), good, std::move(unwritten), options, &stats);
+    if (revived.ok()) wal = std::move(revived).value();
+    // Otherwise the failed log stays; the next write fails on it and tries again.
+  }
+  return s;
+}
+
+bool StorageEngine::Rep::WritersUsing(const Memtable* m) const {
+  return std::any_of(writers.begin(), writers.end(), [m](const Writer* w) { return w->mem.get() == m; });
+}
+
+Status StorageEngine::Rep::Publish(std::unique_lock<std::mutex>& lock, Writer* w, const Status& durable) {
+  w->status = durable.ok() ? durable : OnWalFailure(w->wal, durable);
+  w->durable = true;
+  // Sequence order: a write becomes visible only once every earlier write is durable (or
+  // has failed), so readers never see a later write to a key without the earlier ones.
+  bool progressed = false;
+  while (!writers.empty() && writers.front()->durable) {
+    Writer* next = writers.front();
+    writers.pop_front();
+    if (next->status.ok()) {
+      std::string_view entries(next->batch->rep_);
+      for (SequenceNumber seq = next->first; !entries.empty(); ++seq) {
+        std::string_view key, record;
+        GetLengthPrefixed(&entries, &key);  // built by WriteBatch::Put: well-formed
+        GetLengthPrefixed(&entries, &record);
+        next->mem->Add(seq, key, record);
+      }
+      last_sequence = next->first + next->batch->count_ - 1;
+      stats.user_bytes_written.fetch_add(next->batch->rep_.size(), std::memory_order_relaxed);
+      wal_space_error = Status::OK();  // the log took a write: the disk has room again
+    }
+    next->published = true;
+    progressed = true;
+  }
+  if (progressed) published_cv.notify_all();
+  published_cv.wait(lock, [w] { return w->published; });
+  return w->status;
+}
+
 bool StorageEngine::WriteWouldBlock() {
   Rep& r = *rep_;
   if (r.options.durability == Durability::kAlways) return true;
   std::lock_guard lock(r.mu);
   bool mem_full = !r.mem->Empty() && r.mem->ApproximateBytes() >= r.options.memtable_bytes;
-  return (mem_full && r.imm != nullptr) || static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count;
+  return (mem_full && r.imm != nullptr) || static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count ||
+         r.wal->WritesWouldWait();
+}
+
+Status StorageEngine::WriteError() {
+  Rep& r = *rep_;
+  std::lock_guard lock(r.mu);
+  for (const Status* s : {&r.bg_error, &r.wal_space_error, &r.flush_space_error}) {
+    if (!s->ok()) return *s;
+  }
+  bool too_many_tables = static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count;
+  if (too_many_tables && !r.compaction_space_error.ok()) return r.compaction_space_error;
+  return r.wal ? r.wal->error() : Status::OK();  // a failure of the WAL thread no write has met yet
 }
 
 Status StorageEngine::Put(std::string_view key, const Record& record) {
@@ -190,6 +283,10 @@ Status StorageEngine::Put(std::string_view key, const Record& record) {
   return Write(batch);
 }
 
+// Durable, then visible (LevelDB's order): the record goes to the WAL, the writer waits
+// for it to be durable without the lock (one fsync covers every writer waiting: group
+// commit), and only then is it inserted into the memtable, in sequence order. A write whose
+// WAL write or fsync failed is never inserted and returns the error.
 Status StorageEngine::Write(const WriteBatch& batch) {
   RINGKV_TRY(batch.validation_);
   if (batch.Empty()) return Status::OK();
@@ -198,27 +295,25 @@ Status StorageEngine::Write(const WriteBatch& batch) {
     return Status::InvalidArgument("value is " + std::to_string(batch.max_value_bytes_) +
                                    " bytes; the limit is " + std::to_string(r.options.max_value_bytes) + " bytes");
   }
+  Rep::Writer w;
   std::unique_lock lock(r.mu);
-  RINGKV_TRY(r.MakeRoomForWrite(lock));
-  SequenceNumber first = r.last_sequence + 1;
-  r.wal_scratch.clear();
-  PutFixed64(&r.wal_scratch, first);
-  PutVarint32(&r.wal_scratch, static_cast<uint32_t>(batch.count_));
-  r.wal_scratch.append(batch.rep_);
-  RINGKV_ASSIGN(uint64_t ticket, r.wal->Append(r.wal_scratch));
-
-  std::string_view entries(batch.rep_);
-  for (SequenceNumber seq = first; !entries.empty(); ++seq) {
-    std::string_view key, record;
-    GetLengthPrefixed(&entries, &key);  // built by WriteBatch::Put: well-formed
-    GetLengthPrefixed(&entries, &record);
-    r.mem->Add(seq, key, record);
+  for (;;) {  // each pass waits until the WAL drains below its limit, fails or closes
+    RINGKV_TRY(r.MakeRoomForWrite(lock));
+    if (!r.wal->Backlogged()) break;
+    std::shared_ptr<Wal> wal = r.wal;
+    lock.unlock();
+    wal->WaitForRoom();  // backpressure from a slow disk, without `mu`: reads go on meanwhile
+    lock.lock();
   }
-  r.last_sequence = first + batch.count_ - 1;
-  r.stats.user_bytes_written.fetch_add(batch.rep_.size(), std::memory_order_relaxed);
-  std::shared_ptr<Wal> wal = r.wal;
-  lock.unlock();
-  return wal->WaitDurable(ticket);
+  bool durable_now = false;
+  RINGKV_TRY(r.AppendToWal(batch, &w, &durable_now));
+  Status durable;
+  if (!durable_now) {
+    lock.unlock();
+    durable = w.wal->WaitDurable(w.ticket);
+    lock.lock();
+  }
+  return r.Publish(lock, &w, durable);
 }
 
 // ---- read path ----
@@ -283,8 +378,10 @@ std::unique_ptr<RecordIterator> StorageEngine::NewIterator(const RangeOptions& o
 Status StorageEngine::Flush() {
   Rep& r = *rep_;
   std::unique_lock lock(r.mu);
-  while (r.imm != nullptr && r.bg_error.ok()) r.done_cv.wait(lock);  // a flush already under way
+  // A flush already under way (or failing for lack of space: then say so).
+  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.wait(lock);
   if (!r.bg_error.ok()) return r.bg_error;
+  if (r.imm != nullptr) return r.flush_space_error;
   if (r.mem->Empty()) return Status::OK();
   uint64_t number = r.next_file_number++;
   RINGKV_ASSIGN(auto new_wal, Wal::Create(WalPath(r.dir, number), r.options, &r.stats));
@@ -293,9 +390,10 @@ Status StorageEngine::Flush() {
   r.mem = std::make_shared<Memtable>();
   r.wal = std::move(new_wal);
   r.wal_number = number;
+  r.flush_space_error = Status::OK();  // this flush's own outcome decides
   r.bg_cv.notify_all();
-  while (r.imm != nullptr && r.bg_error.ok()) r.done_cv.wait(lock);
-  return r.bg_error;
+  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.wait(lock);
+  return r.bg_error.ok() ? r.flush_space_error : r.bg_error;
 }
 
 Status StorageEngine::CompactAll() {
@@ -305,7 +403,7 @@ Status StorageEngine::CompactAll() {
   uint64_t ticket = ++r.manual_requested;
   r.bg_cv.notify_all();
   while (r.manual_done < ticket && r.bg_error.ok() && !r.closing) r.done_cv.wait(lock);
-  return r.bg_error;
+  return r.bg_error.ok() ? r.compaction_space_error : r.bg_error;
 }
 
 Status StorageEngine::WaitForCompactions() {
@@ -313,6 +411,8 @@ Status StorageEngine::WaitForCompactions() {
   std::unique_lock lock(r.mu);
   for (;;) {
     if (!r.bg_error.ok() || r.closing) return r.bg_error;
+    RINGKV_TRY(r.flush_space_error);  // it would not catch up while the disk is full
+    RINGKV_TRY(r.compaction_space_error);
     bool busy = r.imm != nullptr || r.compaction_running;
     if (!busy && r.PickCompaction(false).empty()) return Status::OK();
     r.bg_cv.notify_all();

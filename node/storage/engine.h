@@ -13,9 +13,16 @@
 //    refused with InvalidArgument and nothing is written.
 //  - Tombstones are kept for `tombstone_grace`, then dropped by compaction only when no
 //    older table outside the compaction could still hold the key.
+//  - Durable, then visible: a write is inserted into the memtable (and readable) only after
+//    its WAL record is as durable as `options.durability` promises, in sequence order.
+//  - A failed fsync, or a write that failed for any reason but a full disk, makes every
+//    later write fail with that error (sticky until reopened); reads keep working. A write
+//    refused because the disk is full failed cleanly (nothing of it is kept): the next
+//    write tries again and succeeds once space is freed. WriteError() says which applies.
 //  - Flush, compaction and fsync run on background threads; a write waits only when the
-//    memtable is full while the previous one is still flushing, or when tables pile up
-//    past `stall_table_count` (both counted as write stalls).
+//    memtable is full while the previous one is still flushing, when tables pile up past
+//    `stall_table_count` (both counted as write stalls), or when more than 8 MB of WAL
+//    wait for a slow disk. None of these waits holds the lock that reads take.
 // Thread-safe: any number of readers and writers.
 
 #include <cstdint>
@@ -93,10 +100,14 @@ class StorageEngine {
   StorageEngine& operator=(const StorageEngine&) = delete;
 
   Status Put(std::string_view key, const Record& record);
-  // True when a write now would wait: for the WAL's fsync (durability always) or for a
-  // flush/compaction to catch up. Callers on an event loop send such writes elsewhere.
+  // True when a write now would wait: for the WAL's fsync (durability always) or its
+  // backlog, or for a flush/compaction to catch up. Callers on an event loop send such
+  // writes elsewhere.
   bool WriteWouldBlock();
   Status Write(const WriteBatch& batch);
+  // Why writes fail now, or OK: the sticky error after a failed fsync or write, or the
+  // disk being full (until a write, flush or compaction finds room again).
+  Status WriteError();
   // The newest record for `key` (a tombstone comes back with tombstone = true), or NotFound.
   Result<Record> Get(std::string_view key, ReadMode mode = ReadMode::kMayBlock);
 

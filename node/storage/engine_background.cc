@@ -15,6 +15,8 @@ namespace {
 
 // A table qualifies for a tombstone-only compaction when this share of it is tombstones.
 constexpr double kTombstoneRatio = 0.2;
+// How often a flush or compaction that found the disk full tries again.
+constexpr std::chrono::milliseconds kDiskFullRetry{200};
 
 void SortNewestFirst(std::vector<std::shared_ptr<SSTable>>* tables) {
   std::sort(tables->begin(), tables->end(), [](const auto& a, const auto& b) {
@@ -86,6 +88,16 @@ void StorageEngine::Rep::FlushLoop() {
     bg_cv.wait(lock, [&] { return closing || imm != nullptr; });
     if (imm == nullptr) return;  // closing with nothing left to flush
     Status s = FlushImmutable(lock);
+    if (IsDiskFull(s)) {
+      // Nothing is lost (the memtable stays, its table was removed): try again later.
+      // Writes that need the memtable's room are refused meanwhile (MakeRoomForWrite).
+      flush_space_error = s;
+      done_cv.notify_all();
+      if (closing) return;
+      bg_cv.wait_for(lock, kDiskFullRetry);
+      continue;
+    }
+    flush_space_error = Status::OK();
     if (!s.ok()) SetBackgroundError(s);
     done_cv.notify_all();
     bg_cv.notify_all();  // compaction may have work now
@@ -93,6 +105,8 @@ void StorageEngine::Rep::FlushLoop() {
 }
 
 Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
+  // Writes appended to imm's WAL are inserted into imm once durable: wait for them.
+  published_cv.wait(lock, [&] { return !WritersUsing(imm.get()); });
   std::shared_ptr<Memtable> mem_to_flush = imm;
   std::shared_ptr<Wal> old_wal = imm_wal;
   uint64_t number = next_file_number++;
@@ -100,6 +114,8 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
 
   Status s = old_wal ? old_wal->Close() : Status::OK();
+  // imm holds only writes that reached the log before it filled up; the table replaces it.
+  if (!s.ok() && old_wal->OutOfSpace()) s = Status::OK();
   std::optional<MergeResult> merged;
   if (s.ok()) {
     auto input = mem_to_flush->NewIterator();
@@ -171,9 +187,12 @@ void StorageEngine::Rep::CompactionLoop() {
     compaction_running = true;
     Status s = RunCompaction(lock, std::move(inputs));
     compaction_running = false;
-    if (!s.ok()) SetBackgroundError(s);
+    bool disk_full = IsDiskFull(s);
+    compaction_space_error = disk_full ? s : Status::OK();  // the inputs are intact: retried later
+    if (!s.ok() && !disk_full) SetBackgroundError(s);
     if (manual) manual_done = target;
     done_cv.notify_all();
+    if (disk_full) bg_cv.wait_for(lock, kDiskFullRetry);
   }
 }
 

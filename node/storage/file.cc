@@ -6,17 +6,96 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#ifdef RINGKV_FAULT_INJECTION
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#endif
 
 namespace ringkv::storage {
 namespace {
 
 constexpr size_t kWriteBufferBytes = 64 * 1024;
+constexpr std::string_view kDiskFull = "disk full: ";
 
-Status Errno(std::string_view what, const std::string& path) {
-  return Status::FromErrno(std::string(what) + " " + path, errno);
+Status Errno(std::string_view what, const std::string& path, int err = errno) {
+  std::string context = std::string(what) + " " + path;
+  if (err == ENOSPC || err == EDQUOT) context.insert(0, kDiskFull);
+  return Status::FromErrno(context, err);
 }
 
+// ---- the fault seam (file.h) ----
+#ifdef RINGKV_FAULT_INJECTION
+std::mutex faults_mu;
+std::condition_variable faults_changed;
+FileFaults faults;  // guarded by faults_mu
+std::atomic<bool> faults_set{false};
+
+FileFaults FaultsFromEnvironment() {
+  static const char* control = std::getenv("RINGKV_FAULTS_FILE");
+  FileFaults f;
+  if (control == nullptr) return f;
+  int fd = ::open(control, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return f;
+  char buf[512];
+  ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+  ::close(fd);
+  if (n <= 0) return f;
+  buf[n] = '\0';
+  char part[400] = {0};
+  if (std::sscanf(buf, "%d %d %399s", &f.write_errno, &f.sync_errno, part) >= 2) f.path_part = part;
+  return f;
+}
+
+// The errno the seam makes a write or sync of `path` fail with, or 0. A stalled write
+// waits here until the faults change.
+int InjectedErrno(bool sync, const std::string& path) {
+  if (!faults_set.load(std::memory_order_acquire)) {
+    FileFaults f = FaultsFromEnvironment();
+    if (path.find(f.path_part) == std::string::npos) return 0;
+    return sync ? f.sync_errno : f.write_errno;
+  }
+  std::unique_lock lock(faults_mu);
+  auto applies = [&] { return path.find(faults.path_part) != std::string::npos; };
+  if (!sync) faults_changed.wait(lock, [&] { return !faults.stall_writes || !applies(); });
+  if (!applies()) return 0;
+  return sync ? faults.sync_errno : faults.write_errno;
+}
+#else
+int InjectedErrno(bool, const std::string&) { return 0; }
+#endif
+
 }  // namespace
+
+bool FileFaultsCompiledIn() {
+#ifdef RINGKV_FAULT_INJECTION
+  return true;
+#else
+  return false;
+#endif
+}
+
+Status SetFileFaults(const FileFaults& f) {
+#ifdef RINGKV_FAULT_INJECTION
+  {
+    std::lock_guard lock(faults_mu);
+    faults = f;
+    faults_set.store(true, std::memory_order_release);
+  }
+  faults_changed.notify_all();
+  return Status::OK();
+#else
+  (void)f;
+  return Status::NotSupported("this build has no storage fault seam (configure with BUILD_TESTING=ON)");
+#endif
+}
+
+bool IsDiskFull(const Status& s) {
+  return s.IsIOError() && s.message().compare(0, kDiskFull.size(), kDiskFull) == 0;
+}
 
 Result<std::unique_ptr<WritableFile>> WritableFile::Create(const std::string& path, bool truncate) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND);
@@ -33,6 +112,7 @@ WritableFile::~WritableFile() {
 }
 
 Status WritableFile::WriteAll(const char* p, size_t n) {
+  if (int err = InjectedErrno(false, path_)) return Errno("write failed on", path_, err);
   while (n > 0) {
     ssize_t w = ::write(fd_, p, n);
     if (w < 0) {
@@ -66,6 +146,7 @@ Status WritableFile::Flush() {
 
 Status WritableFile::Sync() {
   RINGKV_TRY(Flush());
+  if (int err = InjectedErrno(true, path_)) return Errno("fdatasync failed on", path_, err);
   if (::fdatasync(fd_) != 0) return Errno("fdatasync failed on", path_);
   return Status::OK();
 }
@@ -118,6 +199,7 @@ Result<std::string> ReadFileToString(const std::string& path) {
 }
 
 Status SyncDir(const std::string& dir) {
+  if (int err = InjectedErrno(true, dir)) return Errno("fsync failed on directory", dir, err);
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open directory", dir);
   int rc = ::fsync(fd);
@@ -130,9 +212,13 @@ Status WriteFileAtomically(const std::string& path, std::string_view data) {
   std::string tmp = path + ".tmp";
   {
     RINGKV_ASSIGN(auto file, WritableFile::Create(tmp));
-    RINGKV_TRY(file->Append(data));
-    RINGKV_TRY(file->Sync());
-    RINGKV_TRY(file->Close());
+    Status s = file->Append(data);
+    if (s.ok()) s = file->Sync();
+    if (s.ok()) s = file->Close();
+    if (!s.ok()) {
+      (void)RemoveFile(tmp);  // on a full disk, give the space back at once
+      return s;
+    }
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("cannot rename onto", path);
   auto slash = path.find_last_of('/');

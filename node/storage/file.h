@@ -1,6 +1,11 @@
 #pragma once
 // Thin POSIX file wrappers: every storage file is written through these, so fsync,
 // atomic replace and error reporting (with the file's path) are done one way everywhere.
+//
+// Errors: an I/O failure is an IOError naming the call and the file. A write that failed
+// because the filesystem is full (ENOSPC, EDQUOT) says so first: "disk full: write failed
+// on <path>: No space left on device"; IsDiskFull() recognises it, because callers treat it
+// differently (storage.md, "I/O errors and a full disk").
 
 #include <cstdint>
 #include <memory>
@@ -66,5 +71,25 @@ Status CreateDirIfMissing(const std::string& dir);
 Result<std::vector<std::string>> ListDir(const std::string& dir);
 bool FileExists(const std::string& path);
 Result<uint64_t> FileSize(const std::string& path);
+
+// True for the IOError of a write refused because the filesystem is full.
+bool IsDiskFull(const Status& s);
+
+// ---- test-only fault seam ----
+// Makes write(2) or fdatasync/fsync of the files whose path contains `path_part` fail with
+// the given errno (0 = no fault), as a failing or full disk would. Compiled in only with
+// RINGKV_FAULT_INJECTION (test builds: CMake's BUILD_TESTING); otherwise SetFileFaults
+// returns NotSupported and no check runs. A whole process (kvnode under a cluster test)
+// reads its faults from the file named by the environment variable RINGKV_FAULTS_FILE,
+// re-read at every write and sync: one line "<write errno> <sync errno> <path part>",
+// e.g. "0 5 .log" (fsyncs of WALs fail with EIO); a missing file means no faults.
+struct FileFaults {
+  int write_errno = 0;
+  int sync_errno = 0;
+  bool stall_writes = false;  // writes wait until the faults change: a disk that is behind
+  std::string path_part;      // empty: every file
+};
+bool FileFaultsCompiledIn();
+Status SetFileFaults(const FileFaults& faults);
 
 }  // namespace ringkv::storage

@@ -26,6 +26,7 @@ struct StorageStats {
   Counter write_stall_micros{0};
   Counter max_write_stall_micros{0};
   Counter corrupt_wal_records_skipped{0};
+  Counter write_errors{0};         // WAL writes and fsyncs that failed (full disk included)
 
   static void AddMax(Counter& c, uint64_t v) {
     uint64_t cur = c.load(std::memory_order_relaxed);

@@ -229,43 +229,101 @@ Status ReplayWal(const std::string& path, bool salvage, const std::function<Stat
 Result<std::unique_ptr<Wal>> Wal::Create(const std::string& path, const StorageOptions& options,
                                          StorageStats* stats) {
   RINGKV_ASSIGN(auto file, WritableFile::Create(path));
-  return std::unique_ptr<Wal>(new Wal(path, std::move(file), options, stats));
+  return std::unique_ptr<Wal>(new Wal(path, std::move(file), 0, options, stats));
 }
 
-Wal::Wal(std::string path, std::unique_ptr<WritableFile> file, const StorageOptions& options, StorageStats* stats)
+Result<std::unique_ptr<Wal>> Wal::Reopen(const std::string& path, uint64_t good_bytes, std::string unwritten,
+                                         const StorageOptions& options, StorageStats* stats) {
+  RINGKV_TRY(TruncateFile(path, good_bytes));  // a failed write may have left part of a record
+  RINGKV_ASSIGN(auto file, WritableFile::Create(path, /*truncate=*/false));
+  std::unique_ptr<Wal> wal(new Wal(path, std::move(file), good_bytes, options, stats));
+  std::lock_guard lock(wal->mu_);
+  // The carried payloads were framed to start at `good_bytes`: they still fit there.
+  wal->framer_ = WalWriter(good_bytes + unwritten.size());
+  wal->appended_ = unwritten.size();
+  wal->pending_ = std::move(unwritten);
+  wal->confirm_writes_ = true;
+  wal->UpdateBacklog();
+  return wal;
+}
+
+Wal::Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_bytes, const StorageOptions& options,
+         StorageStats* stats)
     : path_(std::move(path)),
       file_(std::move(file)),
       durability_(options.durability),
       sync_interval_(options.wal_sync_interval),
-      stats_(stats) {
+      stats_(stats),
+      framer_(file_bytes),
+      base_bytes_(file_bytes) {
   thread_ = std::thread([this] { BackgroundLoop(); });
 }
 
 Wal::~Wal() { (void)Close(); }
 
-Result<uint64_t> Wal::Append(std::string_view payload) {
-  std::unique_lock lock(mu_);
+Result<uint64_t> Wal::Append(std::string_view payload, bool* durable_now) {
+  std::lock_guard lock(mu_);
   if (closing_) return Status::Aborted("wal " + path_ + " is closed");
   if (!bg_error_.ok()) return bg_error_;
-  durable_cv_.wait(lock, [&] { return pending_.size() < kBackpressureBytes || !bg_error_.ok() || closing_; });
   size_t before = pending_.size();
   framer_.AddRecord(payload, &pending_);
   appended_ += pending_.size() - before;
   if (stats_ != nullptr) stats_->wal_bytes_written.fetch_add(pending_.size() - before, std::memory_order_relaxed);
   if (pending_.size() >= kWakeWriterBytes) work_cv_.notify_one();
+  UpdateBacklog();
+  if (durable_now != nullptr) *durable_now = durability_ != Durability::kAlways && !confirm_writes_;
   return appended_;
 }
 
-Status Wal::WaitDurable(uint64_t ticket) {
-  if (durability_ != Durability::kAlways) {
-    std::lock_guard lock(mu_);
-    return bg_error_;
-  }
+void Wal::UpdateBacklog() {
+  backlogged_.store(bg_error_.ok() && !closing_ && pending_.size() >= kBackpressureBytes, std::memory_order_relaxed);
+}
+
+void Wal::WaitForRoom() {
   std::unique_lock lock(mu_);
-  sync_requested_ = std::max(sync_requested_, ticket);
-  work_cv_.notify_one();
-  durable_cv_.wait(lock, [&] { return synced_ >= ticket || !bg_error_.ok(); });
+  durable_cv_.wait(lock, [&] { return pending_.size() < kBackpressureBytes || !bg_error_.ok() || closing_; });
+}
+
+bool Wal::WritesWouldWait() {
+  std::lock_guard lock(mu_);
+  return durability_ == Durability::kAlways || confirm_writes_ || Backlogged();
+}
+
+bool Wal::OutOfSpace() {
+  std::lock_guard lock(mu_);
+  return out_of_space_;
+}
+
+uint64_t Wal::GoodBytes() {
+  std::lock_guard lock(mu_);
+  // kAlways acknowledges a payload only once synced: one written but not synced failed.
+  return base_bytes_ + (durability_ == Durability::kAlways ? synced_ : written_);
+}
+
+std::string Wal::UnwrittenAcknowledged() {
+  std::lock_guard lock(mu_);
+  return durability_ == Durability::kAlways ? std::string() : pending_;
+}
+
+Status Wal::error() {
+  std::lock_guard lock(mu_);
   return bg_error_;
+}
+
+Status Wal::WaitDurable(uint64_t ticket) {
+  std::unique_lock lock(mu_);
+  if (durability_ == Durability::kAlways) {
+    sync_requested_ = std::max(sync_requested_, ticket);
+    work_cv_.notify_one();
+    durable_cv_.wait(lock, [&] { return synced_ >= ticket || !bg_error_.ok(); });
+    return synced_ >= ticket ? Status::OK() : bg_error_;  // a later payload's failure is not this one's
+  }
+  if (confirm_writes_) {
+    write_requested_ = std::max(write_requested_, ticket);
+    work_cv_.notify_one();
+    durable_cv_.wait(lock, [&] { return written_ >= ticket || !bg_error_.ok(); });
+  }
+  return written_ >= ticket ? Status::OK() : bg_error_;
 }
 
 Status Wal::Sync() {
@@ -283,16 +341,24 @@ void Wal::WriteOut(std::unique_lock<std::mutex>& lock, bool sync) {
   batch.swap(pending_);
   uint64_t upto = appended_;
   io_in_progress_ = true;
+  UpdateBacklog();
   lock.unlock();
   Status s = batch.empty() ? Status::OK() : file_->Append(batch);
   if (s.ok()) s = file_->Flush();
+  bool write_failed = !s.ok();
   if (s.ok() && sync) s = file_->Sync();
   lock.lock();
   io_in_progress_ = false;
   if (!s.ok()) {
-    if (bg_error_.ok()) bg_error_ = s;
+    if (write_failed) batch.append(pending_), pending_.swap(batch);  // unwritten again, in order
+    if (bg_error_.ok()) {
+      bg_error_ = s;
+      out_of_space_ = write_failed && IsDiskFull(s);
+    }
+    UpdateBacklog();
   } else {
     written_ = upto;
+    confirm_writes_ = false;
     if (sync) {
       synced_ = upto;
       if (stats_ != nullptr) stats_->wal_fsyncs.fetch_add(1, std::memory_order_relaxed);
@@ -306,7 +372,9 @@ void Wal::BackgroundLoop() {
   auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
   for (;;) {
     work_cv_.wait_until(lock, next_sync, [&] {
-      return closing_ || sync_requested_ > synced_ || pending_.size() >= kWakeWriterBytes;
+      // After a failure there is nothing to do but wait for Close.
+      return closing_ || (bg_error_.ok() && (sync_requested_ > synced_ || write_requested_ > written_ ||
+                                             pending_.size() >= kWakeWriterBytes));
     });
     bool sync_due = std::chrono::steady_clock::now() >= next_sync;
     bool must_sync = sync_requested_ > synced_ || closing_ ||
@@ -324,6 +392,7 @@ Status Wal::Close() {
     std::lock_guard lock(mu_);
     if (closed_) return bg_error_;
     closing_ = true;
+    UpdateBacklog();
   }
   work_cv_.notify_one();
   if (thread_.joinable()) thread_.join();

@@ -11,11 +11,20 @@
 // fdatasyncs it (kBatch: every wal_sync_interval; kAlways: as soon as a writer waits).
 // WaitDurable(ticket) returns once that payload is on stable storage (kAlways) or written
 // to the OS (kNone/kBatch return at once). One fsync covers every writer waiting on it.
+// Append never waits: a writer calls WaitForRoom first (without its own locks held) when
+// more than 8 MB are buffered behind a slow disk.
+//
+// Failures: the first failed write or fsync fails every payload not yet durable and every
+// later call (sticky). When a write(2) failed because the disk is full, OutOfSpace() is
+// true and the file is intact up to GoodBytes() (the payloads acknowledged before it: synced
+// ones under kAlways, written ones otherwise): Reopen() continues the same log from there,
+// cutting off the rest (the owner decides; storage.md, "I/O errors and a full disk").
 //
 // Replay: every valid payload in order. A torn tail (a damaged or incomplete record with no
 // valid record after it) is truncated away. Damage followed by valid records is mid-log
 // corruption: replay fails naming the file and offset, unless `salvage` skips it.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -67,12 +76,37 @@ class Wal {
   // Creates (truncating) the log file at `path`.
   static Result<std::unique_ptr<Wal>> Create(const std::string& path, const StorageOptions& options,
                                              StorageStats* stats);
+  // Continues the log at `path` after its first `good_bytes` (the rest is cut off), for a
+  // log whose write failed for lack of space; `unwritten` (the failed log's
+  // UnwrittenAcknowledged) is written first. Until a write succeeds, WaitDurable waits in
+  // every mode for the payload to reach the OS, so a write on a still-full disk fails.
+  static Result<std::unique_ptr<Wal>> Reopen(const std::string& path, uint64_t good_bytes, std::string unwritten,
+                                             const StorageOptions& options, StorageStats* stats);
   ~Wal();  // Close()s
   Wal(const Wal&) = delete;
   Wal& operator=(const Wal&) = delete;
 
-  // Buffers the framed payload; the ticket identifies it for WaitDurable.
-  Result<uint64_t> Append(std::string_view payload);
+  // Buffers the framed payload; the ticket identifies it for WaitDurable. Never waits.
+  // *durable_now (if given) is set when the payload is already as durable as the mode
+  // promises (kNone/kBatch outside Reopen's confirming): WaitDurable would return OK at once.
+  Result<uint64_t> Append(std::string_view payload, bool* durable_now = nullptr);
+  // True while more than the backlog limit is buffered (and the log has not failed): the
+  // next writer should WaitForRoom. Lock-free.
+  bool Backlogged() const { return backlogged_.load(std::memory_order_relaxed); }
+  // Waits while the buffer is over its limit (the disk is behind); returns at once after a
+  // failure or Close. Call it holding no lock that readers need.
+  void WaitForRoom();
+  // True when WaitForRoom or WaitDurable would wait for I/O now (whatever the mode).
+  bool WritesWouldWait();
+  // After a failure: whether it was a write refused for lack of space (not an fsync), and
+  // how many bytes of the file hold the payloads acknowledged before it.
+  bool OutOfSpace();
+  uint64_t GoodBytes();
+  // The framed payloads after GoodBytes() that were acknowledged although not written yet
+  // (kNone/kBatch acknowledge on buffering): a Reopen must write them. Empty under kAlways.
+  std::string UnwrittenAcknowledged();
+  // The sticky failure, or OK.
+  Status error();
   // Blocks until the payload behind `ticket` is as durable as the mode promises.
   Status WaitDurable(uint64_t ticket);
   // Writes and fsyncs everything appended so far, whatever the mode.
@@ -82,8 +116,10 @@ class Wal {
   const std::string& path() const { return path_; }
 
  private:
-  Wal(std::string path, std::unique_ptr<WritableFile> file, const StorageOptions& options, StorageStats* stats);
+  Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_bytes, const StorageOptions& options,
+      StorageStats* stats);
   void BackgroundLoop();
+  void UpdateBacklog();  // REQUIRES: mu_ held
   // Writes (and maybe syncs) the pending buffer; called with mu_ held, releases it around I/O.
   void WriteOut(std::unique_lock<std::mutex>& lock, bool sync);
 
@@ -102,11 +138,16 @@ class Wal {
   uint64_t written_ = 0;             // bytes handed to the OS
   uint64_t synced_ = 0;              // bytes known to be on stable storage
   uint64_t sync_requested_ = 0;      // highest ticket someone is waiting to have synced
+  uint64_t write_requested_ = 0;     // highest ticket someone is waiting to have written
+  const uint64_t base_bytes_;        // file size at open (Reopen); tickets count from there
+  bool confirm_writes_ = false;      // WaitDurable waits for the write (after Reopen)
+  bool out_of_space_ = false;        // bg_error_ is a write refused for lack of space
   bool io_in_progress_ = false;
   bool closing_ = false;
   bool closed_ = false;
   bool thread_done_ = false;
   Status bg_error_;                  // sticky: after an I/O failure every call reports it
+  std::atomic<bool> backlogged_{false};  // written under mu_ (UpdateBacklog)
   std::thread thread_;
 };
 
