@@ -64,7 +64,7 @@ TEST_CASE("a put whose replication step throws fails at once with Aborted, not a
   auto cluster = StartCluster();
   auto client = ConnectTo(*cluster);
   std::chrono::steady_clock::duration took{};
-  Result<PutResult> put = Status::OK();
+  Result<PutResult> put = Status::Aborted("not run yet");
   {
     InjectedFault fault("queue replicate");  // inside the continuation after the coordinator stored it
     put = Timed(&took, [&] { return client->Put("k", "v"); });
@@ -82,7 +82,7 @@ TEST_CASE("a read whose batch fails to build fails at once, naming the internal 
   auto client = ConnectTo(*cluster);
   REQUIRE(client->Put("k", "v").ok());
   std::chrono::steady_clock::duration took{};
-  Result<GetResult> got = Status::OK();
+  Result<GetResult> got = Status::Aborted("not run yet");
   {
     InjectedFault fault("send get");
     got = Timed(&took, [&] { return client->Get("k"); });
@@ -101,7 +101,7 @@ TEST_CASE("a request that throws while it starts returns Aborted instead of thro
   auto cluster = StartCluster();
   auto client = ConnectTo(*cluster);
   InjectedFault fault("queue get");  // thrown synchronously while the read is being set up
-  Result<GetResult> sync = Status::OK();
+  Result<GetResult> sync = Status::Aborted("not run yet");
   REQUIRE_NOTHROW(sync = client->Get("k"));
   CHECK(sync.status().code() == StatusCode::kAborted);
   auto async = client->GetAsync("k").get();

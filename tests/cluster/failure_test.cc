@@ -115,8 +115,10 @@ TEST_CASE("kill -9 of one of three nodes under W=2 writes loses nothing, and hin
   RequireOnEveryReplica(**cluster, acked);
 }
 
+// Every node's hint counters balance: stored == delivered + dropped + queued. (No colon in
+// the name: Catch 2's console reporter asserts on wrapping a long name after ": ".)
 TEST_CASE("a node down while a few keys are overwritten many times gets one hint per key, and every node's "
-          "hint counters balance once it is back: stored == delivered + dropped + queued") {
+          "hint counters balance once it is back") {
   auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   auto client = (*cluster)->Connect();
