@@ -15,6 +15,9 @@ jobs=$(nproc)
 # ccache keyed on paths relative to the checkout: a fresh clone (CI) reuses what any earlier
 # build on this machine compiled.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+# The sanitized build has line tables (-g1), which make ccache hash the build directory
+# unless told not to: without this a new clone recompiled all of it.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 run_suite() {  # name, build dir, extra cmake args...
