@@ -116,7 +116,7 @@ TEST_CASE("kill -9 of one of three nodes under W=2 writes loses nothing, and hin
 }
 
 TEST_CASE("a node down while a few keys are overwritten many times gets one hint per key, and every node's "
-          "hint counters balance once it is back: stored == delivered + dropped + queued") {
+          "hint counters balance once it is back (stored == delivered + dropped + queued)") {
   auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   auto client = (*cluster)->Connect();
