@@ -50,12 +50,30 @@ enable_deb_src() {
   $SUDO apt-get update -qq
 }
 
+# TSan (clang 14) does not model a standalone __atomic_thread_fence. KJ's refcounts drop with
+# a release decrement and then an acquire fence before `delete this` (the Boost/libc++ idiom),
+# so TSan misses the edge from the other threads' last use to the deletion and reports a race
+# on the vptr or the fields (seen: ~Client's executeSync drops an Executor ref on the caller
+# thread, ~EventLoop frees it on the loop thread). An acquire-release decrement orders the same
+# accesses (it is stronger, not weaker) and TSan understands it: rewritten in the copy we build
+# instead of a suppression that would also hide real races on those objects. PATCHES is part
+# of the cache key.
+PATCHES="refcount-acq-rel"
+patch_capnp() {  # source dir
+  local f
+  for f in "$1/src/kj/refcount.c++" "$1/src/kj/thread.c++"; do
+    sed -i -E 's/__atomic_sub_fetch\(&refcount, 1, __ATOMIC_RELEASE\)/__atomic_sub_fetch(\&refcount, 1, __ATOMIC_ACQ_REL)/' "$f"
+    grep -q '__atomic_sub_fetch(&refcount, 1, __ATOMIC_ACQ_REL)' "$f" ||
+      { echo "tsan.sh: could not patch $f (another Cap'n Proto version?)" >&2; exit 1; }
+  done
+}
+
 # Prints the prefix of an instrumented Cap'n Proto, building it first if it is not cached.
 build_capnp() {
   local version upstream key cache prefix src build
   version=$(dpkg-query -W -f='${Version}' libcapnp-dev)  # e.g. 0.9.2-2
   upstream=${version%-*}
-  key=$(printf '%s|%s|%s' "$version" "$($CXX --version | head -1)" "$TSAN_FLAGS" | sha256sum | cut -c1-12)
+  key=$(printf '%s|%s|%s|%s' "$version" "$($CXX --version | head -1)" "$TSAN_FLAGS" "$PATCHES" | sha256sum | cut -c1-12)
   cache=${RINGKV_TSAN_CACHE:-$HOME/.cache/ringkv-tsan}
   prefix=$cache/capnp-$upstream-$key
   if [[ -f "$prefix/.built" ]]; then
@@ -72,7 +90,8 @@ build_capnp() {
   fi
   # Debian's orig tarball is upstream's C++ release tarball: the c++/ tree at its top.
   [[ -f "$src/CMakeLists.txt" ]] || { echo "tsan.sh: no $src/CMakeLists.txt" >&2; exit 1; }
-  build=$cache/build-$upstream-$key
+  patch_capnp "$src"
+  build=$cache/build-$upstream  # one per version, so that ccache (keyed on the directory) hits on a rebuild
   echo "tsan.sh: building Cap'n Proto $version with $TSAN_FLAGS into $prefix" >&2
   local t0
   t0=$(date +%s)
@@ -97,11 +116,19 @@ prefix=$(build_capnp)
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 echo "=== tsan: configure + build (build-tsan)"
+# CMake caches what find_package and pkg_check_modules found: start afresh on another prefix.
+if [[ -f build-tsan/CMakeCache.txt && "$(cat build-tsan/capnp-prefix 2>/dev/null)" != "$prefix" ]]; then
+  rm -f build-tsan/CMakeCache.txt
+fi
+mkdir -p build-tsan
+echo "$prefix" >build-tsan/capnp-prefix
 cmake -S . -B build-tsan -G Ninja -DRINGKV_TSAN=ON -DRINGKV_WERROR=ON -DRINGKV_BUILD_BENCH=OFF \
   -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_INSTALL_RPATH_USE_LINK_PATH=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
   -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null
+t0=$(date +%s)
 nice ninja -C build-tsan -j "$jobs"
+echo "=== tsan: build took $(( $(date +%s) - t0 ))s"
 # Refuse a build that would load the uninstrumented libkj: every report would be suspect.
 if ! ldd build-tsan/node/kvnode | grep -q "libkj-async.*=> $prefix/lib/"; then
   echo "tsan.sh: build-tsan/node/kvnode does not load libkj-async from $prefix:" >&2
@@ -119,7 +146,10 @@ export RINGKV_CHAOS_SECONDS=${RINGKV_CHAOS_SECONDS:-10}
 failed=0
 echo "=== tsan: unit tests"
 t0=$(date +%s)
-nice ctest --test-dir build-tsan -E 'cluster:|chaos:' -j "$jobs" --timeout 600 --output-on-failure || failed=1
+# Left out: the 1000-node gossip simulation, one thread and no I/O, so nothing for TSan to
+# check, and past its 300 s timeout when instrumented (over 6 min here).
+nice ctest --test-dir build-tsan -E 'cluster:|chaos:|gossip among 1000 simulated nodes' -j "$jobs" \
+  --timeout 600 --output-on-failure || failed=1
 echo "=== tsan: unit tests took $(( $(date +%s) - t0 ))s"
 if [[ "$mode" == all ]]; then
   echo "=== tsan: cluster tests (quorum, failure, membership, resurrection) under the cluster lock"
@@ -128,9 +158,11 @@ if [[ "$mode" == all ]]; then
     # One binary at a time, each case in turn (ctest's names do not say which binary);
     # the lock is held for one binary only (a few minutes), never while building.
     t1=$(date +%s)
-    flock /tmp/ringkv-cluster-tests.lock nice "build-tsan/tests/$t" >"build-tsan/$t.out" 2>&1 ||
+    flock /tmp/ringkv-cluster-tests.lock bash -c 't=$(date +%s); nice "$1" >"$2.out" 2>&1; rc=$?
+      echo $(( $(date +%s) - t )) >"$2.secs"; exit $rc' _ "build-tsan/tests/$t" "build-tsan/$t" ||
       { failed=1; tail -60 "build-tsan/$t.out"; }
-    echo "$t: $(grep -E '^(All tests passed|test cases:)' "build-tsan/$t.out" | tail -1) ($(( $(date +%s) - t1 ))s)"
+    echo "$t: $(grep -E '^(All tests passed|test cases:)' "build-tsan/$t.out" | tail -1)" \
+      "($(cat "build-tsan/$t.secs")s, $(( $(date +%s) - t1 ))s with the wait for the lock)"
   done
   echo "=== tsan: cluster tests took $(( $(date +%s) - t0 ))s"
 fi
