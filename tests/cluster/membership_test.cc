@@ -27,7 +27,6 @@ std::string StateOf(Client& client, const std::string& id) {
 
 // Writes keys "<prefix><i>" with up to 64 puts in flight; returns the acknowledged ones.
 std::map<std::string, std::string> Load(Client& client, const std::string& prefix, int count) {
-  std::mutex mu;
   std::map<std::string, std::string> acked;
   std::vector<std::future<Result<PutResult>>> inflight;
   std::vector<std::string> keys;
