@@ -9,7 +9,7 @@
 #include "capnp/connection_pool.h"
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
-#include "node/gossip.h"
+#include "node/cluster/gossip.h"
 
 namespace ringkv {
 namespace {

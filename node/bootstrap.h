@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "capnp/connection_pool.h"
-#include "node/membership.h"
+#include "node/cluster/membership.h"
 #include "node/node_config.h"
 
 namespace ringkv {

@@ -8,10 +8,10 @@
 
 #include "capnp/tls.h"
 #include "common/config.h"
-#include "node/admin_http.h"
+#include "node/admin/admin_http.h"
 #include "node/bootstrap.h"
 #include "node/data_dir.h"
-#include "node/gate.h"
+#include "node/rpc/gate.h"
 
 namespace ringkv {
 namespace {

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "node/admin_routes.h"
+#include "node/admin/admin_routes.h"
 #include "tests/fuzz/fuzz_util.h"
 
 using namespace ringkv;
@@ -73,7 +73,7 @@ struct Node {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Node node;
   http::request_parser<http::string_body> parser;
-  parser.header_limit(8 * 1024);  // as node/admin_http.cc
+  parser.header_limit(8 * 1024);  // as node/admin/admin_http.cc
   parser.body_limit(8 * 1024);
   parser.eager(true);
   boost::beast::error_code ec;

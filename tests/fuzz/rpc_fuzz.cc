@@ -11,7 +11,7 @@
 
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
-#include "node/gossip.h"
+#include "node/cluster/gossip.h"
 
 using namespace ringkv;
 

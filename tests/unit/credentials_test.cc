@@ -9,7 +9,7 @@
 
 #include "capnp/tls.h"
 #include "common/security.h"
-#include "node/admin_routes.h"
+#include "node/admin/admin_routes.h"
 #include "node/node_config.h"
 #include "temp_dir.h"
 

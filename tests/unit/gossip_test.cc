@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "node/gossip_state.h"
+#include "node/cluster/gossip_state.h"
 
 using namespace ringkv;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "node/hint_store.h"
+#include "node/replica/hint_store.h"
 #include "temp_dir.h"
 
 using namespace ringkv;

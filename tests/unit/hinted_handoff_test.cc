@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <kj/async-io.h>
 
-#include "node/hinted_handoff.h"
+#include "node/repair/hinted_handoff.h"
 #include "temp_dir.h"
 
 using namespace ringkv;

@@ -13,8 +13,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "node/membership.h"
-#include "node/state_file_writer.h"
+#include "node/cluster/membership.h"
+#include "node/cluster/state_file_writer.h"
 #include "node/storage/file.h"
 #include "tests/temp_dir.h"
 

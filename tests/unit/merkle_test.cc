@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "common/ring.h"
-#include "node/anti_entropy.h"
-#include "node/merkle.h"
+#include "node/repair/anti_entropy.h"
+#include "node/repair/merkle.h"
 
 using namespace ringkv;
 

@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include "node/metrics.h"
+#include "node/rpc/metrics.h"
 
 using namespace ringkv;
 using namespace std::chrono_literals;

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine_test_util.h"
-#include "node/replica_store.h"
+#include "node/replica/replica_store.h"
 
 using namespace ringkv;
 using ringkv::testing::TempDir;

@@ -1,8 +1,8 @@
-// How the node-wide in-flight budget is shared among connections (node/rpc_listener.h).
+// How the node-wide in-flight budget is shared among connections (node/rpc/rpc_listener.h).
 
 #include <catch2/catch.hpp>
 
-#include "node/rpc_listener.h"
+#include "node/rpc/rpc_listener.h"
 
 using namespace ringkv;
 

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <kj/async.h>
 
-#include "node/worker_pool.h"
+#include "node/runtime/worker_pool.h"
 
 using namespace ringkv;
 

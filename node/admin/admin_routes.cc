@@ -1,0 +1,144 @@
+#include "node/admin/admin_routes.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "common/security.h"
+
+#include "node/admin/dashboard_page.h"
+#include "node/rpc/node_stats.h"
+#include "node/storage/engine.h"
+
+namespace ringkv {
+namespace {
+
+namespace json = boost::json;
+
+HttpReply Json(int status, const json::value& v) { return {status, "application/json", json::serialize(v) + "\n"}; }
+
+HttpReply Error(int status, std::string message) { return Json(status, json::object{{"error", std::move(message)}}); }
+
+// A token's position on the circle as a fraction in [0, 1): what a drawing needs, and
+// exact enough in a JSON double (a raw 64-bit token is not).
+double Position(uint64_t token) { return static_cast<double>(token) / 18446744073709551616.0; }
+
+json::value Members(const NodeServices& s) {
+  auto view = s.membership->View();
+  auto ownership = view->ring.Ownership();
+  json::array out;
+  for (const MemberRecord& r : s.membership->Snapshot()) {
+    auto owned = ownership.find(r.id);
+    out.push_back(json::object{{"id", r.id},
+                               {"address", r.address},
+                               {"dc", r.dc},
+                               {"rack", r.rack},
+                               {"status", MemberStatusName(s.membership->StatusOf(r.id))},
+                               {"state", RingStateName(r.ring_state)},
+                               {"generation", r.generation},
+                               {"heartbeat", r.heartbeat},
+                               {"vnodes", r.tokens.size()},
+                               {"ownership", owned == ownership.end() ? 0.0 : owned->second},
+                               {"self", r.id == s.node_id}});
+  }
+  return out;
+}
+
+json::value RingJson(const NodeServices& s) {
+  auto view = s.membership->View();
+  auto ownership = view->ring.Ownership();
+  json::array nodes;
+  auto describe = [&](const RingNode& n) {
+    json::array tokens;
+    for (uint64_t t : n.tokens) tokens.push_back(Position(t));
+    auto owned = ownership.find(n.id);
+    nodes.push_back(json::object{{"id", n.id},
+                                 {"address", n.address},
+                                 {"dc", n.dc},
+                                 {"owner", view->ring.Find(n.id) != nullptr},  // false: still joining
+                                 {"ownership", owned == ownership.end() ? 0.0 : owned->second},
+                                 {"tokens", std::move(tokens)}});
+  };
+  for (const RingNode& n : view->future.nodes()) describe(n);  // owners now, and joining nodes
+  for (const RingNode& n : view->ring.nodes()) {               // leaving nodes are in `ring` only
+    if (!view->future.Find(n.id)) describe(n);
+  }
+  return json::object{{"version", view->version},
+                      {"cluster", view->cluster_name},
+                      {"replication_factor", view->replication_factor},
+                      {"node", s.node_id},
+                      {"nodes", std::move(nodes)}};
+}
+
+json::value StatsJson(const NodeServices& s) {
+  json::object out;
+  for (const MetricSample& m : CollectNodeSamples(s)) out[m.Key()] = m.value;
+  return json::object{{"node", s.node_id}, {"stats", std::move(out)}};
+}
+
+HttpReply Health(const NodeServices& s) {
+  std::vector<std::string> reasons = UnhealthyReasons(s);
+  if (reasons.empty()) return Json(200, json::object{{"status", "ok"}, {"node", s.node_id}});
+  json::array list;
+  for (auto& r : reasons) list.push_back(json::value(r));
+  return Json(503, json::object{{"status", "unavailable"}, {"node", s.node_id}, {"reasons", std::move(list)}});
+}
+
+}  // namespace
+
+std::vector<std::string> UnhealthyReasons(const NodeServices& s) {
+  std::vector<std::string> reasons;
+  switch (s.membership->Self().ring_state) {
+    case RingState::kNormal: break;
+    case RingState::kJoining: reasons.push_back("joining: still streaming the ranges it will own"); break;
+    case RingState::kLeaving: reasons.push_back("leaving: streaming its ranges away (decommission)"); break;
+    case RingState::kLeft:
+    case RingState::kRemoved: reasons.push_back("no longer a member of the ring"); break;
+  }
+  size_t others = 0, reachable = 0;
+  for (const MemberRecord& r : s.membership->Snapshot()) {
+    if (r.id == s.node_id || r.ring_state == RingState::kLeft || r.ring_state == RingState::kRemoved) continue;
+    ++others;
+    if (s.membership->StatusOf(r.id) == MemberStatus::kUp) ++reachable;
+  }
+  if (others > 0 && reachable == 0) reasons.push_back("isolated: no other member answers gossip");
+  if (s.engine) {
+    Status refused = s.engine->WriteError();
+    if (!refused.ok()) reasons.push_back("storage refuses writes: " + refused.ToString());
+  }
+  return reasons;
+}
+
+// The token from "Bearer TOKEN" or the query's token=TOKEN; empty if neither.
+std::string_view PresentedToken(std::string_view target, std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) == kBearer) return authorization.substr(kBearer.size());
+  auto query = target.find('?');
+  if (query == std::string_view::npos) return {};
+  std::string_view rest = target.substr(query + 1);
+  while (!rest.empty()) {
+    std::string_view param = rest.substr(0, rest.find('&'));
+    if (param.substr(0, 6) == "token=") return param.substr(6);
+    rest.remove_prefix(std::min(rest.size(), param.size() + 1));
+  }
+  return {};
+}
+
+HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std::string_view target,
+                             std::string_view authorization) {
+  std::string_view path = target.substr(0, target.find('?'));
+  if (method != "GET" && method != "HEAD") return Error(405, "only GET is served here");
+  if (path != "/health" && !s.admin_token.empty() &&
+      !ConstantTimeEquals(PresentedToken(target, authorization), s.admin_token)) {
+    return Error(401, "this endpoint requires the client token: Authorization: Bearer TOKEN (or ?token=TOKEN)");
+  }
+  if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", std::string(DashboardPage())};
+  if (path == "/health") return Health(s);
+  if (path == "/metrics") return {200, "text/plain; version=0.0.4", PrometheusText(CollectNodeSamples(s))};
+  if (path == "/v1/members") return Json(200, Members(s));
+  if (path == "/v1/ring") return Json(200, RingJson(s));
+  if (path == "/v1/stats") return Json(200, StatsJson(s));
+  return Error(404, "no such page: " + std::string(path) + " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats)");
+}
+
+}  // namespace ringkv

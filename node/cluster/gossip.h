@@ -1,0 +1,48 @@
+#pragma once
+// Gossiper: the node's side of membership gossip. Every interval it bumps our heartbeat,
+// re-evaluates who is suspect or down, and does a push-pull exchange (`gossip` RPC) with
+// `fanout` random peers; the `gossip` RPC handler merges what peers push. A joining node
+// that knows nobody yet gossips with its seed.
+//
+// Runs on a BackgroundLoop of its own, so slow peers delay nothing but gossip, and gossip
+// is never delayed by handoff, streaming or repair.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capnp/kv.capnp.h"
+#include "node/runtime/background_loop.h"
+#include "node/cluster/membership.h"
+
+namespace ringkv {
+
+void ToWire(const MemberRecord& r, wire::MemberRecord::Builder out);
+Result<MemberRecord> FromWire(wire::MemberRecord::Reader in);
+void ToWire(const std::vector<MemberRecord>& records, capnp::List<wire::MemberRecord>::Builder out);
+Result<std::vector<MemberRecord>> FromWire(capnp::List<wire::MemberRecord>::Reader in);
+
+uint64_t SteadyNowMs();
+
+class Gossiper {
+ public:
+  Gossiper(Membership* membership, std::chrono::milliseconds interval, wire::PoolOptions pool,
+           std::vector<std::string> seed_addresses);
+  void Start();
+  void Stop() { loop_.Stop(); }
+
+  // One push-pull exchange with `address` from a BackgroundLoop (also used by --join).
+  static Status ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, const std::string& address,
+                             std::chrono::milliseconds limit);
+
+ private:
+  void Round(BackgroundLoop::Context& ctx);
+
+  Membership* membership_;
+  std::chrono::milliseconds interval_;
+  std::vector<std::string> seeds_;
+  std::chrono::steady_clock::time_point refused_logged_{};  // gossip thread only
+  BackgroundLoop loop_;
+};
+
+}  // namespace ringkv

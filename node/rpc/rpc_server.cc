@@ -1,0 +1,220 @@
+#include "node/rpc/rpc_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <vector>
+
+#include "node/replica/cross_dc.h"
+#include "node/repair/hinted_handoff.h"
+
+namespace ringkv {
+namespace {
+
+bool WouldBlock(const Status& s) { return s.code() == StatusCode::kBusy; }
+using Mode = ReplicaStore::Mode;
+
+}  // namespace
+
+Status NodeServer::CheckAccess(Access need) {
+  if (access_ >= need) return Status::OK();
+  if (s_.connections) s_.connections->unauthenticated.fetch_add(1, std::memory_order_relaxed);
+  const bool peer = need == Access::kPeer;
+  std::string why = peer ? "node-to-node calls need this cluster's secret (--cluster-secret-file)"
+                         : "node " + s_.node_id + " requires a client token (ClientOptions::token, kv --token-file)";
+  if (!refusal_logged_) {
+    refusal_logged_ = true;
+    spdlog::warn("refused an unauthenticated connection: {}", why);
+  }
+  return Status::Unauthenticated(why);
+}
+
+Status NodeServer::CheckHeader(wire::RequestHeader::Reader header, Access need, bool routed) {
+  RINGKV_TRY(CheckAccess(need));
+  if (header.getProtocolVersion() > wire::PROTOCOL_VERSION) {
+    return Status::NotSupported("this node speaks protocol " + std::to_string(wire::PROTOCOL_VERSION) +
+                                ", the request uses " + std::to_string(header.getProtocolVersion()));
+  }
+  auto name = header.getClusterName();
+  if (name.size() > 0 && std::string_view(name.cStr(), name.size()) != s_.cluster_name) {
+    return Status::InvalidArgument("wrong cluster: node " + s_.node_id + " belongs to '" + s_.cluster_name +
+                                   "', the request is for '" + std::string(name.cStr()) + "'");
+  }
+  if (routed && header.getRingVersion() != 0) {
+    uint64_t ours = s_.membership->RingVersion();
+    if (header.getRingVersion() < ours) {
+      return Status::StaleRing("routed with ring version " + std::to_string(header.getRingVersion()) + ", node " +
+                               s_.node_id + " has " + std::to_string(ours));
+    }
+  }
+  return Status::OK();
+}
+
+template <typename T>
+kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
+                                     std::function<void(std::vector<Result<T>>)> reply) {
+  auto started = std::chrono::steady_clock::now();
+  // Counts the call, then answers it.
+  auto finish = [metrics = s_.metrics, rpc, started, reply = std::move(reply)](std::vector<Result<T>> all) {
+    if (metrics) {
+      uint64_t failed = 0;
+      for (const auto& r : all) failed += r.ok() ? 0 : 1;
+      metrics->Record(rpc, std::chrono::steady_clock::now() - started, all.size(), failed);
+    }
+    reply(std::move(all));
+  };
+  std::vector<Result<T>> results;
+  results.reserve(ops.size());
+  std::vector<size_t> deferred;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    results.push_back(ops[i](Mode::kNoBlock));
+    if (WouldBlock(results.back().status())) deferred.push_back(i);
+  }
+  if (deferred.empty()) {
+    finish(std::move(results));
+    return kj::READY_NOW;
+  }
+  using All = std::vector<Result<T>>;
+  return s_.workers
+      ->Run<All>([ops = std::move(ops), deferred = std::move(deferred), results = std::move(results)]() mutable {
+        for (size_t i : deferred) results[i] = ops[i](Mode::kMayBlock);
+        return std::move(results);
+      })
+      .then([finish = std::move(finish)](All all) mutable { finish(std::move(all)); });
+}
+
+kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
+  auto params = context.getParams();
+  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
+  bool lww = params.getLastWriterWins();
+  ReplicaStore* store = s_.store;
+  HintStore* hints = s_.hints;
+  std::vector<Op<SiblingSet>> ops;
+  uint64_t now = WallNowMs();
+  for (auto item : params.getPuts()) {
+    auto clock = header.ok() ? wire::FromWire(item.getContext()) : Result<VersionVector>(header);
+    Sibling write = wire::FromWire(item.getWrite());
+    Status valid = clock.ok() ? CheckWriteAge(write, now, s_.max_write_age_ms) : clock.status();
+    if (!valid.ok()) {
+      ops.push_back([error = valid](Mode) { return Result<SiblingSet>(error); });
+      continue;
+    }
+    CausalContext read{std::move(clock).value(), wire::FromWire(item.getSupersedes())};
+    std::string key = wire::ToBytes(item.getKey());
+    std::string hint_for = wire::ToText(item.getHintFor());
+    std::vector<std::string> ship;
+    for (auto dc : item.getShipToDcs()) ship.push_back(wire::ToText(dc));
+    Op<SiblingSet> coordinate;
+    if (hint_for.empty() || hint_for == s_.node_id) {
+      coordinate = [store, key, read = std::move(read), write, lww](Mode mode) {
+        return store->CoordinatePut(key, read, write, lww, mode);
+      };
+    } else {
+      coordinate = [hints, hint_for, key, read = std::move(read), write, lww](Mode mode) {
+        return hints->CoordinatePut(hint_for, key, read, write, lww, ReplicaStore::DotCounterFloor(), WallNowMs(),
+                                    mode);
+      };
+    }
+    if (ship.empty()) {
+      ops.push_back(std::move(coordinate));
+    } else {
+      // Coordinating twice would mint a second version: everything runs on a worker, once.
+      ops.push_back([coordinate = std::move(coordinate), hints, key, ship, lww](Mode mode) -> Result<SiblingSet> {
+        if (mode == Mode::kNoBlock) return Status::Busy("cross-DC queueing runs on a worker");
+        RINGKV_ASSIGN(SiblingSet set, coordinate(mode));
+        RINGKV_TRY(QueueForDcs(*hints, key, set, ship, lww, WallNowMs(), mode));
+        return set;
+      });
+    }
+  }
+  return RunOps<SiblingSet>(RpcOp::kPut, std::move(ops), [context](std::vector<Result<SiblingSet>> all) mutable {
+    auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
+    for (unsigned i = 0; i < all.size(); ++i) {
+      wire::ToWire(all[i].ok() ? Status::OK() : all[i].status(), results[i].initError());
+      if (all[i].ok()) wire::ToWire(*all[i], results[i].initResult());
+    }
+  });
+}
+
+kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
+  auto params = context.getParams();
+  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
+  bool lww = params.getLastWriterWins();
+  ReplicaStore* store = s_.store;
+  HintStore* hints = s_.hints;
+  std::vector<Op<bool>> ops;
+  for (auto entry : params.getEntries()) {
+    Result<SiblingSet> set = header.ok() ? wire::FromWire(entry.getValue()) : Result<SiblingSet>(header);
+    if (!set.ok()) {
+      ops.push_back([error = set.status()](Mode) { return Result<bool>(error); });
+      continue;
+    }
+    std::string key = wire::ToBytes(entry.getKey());
+    std::string hint_for = wire::ToText(entry.getHintFor());
+    if (IsDcTarget(hint_for)) {  // shipped from another DC: apply and fan out here
+      ops.push_back([store, hints, membership = s_.membership, self = s_.node_id, dc = s_.dc, hint_for, key,
+                     set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
+        RINGKV_TRY(FanOutInDc(*store, *hints, *membership->View(), self, dc, DcOfTarget(hint_for), key, set, lww,
+                              WallNowMs(), mode));
+        return true;
+      });
+    } else if (hint_for.empty() || hint_for == s_.node_id) {
+      ops.push_back([store, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
+        RINGKV_TRY(store->Merge(key, set, lww, mode).status());
+        return true;
+      });
+    } else {
+      ops.push_back([hints, hint_for, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
+        RINGKV_TRY(hints->Add(hint_for, key, set, lww, WallNowMs(), mode));
+        return true;
+      });
+    }
+  }
+  return RunOps<bool>(RpcOp::kReplicate, std::move(ops), [context](std::vector<Result<bool>> all) mutable {
+    auto errors = context.getResults().initErrors(static_cast<unsigned>(all.size()));
+    for (unsigned i = 0; i < all.size(); ++i) wire::ToWire(all[i].status(), errors[i]);
+  });
+}
+
+kj::Promise<void> NodeServer::get(GetContext context) {
+  auto params = context.getParams();
+  Status header = CheckHeader(params.getHeader(), Access::kClient, true);
+  ReplicaStore* store = s_.store;
+  using Found = std::optional<SiblingSet>;
+  std::vector<Op<Found>> ops;
+  for (auto k : params.getKeys()) {
+    if (!header.ok()) ops.push_back([header](Mode) { return Result<Found>(header); });
+    else ops.push_back([store, key = wire::ToBytes(k)](Mode mode) { return store->Get(key, mode); });
+  }
+  return RunOps<Found>(RpcOp::kGet, std::move(ops), [context](std::vector<Result<Found>> all) mutable {
+    auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
+    for (unsigned i = 0; i < all.size(); ++i) {
+      if (!all[i].ok()) {
+        wire::ToWire(all[i].status(), results[i].initError());
+      } else if (!all[i]->has_value()) {
+        wire::ToWire(Status::NotFound("no versions stored"), results[i].initError());
+      } else {
+        wire::ToWire(Status::OK(), results[i].initError());
+        wire::ToWire(**all[i], results[i].initValue());
+      }
+    }
+  });
+}
+
+kj::Promise<void> NodeServer::ring(RingContext context) {
+  auto results = context.getResults();
+  Status header = CheckHeader(context.getParams().getHeader());
+  wire::ToWire(header, results.initError());
+  if (header.ok()) wire::ToWire(*s_.membership->View(), results.initRing());
+  return kj::READY_NOW;
+}
+
+kj::Promise<void> NodeServer::ping(PingContext context) {
+  auto results = context.getResults();
+  wire::ToWire(CheckHeader(context.getParams().getHeader()), results.initError());
+  results.setNodeId(s_.node_id);
+  results.setProtocolVersion(wire::PROTOCOL_VERSION);
+  return kj::READY_NOW;
+}
+
+}  // namespace ringkv

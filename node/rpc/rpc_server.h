@@ -1,0 +1,95 @@
+#pragma once
+// NodeServer: the storage node's Cap'n Proto `Node` interface (capnp/kv.capnp).
+//
+// Runs on the node's KJ event loop. Data calls (rpc_server.cc) first try to answer on the
+// loop without blocking (memtable and block-cache hits, no fsync wait, an uncontended
+// key); only what would block goes to the WorkerPool, and completes as a promise.
+// Cluster calls (rpc_cluster.cc) — gossip, streaming, Merkle sessions, admin — go to the
+// component that owns them; long jobs run on the maintenance thread.
+//
+// Requests from another cluster or a newer protocol are refused as error values; a
+// request routed with an older ring than ours gets staleRing; bad input (oversized
+// key/value, malformed clock) comes back as invalidArgument.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "capnp/convert.h"
+#include "capnp/kv.capnp.h"
+#include "common/security.h"
+#include "node/repair/anti_entropy.h"
+#include "node/replica/hint_store.h"
+#include "node/repair/hinted_handoff.h"
+#include "node/repair/maintenance.h"
+#include "node/cluster/membership.h"
+#include "node/rpc/metrics.h"
+#include "node/replica/replica_store.h"
+#include "node/rpc/rpc_listener.h"
+#include "node/repair/streaming.h"
+#include "node/runtime/worker_pool.h"
+
+namespace ringkv {
+
+// What the server needs; owned by the caller, outlives the server.
+struct NodeServices {
+  ReplicaStore* store = nullptr;
+  HintStore* hints = nullptr;
+  WorkerPool* workers = nullptr;
+  Membership* membership = nullptr;
+  Streamer* streamer = nullptr;
+  AntiEntropy* anti_entropy = nullptr;
+  Maintenance* maintenance = nullptr;
+  HintedHandoff* handoff = nullptr;  // for cross-DC lag
+  ConnectionStats* connections = nullptr;
+  storage::StorageEngine* engine = nullptr;  // for storage metrics
+  RpcMetrics* metrics = nullptr;
+  std::string node_id;
+  std::string cluster_name;
+  std::string dc;
+  std::string admin_token;  // the admin endpoint requires it for all but /health; empty = open
+  uint64_t max_write_age_ms = 60'000;  // older write attempts are refused (CheckWriteAge)
+};
+
+class NodeServer final : public wire::Node::Server {
+ public:
+  // `access`: what this connection's credential granted (node/rpc/gate.h).
+  NodeServer(NodeServices services, Access access) : s_(std::move(services)), access_(access) {}
+
+ protected:
+  kj::Promise<void> coordinatePuts(CoordinatePutsContext context) override;
+  kj::Promise<void> replicate(ReplicateContext context) override;
+  kj::Promise<void> get(GetContext context) override;
+  kj::Promise<void> ring(RingContext context) override;
+  kj::Promise<void> ping(PingContext context) override;
+
+  kj::Promise<void> gossip(GossipContext context) override;
+  kj::Promise<void> streamKeys(StreamKeysContext context) override;
+  kj::Promise<void> merkleOpen(MerkleOpenContext context) override;
+  kj::Promise<void> merkleNodes(MerkleNodesContext context) override;
+  kj::Promise<void> merkleDigests(MerkleDigestsContext context) override;
+  kj::Promise<void> repair(RepairContext context) override;
+  kj::Promise<void> decommission(DecommissionContext context) override;
+  kj::Promise<void> removeNode(RemoveNodeContext context) override;
+  kj::Promise<void> stats(StatsContext context) override;
+
+ private:
+  // The connection's access (at least `need`), cluster name and protocol version; for
+  // routed requests also the ring version.
+  Status CheckHeader(wire::RequestHeader::Reader header, Access need = Access::kClient, bool routed = false);
+  Status CheckAccess(Access need);
+
+  // Runs each op without blocking first; the ones that would block run on a worker, then
+  // `reply` gets every result in order.
+  template <typename T>
+  using Op = std::function<Result<T>(ReplicaStore::Mode)>;
+  // The call is counted in metrics as `rpc`.
+  template <typename T>
+  kj::Promise<void> RunOps(RpcOp rpc, std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply);
+
+  NodeServices s_;
+  Access access_;
+  bool refusal_logged_ = false;  // one warning per connection
+};
+
+}  // namespace ringkv
