@@ -54,7 +54,8 @@ Measured RunLoad(Client& client, const Flags& f, int put_percent, RequestOptions
 }
 
 Measured Median(std::vector<Measured> runs) {
-  std::sort(runs.begin(), runs.end(), [](const Measured& a, const Measured& b) { return a.ops_per_sec < b.ops_per_sec; });
+  std::sort(runs.begin(), runs.end(),
+            [](const Measured& a, const Measured& b) { return a.ops_per_sec < b.ops_per_sec; });
   return runs[runs.size() / 2];
 }
 
@@ -94,10 +95,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cluster_bench: %s\n", client.status().ToString().c_str());
     return 1;
   }
-  std::printf("cluster_bench: %llu ops, %d in flight, %d-byte values, %llu keys, median of %d runs "
-              "(2-core machine shared by 3 nodes + client: compare ratios, not absolutes)\n",
-              static_cast<unsigned long long>(f.ops), f.concurrency, f.value_size,
-              static_cast<unsigned long long>(f.keys), f.repeat);
+  std::printf(
+      "cluster_bench: %llu ops, %d in flight, %d-byte values, %llu keys, median of %d runs "
+      "(2-core machine shared by 3 nodes + client: compare ratios, not absolutes)\n",
+      static_cast<unsigned long long>(f.ops), f.concurrency, f.value_size, static_cast<unsigned long long>(f.keys),
+      f.repeat);
 
   struct Config {
     const char* name;
@@ -137,8 +139,8 @@ int main(int argc, char** argv) {
   double rmix = 2.0 / (1.0 / rset.ops_per_sec + 1.0 / rget.ops_per_sec);
   std::printf("\n%-24s %10s %10s %8s\n", "ratio ringkv/redis", "ringkv", "redis", "ratio");
   for (const char* c : {"N=3 W=2 R=2", "N=W=R=1"}) {
-    for (auto [label, base] : {std::pair{"put", rset.ops_per_sec}, std::pair{"get", rget.ops_per_sec},
-                               std::pair{"50/50", rmix}}) {
+    for (auto [label, base] :
+         {std::pair{"put", rset.ops_per_sec}, std::pair{"get", rget.ops_per_sec}, std::pair{"50/50", rmix}}) {
       auto it = ours.find(std::string("ringkv ") + c + " " + label);
       if (it == ours.end()) continue;
       double v = it->second.ops_per_sec;

@@ -35,7 +35,7 @@ class RingkvEngine : public KvEngine {
  public:
   RingkvEngine(const std::string& dir, const std::string& compression) {
     StorageOptions o;  // defaults: batch durability, 32 MB memtable, 4 KB blocks, 10 bits/key, 8 MB cache
-    o.compression = compression == "zstd" ? Compression::kZstd
+    o.compression = compression == "zstd"   ? Compression::kZstd
                     : compression == "none" ? Compression::kNone
                                             : Compression::kLz4;
     auto e = storage::StorageEngine::Open(dir, o);
@@ -88,7 +88,7 @@ class RocksEngine : public KvEngine {
     rocksdb::Options o;
     o.create_if_missing = true;
     o.write_buffer_size = 32u << 20;
-    o.compression = compression == "zstd" ? rocksdb::kZSTD
+    o.compression = compression == "zstd"   ? rocksdb::kZSTD
                     : compression == "none" ? rocksdb::kNoCompression
                                             : rocksdb::kLZ4Compression;
     rocksdb::BlockBasedTableOptions t;

@@ -71,9 +71,9 @@ Result<RedisBaseline> RunRedisBaseline(uint64_t ops, int concurrency, int value_
   pid_t pid = ::fork();
   if (pid == 0) {
     std::string p = std::to_string(port), d = dir.string();
-    ::execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", p.c_str(), "--dir", d.c_str(),
-             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no", "--loglevel",
-             "warning", static_cast<char*>(nullptr));
+    ::execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", p.c_str(), "--dir", d.c_str(), "--save",
+             "", "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no", "--loglevel", "warning",
+             static_cast<char*>(nullptr));
     ::_exit(127);
   }
   std::string ping = "redis-cli -h 127.0.0.1 -p " + std::to_string(port) + " ping 2>/dev/null";
@@ -82,8 +82,8 @@ Result<RedisBaseline> RunRedisBaseline(uint64_t ops, int concurrency, int value_
   }
   std::vector<RedisFigures> sets, gets;
   std::string cmd = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(port) + " -c " + std::to_string(concurrency) +
-                    " -n " + std::to_string(ops) + " -d " + std::to_string(value_size) + " -r " +
-                    std::to_string(keys) + " -t set,get --csv 2>/dev/null";
+                    " -n " + std::to_string(ops) + " -d " + std::to_string(value_size) + " -r " + std::to_string(keys) +
+                    " -t set,get --csv 2>/dev/null";
   for (int r = 0; r < repeat; ++r) {
     std::stringstream out(Capture(cmd));
     std::string line, test;

@@ -34,8 +34,8 @@ struct Setup {
 
 // Certificates, a secret and a token in `dir`, and the flags and client options using them.
 Result<Setup> SecureSetup(const testing::TempDir& dir) {
-  auto made = testing::RunCommand(std::string(RINGKV_SOURCE_DIR) + "/scripts/make-certs.sh " + dir.path() +
-                                  " node client");
+  auto made =
+      testing::RunCommand(std::string(RINGKV_SOURCE_DIR) + "/scripts/make-certs.sh " + dir.path() + " node client");
   if (made.exit_code != 0) return Status::IOError("make-certs.sh failed: " + made.output);
   auto write_secret = [&dir](const std::string& name, const std::string& value) {
     std::ofstream(dir.file(name)) << value << "\n";
@@ -43,11 +43,16 @@ Result<Setup> SecureSetup(const testing::TempDir& dir) {
     return dir.file(name);
   };
   Setup s;
-  s.cluster.extra_flags = {"--tls-ca",           dir.file("ca.pem"),
-                           "--tls-cert",         dir.file("node.pem"),
-                           "--tls-key",          dir.file("node-key.pem"),
-                           "--cluster-secret-file", write_secret("secret", "bench-cluster-secret-0123456789"),
-                           "--client-token-file",   write_secret("token", "bench-client-token-0123456789")};
+  s.cluster.extra_flags = {"--tls-ca",
+                           dir.file("ca.pem"),
+                           "--tls-cert",
+                           dir.file("node.pem"),
+                           "--tls-key",
+                           dir.file("node-key.pem"),
+                           "--cluster-secret-file",
+                           write_secret("secret", "bench-cluster-secret-0123456789"),
+                           "--client-token-file",
+                           write_secret("token", "bench-client-token-0123456789")};
   s.client.token = "bench-client-token-0123456789";
   s.client.tls = {dir.file("ca.pem"), dir.file("client.pem"), dir.file("client-key.pem"), "ringkv"};
   return s;

@@ -158,7 +158,8 @@ std::map<std::string, double> RunEngine(const std::string& name, const Flags& f,
         if (filled) reopen(true);
         r = Fill(*e, f, w, 1000 + static_cast<uint64_t>(rep));
         filled = true;
-        if (rep == f.repeat - 1 && w == "fillrandom") *report = e->Report(static_cast<uint64_t>(f.num) * (f.key_size + f.value_size));
+        if (rep == f.repeat - 1 && w == "fillrandom")
+          *report = e->Report(static_cast<uint64_t>(f.num) * (f.key_size + f.value_size));
       } else if (w == "overwrite") {
         if (!filled) Fill(*e, f, "fillrandom", 7);
         filled = true;
@@ -209,12 +210,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> engines;
   if (f.engine != "rocksdb") engines.push_back("ringkv");
   if (f.engine != "ringkv") {
-    if (RocksDbAvailable()) engines.push_back("rocksdb");
-    else std::fprintf(stderr, "storage_bench: built without RocksDB: no baseline\n");
+    if (RocksDbAvailable())
+      engines.push_back("rocksdb");
+    else
+      std::fprintf(stderr, "storage_bench: built without RocksDB: no baseline\n");
   }
-  std::printf("storage_bench: %llu keys, %d-byte keys, %d-byte values, %s, median of %d runs "
-              "(2-core machine, noisy: compare ratios, not absolutes)\n",
-              static_cast<unsigned long long>(f.num), f.key_size, f.value_size, f.compression.c_str(), f.repeat);
+  std::printf(
+      "storage_bench: %llu keys, %d-byte keys, %d-byte values, %s, median of %d runs "
+      "(2-core machine, noisy: compare ratios, not absolutes)\n",
+      static_cast<unsigned long long>(f.num), f.key_size, f.value_size, f.compression.c_str(), f.repeat);
   std::map<std::string, std::map<std::string, double>> results;
   std::map<std::string, EngineReport> reports;
   for (const auto& name : engines) {
@@ -230,11 +234,13 @@ int main(int argc, char** argv) {
   }
   if (reports.count("ringkv")) {
     const EngineReport& r = reports["ringkv"];
-    std::printf("\nringkv after fillrandom: write amplification %.2f (%.2f without the WAL), "
-                "space amplification %.2f, write stalls %llu (total %.1f ms, max %.1f ms)\n",
-                r.write_amp, r.write_amp_no_wal, r.space_amp, static_cast<unsigned long long>(r.stalls),
-                r.stall_ms_total, r.stall_ms_max);
-    json += "\"ringkv_write_amp\":" + std::to_string(r.write_amp) + ",\"ringkv_space_amp\":" + std::to_string(r.space_amp);
+    std::printf(
+        "\nringkv after fillrandom: write amplification %.2f (%.2f without the WAL), "
+        "space amplification %.2f, write stalls %llu (total %.1f ms, max %.1f ms)\n",
+        r.write_amp, r.write_amp_no_wal, r.space_amp, static_cast<unsigned long long>(r.stalls), r.stall_ms_total,
+        r.stall_ms_max);
+    json +=
+        "\"ringkv_write_amp\":" + std::to_string(r.write_amp) + ",\"ringkv_space_amp\":" + std::to_string(r.space_amp);
   }
   json += "}";
   if (f.json) std::printf("%s\n", json.c_str());

@@ -12,8 +12,7 @@
 namespace ringkv::wire {
 
 template <typename T, typename OnTimeout>
-kj::Promise<T> Bounded(kj::Timer& timer, kj::Promise<T> call, std::chrono::milliseconds limit,
-                       OnTimeout on_timeout) {
+kj::Promise<T> Bounded(kj::Timer& timer, kj::Promise<T> call, std::chrono::milliseconds limit, OnTimeout on_timeout) {
   return call.exclusiveJoin(timer.afterDelay(limit.count() * kj::MILLISECONDS).then(kj::mv(on_timeout)));
 }
 

@@ -52,8 +52,8 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::Connect(const std::strin
 
 Node::Client ConnectionPool::Login(capnp::TwoPartyClient& client) {
   auto login = client.bootstrap().castAs<Gate>().loginRequest();
-  login.setCredential(kj::arrayPtr(reinterpret_cast<const kj::byte*>(options_.credential.data()),
-                                   options_.credential.size()));
+  login.setCredential(
+      kj::arrayPtr(reinterpret_cast<const kj::byte*>(options_.credential.data()), options_.credential.size()));
   return login.send().getNode();  // pipelined: calls on it go out before the answer is back
 }
 
@@ -61,7 +61,8 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::ConnectTcp(const std::st
   sockaddr_in local{}, remote{};
   std::string bind_address = options_.bind_host + ":0";
   bool bind = !options_.bind_host.empty() && options_.bind_host != "0.0.0.0";
-  if (bind && !ParseIpv4(bind_address, &local)) KJ_FAIL_REQUIRE("bind address is not an IPv4 address", options_.bind_host);
+  if (bind && !ParseIpv4(bind_address, &local))
+    KJ_FAIL_REQUIRE("bind address is not an IPv4 address", options_.bind_host);
   if (!bind || !ParseIpv4(address, &remote)) {
     return io_.getNetwork().parseAddress(address).then(
         [](kj::Own<kj::NetworkAddress> addr) { return addr->connect(); });
@@ -77,32 +78,35 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::ConnectTcp(const std::st
     ::close(fd);
     KJ_FAIL_SYSCALL("bind", error, options_.bind_host);
   }
-  return low_level_.wrapConnectingSocketFd(
-      fd, reinterpret_cast<sockaddr*>(&remote), sizeof(remote),
-      kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP | kj::LowLevelAsyncIoProvider::ALREADY_NONBLOCK |
-          kj::LowLevelAsyncIoProvider::ALREADY_CLOEXEC);
+  return low_level_.wrapConnectingSocketFd(fd, reinterpret_cast<sockaddr*>(&remote), sizeof(remote),
+                                           kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP |
+                                               kj::LowLevelAsyncIoProvider::ALREADY_NONBLOCK |
+                                               kj::LowLevelAsyncIoProvider::ALREADY_CLOEXEC);
 }
 
 Node::Client ConnectionPool::Get(const std::string& address) {
   Entry& entry = entries_[address];
-  KJ_IF_MAYBE(cap, entry.cap) { return *cap; }
+  KJ_IF_MAYBE (cap, entry.cap) {
+    return *cap;
+  }
   // A connect can outlive its entry (a SYN retransmitted after a partition heals lands
   // late); it must not replace the connection a later Get() opened, hence the serial.
   uint64_t serial = entry.serial = next_serial_++;
-  auto connecting = kj::evalNow([this, address] { return Connect(address); })
-                        .then([this, address, serial](kj::Own<kj::AsyncIoStream> stream) -> Node::Client {
-                          auto it = entries_.find(address);
-                          if (it == entries_.end() || it->second.serial != serial) {
-                            KJ_FAIL_REQUIRE("connection abandoned", address);
-                          }
-                          Entry& e = it->second;
-                          e.connection = kj::heap<Connection>(kj::mv(stream));
-                          e.watcher = e.connection->client.onDisconnect()
-                                          .then([this, address]() { MarkFailed(address); },
-                                                [this, address](kj::Exception&&) { MarkFailed(address); })
-                                          .eagerlyEvaluate(nullptr);
-                          return Login(e.connection->client);
-                        });
+  auto connecting = kj::evalNow([this, address] {
+                      return Connect(address);
+                    }).then([this, address, serial](kj::Own<kj::AsyncIoStream> stream) -> Node::Client {
+    auto it = entries_.find(address);
+    if (it == entries_.end() || it->second.serial != serial) {
+      KJ_FAIL_REQUIRE("connection abandoned", address);
+    }
+    Entry& e = it->second;
+    e.connection = kj::heap<Connection>(kj::mv(stream));
+    e.watcher =
+        e.connection->client.onDisconnect()
+            .then([this, address]() { MarkFailed(address); }, [this, address](kj::Exception&&) { MarkFailed(address); })
+            .eagerlyEvaluate(nullptr);
+    return Login(e.connection->client);
+  });
   Node::Client cap(kj::mv(connecting));
   entry.cap = cap;
   return cap;

@@ -32,8 +32,8 @@ namespace ringkv::wire {
 
 struct PoolOptions {
   std::chrono::milliseconds down_backoff{1000};
-  std::string bind_host;  // empty: the kernel picks the source address
-  std::string credential;  // presented to each node's Gate; empty: none
+  std::string bind_host;                   // empty: the kernel picks the source address
+  std::string credential;                  // presented to each node's Gate; empty: none
   std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
 };
 

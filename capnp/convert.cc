@@ -79,18 +79,24 @@ namespace {
 
 NodeStatus ToWire(Liveness l) {
   switch (l) {
-    case Liveness::kUp: return NodeStatus::UP;
-    case Liveness::kSuspect: return NodeStatus::SUSPECT;
-    case Liveness::kDown: return NodeStatus::DOWN;
+    case Liveness::kUp:
+      return NodeStatus::UP;
+    case Liveness::kSuspect:
+      return NodeStatus::SUSPECT;
+    case Liveness::kDown:
+      return NodeStatus::DOWN;
   }
   return NodeStatus::UP;
 }
 
 Liveness FromWire(NodeStatus s) {
   switch (s) {
-    case NodeStatus::SUSPECT: return Liveness::kSuspect;
-    case NodeStatus::DOWN: return Liveness::kDown;
-    default: return Liveness::kUp;
+    case NodeStatus::SUSPECT:
+      return Liveness::kSuspect;
+    case NodeStatus::DOWN:
+      return Liveness::kDown;
+    default:
+      return Liveness::kUp;
   }
 }
 
@@ -153,9 +159,14 @@ Result<RingView> FromWire(RingSnapshot::Reader in) {
         now.push_back(node);
         future.push_back(std::move(node));
         break;
-      case wire::RingState::LEAVING: now.push_back(std::move(node)); break;
-      case wire::RingState::JOINING: future.push_back(std::move(node)); break;
-      default: break;  // left/removed nodes own nothing
+      case wire::RingState::LEAVING:
+        now.push_back(std::move(node));
+        break;
+      case wire::RingState::JOINING:
+        future.push_back(std::move(node));
+        break;
+      default:
+        break;  // left/removed nodes own nothing
     }
   }
   RINGKV_ASSIGN(view.ring, Ring::FromNodes(std::move(now), view.version));
@@ -166,19 +177,41 @@ Result<RingView> FromWire(RingSnapshot::Reader in) {
 void ToWire(const Status& status, Error::Builder out) {
   ErrorCode code = ErrorCode::INTERNAL;
   switch (status.code()) {
-    case StatusCode::kOk: code = ErrorCode::OK; break;
-    case StatusCode::kNotFound: code = ErrorCode::NOT_FOUND; break;
-    case StatusCode::kInvalidArgument: code = ErrorCode::INVALID_ARGUMENT; break;
-    case StatusCode::kCorruption: code = ErrorCode::CORRUPTION; break;
-    case StatusCode::kIOError: code = ErrorCode::IO_ERROR; break;
-    case StatusCode::kBusy: code = ErrorCode::BUSY; break;
-    case StatusCode::kNotSupported: code = ErrorCode::UNSUPPORTED_VERSION; break;
-    case StatusCode::kAborted: code = ErrorCode::BUSY; break;
+    case StatusCode::kOk:
+      code = ErrorCode::OK;
+      break;
+    case StatusCode::kNotFound:
+      code = ErrorCode::NOT_FOUND;
+      break;
+    case StatusCode::kInvalidArgument:
+      code = ErrorCode::INVALID_ARGUMENT;
+      break;
+    case StatusCode::kCorruption:
+      code = ErrorCode::CORRUPTION;
+      break;
+    case StatusCode::kIOError:
+      code = ErrorCode::IO_ERROR;
+      break;
+    case StatusCode::kBusy:
+      code = ErrorCode::BUSY;
+      break;
+    case StatusCode::kNotSupported:
+      code = ErrorCode::UNSUPPORTED_VERSION;
+      break;
+    case StatusCode::kAborted:
+      code = ErrorCode::BUSY;
+      break;
     case StatusCode::kTimedOut:
     case StatusCode::kUnavailable:
-    case StatusCode::kQuorumNotReached: code = ErrorCode::BUSY; break;
-    case StatusCode::kStaleRing: code = ErrorCode::STALE_RING; break;
-    case StatusCode::kUnauthenticated: code = ErrorCode::UNAUTHENTICATED; break;
+    case StatusCode::kQuorumNotReached:
+      code = ErrorCode::BUSY;
+      break;
+    case StatusCode::kStaleRing:
+      code = ErrorCode::STALE_RING;
+      break;
+    case StatusCode::kUnauthenticated:
+      code = ErrorCode::UNAUTHENTICATED;
+      break;
   }
   out.setCode(code);
   out.setMessage(status.message());
@@ -187,17 +220,28 @@ void ToWire(const Status& status, Error::Builder out) {
 Status FromWire(Error::Reader in) {
   std::string msg = ToText(in.getMessage());
   switch (in.getCode()) {
-    case ErrorCode::OK: return Status::OK();
-    case ErrorCode::NOT_FOUND: return Status::NotFound(msg);
-    case ErrorCode::INVALID_ARGUMENT: return Status::InvalidArgument(msg);
-    case ErrorCode::CORRUPTION: return Status::Corruption(msg);
-    case ErrorCode::IO_ERROR: return Status::IOError(msg);
-    case ErrorCode::BUSY: return Status::Busy(msg);
-    case ErrorCode::WRONG_CLUSTER: return Status::InvalidArgument("wrong cluster: " + msg);
-    case ErrorCode::UNSUPPORTED_VERSION: return Status::NotSupported(msg);
-    case ErrorCode::STALE_RING: return Status::StaleRing(msg);
-    case ErrorCode::UNAUTHENTICATED: return Status::Unauthenticated(msg);
-    case ErrorCode::INTERNAL: break;
+    case ErrorCode::OK:
+      return Status::OK();
+    case ErrorCode::NOT_FOUND:
+      return Status::NotFound(msg);
+    case ErrorCode::INVALID_ARGUMENT:
+      return Status::InvalidArgument(msg);
+    case ErrorCode::CORRUPTION:
+      return Status::Corruption(msg);
+    case ErrorCode::IO_ERROR:
+      return Status::IOError(msg);
+    case ErrorCode::BUSY:
+      return Status::Busy(msg);
+    case ErrorCode::WRONG_CLUSTER:
+      return Status::InvalidArgument("wrong cluster: " + msg);
+    case ErrorCode::UNSUPPORTED_VERSION:
+      return Status::NotSupported(msg);
+    case ErrorCode::STALE_RING:
+      return Status::StaleRing(msg);
+    case ErrorCode::UNAUTHENTICATED:
+      return Status::Unauthenticated(msg);
+    case ErrorCode::INTERNAL:
+      break;
   }
   return Status::Aborted("node error: " + msg);
 }

@@ -20,6 +20,6 @@ enum class TlsRole { kClient, kServer };
 // InvalidArgument naming what is wrong (a PEM that does not parse, a key that does not
 // match its certificate). `timer` is needed by servers only.
 Result<kj::Own<kj::TlsContext>> MakeTlsContext(const TlsMaterial& material, TlsRole role, kj::Timer* timer = nullptr,
-                                                std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10));
+                                               std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10));
 
 }  // namespace ringkv::wire

@@ -59,9 +59,8 @@ int ClusterStatus(Client& c, const Output& o) {
     std::optional<double> load;
     if (stats.count("sstable_bytes")) load = stats["sstable_bytes"] + stats["memtable_bytes"];
     if (o.json) {
-      json::object row{{"id", m.id},       {"address", m.address},     {"dc", m.dc},
-                       {"status", m.status}, {"state", m.state},       {"ownership", m.ownership},
-                       {"hints_queued", hints}};
+      json::object row{{"id", m.id},       {"address", m.address},     {"dc", m.dc},           {"status", m.status},
+                       {"state", m.state}, {"ownership", m.ownership}, {"hints_queued", hints}};
       row["load_bytes"] = load ? json::value(*load) : json::value(nullptr);
       rows.push_back(std::move(row));
     } else {
@@ -122,8 +121,10 @@ int Repair(Client& c, const std::vector<std::string>& w, const Output& o) {
   }
   if (args.size() > 2) return Usage(o, "usage: repair [NODE [PEER]] [START:END]");
   std::vector<std::string> nodes;
-  if (!args.empty()) nodes.push_back(args[0]);
-  else for (const auto& m : c.Members()) nodes.push_back(m.id);
+  if (!args.empty())
+    nodes.push_back(args[0]);
+  else
+    for (const auto& m : c.Members()) nodes.push_back(m.id);
   std::string peer = args.size() == 2 ? args[1] : "";
   json::array reports;
   for (const auto& node : nodes) {
@@ -133,9 +134,13 @@ int Repair(Client& c, const std::vector<std::string>& w, const Output& o) {
       return Fail(o, r.status());
     }
     if (o.json) {
-      reports.push_back(json::object{{"node", node}, {"peers", r->peers}, {"keys_pulled", r->keys_pulled},
-                                     {"keys_pushed", r->keys_pushed}, {"bytes_sent", r->bytes_sent},
-                                     {"bytes_received", r->bytes_received}, {"tree_nodes", r->nodes_compared}});
+      reports.push_back(json::object{{"node", node},
+                                     {"peers", r->peers},
+                                     {"keys_pulled", r->keys_pulled},
+                                     {"keys_pushed", r->keys_pushed},
+                                     {"bytes_sent", r->bytes_sent},
+                                     {"bytes_received", r->bytes_received},
+                                     {"tree_nodes", r->nodes_compared}});
     } else {
       *o.out << node << ": repaired with " << r->peers << " peer(s): pulled " << r->keys_pulled << ", pushed "
              << r->keys_pushed << " keys (" << r->bytes_sent << " bytes out, " << r->bytes_received << " in)\n";
@@ -153,8 +158,10 @@ int Node(Client& c, const std::vector<std::string>& w, const Output& o) {
   if (!s.ok()) return Fail(o, s);
   std::string what = w[1] == "decommission" ? "is leaving: it streams its data away, then exits"
                                             : "is removed from the ring; run `kv repair` to rebuild its replicas";
-  if (o.json) *o.out << json::serialize(json::object{{"node", w[2]}, {"ok", true}}) << "\n";
-  else *o.out << w[2] << " " << what << "\n";
+  if (o.json)
+    *o.out << json::serialize(json::object{{"node", w[2]}, {"ok", true}}) << "\n";
+  else
+    *o.out << w[2] << " " << what << "\n";
   return kExitOk;
 }
 

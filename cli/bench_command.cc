@@ -47,15 +47,14 @@ void ProgressBar(uint64_t done, uint64_t total, std::chrono::steady_clock::time_
 }
 
 json::object SummaryJson(const LatencySummary& s) {
-  return {{"count", s.count}, {"errors", s.errors}, {"p50_ms", s.p50},  {"p90_ms", s.p90},
+  return {{"count", s.count}, {"errors", s.errors}, {"p50_ms", s.p50}, {"p90_ms", s.p90},
           {"p99_ms", s.p99},  {"p999_ms", s.p999},  {"max_ms", s.max}};
 }
 
 void PrintTable(std::ostream& o, const LoadReport& r, const LoadSpec& spec) {
-  o << std::fixed << std::setprecision(0) << spec.ops << " ops (" << spec.put_percent << "% puts, "
-    << spec.value_size << "-byte values, " << spec.concurrency << " in flight, " << spec.keys << " keys) in "
-    << std::setprecision(2) << r.seconds << " s: " << std::setprecision(0) << r.ops_per_sec << " ops/s, "
-    << r.all.errors << " errors\n\n";
+  o << std::fixed << std::setprecision(0) << spec.ops << " ops (" << spec.put_percent << "% puts, " << spec.value_size
+    << "-byte values, " << spec.concurrency << " in flight, " << spec.keys << " keys) in " << std::setprecision(2)
+    << r.seconds << " s: " << std::setprecision(0) << r.ops_per_sec << " ops/s, " << r.all.errors << " errors\n\n";
   o << std::left << std::setw(8) << "op" << std::right << std::setw(10) << "count" << std::setw(10) << "errors";
   for (const char* h : {"p50 ms", "p90 ms", "p99 ms", "p999 ms", "max ms"}) o << std::setw(10) << h;
   o << "\n";
@@ -106,9 +105,11 @@ std::string LatencyPlotSvg(const LoadReport& report, const std::string& title) {
     for (size_t b = 0; b < n; ++b) {
       if (counts[b] == 0) continue;
       double h = plot_h * static_cast<double>(counts[b]) / static_cast<double>(peak);
-      double x = left + slot * static_cast<double>(b) + slot * 0.1 + (slot * 0.8 / static_cast<double>(series.size())) * si;
-      svg << "<rect x='" << x << "' y='" << top + plot_h - h << "' width='" << slot * 0.8 / static_cast<double>(series.size())
-          << "' height='" << h << "' fill='" << colors[si] << "'/>\n";
+      double x =
+          left + slot * static_cast<double>(b) + slot * 0.1 + (slot * 0.8 / static_cast<double>(series.size())) * si;
+      svg << "<rect x='" << x << "' y='" << top + plot_h - h << "' width='"
+          << slot * 0.8 / static_cast<double>(series.size()) << "' height='" << h << "' fill='" << colors[si]
+          << "'/>\n";
     }
     svg << "<rect x='" << width - 120 << "' y='" << 14 + 16 * si << "' width='10' height='10' fill='" << colors[si]
         << "'/><text x='" << width - 105 << "' y='" << 23 + 16 * si << "'>" << series[si].first << "</text>\n";
@@ -121,7 +122,8 @@ std::string LatencyPlotSvg(const LoadReport& report, const std::string& title) {
     label << std::defaultfloat << bounds[b];
     svg << "<text x='" << x << "' y='" << top + plot_h + 16 << "' text-anchor='middle'>" << label.str() << "</text>\n";
   }
-  svg << "<text x='" << left + plot_w / 2 << "' y='" << height - 10 << "' text-anchor='middle'>latency, ms (log scale)</text>\n"
+  svg << "<text x='" << left + plot_w / 2 << "' y='" << height - 10
+      << "' text-anchor='middle'>latency, ms (log scale)</text>\n"
       << "<text x='16' y='" << top + plot_h / 2 << "' transform='rotate(-90 16 " << top + plot_h / 2
       << ")' text-anchor='middle'>operations</text>\n</svg>\n";
   return svg.str();

@@ -26,9 +26,7 @@ int Fail(const Output& o, const Status& s) {
   return ExitCodeFor(s);
 }
 
-int Usage(const Output& o, const std::string& what) {
-  return Fail(o, Status::InvalidArgument(what + " (try: help)"));
-}
+int Usage(const Output& o, const std::string& what) { return Fail(o, Status::InvalidArgument(what + " (try: help)")); }
 
 namespace {
 
@@ -66,8 +64,8 @@ int Get(Client& c, const std::vector<std::string>& w, const RequestOptions& req,
   } else if (!r->has_siblings() && r->siblings.size() == 1) {
     *o.out << r->values[0] << "\n";
   } else {
-    *o.out << r->siblings.size() << " siblings (concurrent writes); resolve with: put " << w[1]
-           << " MERGED --context " << r->context.ToHex() << "\n";
+    *o.out << r->siblings.size() << " siblings (concurrent writes); resolve with: put " << w[1] << " MERGED --context "
+           << r->context.ToHex() << "\n";
     for (size_t i = 0; i < r->siblings.size(); ++i) {
       const SiblingInfo& s = r->siblings[i];
       *o.out << "  [" << i + 1 << "] " << (s.tombstone ? "(deleted)" : s.value) << "   " << s.id << ", written "
@@ -135,8 +133,10 @@ int Del(Client& c, const std::vector<std::string>& w, const RequestOptions& req,
   }
   auto r = c.Delete(w[1], use, req);
   if (!r.ok()) return Fail(o, r.status());
-  if (o.json) *o.out << json::serialize(json::object{{"key", w[1]}, {"deleted", true}, {"acks", r->acks}}) << "\n";
-  else *o.out << "OK (" << r->acks << " acks)\n";
+  if (o.json)
+    *o.out << json::serialize(json::object{{"key", w[1]}, {"deleted", true}, {"acks", r->acks}}) << "\n";
+  else
+    *o.out << "OK (" << r->acks << " acks)\n";
   return kExitOk;
 }
 
@@ -145,8 +145,8 @@ int Ring(Client& c, const Output& o) {
   if (o.json) {
     json::array arr;
     for (const auto& m : members) {
-      arr.push_back(json::object{{"id", m.id}, {"address", m.address}, {"dc", m.dc}, {"vnodes", m.vnodes},
-                                 {"ownership", m.ownership}});
+      arr.push_back(json::object{
+          {"id", m.id}, {"address", m.address}, {"dc", m.dc}, {"vnodes", m.vnodes}, {"ownership", m.ownership}});
     }
     *o.out << json::serialize(json::object{{"version", c.RingVersion()}, {"nodes", arr}}) << "\n";
     return kExitOk;
@@ -168,15 +168,22 @@ int Ring(Client& c, const Output& o) {
 
 int ExitCodeFor(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kOk: return kExitOk;
-    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kNotFound:
+      return kExitNotFound;
     case StatusCode::kInvalidArgument:
-    case StatusCode::kNotSupported: return kExitBadInput;
+    case StatusCode::kNotSupported:
+      return kExitBadInput;
     case StatusCode::kQuorumNotReached:
-    case StatusCode::kTimedOut: return kExitQuorum;
-    case StatusCode::kUnavailable: return kExitUnavailable;
-    case StatusCode::kUnauthenticated: return kExitUnauthenticated;
-    default: return kExitError;
+    case StatusCode::kTimedOut:
+      return kExitQuorum;
+    case StatusCode::kUnavailable:
+      return kExitUnavailable;
+    case StatusCode::kUnauthenticated:
+      return kExitUnauthenticated;
+    default:
+      return kExitError;
   }
 }
 

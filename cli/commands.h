@@ -15,9 +15,9 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitNotFound = 1,
   kExitBadInput = 2,
-  kExitQuorum = 3,        // quorum not reached or timed out
-  kExitUnavailable = 4,   // no node reachable
-  kExitError = 5,         // anything else (a node's storage error...)
+  kExitQuorum = 3,           // quorum not reached or timed out
+  kExitUnavailable = 4,      // no node reachable
+  kExitError = 5,            // anything else (a node's storage error...)
   kExitUnauthenticated = 6,  // no or wrong token (--token-file)
 };
 

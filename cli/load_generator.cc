@@ -96,8 +96,10 @@ void LoadGenerator::Finish(bool put, Clock::time_point start, uint64_t k, const 
     }
     if (seen != nullptr) contexts_[k] = std::move(*seen);
   }
-  if (completed_.fetch_add(1) + 1 == spec_.ops) done_.set_value();
-  else IssueNext();
+  if (completed_.fetch_add(1) + 1 == spec_.ops)
+    done_.set_value();
+  else
+    IssueNext();
 }
 
 Result<uint64_t> ParseCount(const std::string& text) {
@@ -105,9 +107,18 @@ Result<uint64_t> ParseCount(const std::string& text) {
   uint64_t scale = 1;
   std::string digits = text;
   switch (text.back()) {
-    case 'k': case 'K': scale = 1000; digits.pop_back(); break;
-    case 'm': case 'M': scale = 1000000; digits.pop_back(); break;
-    default: break;
+    case 'k':
+    case 'K':
+      scale = 1000;
+      digits.pop_back();
+      break;
+    case 'm':
+    case 'M':
+      scale = 1000000;
+      digits.pop_back();
+      break;
+    default:
+      break;
   }
   if (digits.empty() || digits.size() > 12 || !std::all_of(digits.begin(), digits.end(), ::isdigit)) {
     return Status::InvalidArgument("'" + text + "' is not a count (like 1000, 250k or 1M)");

@@ -53,8 +53,7 @@ class LoadGenerator {
 
  private:
   void IssueNext();
-  void Finish(bool put, std::chrono::steady_clock::time_point start, uint64_t k, const Status& status,
-              Context* seen);
+  void Finish(bool put, std::chrono::steady_clock::time_point start, uint64_t k, const Status& status, Context* seen);
 
   Client& client_;
   const LoadSpec spec_;

@@ -53,11 +53,14 @@ int main(int argc, char** argv) {
   std::string token_file;
   TlsFiles tls;
   app.add_option("--token-file", token_file, "file holding the cluster's client token (chmod 600)")
-      ->envname("RINGKV_TOKEN_FILE")->group("security");
+      ->envname("RINGKV_TOKEN_FILE")
+      ->group("security");
   app.add_option("--tls-ca", tls.ca_file, "cluster CA (PEM): connect over TLS, trust only this CA")
-      ->envname("RINGKV_TLS_CA")->group("security");
+      ->envname("RINGKV_TLS_CA")
+      ->group("security");
   app.add_option("--tls-cert", tls.cert_file, "this client's certificate (PEM), signed by the CA")
-      ->envname("RINGKV_TLS_CERT")->group("security");
+      ->envname("RINGKV_TLS_CERT")
+      ->group("security");
   app.add_option("--tls-key", tls.key_file, "its private key (PEM)")->envname("RINGKV_TLS_KEY")->group("security");
   app.add_option("--tls-server-name", tls.server_name, "name the nodes' certificates carry")->group("security");
   cli::BenchFlags bench;
@@ -117,16 +120,23 @@ int main(int argc, char** argv) {
   if (w > 0) request.w = w;
   if (r > 0) request.r = r;
   if (timeout_ms > 0) request.timeout = std::chrono::milliseconds(timeout_ms);
-  if (level == "one") request.level = Consistency::kOne;
-  else if (level == "quorum") request.level = Consistency::kQuorum;
-  else if (level == "all") request.level = Consistency::kAll;
-  else if (level == "local_quorum") request.level = Consistency::kLocalQuorum;
-  else if (level == "local_one") request.level = Consistency::kLocalOne;
-  else if (level == "each_quorum") request.level = Consistency::kEachQuorum;
+  if (level == "one")
+    request.level = Consistency::kOne;
+  else if (level == "quorum")
+    request.level = Consistency::kQuorum;
+  else if (level == "all")
+    request.level = Consistency::kAll;
+  else if (level == "local_quorum")
+    request.level = Consistency::kLocalQuorum;
+  else if (level == "local_one")
+    request.level = Consistency::kLocalOne;
+  else if (level == "each_quorum")
+    request.level = Consistency::kEachQuorum;
 
   auto client = Client::Connect(options);
   if (!client.ok()) {
-    const char* what = client.status().IsUnauthenticated() ? "the cluster refused this client" : "cannot reach the cluster";
+    const char* what =
+        client.status().IsUnauthenticated() ? "the cluster refused this client" : "cannot reach the cluster";
     std::cerr << "error: " << what << " at " << cluster << ": " << client.status().ToString() << "\n";
     return cli::ExitCodeFor(client.status());
   }

@@ -40,7 +40,8 @@ std::string TakeContext(std::vector<std::string>* words) {
   for (size_t i = 0; i + 1 < words->size(); ++i) {
     if ((*words)[i] == "--context") {
       std::string hex = (*words)[i + 1];
-      words->erase(words->begin() + static_cast<std::ptrdiff_t>(i), words->begin() + static_cast<std::ptrdiff_t>(i) + 2);
+      words->erase(words->begin() + static_cast<std::ptrdiff_t>(i),
+                   words->begin() + static_cast<std::ptrdiff_t>(i) + 2);
       return hex;
     }
   }

@@ -8,7 +8,7 @@
 
 namespace ringkv {
 
-inline constexpr size_t kMaxKeyBytes = 1024;        // 1 KB
+inline constexpr size_t kMaxKeyBytes = 1024;         // 1 KB
 inline constexpr size_t kMaxValueBytes = 10 * 1024;  // 10 KB
 
 // InvalidArgument naming the limit and the size given, or OK.

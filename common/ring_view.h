@@ -40,9 +40,13 @@ struct RingView {
   // set, else the first `n` distinct nodes (default: replication_factor).
   std::vector<const RingNode*> Replicas(std::string_view key) const { return Replicas(key, replication_factor); }
   std::vector<const RingNode*> Replicas(std::string_view key, size_t n) const { return PlaceOn(ring, key, n); }
-  std::vector<const RingNode*> FutureReplicas(std::string_view key) const { return PlaceOn(future, key, replication_factor); }
+  std::vector<const RingNode*> FutureReplicas(std::string_view key) const {
+    return PlaceOn(future, key, replication_factor);
+  }
   // Nodes of the key's future replicas that its current ones lack.
-  std::vector<const RingNode*> PendingReplicas(std::string_view key) const { return PendingReplicas(key, replication_factor); }
+  std::vector<const RingNode*> PendingReplicas(std::string_view key) const {
+    return PendingReplicas(key, replication_factor);
+  }
   std::vector<const RingNode*> PendingReplicas(std::string_view key, size_t n) const {
     std::vector<const RingNode*> out;
     if (!transitioning()) return out;

@@ -31,7 +31,8 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 Access AccessFor(const Credentials& required, std::string_view presented) {
-  const bool secret_matches = !required.cluster_secret.empty() && ConstantTimeEquals(presented, required.cluster_secret);
+  const bool secret_matches =
+      !required.cluster_secret.empty() && ConstantTimeEquals(presented, required.cluster_secret);
   const bool token_matches = !required.client_token.empty() && ConstantTimeEquals(presented, required.client_token);
   if (secret_matches || required.cluster_secret.empty()) return Access::kPeer;
   if (token_matches || required.client_token.empty()) return Access::kClient;
@@ -52,14 +53,15 @@ Status ValidateCredentials(const Credentials& c) {
 
 Result<std::string> ReadSecretFile(const std::string& path, std::string_view what) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Status::InvalidArgument(std::string(what) + " file '" + path + "' not found");
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::InvalidArgument(std::string(what) + " file '" + path + "' not found");
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return Status::InvalidArgument(std::string(what) + " file '" + path +
-                                   "' is readable by other users: chmod 600 it");
+    return Status::InvalidArgument(std::string(what) + " file '" + path + "' is readable by other users: chmod 600 it");
   }
   std::ifstream in(path);
   std::string secret;
-  if (!in || !std::getline(in, secret)) return Status::InvalidArgument(std::string(what) + " file '" + path + "' is empty");
+  if (!in || !std::getline(in, secret))
+    return Status::InvalidArgument(std::string(what) + " file '" + path + "' is empty");
   if (!secret.empty() && secret.back() == '\r') secret.pop_back();
   if (secret.size() < 16) {
     return Status::InvalidArgument(std::string(what) + " in '" + path + "' is shorter than 16 characters");
@@ -72,8 +74,10 @@ bool IsLoopbackHost(std::string_view host) {
   if (host.rfind("127.", 0) != 0) return false;
   int dots = 0;
   for (char c : host) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') return false;
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
   }
   return dots == 3;
 }

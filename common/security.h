@@ -51,9 +51,9 @@ bool IsLoopbackHost(std::string_view host);
 
 // Where to find the TLS material; all paths to PEM files. Empty ca_file: TLS off.
 struct TlsFiles {
-  std::string ca_file;    // the cluster CA: peers' certificates must be signed by it
-  std::string cert_file;  // this process's certificate (a node's; a client's for mutual TLS)
-  std::string key_file;   // its private key
+  std::string ca_file;                 // the cluster CA: peers' certificates must be signed by it
+  std::string cert_file;               // this process's certificate (a node's; a client's for mutual TLS)
+  std::string key_file;                // its private key
   std::string server_name = "ringkv";  // name nodes' certificates carry (DNS SAN), checked by clients
   bool enabled() const { return !ca_file.empty(); }
 };

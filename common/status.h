@@ -86,14 +86,23 @@ std::string_view StatusCodeName(StatusCode code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}                                  // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -110,10 +119,10 @@ class [[nodiscard]] Result {
 #define RINGKV_CONCAT(a, b) RINGKV_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define RINGKV_TRY(expr)                         \
-  do {                                           \
-    ::ringkv::Status _ringkv_s = (expr);         \
-    if (!_ringkv_s.ok()) return _ringkv_s;       \
+#define RINGKV_TRY(expr)                   \
+  do {                                     \
+    ::ringkv::Status _ringkv_s = (expr);   \
+    if (!_ringkv_s.ok()) return _ringkv_s; \
   } while (0)
 
 // `RINGKV_ASSIGN(auto x, MakeX());` — unwraps a Result or returns its Status.

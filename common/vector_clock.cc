@@ -207,8 +207,10 @@ Dot SiblingSet::Update(const CausalContext& context, const std::string& node, Si
       }
       break;
     case WriteFate::kSuperseded:
-    case WriteFate::kTooOld: return Dot{};
-    case WriteFate::kNew: break;
+    case WriteFate::kTooOld:
+      return Dot{};
+    case WriteFate::kNew:
+      break;
   }
   auto read = [&](const Sibling& s) {
     return std::any_of(context.read.begin(), context.read.end(),
@@ -275,8 +277,10 @@ void SiblingSet::Retire(const std::vector<WriteRef>& writes) {
     if (w.write_id == 0) continue;
     auto it = std::lower_bound(retired_.begin(), retired_.end(), w.write_id,
                                [](const WriteRef& r, uint64_t id) { return r.write_id < id; });
-    if (it != retired_.end() && it->write_id == w.write_id) it->timestamp_ms = std::max(it->timestamp_ms, w.timestamp_ms);
-    else retired_.insert(it, w);
+    if (it != retired_.end() && it->write_id == w.write_id)
+      it->timestamp_ms = std::max(it->timestamp_ms, w.timestamp_ms);
+    else
+      retired_.insert(it, w);
   }
 }
 

@@ -67,7 +67,7 @@ class VersionVector {
   bool DecodeFrom(std::string_view* in);
   std::string Encode() const;
   static Result<VersionVector> Decode(std::string_view bytes);  // Corruption on malformed input
-  std::string ToString() const;  // "{n1:3, n2:1}"
+  std::string ToString() const;                                 // "{n1:3, n2:1}"
 
  private:
   std::map<std::string, Entry, std::less<>> entries_;

@@ -132,8 +132,10 @@ Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj:
   } else {
     RINGKV_ASSIGN(auto founders, Founders(config));
     for (MemberRecord& r : founders) {
-      if (r.id == config.id) self.tokens = r.tokens;
-      else others.push_back(std::move(r));
+      if (r.id == config.id)
+        self.tokens = r.tokens;
+      else
+        others.push_back(std::move(r));
     }
   }
   return Membership::Open(options, self, others, SteadyNowMs());

@@ -19,7 +19,8 @@ Status ClaimDataDir(const std::string& dir, const std::string& cluster_name, con
       auto at = found.find(name + "=");
       if (at == std::string::npos) return std::string("?");
       auto end = found.find('\n', at);
-      return found.substr(at + name.size() + 1, end == std::string::npos ? std::string::npos : end - at - name.size() - 1);
+      return found.substr(at + name.size() + 1,
+                          end == std::string::npos ? std::string::npos : end - at - name.size() - 1);
     };
     return Status::InvalidArgument("data directory " + dir + " belongs to node '" + field("node") + "' of cluster '" +
                                    field("cluster") + "'; refusing to start as node '" + node_id + "' of cluster '" +

@@ -108,8 +108,8 @@ Status Node::OpenParts() {
                                              std::chrono::milliseconds(config_.simulated_wan_delay_ms));
   anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get());
   streamer_ = std::make_unique<Streamer>(store_.get(), membership_.get());
-  maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(),
-                                               membership_.get(), MaintenanceOptionsOf(config_), pool_);
+  maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(), membership_.get(),
+                                               MaintenanceOptionsOf(config_), pool_);
   workers_ = std::make_unique<WorkerPool>(config_.worker_threads);
 
   services_.store = store_.get();
@@ -148,28 +148,28 @@ Status Node::Run() {
 }
 
 Status Node::Serve() {
-  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
-    auto address = io_.provider->getNetwork().parseAddress(config_.listen).wait(io_.waitScope);
-    auto receiver = address->listen();
-    auto serving = listener_->Listen(*receiver);
-    if (!config_.admin.empty()) {
-      auto started = AdminHttp::Start(config_.admin, services_);
-      if (!started.ok()) KJ_FAIL_REQUIRE(started.status().ToString());
-      admin_ = std::move(started).value();
-      spdlog::info("admin endpoint on http://{}/", admin_->address());
-    }
-    gossiper_->Start();
-    maintenance_->Start();
-    spdlog::info("serving on {} (cluster '{}', {} ring members, durability {})", config_.listen,
-                 config_.cluster_name, membership_->View()->ring.size(), config_.durability);
-    std::printf("kvnode %s ready on %s\n", config_.id.c_str(), config_.listen.c_str());
-    std::fflush(stdout);
-    auto stop = io_.unixEventPort.onSignal(SIGTERM).exclusiveJoin(io_.unixEventPort.onSignal(SIGINT));
-    auto sig = serving.then([]() -> siginfo_t { KJ_FAIL_REQUIRE("listener closed"); })
-                   .exclusiveJoin(kj::mv(stop))
-                   .wait(io_.waitScope);
-    spdlog::info("signal {}: shutting down", sig.si_signo);
-  })) {
+  KJ_IF_MAYBE (exception, kj::runCatchingExceptions([&] {
+                 auto address = io_.provider->getNetwork().parseAddress(config_.listen).wait(io_.waitScope);
+                 auto receiver = address->listen();
+                 auto serving = listener_->Listen(*receiver);
+                 if (!config_.admin.empty()) {
+                   auto started = AdminHttp::Start(config_.admin, services_);
+                   if (!started.ok()) KJ_FAIL_REQUIRE(started.status().ToString());
+                   admin_ = std::move(started).value();
+                   spdlog::info("admin endpoint on http://{}/", admin_->address());
+                 }
+                 gossiper_->Start();
+                 maintenance_->Start();
+                 spdlog::info("serving on {} (cluster '{}', {} ring members, durability {})", config_.listen,
+                              config_.cluster_name, membership_->View()->ring.size(), config_.durability);
+                 std::printf("kvnode %s ready on %s\n", config_.id.c_str(), config_.listen.c_str());
+                 std::fflush(stdout);
+                 auto stop = io_.unixEventPort.onSignal(SIGTERM).exclusiveJoin(io_.unixEventPort.onSignal(SIGINT));
+                 auto sig = serving.then([]() -> siginfo_t { KJ_FAIL_REQUIRE("listener closed"); })
+                                .exclusiveJoin(kj::mv(stop))
+                                .wait(io_.waitScope);
+                 spdlog::info("signal {}: shutting down", sig.si_signo);
+               })) {
     Status failed = Status::Aborted("cannot serve on " + config_.listen + ": " + exception->getDescription().cStr());
     spdlog::error("{}", failed.message());
     return failed;

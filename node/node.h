@@ -28,20 +28,20 @@
 #include <memory>
 
 #include "common/security.h"
-#include "node/repair/anti_entropy.h"
 #include "node/cluster/gossip.h"
-#include "node/replica/hint_store.h"
+#include "node/cluster/membership.h"
+#include "node/node_config.h"
+#include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
-#include "node/cluster/membership.h"
-#include "node/rpc/metrics.h"
-#include "node/node_config.h"
+#include "node/repair/streaming.h"
+#include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
+#include "node/rpc/metrics.h"
 #include "node/rpc/rpc_listener.h"
 #include "node/rpc/rpc_server.h"
-#include "node/storage/engine.h"
-#include "node/repair/streaming.h"
 #include "node/runtime/worker_pool.h"
+#include "node/storage/engine.h"
 
 namespace ringkv {
 

@@ -1,8 +1,8 @@
 #include "node/node_config.h"
 
 #include <CLI/CLI.hpp>
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -79,8 +79,10 @@ const std::vector<OptionSpec>& Options() {
       Field("block-cache-mb", &NodeConfig::block_cache_mb, "SSTable block cache, MB"),
       Field("worker-threads", &NodeConfig::worker_threads, "threads running storage calls off the event loop"),
       Field("log-level", &NodeConfig::log_level, "trace, debug, info, warn or error"),
-      Field("max-connections", &NodeConfig::max_connections, "RPC connections served at once; more are closed on accept"),
-      Field("max-message-mb", &NodeConfig::max_message_mb, "largest RPC message accepted, MB; a larger one ends its connection"),
+      Field("max-connections", &NodeConfig::max_connections,
+            "RPC connections served at once; more are closed on accept"),
+      Field("max-message-mb", &NodeConfig::max_message_mb,
+            "largest RPC message accepted, MB; a larger one ends its connection"),
       Field("max-inflight-total-mb", &NodeConfig::max_inflight_total_mb,
             "all connections together: MB of requests in flight, shared evenly (each at least 64 KB)"),
       Field("max-inflight-mb", &NodeConfig::max_inflight_mb,
@@ -101,12 +103,14 @@ const std::vector<OptionSpec>& Options() {
       Field("handoff-interval-ms", &NodeConfig::handoff_interval_ms, "how often hints are offered to live targets, ms"),
       Field("repair-interval-s", &NodeConfig::repair_interval_s,
             "background Merkle repair with each peer every this many seconds; 0 = off"),
-      Field("repair-depth", &NodeConfig::repair_depth, "Merkle tree depth (2^depth leaves); 0 = chosen from the key count"),
+      Field("repair-depth", &NodeConfig::repair_depth,
+            "Merkle tree depth (2^depth leaves); 0 = chosen from the key count"),
       Field("repair-keys-per-s", &NodeConfig::repair_keys_per_s, "entries per second a background repair may move"),
       Field("repair-cross-dc-keys-per-s", &NodeConfig::repair_cross_dc_keys_per_s,
             "entries per second a background repair may move with a peer in another DC (WAN budget)"),
-      Field("simulated-wan-delay-ms", &NodeConfig::simulated_wan_delay_ms,
-            "tests and demos: wait this long before each batch shipped to another DC (a WAN where tc netem is missing)"),
+      Field(
+          "simulated-wan-delay-ms", &NodeConfig::simulated_wan_delay_ms,
+          "tests and demos: wait this long before each batch shipped to another DC (a WAN where tc netem is missing)"),
       Field("cluster-secret-file", &NodeConfig::cluster_secret_file,
             "file (chmod 600) holding the cluster secret nodes present to each other; without it a "
             "process cannot gossip, stream or repair with this node. Empty = nodes not authenticated"),
@@ -188,8 +192,9 @@ Status ValidateSecurity(const NodeConfig& c) {
     return Status::InvalidArgument("--admin-auth must be auto or always, not '" + c.admin_auth + "'");
   }
   if (!c.client_token_file.empty() && c.cluster_secret_file.empty()) {
-    return Status::InvalidArgument("--client-token-file needs --cluster-secret-file too: without a cluster secret "
-                                   "anyone could call the node-to-node methods and read every key");
+    return Status::InvalidArgument(
+        "--client-token-file needs --cluster-secret-file too: without a cluster secret "
+        "anyone could call the node-to-node methods and read every key");
   }
   if (!c.admin.empty() && AdminNeedsToken(c) && c.client_token_file.empty()) {
     return Status::InvalidArgument("the admin endpoint " + c.admin +
@@ -224,13 +229,17 @@ Status ValidateNodeConfig(const NodeConfig& c) {
     return Status::InvalidArgument("--durability must be none, batch or always, not '" + c.durability + "'");
   }
   if (c.vnodes == 0 || c.vnodes > 4096) return Status::InvalidArgument("--vnodes must be in 1..4096");
-  if (c.worker_threads == 0 || c.worker_threads > 64) return Status::InvalidArgument("--worker-threads must be in 1..64");
+  if (c.worker_threads == 0 || c.worker_threads > 64)
+    return Status::InvalidArgument("--worker-threads must be in 1..64");
   for (const auto& s : c.seeds) RINGKV_TRY(ParseMember(s).status());
-  if (!c.join.empty() && c.join.rfind(':') == std::string::npos) return Status::InvalidArgument("--join must be host:port");
+  if (!c.join.empty() && c.join.rfind(':') == std::string::npos)
+    return Status::InvalidArgument("--join must be host:port");
   RINGKV_TRY(ParseDcReplication(c.dc_replication).status());
   if (c.max_connections == 0 || c.max_message_mb == 0 || c.max_message_mb > 1024 || c.max_inflight_mb == 0 ||
       c.max_inflight_total_mb == 0) {
-    return Status::InvalidArgument("--max-connections, --max-inflight-mb and --max-inflight-total-mb must be positive, --max-message-mb in 1..1024");
+    return Status::InvalidArgument(
+        "--max-connections, --max-inflight-mb and --max-inflight-total-mb must be positive, --max-message-mb in "
+        "1..1024");
   }
   if (c.replication_factor == 0 || c.replication_factor > 16) {
     return Status::InvalidArgument("--replication-factor must be in 1..16");

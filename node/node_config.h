@@ -20,8 +20,8 @@ struct NodeConfig {
   // A new cluster's founding members as id@host:port: started together, they derive the
   // same ring. Later members join with --join instead.
   std::vector<std::string> seeds;
-  std::string join;                // host:port of any member: join the running cluster
-  uint32_t replication_factor = 3; // replicas per key the nodes stream, hand off and repair for
+  std::string join;                         // host:port of any member: join the running cluster
+  uint32_t replication_factor = 3;          // replicas per key the nodes stream, hand off and repair for
   std::vector<std::string> dc_replication;  // multi-DC: "dc:replicas" per DC, e.g. west:3,east:3
   std::string cluster_name = "ringkv";
   std::string dc = "dc1";
@@ -32,10 +32,10 @@ struct NodeConfig {
   uint32_t block_cache_mb = 64;
   uint32_t worker_threads = 2;
   std::string log_level = "info";
-  std::string admin;               // admin HTTP endpoint "host:port" or "port" (127.0.0.1); empty = off
-  uint32_t max_connections = 1024;  // RPC connections at once; more are closed on accept
-  uint32_t max_message_mb = 32;     // a larger RPC message ends its connection
-  uint32_t max_inflight_mb = 16;    // per connection: requests in flight before the node stops reading
+  std::string admin;                     // admin HTTP endpoint "host:port" or "port" (127.0.0.1); empty = off
+  uint32_t max_connections = 1024;       // RPC connections at once; more are closed on accept
+  uint32_t max_message_mb = 32;          // a larger RPC message ends its connection
+  uint32_t max_inflight_mb = 16;         // per connection: requests in flight before the node stops reading
   uint32_t max_inflight_total_mb = 256;  // all connections together, shared evenly
   // Membership and failure handling.
   uint32_t gossip_interval_ms = 1000;
@@ -45,17 +45,17 @@ struct NodeConfig {
   // A write attempt stamped longer ago than this (by the client's clock) is refused: a late
   // duplicate of an attempt the client gave up on must not be applied (docs/architecture.md).
   uint32_t max_write_age_s = 60;
-  uint32_t hint_window_s = 3 * 3600;     // hints older than this are dropped (repair covers them)
+  uint32_t hint_window_s = 3 * 3600;  // hints older than this are dropped (repair covers them)
   uint32_t handoff_interval_ms = 1000;
-  uint32_t repair_interval_s = 3600;     // background Merkle repair with every peer; 0 = off
-  uint32_t repair_depth = 0;             // Merkle tree depth; 0 = from the key count
-  uint32_t repair_keys_per_s = 20000;    // rate limit of entries a background repair moves
+  uint32_t repair_interval_s = 3600;           // background Merkle repair with every peer; 0 = off
+  uint32_t repair_depth = 0;                   // Merkle tree depth; 0 = from the key count
+  uint32_t repair_keys_per_s = 20000;          // rate limit of entries a background repair moves
   uint32_t repair_cross_dc_keys_per_s = 5000;  // the same with a peer in another DC
-  uint32_t simulated_wan_delay_ms = 0;   // tests: delay before each page shipped to another DC
+  uint32_t simulated_wan_delay_ms = 0;         // tests: delay before each page shipped to another DC
   // Security (docs/security.md).
-  std::string cluster_secret_file;  // nodes must present this secret to each other
-  std::string client_token_file;    // clients (SDK, kv, admin endpoint) must present this token
-  std::string admin_auth = "auto";  // auto: token required beyond loopback; always: everywhere
+  std::string cluster_secret_file;        // nodes must present this secret to each other
+  std::string client_token_file;          // clients (SDK, kv, admin endpoint) must present this token
+  std::string admin_auth = "auto";        // auto: token required beyond loopback; always: everywhere
   std::string tls_ca, tls_cert, tls_key;  // PEM files; tls_ca set = TLS (mutual) on every connection
   std::string tls_server_name = "ringkv";
   std::string config_file;

@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
   if (!merged.ok()) return Fail("merge at EACH_QUORUM", merged.status());
   auto after = (*east)->Get(key);
   if (!after.ok()) return Fail("read merge", after.status());
-  std::printf("4. merge written at EACH_QUORUM (a quorum in both DCs before the ack): %s reads [%s]\n",
-              east_dc.c_str(), after->values.empty() ? "" : after->values[0].c_str());
+  std::printf("4. merge written at EACH_QUORUM (a quorum in both DCs before the ack): %s reads [%s]\n", east_dc.c_str(),
+              after->values.empty() ? "" : after->values[0].c_str());
 
   bool ok = both->values.size() == 2 && after->values == std::vector<std::string>{"theme=light;lang=en"};
   std::printf("%s\n", ok ? "multi_dc ok" : "multi_dc: UNEXPECTED RESULT");

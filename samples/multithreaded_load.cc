@@ -33,23 +33,29 @@ void Worker(Client& kv, int thread, int ops, const std::string& run, Counters& c
   // that version; a put without one would be concurrent with it and leave siblings.
   std::map<std::string, Context> last;
   auto check = [&](const Result<GetResult>& got, const std::string& value) {
-    if (!got.ok()) ++c.errors;
-    else if (got->values != std::vector<std::string>{value}) ++c.stale_reads;
+    if (!got.ok())
+      ++c.errors;
+    else if (got->values != std::vector<std::string>{value})
+      ++c.stale_reads;
   };
   for (int i = 0; i < ops; i += 2) {
     std::string key = prefix + std::to_string(i % 64);  // rewrite the same 64 keys
     std::string value = std::to_string(i);
     if ((i / 2) % 2 == 0) {  // blocking calls
       auto put = kv.Put(key, value, last[key]);
-      if (!put.ok()) ++c.errors;
-      else last[key] = put->context;
+      if (!put.ok())
+        ++c.errors;
+      else
+        last[key] = put->context;
       check(kv.Get(key), value);
     } else {  // futures: two requests in flight from one thread
       auto put = kv.PutAsync(key, value, last[key]);
       auto other = kv.GetAsync(prefix + "absent");
       auto done = put.get();
-      if (!done.ok()) ++c.errors;
-      else last[key] = done->context;
+      if (!done.ok())
+        ++c.errors;
+      else
+        last[key] = done->context;
       auto missing = other.get();
       if (!missing.ok() || missing->found) ++c.errors;
       check(kv.Get(key), value);

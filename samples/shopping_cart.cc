@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
   // Both servers read the same version, then write without seeing each other.
   auto web_read = ReadCart(**web, key);
   auto mobile_read = ReadCart(**mobile, key);
-  if (!web_read.ok() || !mobile_read.ok()) return Fail("read", web_read.ok() ? mobile_read.status() : web_read.status());
+  if (!web_read.ok() || !mobile_read.ok())
+    return Fail("read", web_read.ok() ? mobile_read.status() : web_read.status());
   web_read->first.insert("eggs");
   mobile_read->first.insert("bread");
   auto w = (*web)->PutAsync(key, Serialize(web_read->first), web_read->second);

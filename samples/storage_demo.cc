@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
   auto deleted = engine->Get(Key(10));
   auto kept = engine->Get(Key(11));
   std::printf("  after reopen: %s is %s, %s = \"%s\"\n", Key(10).c_str(),
-              deleted.ok() && deleted->tombstone ? "a tombstone" : "UNEXPECTED",
-              Key(11).c_str(), kept.ok() ? kept->value.c_str() : kept.status().ToString().c_str());
+              deleted.ok() && deleted->tombstone ? "a tombstone" : "UNEXPECTED", Key(11).c_str(),
+              kept.ok() ? kept->value.c_str() : kept.status().ToString().c_str());
   if (!deleted.ok() || !deleted->tombstone || !kept.ok()) return 1;
 
   if (Status s = engine->CompactAll(); !s.ok()) return Fail("compact", s);

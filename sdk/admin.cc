@@ -28,16 +28,17 @@ kj::Promise<Result<T>> Bounded(kj::Timer& timer, kj::Promise<Result<T>> call, st
 }  // namespace
 
 Status Client::RefreshRing() {
-  return impl_->RunSync<bool>([this]() -> kj::Promise<Result<bool>> {
-               auto ring = impl_->Ring();
-               kj::Vector<kj::Promise<void>> all;
-               for (const RingNode& n : ring->ring.nodes()) {
-                 all.add(impl_->FetchRingFrom(n.address).then([this](Result<RingView> v) {
-                   if (v.ok() && !v->ring.empty()) impl_->Install(kj::mv(v).value());
-                 }));
-               }
-               return kj::joinPromises(all.releaseAsArray()).then([]() -> Result<bool> { return true; });
-             })
+  return impl_
+      ->RunSync<bool>([this]() -> kj::Promise<Result<bool>> {
+        auto ring = impl_->Ring();
+        kj::Vector<kj::Promise<void>> all;
+        for (const RingNode& n : ring->ring.nodes()) {
+          all.add(impl_->FetchRingFrom(n.address).then([this](Result<RingView> v) {
+            if (v.ok() && !v->ring.empty()) impl_->Install(kj::mv(v).value());
+          }));
+        }
+        return kj::joinPromises(all.releaseAsArray()).then([]() -> Result<bool> { return true; });
+      })
       .status();
 }
 
@@ -73,8 +74,8 @@ Result<RepairReport> Client::Repair(const std::string& node_id, const std::strin
         [](capnp::Response<wire::Node::RepairResults>&& resp) -> Result<RepairReport> {
           RINGKV_TRY(wire::FromWire(resp.getError()));
           auto s = resp.getStats();
-          return RepairReport{s.getPeers(), s.getNodesCompared(), s.getDigestsExchanged(), s.getKeysPulled(),
-                              s.getKeysPushed(), s.getBytesSent(), s.getBytesReceived()};
+          return RepairReport{s.getPeers(),      s.getNodesCompared(), s.getDigestsExchanged(), s.getKeysPulled(),
+                              s.getKeysPushed(), s.getBytesSent(),     s.getBytesReceived()};
         },
         [address](kj::Exception&& e) -> Result<RepairReport> {
           return Status::Unavailable(address + ": " + e.getDescription().cStr());
@@ -85,19 +86,20 @@ Result<RepairReport> Client::Repair(const std::string& node_id, const std::strin
 
 Status Client::Decommission(const std::string& node_id) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
-  return impl_->RunSync<bool>([&]() {
-               auto req = impl_->pool().Get(address).decommissionRequest();
-               wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
-               auto call = req.send().then(
-                   [](capnp::Response<wire::Node::DecommissionResults>&& resp) -> Result<bool> {
-                     RINGKV_TRY(wire::FromWire(resp.getError()));
-                     return true;
-                   },
-                   [address](kj::Exception&& e) -> Result<bool> {
-                     return Status::Unavailable(address + ": " + e.getDescription().cStr());
-                   });
-               return Bounded(impl_->timer(), kj::mv(call), impl_->options().timeout);
-             })
+  return impl_
+      ->RunSync<bool>([&]() {
+        auto req = impl_->pool().Get(address).decommissionRequest();
+        wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
+        auto call = req.send().then(
+            [](capnp::Response<wire::Node::DecommissionResults>&& resp) -> Result<bool> {
+              RINGKV_TRY(wire::FromWire(resp.getError()));
+              return true;
+            },
+            [address](kj::Exception&& e) -> Result<bool> {
+              return Status::Unavailable(address + ": " + e.getDescription().cStr());
+            });
+        return Bounded(impl_->timer(), kj::mv(call), impl_->options().timeout);
+      })
       .status();
 }
 

@@ -11,11 +11,11 @@
 #include <thread>
 
 #include "capnp/bounded.h"
+#include "capnp/connection_pool.h"
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
-#include "common/limits.h"
-#include "capnp/connection_pool.h"
 #include "capnp/tls.h"
+#include "common/limits.h"
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
 #include "sdk/quorum.h"
@@ -202,7 +202,7 @@ kj::Promise<void> Client::Impl::RefreshLoop() {
 
 void Client::Impl::RefreshSoon() {
   kj::TimePoint now = timer_->now();
-  KJ_IF_MAYBE(last, last_error_refresh_) {
+  KJ_IF_MAYBE (last, last_error_refresh_) {
     if (now - *last < 1 * kj::SECONDS) return;
   }
   last_error_refresh_ = now;
@@ -231,11 +231,14 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
     if (!o.level) return fallback;
     switch (*o.level) {
       case Consistency::kOne:
-      case Consistency::kLocalOne: return 1;
-      case Consistency::kAll: return spec.n;
+      case Consistency::kLocalOne:
+        return 1;
+      case Consistency::kAll:
+        return spec.n;
       case Consistency::kQuorum:
       case Consistency::kLocalQuorum:
-      case Consistency::kEachQuorum: return spec.n / 2 + 1;
+      case Consistency::kEachQuorum:
+        return spec.n / 2 + 1;
     }
     return fallback;
   };
@@ -275,9 +278,8 @@ kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::Quo
       .then([this, key, spec, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
         if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
         if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
-          return RefreshFrom(replicas).then([this, key, spec, attempt]() mutable {
-            return GetOnLoop(kj::mv(key), spec, attempt + 1);
-          });
+          return RefreshFrom(replicas).then(
+              [this, key, spec, attempt]() mutable { return GetOnLoop(kj::mv(key), spec, attempt + 1); });
         }
         RefreshSoon();
         return kj::mv(r);

@@ -52,10 +52,10 @@ struct RequestOptions {
 };
 
 struct ClientOptions {
-  std::vector<std::string> seeds;   // host:port of any nodes; the ring is learned from them
-  std::string cluster_name;         // empty: accept the seeds' cluster
+  std::vector<std::string> seeds;  // host:port of any nodes; the ring is learned from them
+  std::string cluster_name;        // empty: accept the seeds' cluster
   int n = 3, w = 2, r = 2;
-  bool last_writer_wins = false;    // LWW mode: newest timestamp wins, no siblings (may lose writes)
+  bool last_writer_wins = false;  // LWW mode: newest timestamp wins, no siblings (may lose writes)
   // Sloppy quorum: a write for a replica that is down or slow goes to the next healthy node
   // as a hint (and counts toward W). false = strict: only the key's N replicas count.
   bool sloppy_quorum = true;
@@ -64,8 +64,8 @@ struct ClientOptions {
   // goes out as a hint, and the client routes around the node for a second.
   std::chrono::milliseconds replica_timeout{500};
   std::chrono::milliseconds ring_refresh{5000};
-  std::string bind_host;            // local address for outgoing connections (empty: any)
-  std::string local_dc;             // this client's datacenter: what LOCAL_* levels count in
+  std::string bind_host;  // local address for outgoing connections (empty: any)
+  std::string local_dc;   // this client's datacenter: what LOCAL_* levels count in
   // Tests and demos only: every call to a node outside local_dc waits this long before it
   // is sent, emulating a WAN round trip where `tc netem` is not available.
   std::chrono::milliseconds simulated_wan_delay{0};
@@ -98,10 +98,10 @@ class Context {
 
 // One version of a key as a read found it: a value, or a delete concurrent with the others.
 struct SiblingInfo {
-  std::string id;            // short, stable name of the write: "<coordinating node>:<counter>"
-  uint64_t written_ms = 0;   // the writer's wall clock at the put (ms since the Unix epoch)
-  bool tombstone = false;    // a delete: not in GetResult::values
-  std::string value;         // empty for a tombstone
+  std::string id;           // short, stable name of the write: "<coordinating node>:<counter>"
+  uint64_t written_ms = 0;  // the writer's wall clock at the put (ms since the Unix epoch)
+  bool tombstone = false;   // a delete: not in GetResult::values
+  std::string value;        // empty for a tombstone
 };
 
 struct GetResult {
@@ -110,8 +110,8 @@ struct GetResult {
   // Every version read, values and concurrent deletes alike, oldest write first; for
   // reasoning about siblings (who wrote when) without opening the context.
   std::vector<SiblingInfo> siblings;
-  Context context;                  // put with this to replace all of `values`
-  int replies = 0;                  // replicas that answered
+  Context context;  // put with this to replace all of `values`
+  int replies = 0;  // replicas that answered
   bool has_siblings() const { return values.size() > 1; }
 };
 
@@ -154,8 +154,8 @@ class Client {
   Result<PutResult> Delete(const std::string& key, const Context& context = {}, const RequestOptions& options = {});
 
   std::future<Result<GetResult>> GetAsync(const std::string& key, const RequestOptions& options = {});
-  std::future<Result<PutResult>> PutAsync(const std::string& key, const std::string& value,
-                                          const Context& context = {}, const RequestOptions& options = {});
+  std::future<Result<PutResult>> PutAsync(const std::string& key, const std::string& value, const Context& context = {},
+                                          const RequestOptions& options = {});
   std::future<Result<PutResult>> DeleteAsync(const std::string& key, const Context& context = {},
                                              const RequestOptions& options = {});
 
@@ -173,8 +173,8 @@ class Client {
   using GetCallback = std::function<void(Result<GetResult>)>;
   using PutCallback = std::function<void(Result<PutResult>)>;
   void GetAsync(const std::string& key, const RequestOptions& options, GetCallback done);
-  void PutAsync(const std::string& key, const std::string& value, const Context& context,
-                const RequestOptions& options, PutCallback done);
+  void PutAsync(const std::string& key, const std::string& value, const Context& context, const RequestOptions& options,
+                PutCallback done);
 
   // Failures inside the client itself: an unexpected exception in its machinery, or one a
   // callback threw. Each was logged once (to stderr) and, if a request was waiting on it,

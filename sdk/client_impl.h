@@ -25,7 +25,6 @@
 
 namespace ringkv {
 
-
 class Client::Impl {
  public:
   explicit Impl(ClientOptions options) : options_(std::move(options)), cluster_name_(options_.cluster_name) {}
@@ -57,12 +56,14 @@ class Client::Impl {
   template <typename T, typename Func>
   void RunWithCallback(Func&& on_loop, std::function<void(Result<T>)> done) {
     auto start = [this, &on_loop, done = std::move(done)]() mutable {
-      Guarded<T>(on_loop)
-          .then([done](Result<T> r) { done(std::move(r)); })
-          .detach([this](kj::Exception&& e) { (void)errors_.Record("an application callback (it threw)", e); });
+      Guarded<T>(on_loop).then([done](Result<T> r) { done(std::move(r)); }).detach([this](kj::Exception&& e) {
+        (void)errors_.Record("an application callback (it threw)", e);
+      });
     };
-    if (std::this_thread::get_id() == loop_thread_id_) start();  // already on the loop: no hop
-    else executor_->executeSync(start);
+    if (std::this_thread::get_id() == loop_thread_id_)
+      start();  // already on the loop: no hop
+    else
+      executor_->executeSync(start);
   }
 
   template <typename T, typename Func>
@@ -74,8 +75,10 @@ class Client::Impl {
           .then([promise](Result<T> r) { promise->set_value(std::move(r)); })
           .detach([this](kj::Exception&& e) { (void)errors_.Record("completing a future", e); });
     };
-    if (OnLoopThread()) start();  // from a callback: no hop (and never wait on `future` there)
-    else executor_->executeSync(start);
+    if (OnLoopThread())
+      start();  // from a callback: no hop (and never wait on `future` there)
+    else
+      executor_->executeSync(start);
     return future;
   }
 
@@ -83,8 +86,8 @@ class Client::Impl {
 
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
-  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context,
-                                           sdk::QuorumSpec spec, int attempt = 0);
+  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
+                                           int attempt = 0);
   // The newest ring installed; any thread.
   std::shared_ptr<const RingView> Ring() const EXCLUDES(ring_mu_) {
     MutexLock lock(&ring_mu_);
@@ -128,8 +131,8 @@ class Client::Impl {
   // Keeps `view` unless a newer ring is installed already. Loop thread.
   void InstallRing(RingView view) EXCLUDES(ring_mu_);
 
-  const ClientOptions options_;  // never written after construction: read by every thread
-  sdk::InternalErrors errors_;   // written on the loop thread, count read by any thread
+  const ClientOptions options_;             // never written after construction: read by every thread
+  sdk::InternalErrors errors_;              // written on the loop thread, count read by any thread
   std::shared_ptr<const TlsMaterial> tls_;  // loaded by Start(); null without TLS
   std::thread thread_;
   std::thread::id loop_thread_id_;
@@ -148,6 +151,5 @@ class Client::Impl {
   std::shared_ptr<const RingView> ring_ GUARDED_BY(ring_mu_);
   std::string cluster_name_ GUARDED_BY(ring_mu_);
 };
-
 
 }  // namespace ringkv

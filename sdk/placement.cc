@@ -31,7 +31,7 @@ Targets PlaceKey(const RingView& view, const std::string& key, int n) {
 
 Status PlaceForDcs(const RingView& view, const std::string& local, bool for_get, QuorumSpec* spec, Targets* t) {
   if (view.dc_replication.empty()) return Status::OK();  // one placement group: N, W, R as given
-  std::map<std::string, int> per_dc;  // replicas the key has in each DC
+  std::map<std::string, int> per_dc;                     // replicas the key has in each DC
   for (const Replica& r : t->replicas) ++per_dc[r.dc];
   auto local_first = [&](std::vector<Replica>& v) {
     std::stable_partition(v.begin(), v.end(), [&](const Replica& r) { return r.dc == local; });
@@ -51,15 +51,27 @@ Status PlaceForDcs(const RingView& view, const std::string& local, bool for_get,
   }
   bool local_level = *level == Consistency::kLocalOne || *level == Consistency::kLocalQuorum;
   if (local_level && !per_dc.count(local)) {
-    return Status::InvalidArgument("LOCAL_ONE/LOCAL_QUORUM need ClientOptions::local_dc naming a DC that holds "
-                                   "replicas (got '" + local + "')");
+    return Status::InvalidArgument(
+        "LOCAL_ONE/LOCAL_QUORUM need ClientOptions::local_dc naming a DC that holds "
+        "replicas (got '" +
+        local + "')");
   }
   switch (*level) {
-    case Consistency::kOne: spec->w = spec->r = 1; break;
-    case Consistency::kQuorum: spec->w = spec->r = n / 2 + 1; break;
-    case Consistency::kAll: spec->w = spec->r = n; break;
-    case Consistency::kLocalOne: spec->need_per_dc[local] = 1; break;
-    case Consistency::kLocalQuorum: spec->need_per_dc[local] = per_dc[local] / 2 + 1; break;
+    case Consistency::kOne:
+      spec->w = spec->r = 1;
+      break;
+    case Consistency::kQuorum:
+      spec->w = spec->r = n / 2 + 1;
+      break;
+    case Consistency::kAll:
+      spec->w = spec->r = n;
+      break;
+    case Consistency::kLocalOne:
+      spec->need_per_dc[local] = 1;
+      break;
+    case Consistency::kLocalQuorum:
+      spec->need_per_dc[local] = per_dc[local] / 2 + 1;
+      break;
     case Consistency::kEachQuorum:
       for (const auto& [dc, count] : per_dc) spec->need_per_dc[dc] = count / 2 + 1;
       break;

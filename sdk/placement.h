@@ -41,7 +41,6 @@ Targets PlaceKey(const RingView& view, const std::string& key, int n);
 // Refines `spec` and `targets` (from PlaceKey) for per-DC replication, as above; `for_get`:
 // a read (LOCAL_* then counts R, and nothing is shipped). InvalidArgument for a LOCAL
 // level without a `local_dc` that holds replicas of the key.
-Status PlaceForDcs(const RingView& view, const std::string& local_dc, bool for_get, QuorumSpec* spec,
-                   Targets* targets);
+Status PlaceForDcs(const RingView& view, const std::string& local_dc, bool for_get, QuorumSpec* spec, Targets* targets);
 
 }  // namespace ringkv::sdk

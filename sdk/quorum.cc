@@ -60,9 +60,8 @@ auto ViaWan(const RequestEnv& env, const QuorumSpec& spec, const Replica& to, Se
 
 // One replica's coordinatePut, with connection failures and slowness as statuses.
 kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, const std::string& key,
-                                             const CausalContext& context, const Sibling& write,
-                                             const QuorumSpec& spec, std::string hint_for,
-                                             std::chrono::milliseconds limit) {
+                                             const CausalContext& context, const Sibling& write, const QuorumSpec& spec,
+                                             std::string hint_for, std::chrono::milliseconds limit) {
   auto send = [env, address = at.address, key, context, write, lww = spec.lww, header = spec.header,
                ship = spec.ship_to_dcs, hint_for = kj::mv(hint_for)]() mutable {
     return env.batcher->CoordinatePut(address, kj::mv(key), kj::mv(context), kj::mv(write), lww, header,
@@ -113,7 +112,7 @@ struct PutState : kj::Refcounted {
   std::vector<Replica> coordinators;  // replicas (healthy first), then fallbacks if sloppy
   std::vector<Replica> fallbacks;     // for hints, healthy first
   size_t next_fallback = 0;
-  std::vector<std::string> missed;    // replicas whose coordination attempt failed
+  std::vector<std::string> missed;  // replicas whose coordination attempt failed
   std::optional<Replica> coordinator;
   SiblingSet set;
 
@@ -205,8 +204,10 @@ void ReplicateToPending(kj::Own<PutState> s, Replica p) {
   ReplicateAt(st.env, p, st.key, st.set, st.spec)
       .then([s = kj::mv(s), p](Status result) mutable {
         s->tally.CallSettled();
-        if (result.ok()) s->tally.PendingAcked(p.id);
-        else s->Failed(p, result);
+        if (result.ok())
+          s->tally.PendingAcked(p.id);
+        else
+          s->Failed(p, result);
         s->CheckDone();
       })
       .detach(kj::mv(fail));
@@ -233,8 +234,10 @@ void OnCoordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const 
     }
   }
   for (const Replica& p : st.targets.pending) {
-    if (p.id == c.id) st.tally.PendingAcked(p.id);
-    else ReplicateToPending(kj::addRef(st), p);
+    if (p.id == c.id)
+      st.tally.PendingAcked(p.id);
+    else
+      ReplicateToPending(kj::addRef(st), p);
   }
   st.CheckDone();
 }
@@ -258,8 +261,10 @@ void TryCoordinator(kj::Own<PutState> s, size_t i) {
         s->tally.CallSettled();
         if (set.ok()) return OnCoordinated(kj::mv(s), c, kj::mv(set).value(), hint_for);
         if (IsRequestError(set.status())) return s->Finish(set.status());
-        if (is_replica) s->Failed(c, set.status());
-        else s->tally.outcomes().HintFailed(stands_for.id, c.id, set.status());
+        if (is_replica)
+          s->Failed(c, set.status());
+        else
+          s->tally.outcomes().HintFailed(stands_for.id, c.id, set.status());
         if (is_replica) s->missed.push_back(c.id);
         TryCoordinator(kj::mv(s), i + 1);
       })
@@ -298,8 +303,10 @@ void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const Quoru
 
 void OnGetAnswer(RequestEnv env, GetState& s, const std::string& key, const QuorumSpec& spec) {
   if (std::optional<Status> verdict = s.tally.Verdict()) {
-    if (verdict->ok()) s.Finish(ToGetResult(s.merged, s.tally.replies()));
-    else s.Finish(*verdict);
+    if (verdict->ok())
+      s.Finish(ToGetResult(s.merged, s.tally.replies()));
+    else
+      s.Finish(*verdict);
   }
   if (s.tally.AllSettled()) ReadRepair(env, s, key, spec);
 }

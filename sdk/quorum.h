@@ -52,7 +52,7 @@ struct RequestEnv {
   wire::ConnectionPool* pool;
   RequestBatcher* batcher;  // every call goes through it, coalesced per node
   kj::Timer* timer;
-  InternalErrors* errors;   // an exception inside a request fails it at once, logged and counted here
+  InternalErrors* errors;  // an exception inside a request fails it at once, logged and counted here
 };
 
 kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,

@@ -34,10 +34,9 @@ void RequestBatcher::Fault(std::string_view stage) {
 }
 
 template <typename Waiters, typename Build>
-kj::Promise<void> RequestBatcher::Guarded(const char* what, const std::string& address, Waiters& waiters,
-                                          Build build) {
+kj::Promise<void> RequestBatcher::Guarded(const char* what, const std::string& address, Waiters& waiters, Build build) {
   kj::Promise<void> sent = nullptr;
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { sent = build(); })) {
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { sent = build(); })) {
     Status failed = errors_.Record(std::string(what) + " to " + address, *e);
     for (auto& w : *waiters) w.done->fulfill(Status(failed));
     return kj::READY_NOW;
@@ -83,8 +82,8 @@ kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string&
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
   QueueKey qk{address, lww};
   Queue& q = QueueFor(qk, header);
-  q.puts.push_back({kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(hint_for), kj::mv(ship_to_dcs),
-                    kj::mv(paf.fulfiller)});
+  q.puts.push_back(
+      {kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(hint_for), kj::mv(ship_to_dcs), kj::mv(paf.fulfiller)});
   Schedule(qk, q);
   return kj::mv(paf.promise);
 }
@@ -135,9 +134,12 @@ kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const Rou
               continue;
             }
             Status st = wire::FromWire(results[i].getError());
-            if (st.ok()) done->fulfill(wire::FromWire(results[i].getValue()));
-            else if (st.IsNotFound()) done->fulfill(SiblingSet());
-            else done->fulfill(st);
+            if (st.ok())
+              done->fulfill(wire::FromWire(results[i].getValue()));
+            else if (st.IsNotFound())
+              done->fulfill(SiblingSet());
+            else
+              done->fulfill(st);
           }
         },
         [waiters](kj::Exception&& e) {
@@ -207,8 +209,10 @@ kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww,
               continue;
             }
             Status st = wire::FromWire(results[i].getError());
-            if (st.ok()) done->fulfill(wire::FromWire(results[i].getResult()));
-            else done->fulfill(st);
+            if (st.ok())
+              done->fulfill(wire::FromWire(results[i].getResult()));
+            else
+              done->fulfill(st);
           }
         },
         [waiters](kj::Exception&& e) {

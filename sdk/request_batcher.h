@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/vector_clock.h"
 #include "capnp/connection_pool.h"
+#include "common/vector_clock.h"
 #include "sdk/internal_errors.h"
 #include "sdk/quorum_spec.h"
 

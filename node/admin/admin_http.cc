@@ -1,9 +1,9 @@
 #include "node/admin/admin_http.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include <thread>
 
@@ -43,9 +43,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return;  // timeout, reset, garbage: drop the connection
     const auto& request = parser_->get();
-    HttpReply reply = HandleAdminRequest(services_, std::string_view(request.method_string()),
-                                         std::string_view(request.target()),
-                                         std::string_view(request[http::field::authorization]));
+    HttpReply reply =
+        HandleAdminRequest(services_, std::string_view(request.method_string()), std::string_view(request.target()),
+                           std::string_view(request[http::field::authorization]));
     if (request.method() == http::verb::head) reply.body.clear();
     Reply(std::move(reply), request.keep_alive());
   }
@@ -59,11 +59,14 @@ class Session : public std::enable_shared_from_this<Session> {
     response->keep_alive(keep_alive);
     response->body() = std::move(reply.body);
     response->prepare_payload();
-    http::async_write(stream_, *response, [self = shared_from_this(), response, keep_alive](beast::error_code ec, size_t) {
-      if (ec) return;
-      if (keep_alive) self->Read();
-      else self->Close();
-    });
+    http::async_write(stream_, *response,
+                      [self = shared_from_this(), response, keep_alive](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (keep_alive)
+                          self->Read();
+                        else
+                          self->Close();
+                      });
   }
 
   void Close() {

@@ -89,11 +89,18 @@ HttpReply Health(const NodeServices& s) {
 std::vector<std::string> UnhealthyReasons(const NodeServices& s) {
   std::vector<std::string> reasons;
   switch (s.membership->Self().ring_state) {
-    case RingState::kNormal: break;
-    case RingState::kJoining: reasons.push_back("joining: still streaming the ranges it will own"); break;
-    case RingState::kLeaving: reasons.push_back("leaving: streaming its ranges away (decommission)"); break;
+    case RingState::kNormal:
+      break;
+    case RingState::kJoining:
+      reasons.push_back("joining: still streaming the ranges it will own");
+      break;
+    case RingState::kLeaving:
+      reasons.push_back("leaving: streaming its ranges away (decommission)");
+      break;
     case RingState::kLeft:
-    case RingState::kRemoved: reasons.push_back("no longer a member of the ring"); break;
+    case RingState::kRemoved:
+      reasons.push_back("no longer a member of the ring");
+      break;
   }
   size_t others = 0, reachable = 0;
   for (const MemberRecord& r : s.membership->Snapshot()) {
@@ -138,7 +145,8 @@ HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std
   if (path == "/v1/members") return Json(200, Members(s));
   if (path == "/v1/ring") return Json(200, RingJson(s));
   if (path == "/v1/stats") return Json(200, StatsJson(s));
-  return Error(404, "no such page: " + std::string(path) + " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats)");
+  return Error(404,
+               "no such page: " + std::string(path) + " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats)");
 }
 
 }  // namespace ringkv

@@ -10,25 +10,34 @@
 namespace ringkv {
 namespace {
 
-
 wire::RingState ToWire(RingState s) {
   switch (s) {
-    case RingState::kNormal: return wire::RingState::NORMAL;
-    case RingState::kJoining: return wire::RingState::JOINING;
-    case RingState::kLeaving: return wire::RingState::LEAVING;
-    case RingState::kLeft: return wire::RingState::LEFT;
-    case RingState::kRemoved: return wire::RingState::REMOVED;
+    case RingState::kNormal:
+      return wire::RingState::NORMAL;
+    case RingState::kJoining:
+      return wire::RingState::JOINING;
+    case RingState::kLeaving:
+      return wire::RingState::LEAVING;
+    case RingState::kLeft:
+      return wire::RingState::LEFT;
+    case RingState::kRemoved:
+      return wire::RingState::REMOVED;
   }
   return wire::RingState::NORMAL;
 }
 
 Result<RingState> FromWire(wire::RingState s) {
   switch (s) {
-    case wire::RingState::NORMAL: return RingState::kNormal;
-    case wire::RingState::JOINING: return RingState::kJoining;
-    case wire::RingState::LEAVING: return RingState::kLeaving;
-    case wire::RingState::LEFT: return RingState::kLeft;
-    case wire::RingState::REMOVED: return RingState::kRemoved;
+    case wire::RingState::NORMAL:
+      return RingState::kNormal;
+    case wire::RingState::JOINING:
+      return RingState::kJoining;
+    case wire::RingState::LEAVING:
+      return RingState::kLeaving;
+    case wire::RingState::LEFT:
+      return RingState::kLeft;
+    case wire::RingState::REMOVED:
+      return RingState::kRemoved;
   }
   return Status::InvalidArgument("unknown ring state " + std::to_string(static_cast<int>(s)));
 }
@@ -84,7 +93,10 @@ Result<std::vector<MemberRecord>> FromWire(capnp::List<wire::MemberRecord>::Read
 
 Gossiper::Gossiper(Membership* membership, std::chrono::milliseconds interval, wire::PoolOptions pool,
                    std::vector<std::string> seed_addresses)
-    : membership_(membership), interval_(interval), seeds_(std::move(seed_addresses)), loop_("gossip", std::move(pool)) {}
+    : membership_(membership),
+      interval_(interval),
+      seeds_(std::move(seed_addresses)),
+      loop_("gossip", std::move(pool)) {}
 
 void Gossiper::Start() {
   loop_.Start(interval_, [this](BackgroundLoop::Context& ctx) { Round(ctx); });

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "capnp/kv.capnp.h"
-#include "node/runtime/background_loop.h"
 #include "node/cluster/membership.h"
+#include "node/runtime/background_loop.h"
 
 namespace ringkv {
 

@@ -7,20 +7,28 @@ namespace ringkv {
 
 std::string_view MemberStatusName(MemberStatus s) {
   switch (s) {
-    case MemberStatus::kUp: return "up";
-    case MemberStatus::kSuspect: return "suspect";
-    case MemberStatus::kDown: return "down";
+    case MemberStatus::kUp:
+      return "up";
+    case MemberStatus::kSuspect:
+      return "suspect";
+    case MemberStatus::kDown:
+      return "down";
   }
   return "unknown";
 }
 
 std::string_view RingStateName(RingState s) {
   switch (s) {
-    case RingState::kNormal: return "normal";
-    case RingState::kJoining: return "joining";
-    case RingState::kLeaving: return "leaving";
-    case RingState::kLeft: return "left";
-    case RingState::kRemoved: return "removed";
+    case RingState::kNormal:
+      return "normal";
+    case RingState::kJoining:
+      return "joining";
+    case RingState::kLeaving:
+      return "leaving";
+    case RingState::kLeft:
+      return "left";
+    case RingState::kRemoved:
+      return "removed";
   }
   return "unknown";
 }

@@ -87,7 +87,7 @@ class GossipState {
   struct Liveness {
     uint64_t last_progress_ms = 0;  // when (generation, heartbeat) last increased
     MemberStatus status = MemberStatus::kUp;
-    uint64_t counted_epoch = 0;     // this member's share of ring_version_
+    uint64_t counted_epoch = 0;  // this member's share of ring_version_
   };
   void Replace(size_t index, const MemberRecord& r, uint64_t now_ms, MergeOutcome* outcome);
   void BumpSelfEpoch();

@@ -64,9 +64,12 @@ Result<std::vector<MemberRecord>> LoadTable(const std::string& path) {
 
 Liveness ToLiveness(MemberStatus s) {
   switch (s) {
-    case MemberStatus::kUp: return Liveness::kUp;
-    case MemberStatus::kSuspect: return Liveness::kSuspect;
-    case MemberStatus::kDown: return Liveness::kDown;
+    case MemberStatus::kUp:
+      return Liveness::kUp;
+    case MemberStatus::kSuspect:
+      return Liveness::kSuspect;
+    case MemberStatus::kDown:
+      return Liveness::kDown;
   }
   return Liveness::kUp;
 }

@@ -43,7 +43,7 @@ class Membership {
   // address and a new generation, keeping tokens and ring state); otherwise starts with
   // `self` plus `founders` (a new cluster's members, whose tokens the caller derived).
   static Result<std::unique_ptr<Membership>> Open(MembershipOptions options, MemberRecord self,
-                                                   std::vector<MemberRecord> founders, uint64_t now_ms);
+                                                  std::vector<MemberRecord> founders, uint64_t now_ms);
 
   std::shared_ptr<const RingView> View() const;
   uint64_t RingVersion() const { return View()->version; }

@@ -52,11 +52,11 @@ class StateFileWriter {
   std::mutex mu_;
   std::condition_variable wake_;     // MarkDirty and the destructor -> the thread
   std::condition_variable written_;  // the thread -> Flush
-  uint64_t marked_ = 0;     // GUARDED_BY(mu_): changes marked so far
-  uint64_t saved_ = 0;      // GUARDED_BY(mu_): changes on disk
-  uint64_t attempted_ = 0;  // GUARDED_BY(mu_): changes the last finished write covered
-  Status last_;             // GUARDED_BY(mu_): the last write's outcome
-  bool stopping_ = false;   // GUARDED_BY(mu_)
+  uint64_t marked_ = 0;              // GUARDED_BY(mu_): changes marked so far
+  uint64_t saved_ = 0;               // GUARDED_BY(mu_): changes on disk
+  uint64_t attempted_ = 0;           // GUARDED_BY(mu_): changes the last finished write covered
+  Status last_;                      // GUARDED_BY(mu_): the last write's outcome
+  bool stopping_ = false;            // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

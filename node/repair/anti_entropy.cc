@@ -14,7 +14,6 @@ namespace {
 constexpr auto kCallLimit = std::chrono::seconds(30);
 constexpr size_t kBatch = 512;
 
-
 bool Has(const std::vector<const RingNode*>& list, std::string_view id) {
   return std::any_of(list.begin(), list.end(), [&](const RingNode* n) { return n->id == id; });
 }
@@ -25,8 +24,7 @@ class SharedKeys final : public KeySource {
   SharedKeys(ReplicaStore* store, std::shared_ptr<const RingView> view, std::string self, std::string peer)
       : store_(store), view_(std::move(view)), self_(std::move(self)), peer_(std::move(peer)) {}
 
-  Status ForEach(const TokenRange& range,
-                 const std::function<void(std::string_view, const SiblingSet&)>& fn) override {
+  Status ForEach(const TokenRange& range, const std::function<void(std::string_view, const SiblingSet&)>& fn) override {
     return store_->ForEach({}, [&](std::string_view key, const SiblingSet& set) {
       if (!range.Contains(Ring::KeyToken(key))) return true;
       auto replicas = view_->Replicas(key);
@@ -48,7 +46,11 @@ class RpcPeer final : public MerklePeer {
  public:
   RpcPeer(BackgroundLoop::Context& ctx, std::string address, std::string cluster, uint64_t session, uint64_t root,
           uint32_t keys_per_s)
-      : ctx_(ctx), address_(std::move(address)), cluster_(std::move(cluster)), session_(session), root_(root),
+      : ctx_(ctx),
+        address_(std::move(address)),
+        cluster_(std::move(cluster)),
+        session_(session),
+        root_(root),
         keys_per_s_(keys_per_s) {}
 
   uint64_t RootHash() override { return root_; }
@@ -225,8 +227,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
   return stats;
 }
 
-Result<std::pair<uint64_t, MerkleNode>> AntiEntropy::OpenSession(const std::string& peer, TokenRange range,
-                                                                 int depth) {
+Result<std::pair<uint64_t, MerkleNode>> AntiEntropy::OpenSession(const std::string& peer, TokenRange range, int depth) {
   auto view = membership_->View();
   if (!view->ring.Find(peer)) return Status::InvalidArgument("'" + peer + "' is not a ring member");
   SharedKeys local(store_, view, membership_->self_id(), peer);
@@ -250,13 +251,13 @@ Result<std::shared_ptr<const MerkleTree>> AntiEntropy::FindSession(uint64_t id) 
 }
 
 Result<std::vector<uint64_t>> AntiEntropy::SessionChildHashes(uint64_t session, int level,
-                                                                const std::vector<uint32_t>& indices) {
+                                                              const std::vector<uint32_t>& indices) {
   RINGKV_ASSIGN(auto tree, FindSession(session));
   return ChildHashesOf(*tree, level, indices);
 }
 
 Result<std::vector<KeyDigest>> AntiEntropy::SessionDigests(uint64_t session, int level,
-                                                            const std::vector<uint32_t>& indices) {
+                                                           const std::vector<uint32_t>& indices) {
   RINGKV_ASSIGN(auto tree, FindSession(session));
   if (level < 0 || level > tree->depth()) return Status::InvalidArgument("merkle level out of range");
   std::vector<KeyDigest> out;

@@ -19,10 +19,10 @@
 #include <string>
 
 #include "common/mutex.h"
-#include "node/runtime/background_loop.h"
 #include "node/cluster/membership.h"
 #include "node/repair/merkle.h"
 #include "node/replica/replica_store.h"
+#include "node/runtime/background_loop.h"
 
 namespace ringkv {
 
@@ -41,16 +41,15 @@ class AntiEntropy {
   static constexpr auto kSessionIdle = std::chrono::seconds(60);
 
   struct Options {
-    uint32_t depth = 0;           // 0: from the number of shared keys
-    uint32_t keys_per_s = 0;      // 0: unthrottled
+    uint32_t depth = 0;                // 0: from the number of shared keys
+    uint32_t keys_per_s = 0;           // 0: unthrottled
     uint32_t cross_dc_keys_per_s = 0;  // with a peer in another DC (WAN bandwidth); 0: keys_per_s
   };
 
   AntiEntropy(ReplicaStore* store, Membership* membership) : store_(store), membership_(membership) {}
 
   // Initiator: repairs with `peer` (empty: every node we share keys with) over `range`.
-  Result<RepairStats> Repair(BackgroundLoop::Context& ctx, const std::string& peer, TokenRange range,
-                             Options options);
+  Result<RepairStats> Repair(BackgroundLoop::Context& ctx, const std::string& peer, TokenRange range, Options options);
 
   // Peer side of the RPCs (OpenSession scans the store: call it off the event loop).
   Result<std::pair<uint64_t, MerkleNode>> OpenSession(const std::string& peer, TokenRange range, int depth);
@@ -63,8 +62,7 @@ class AntiEntropy {
   static int DepthFor(uint64_t keys);
 
  private:
-  Result<RepairStats> RepairPair(BackgroundLoop::Context& ctx, const RingNode& peer, TokenRange range,
-                                 Options options);
+  Result<RepairStats> RepairPair(BackgroundLoop::Context& ctx, const RingNode& peer, TokenRange range, Options options);
   struct Session {
     std::shared_ptr<const MerkleTree> tree;
     std::chrono::steady_clock::time_point last_used;

@@ -11,7 +11,6 @@ namespace {
 
 constexpr auto kCallLimit = std::chrono::seconds(5);
 
-
 }  // namespace
 
 bool HintedHandoff::Expired(const Hint& h) const {
@@ -105,8 +104,7 @@ Status HintedHandoff::Send(BackgroundLoop::Context& ctx, const std::string& addr
   return Status::OK();
 }
 
-uint64_t HintedHandoff::DeliverTo(BackgroundLoop::Context& ctx, const std::string& target,
-                                  const std::string& address) {
+uint64_t HintedHandoff::DeliverTo(BackgroundLoop::Context& ctx, const std::string& target, const std::string& address) {
   uint64_t delivered = 0;
   std::string after;
   std::vector<Status> results;
@@ -120,8 +118,10 @@ uint64_t HintedHandoff::DeliverTo(BackgroundLoop::Context& ctx, const std::strin
     after = page->back().key;
     std::vector<Hint> live;
     for (Hint& h : *page) {
-      if (Expired(h)) (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kExpired);
-      else live.push_back(std::move(h));
+      if (Expired(h))
+        (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kExpired);
+      else
+        live.push_back(std::move(h));
     }
     if (live.empty()) continue;
     bool cross_dc = IsDcTarget(target);

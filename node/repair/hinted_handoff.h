@@ -21,10 +21,10 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "node/runtime/background_loop.h"
-#include "node/replica/hint_store.h"
 #include "node/cluster/membership.h"
+#include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
+#include "node/runtime/background_loop.h"
 
 namespace ringkv {
 

@@ -2,14 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <unistd.h>
+#include <csignal>
 
 namespace ringkv {
 
 Maintenance::Maintenance(HintedHandoff* handoff, AntiEntropy* repair, Streamer* streamer, Membership* membership,
                          MaintenanceOptions options, wire::PoolOptions pool)
-    : handoff_(handoff), repair_(repair), streamer_(streamer), membership_(membership), options_(options),
+    : handoff_(handoff),
+      repair_(repair),
+      streamer_(streamer),
+      membership_(membership),
+      options_(options),
       loop_("maintenance", std::move(pool)) {}
 
 void Maintenance::Start() {

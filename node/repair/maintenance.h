@@ -14,9 +14,9 @@
 #include <kj/async.h>
 
 #include "node/repair/anti_entropy.h"
-#include "node/runtime/background_loop.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/streaming.h"
+#include "node/runtime/background_loop.h"
 
 namespace ringkv {
 

@@ -76,8 +76,8 @@ std::vector<KeyDigest> MerkleTree::Digests(int level, uint32_t index) const {
 namespace {
 
 // Finds the differing subtrees small enough to compare key by key: (level, index) pairs.
-Status FindDifferingSubtrees(const MerkleTree& tree, MerklePeer& peer, const RepairOptions& options,
-                             RepairStats* stats, std::vector<std::pair<int, uint32_t>>* out) {
+Status FindDifferingSubtrees(const MerkleTree& tree, MerklePeer& peer, const RepairOptions& options, RepairStats* stats,
+                             std::vector<std::pair<int, uint32_t>>* out) {
   ++stats->nodes_compared;
   ++stats->rounds;  // the root comes with the session's opening call
   stats->bytes_received += kHashBytes;
@@ -87,13 +87,16 @@ Status FindDifferingSubtrees(const MerkleTree& tree, MerklePeer& peer, const Rep
     std::vector<uint32_t> descend;
     for (uint32_t index : differing) {
       bool small = tree.Node(level, index).count <= options.digest_threshold;
-      if (level == tree.depth() || small) out->emplace_back(level, index);
-      else descend.push_back(index);
+      if (level == tree.depth() || small)
+        out->emplace_back(level, index);
+      else
+        descend.push_back(index);
     }
     differing.clear();
     for (size_t start = 0; start < descend.size(); start += options.max_batch) {
-      std::vector<uint32_t> batch(descend.begin() + static_cast<std::ptrdiff_t>(start),
-                                  descend.begin() + static_cast<std::ptrdiff_t>(std::min(descend.size(), start + options.max_batch)));
+      std::vector<uint32_t> batch(
+          descend.begin() + static_cast<std::ptrdiff_t>(start),
+          descend.begin() + static_cast<std::ptrdiff_t>(std::min(descend.size(), start + options.max_batch)));
       RINGKV_ASSIGN(auto hashes, peer.ChildHashes(level, batch));
       if (hashes.size() != 2 * batch.size()) return Status::Aborted("merkle peer answered the wrong number of hashes");
       ++stats->rounds;
@@ -129,8 +132,9 @@ Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_dat
   }
   for (auto& [level, indices] : by_level) {
     for (size_t start = 0; start < indices.size(); start += options.max_batch) {
-      std::vector<uint32_t> batch(indices.begin() + static_cast<std::ptrdiff_t>(start),
-                                  indices.begin() + static_cast<std::ptrdiff_t>(std::min(indices.size(), start + options.max_batch)));
+      std::vector<uint32_t> batch(
+          indices.begin() + static_cast<std::ptrdiff_t>(start),
+          indices.begin() + static_cast<std::ptrdiff_t>(std::min(indices.size(), start + options.max_batch)));
       RINGKV_ASSIGN(auto digests, peer.Digests(level, batch));
       ++stats.rounds;
       stats.bytes_sent += 1 + kIndexBytes * batch.size();
@@ -154,8 +158,9 @@ Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_dat
     if (set) push.emplace_back(key, std::move(*set));
   }
   for (size_t start = 0; start < pull.size(); start += options.max_batch) {
-    std::vector<std::string> batch(pull.begin() + static_cast<std::ptrdiff_t>(start),
-                                   pull.begin() + static_cast<std::ptrdiff_t>(std::min(pull.size(), start + options.max_batch)));
+    std::vector<std::string> batch(
+        pull.begin() + static_cast<std::ptrdiff_t>(start),
+        pull.begin() + static_cast<std::ptrdiff_t>(std::min(pull.size(), start + options.max_batch)));
     RINGKV_ASSIGN(auto entries, peer.Fetch(batch));
     ++stats.rounds;
     for (const auto& key : batch) stats.bytes_sent += key.size();

@@ -103,9 +103,9 @@ struct RepairStats {
   uint64_t digests_exchanged = 0;
   uint64_t keys_pulled = 0;
   uint64_t keys_pushed = 0;
-  uint64_t bytes_sent = 0;      // payload of every call, as encoded below
+  uint64_t bytes_sent = 0;  // payload of every call, as encoded below
   uint64_t bytes_received = 0;
-  uint64_t rounds = 0;          // calls made to the peer
+  uint64_t rounds = 0;  // calls made to the peer
 };
 
 struct RepairOptions {

@@ -15,7 +15,6 @@ constexpr auto kCallLimit = std::chrono::seconds(10);
 constexpr size_t kPageBytes = 1 << 20;
 constexpr int kAttemptsPerSource = 20;
 
-
 bool Has(const std::vector<const RingNode*>& list, std::string_view id) {
   return std::any_of(list.begin(), list.end(), [&](const RingNode* n) { return n->id == id; });
 }

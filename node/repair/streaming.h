@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "node/runtime/background_loop.h"
 #include "node/cluster/membership.h"
 #include "node/replica/replica_store.h"
+#include "node/runtime/background_loop.h"
 
 namespace ringkv {
 

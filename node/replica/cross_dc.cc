@@ -19,9 +19,8 @@ Status QueueForDcs(HintStore& hints, std::string_view key, const SiblingSet& set
 }
 
 Status FanOutInDc(ReplicaStore& store, HintStore& hints, const RingView& view, std::string_view self_id,
-                  std::string_view self_dc,
-                  std::string_view dc, std::string_view key, const SiblingSet& set, bool lww, uint64_t now_ms,
-                  HintStore::Mode mode) {
+                  std::string_view self_dc, std::string_view dc, std::string_view key, const SiblingSet& set, bool lww,
+                  uint64_t now_ms, HintStore::Mode mode) {
   if (self_dc != dc) return hints.Add(DcTarget(dc), key, set, lww, now_ms, mode);
   std::vector<const RingNode*> targets = view.Replicas(key);
   for (const RingNode* p : view.PendingReplicas(key)) targets.push_back(p);
@@ -29,8 +28,10 @@ Status FanOutInDc(ReplicaStore& store, HintStore& hints, const RingView& view, s
   for (const RingNode* node : targets) {
     if (node->dc != dc) continue;
     any_in_dc = true;
-    if (node->id == self_id) RINGKV_TRY(store.Merge(key, set, lww, mode).status());
-    else RINGKV_TRY(hints.Add(node->id, key, set, lww, now_ms, mode));
+    if (node->id == self_id)
+      RINGKV_TRY(store.Merge(key, set, lww, mode).status());
+    else
+      RINGKV_TRY(hints.Add(node->id, key, set, lww, now_ms, mode));
   }
   // No replica in this DC by our ring (it is changing): keep the write rather than drop it.
   if (!any_in_dc) RINGKV_TRY(store.Merge(key, set, lww, mode).status());

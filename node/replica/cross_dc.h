@@ -18,8 +18,8 @@
 
 namespace ringkv {
 
-bool IsDcTarget(std::string_view target);           // "dc:NAME"
-std::string DcTarget(std::string_view dc);          // NAME -> "dc:NAME"
+bool IsDcTarget(std::string_view target);   // "dc:NAME"
+std::string DcTarget(std::string_view dc);  // NAME -> "dc:NAME"
 std::string_view DcOfTarget(std::string_view target);
 
 // Queues `set` for each of `dcs` (the coordinator, before it acks the client).
@@ -30,8 +30,7 @@ Status QueueForDcs(HintStore& hints, std::string_view key, const SiblingSet& set
 // of the key's replicas there, queued as hints for the others. A node outside `dc` (the
 // ring changed in between) queues it for `dc` again.
 Status FanOutInDc(ReplicaStore& store, HintStore& hints, const RingView& view, std::string_view self_id,
-                  std::string_view self_dc,
-                  std::string_view dc, std::string_view key, const SiblingSet& set, bool lww, uint64_t now_ms,
-                  HintStore::Mode mode);
+                  std::string_view self_dc, std::string_view dc, std::string_view key, const SiblingSet& set, bool lww,
+                  uint64_t now_ms, HintStore::Mode mode);
 
 }  // namespace ringkv

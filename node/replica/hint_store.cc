@@ -38,8 +38,10 @@ std::string PrefixEnd(std::string prefix) {
 
 std::string_view HintDropName(HintDrop why) {
   switch (why) {
-    case HintDrop::kExpired: return "expired";
-    case HintDrop::kRefused: return "refused";
+    case HintDrop::kExpired:
+      return "expired";
+    case HintDrop::kRefused:
+      return "refused";
   }
   return "unknown";
 }
@@ -86,8 +88,10 @@ std::mutex& HintStore::LockFor(std::string_view target, std::string_view key) {
 
 Result<std::unique_lock<std::mutex>> HintStore::Lock(std::string_view target, std::string_view key, Mode mode) {
   std::unique_lock lock(LockFor(target, key), std::defer_lock);
-  if (mode == Mode::kMayBlock) lock.lock();
-  else if (!lock.try_lock()) return Status::Busy("hint is locked by another request");
+  if (mode == Mode::kMayBlock)
+    lock.lock();
+  else if (!lock.try_lock())
+    return Status::Busy("hint is locked by another request");
   return lock;
 }
 
@@ -107,8 +111,8 @@ Result<std::optional<Hint>> HintStore::Load(const std::string& entry_key, Mode m
   return std::optional<Hint>(std::move(hint));
 }
 
-Status HintStore::Store(std::string_view target, const std::string& entry_key, const SiblingSet& set,
-                        uint64_t now_ms, bool existed) {
+Status HintStore::Store(std::string_view target, const std::string& entry_key, const SiblingSet& set, uint64_t now_ms,
+                        bool existed) {
   storage::Record record;
   record.value = set.Encode();
   record.timestamp_ms = now_ms;
@@ -128,8 +132,8 @@ void HintStore::CountMerged() {
   ++counters_.merged;
 }
 
-Status HintStore::Add(std::string_view target, std::string_view key, const SiblingSet& set, bool lww,
-                      uint64_t now_ms, Mode mode) {
+Status HintStore::Add(std::string_view target, std::string_view key, const SiblingSet& set, bool lww, uint64_t now_ms,
+                      Mode mode) {
   RINGKV_TRY(ValidateKey(key));
   if (target.empty()) return Status::InvalidArgument("a hint needs a target node");
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
@@ -146,9 +150,9 @@ Status HintStore::Add(std::string_view target, std::string_view key, const Sibli
   return Store(target, entry, merged, now_ms, existing.has_value());
 }
 
-Result<SiblingSet> HintStore::CoordinatePut(std::string_view target, std::string_view key,
-                                            const CausalContext& context, Sibling write, bool lww,
-                                            uint64_t counter_floor, uint64_t now_ms, Mode mode) {
+Result<SiblingSet> HintStore::CoordinatePut(std::string_view target, std::string_view key, const CausalContext& context,
+                                            Sibling write, bool lww, uint64_t counter_floor, uint64_t now_ms,
+                                            Mode mode) {
   RINGKV_TRY(ValidateKey(key));
   RINGKV_TRY(ValidateValue(write.value));
   if (target.empty()) return Status::InvalidArgument("a hint needs a target node");
@@ -159,9 +163,12 @@ Result<SiblingSet> HintStore::CoordinatePut(std::string_view target, std::string
   SiblingSet set = existing ? existing->set : SiblingSet();
   switch (set.Classify(write)) {
     case WriteFate::kHeld:
-    case WriteFate::kSuperseded: return set;
-    case WriteFate::kTooOld: return TooOldForHistory(write, set);
-    case WriteFate::kNew: break;
+    case WriteFate::kSuperseded:
+      return set;
+    case WriteFate::kTooOld:
+      return TooOldForHistory(write, set);
+    case WriteFate::kNew:
+      break;
   }
   set.Update(context, node_id_, std::move(write), counter_floor);
   if (lww) set.ResolveLww();
@@ -202,13 +209,19 @@ Status HintStore::RemoveIfUnchanged(std::string_view target, const Hint& hint, O
   auto it = queued_.find(std::string(target));
   if (it != queued_.end() && --it->second == 0) queued_.erase(it);
   switch (why) {
-    case Outcome::kDelivered: ++counters_.delivered; break;
+    case Outcome::kDelivered:
+      ++counters_.delivered;
+      break;
     case Outcome::kRedirected:
       ++counters_.delivered;
       ++counters_.redirected;
       break;
-    case Outcome::kExpired: ++counters_.dropped[static_cast<size_t>(HintDrop::kExpired)]; break;
-    case Outcome::kRefused: ++counters_.dropped[static_cast<size_t>(HintDrop::kRefused)]; break;
+    case Outcome::kExpired:
+      ++counters_.dropped[static_cast<size_t>(HintDrop::kExpired)];
+      break;
+    case Outcome::kRefused:
+      ++counters_.dropped[static_cast<size_t>(HintDrop::kRefused)];
+      break;
   }
   return Status::OK();
 }

@@ -71,8 +71,7 @@ class HintStore {
  public:
   using Mode = storage::ReadMode;
 
-  static Result<std::unique_ptr<HintStore>> Open(const std::string& dir, std::string node_id,
-                                                 StorageOptions options);
+  static Result<std::unique_ptr<HintStore>> Open(const std::string& dir, std::string node_id, StorageOptions options);
 
   // Folds `set` into the hint for (target, key).
   Status Add(std::string_view target, std::string_view key, const SiblingSet& set, bool lww, uint64_t now_ms,

@@ -29,8 +29,10 @@ std::mutex& ReplicaStore::LockFor(std::string_view key) { return stripes_[Hash64
 
 Result<std::unique_lock<std::mutex>> ReplicaStore::Lock(std::string_view key, Mode mode) {
   std::unique_lock lock(LockFor(key), std::defer_lock);
-  if (mode == Mode::kMayBlock) lock.lock();
-  else if (!lock.try_lock()) return Status::Busy("key is locked by another request");
+  if (mode == Mode::kMayBlock)
+    lock.lock();
+  else if (!lock.try_lock())
+    return Status::Busy("key is locked by another request");
   return lock;
 }
 
@@ -51,8 +53,8 @@ Status ReplicaStore::Store(std::string_view key, const SiblingSet& set) {
   storage::Record record;
   record.value = set.Encode();
   if (record.value.size() > kMaxSetBytes) {
-    return Status::InvalidArgument("key has " + std::to_string(set.siblings().size()) +
-                                   " unresolved siblings (" + std::to_string(record.value.size()) +
+    return Status::InvalidArgument("key has " + std::to_string(set.siblings().size()) + " unresolved siblings (" +
+                                   std::to_string(record.value.size()) +
                                    " bytes); read it and write back a merge with the returned context");
   }
   record.tombstone = set.AllTombstones();
@@ -70,9 +72,12 @@ Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const Causa
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   switch (set.Classify(write)) {
     case WriteFate::kHeld:
-    case WriteFate::kSuperseded: return set;  // applied before: applying it again would mint a second version
-    case WriteFate::kTooOld: return TooOldForHistory(write, set);
-    case WriteFate::kNew: break;
+    case WriteFate::kSuperseded:
+      return set;  // applied before: applying it again would mint a second version
+    case WriteFate::kTooOld:
+      return TooOldForHistory(write, set);
+    case WriteFate::kNew:
+      break;
   }
   set.Update(context, node_id_, std::move(write), DotCounterFloor());
   if (lww) set.ResolveLww();

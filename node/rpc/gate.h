@@ -14,7 +14,8 @@ namespace ringkv {
 
 class GateServer final : public wire::Gate::Server {
  public:
-  GateServer(NodeServices services, Credentials required) : services_(std::move(services)), required_(std::move(required)) {}
+  GateServer(NodeServices services, Credentials required)
+      : services_(std::move(services)), required_(std::move(required)) {}
 
  protected:
   kj::Promise<void> login(LoginContext context) override;

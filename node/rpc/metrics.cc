@@ -33,10 +33,14 @@ std::string HistogramFamily(const std::string& name) {
 
 std::string_view RpcOpName(RpcOp op) {
   switch (op) {
-    case RpcOp::kGet: return "get";
-    case RpcOp::kPut: return "put";
-    case RpcOp::kReplicate: return "replicate";
-    case RpcOp::kCount: break;
+    case RpcOp::kGet:
+      return "get";
+    case RpcOp::kPut:
+      return "put";
+    case RpcOp::kReplicate:
+      return "replicate";
+    case RpcOp::kCount:
+      break;
   }
   return "unknown";
 }
@@ -92,7 +96,8 @@ std::string PrometheusText(const std::vector<MetricSample>& samples) {
     auto [it, added] = index.try_emplace(family, families.size());
     if (added) {
       const char* type = family != s.name ? "histogram" : s.kind == MetricSample::kCounter ? "counter" : "gauge";
-      families.push_back({"# HELP ringkv_" + family + " " + s.help + "\n# TYPE ringkv_" + family + " " + type + "\n", ""});
+      families.push_back(
+          {"# HELP ringkv_" + family + " " + s.help + "\n# TYPE ringkv_" + family + " " + type + "\n", ""});
     }
     families[it->second].lines += "ringkv_" + s.Key() + " " + FormatDouble(s.value) + "\n";
   }

@@ -34,7 +34,7 @@ class RpcMetrics {
  public:
   // Upper bounds of the latency buckets, in seconds (Prometheus `le`); +Inf is implied.
   static constexpr std::array<double, 15> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                      0.05,   0.1,     0.25,   0.5,   1,      2.5,    10};
+                                                      0.05,   0.1,     0.25,   0.5,   1,      2.5,   10};
 
   void Record(RpcOp op, std::chrono::nanoseconds latency, uint64_t keys, uint64_t failed_keys);
   // Counters and histograms (cumulative buckets, _sum and _count) as samples.

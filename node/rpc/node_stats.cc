@@ -10,7 +10,8 @@ class Samples {
  public:
   explicit Samples(std::vector<MetricSample>* out) : out_(out) {}
   void Counter(std::string name, uint64_t v, std::string help, std::string labels = "") {
-    out_->push_back({std::move(name), std::move(labels), static_cast<double>(v), MetricSample::kCounter, std::move(help)});
+    out_->push_back(
+        {std::move(name), std::move(labels), static_cast<double>(v), MetricSample::kCounter, std::move(help)});
   }
   void Gauge(std::string name, double v, std::string help, std::string labels = "") {
     out_->push_back({std::move(name), std::move(labels), v, MetricSample::kGauge, std::move(help)});
@@ -51,9 +52,15 @@ void AddMembership(const Membership& membership, Samples& s) {
   for (const MemberRecord& r : membership.Snapshot()) {
     if (r.ring_state == RingState::kLeft || r.ring_state == RingState::kRemoved) continue;
     switch (membership.StatusOf(r.id)) {
-      case MemberStatus::kUp: ++up; break;
-      case MemberStatus::kSuspect: ++suspect; break;
-      case MemberStatus::kDown: ++down; break;
+      case MemberStatus::kUp:
+        ++up;
+        break;
+      case MemberStatus::kSuspect:
+        ++suspect;
+        break;
+      case MemberStatus::kDown:
+        ++down;
+        break;
     }
   }
   const std::string help = "cluster members by status, as this node's gossip sees them";

@@ -9,7 +9,6 @@
 namespace ringkv {
 namespace {
 
-
 TokenRange FromWire(wire::TokenRange::Reader r) { return TokenRange{r.getStart(), r.getEnd()}; }
 
 void ToWire(const RepairStats& s, uint32_t peers, wire::RepairStats::Builder out) {
@@ -66,9 +65,8 @@ kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
   size_t max_bytes = std::clamp<size_t>(params.getMaxBytes(), 4096, 16u << 20);
   return s_.workers
       ->Run<Result<StreamPage>>([streamer, for_node = wire::ToText(params.getForNode()), skip = std::move(skip),
-                                 after = wire::ToBytes(params.getAfterKey()), max_bytes]() {
-        return streamer->PageFor(for_node, skip, after, max_bytes);
-      })
+                                 after = wire::ToBytes(params.getAfterKey()),
+                                 max_bytes]() { return streamer->PageFor(for_node, skip, after, max_bytes); })
       .then([context](Result<StreamPage> page) mutable {
         auto results = context.getResults();
         wire::ToWire(page.status(), results.initError());
@@ -155,8 +153,10 @@ kj::Promise<void> NodeServer::repair(RepairContext context) {
   std::string peer = wire::ToText(params.getPeer());
   TokenRange range = FromWire(params.getRange());
   uint32_t peers = 0;
-  if (peer.empty()) peers = static_cast<uint32_t>(std::max<size_t>(s_.membership->View()->ring.size(), 1) - 1);
-  else peers = 1;
+  if (peer.empty())
+    peers = static_cast<uint32_t>(std::max<size_t>(s_.membership->View()->ring.size(), 1) - 1);
+  else
+    peers = 1;
   return s_.maintenance
       ->Submit<Result<RepairStats>>([ae, peer, range](BackgroundLoop::Context& ctx) {
         return ae->Repair(ctx, peer, range, AntiEntropy::Options{});
@@ -172,9 +172,12 @@ kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
   Status s = CheckHeader(context.getParams().getHeader());
   if (s.ok()) {
     RingState state = s_.membership->Self().ring_state;
-    if (state == RingState::kJoining) s = Status::InvalidArgument(s_.node_id + " is still joining");
-    else if (state != RingState::kNormal && state != RingState::kLeaving) s = Status::InvalidArgument(s_.node_id + " has left");
-    else if (s_.membership->View()->ring.size() <= 1) s = Status::InvalidArgument("the last node cannot leave");
+    if (state == RingState::kJoining)
+      s = Status::InvalidArgument(s_.node_id + " is still joining");
+    else if (state != RingState::kNormal && state != RingState::kLeaving)
+      s = Status::InvalidArgument(s_.node_id + " has left");
+    else if (s_.membership->View()->ring.size() <= 1)
+      s = Status::InvalidArgument("the last node cannot leave");
   }
   if (!s.ok()) {
     wire::ToWire(s, context.getResults().initError());

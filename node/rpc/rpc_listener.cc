@@ -23,7 +23,9 @@ LogErrors& ErrorHandler() {
 
 // Holds one of the max_connections places from accept until the connection ends.
 struct OpenSlot {
-  explicit OpenSlot(std::atomic<uint64_t>& open) : open_count(open) { open_count.fetch_add(1, std::memory_order_relaxed); }
+  explicit OpenSlot(std::atomic<uint64_t>& open) : open_count(open) {
+    open_count.fetch_add(1, std::memory_order_relaxed);
+  }
   ~OpenSlot() { open_count.fetch_sub(1, std::memory_order_relaxed); }
   std::atomic<uint64_t>& open_count;
 };

@@ -28,7 +28,7 @@ namespace ringkv {
 struct ConnectionStats {
   std::atomic<uint64_t> open{0}, accepted{0}, refused{0};
   std::atomic<uint64_t> unauthenticated{0};  // calls refused for a missing or wrong credential
-  std::atomic<uint64_t> tls_failed{0};        // TLS handshakes that failed
+  std::atomic<uint64_t> tls_failed{0};       // TLS handshakes that failed
 };
 
 struct RpcLimits {
@@ -58,7 +58,6 @@ class RpcListener {
   struct Connection;
   void Serve(kj::Own<kj::AsyncIoStream> stream);
   void Rebalance();  // after a connection came or went: apply the new share to every one
-
 
   capnp::Capability::Client bootstrap_;
   RpcLimits limits_;

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <vector>
 
-#include "node/replica/cross_dc.h"
 #include "node/repair/hinted_handoff.h"
+#include "node/replica/cross_dc.h"
 
 namespace ringkv {
 namespace {
@@ -183,8 +183,10 @@ kj::Promise<void> NodeServer::get(GetContext context) {
   using Found = std::optional<SiblingSet>;
   std::vector<Op<Found>> ops;
   for (auto k : params.getKeys()) {
-    if (!header.ok()) ops.push_back([header](Mode) { return Result<Found>(header); });
-    else ops.push_back([store, key = wire::ToBytes(k)](Mode mode) { return store->Get(key, mode); });
+    if (!header.ok())
+      ops.push_back([header](Mode) { return Result<Found>(header); });
+    else
+      ops.push_back([store, key = wire::ToBytes(k)](Mode mode) { return store->Get(key, mode); });
   }
   return RunOps<Found>(RpcOp::kGet, std::move(ops), [context](std::vector<Result<Found>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));

@@ -18,15 +18,15 @@
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
 #include "common/security.h"
+#include "node/cluster/membership.h"
 #include "node/repair/anti_entropy.h"
-#include "node/replica/hint_store.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
-#include "node/cluster/membership.h"
-#include "node/rpc/metrics.h"
-#include "node/replica/replica_store.h"
-#include "node/rpc/rpc_listener.h"
 #include "node/repair/streaming.h"
+#include "node/replica/hint_store.h"
+#include "node/replica/replica_store.h"
+#include "node/rpc/metrics.h"
+#include "node/rpc/rpc_listener.h"
 #include "node/runtime/worker_pool.h"
 
 namespace ringkv {
@@ -47,7 +47,7 @@ struct NodeServices {
   std::string node_id;
   std::string cluster_name;
   std::string dc;
-  std::string admin_token;  // the admin endpoint requires it for all but /health; empty = open
+  std::string admin_token;             // the admin endpoint requires it for all but /health; empty = open
   uint64_t max_write_age_ms = 60'000;  // older write attempts are refused (CheckWriteAge)
 };
 

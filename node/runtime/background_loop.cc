@@ -30,7 +30,7 @@ void BackgroundLoop::Main(std::chrono::milliseconds period) {
     wire::ConnectionPool pool(*io.provider, *io.lowLevelProvider, timer, pool_options_);
     Context context{io.waitScope, timer, pool, stopping_};
     while (!stopping_.load()) {
-      KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { body_(context); })) {
+      KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { body_(context); })) {
         spdlog::warn("{}: {}", name_, e->getDescription().cStr());
       }
       context.Sleep(period);

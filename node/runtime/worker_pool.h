@@ -10,10 +10,10 @@
 // them is destroyed (node/node.h does it in that order). Shutdown() runs or discards
 // every queued job, then joins the threads; a Run() once it started rejects its promise.
 
-#include <condition_variable>
-#include <deque>
 #include <kj/async.h>
 #include <kj/function.h>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>

@@ -43,9 +43,7 @@ bool Block::RestartInRange(uint32_t offset) const {
   return offset < restarts_offset_ || (offset == 0 && restarts_offset_ == 0);
 }
 
-Status Block::Corruption(std::string_view problem) const {
-  return BlockCorruption(*file_, problem, kind_, offset_);
-}
+Status Block::Corruption(std::string_view problem) const { return BlockCorruption(*file_, problem, kind_, offset_); }
 
 // ---- BlockCursor ------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ class BlockCursor {
   bool Valid() const { return valid_; }
   const Status& status() const { return status_; }
   std::string_view key() const { return std::string_view(key_, key_size_); }  // until the cursor moves
-  std::string_view value() const { return value_; }                            // points into the block
+  std::string_view value() const { return value_; }                           // points into the block
 
   void SeekToFirst();
   // First entry whose key is >= target: binary search over the restart points, then a

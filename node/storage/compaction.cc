@@ -30,9 +30,9 @@ bool OlderVersionMayExist(const std::vector<std::shared_ptr<SSTable>>& tables, s
   return false;
 }
 
-Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy,
-                                     const StorageOptions& options, const std::string& path, uint64_t file_number,
-                                     BlockCache* cache, StorageStats* stats) {
+Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy, const StorageOptions& options,
+                                     const std::string& path, uint64_t file_number, BlockCache* cache,
+                                     StorageStats* stats) {
   RINGKV_ASSIGN(auto file, WritableFile::Create(path));
   SSTableBuilder builder(options, std::move(file));
   MergeResult result;
@@ -76,11 +76,10 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
   return result;
 }
 
-std::vector<std::shared_ptr<SSTable>> PickSizeTieredCompaction(
-    const std::vector<std::shared_ptr<SSTable>>& candidates, const StorageOptions& options) {
+std::vector<std::shared_ptr<SSTable>> PickSizeTieredCompaction(const std::vector<std::shared_ptr<SSTable>>& candidates,
+                                                               const StorageOptions& options) {
   std::vector<std::shared_ptr<SSTable>> sorted = candidates;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto& a, const auto& b) { return a->file_size() < b->file_size(); });
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a->file_size() < b->file_size(); });
 
   std::vector<std::shared_ptr<SSTable>> bucket;
   double bucket_mean = 0;

@@ -40,16 +40,16 @@ struct MergeResult {
 
 // Writes the newest version of every key of `input` (older versions are dropped: snapshots
 // pin the files and memtables they read, so no reader needs them) to a new table at `path`.
-Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy,
-                                     const StorageOptions& options, const std::string& path, uint64_t file_number,
-                                     BlockCache* cache, StorageStats* stats);
+Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy, const StorageOptions& options,
+                                     const std::string& path, uint64_t file_number, BlockCache* cache,
+                                     StorageStats* stats);
 
 // The tables to merge next, or empty: the bucket of similar-sized tables (within
 // compaction_bucket_ratio of the bucket's mean size; tables under 1 MB share one bucket)
 // with at least compaction_min_tables members, smallest tables first, at most
 // compaction_max_tables.
-std::vector<std::shared_ptr<SSTable>> PickSizeTieredCompaction(
-    const std::vector<std::shared_ptr<SSTable>>& candidates, const StorageOptions& options);
+std::vector<std::shared_ptr<SSTable>> PickSizeTieredCompaction(const std::vector<std::shared_ptr<SSTable>>& candidates,
+                                                               const StorageOptions& options);
 
 // True when a tombstone of `user_key` at `seq` has an older version in one of `tables`
 // (by key range, sequence range and bloom filter: may answer true falsely, never falsely false).

@@ -89,13 +89,15 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
     uint64_t number = 0;
     FileKind kind = ParseFileName(name, &number);
     r.next_file_number = std::max(r.next_file_number, number + 1);
-    bool live_table = std::find(state.table_numbers.begin(), state.table_numbers.end(), number) !=
-                      state.table_numbers.end();
+    bool live_table =
+        std::find(state.table_numbers.begin(), state.table_numbers.end(), number) != state.table_numbers.end();
     if ((kind == FileKind::kTable && !live_table) || kind == FileKind::kTemp) {
       RINGKV_TRY(RemoveFile(dir + "/" + name));
     } else if (kind == FileKind::kWal) {
-      if (number >= state.log_number) wals.push_back(number);
-      else RINGKV_TRY(RemoveFile(dir + "/" + name));
+      if (number >= state.log_number)
+        wals.push_back(number);
+      else
+        RINGKV_TRY(RemoveFile(dir + "/" + name));
     }
   }
   std::sort(wals.begin(), wals.end());
@@ -113,15 +115,16 @@ Status StorageEngine::Rep::Recover(const std::vector<uint64_t>& wals) {
   auto replayed = std::make_shared<Memtable>();
   for (uint64_t number : wals) {
     WalReplayStats replay;
-    RINGKV_TRY(ReplayWal(WalPath(r.dir, number), r.options.salvage_wal,
-                         [&](std::string_view payload) {
-                           Status s = ApplyBatchPayload(payload, replayed.get(), &r.last_sequence);
-                           if (!s.ok()) {
-                             return Status::Corruption("wal " + WalPath(r.dir, number) + ": " + s.message());
-                           }
-                           return s;
-                         },
-                         &replay));
+    RINGKV_TRY(ReplayWal(
+        WalPath(r.dir, number), r.options.salvage_wal,
+        [&](std::string_view payload) {
+          Status s = ApplyBatchPayload(payload, replayed.get(), &r.last_sequence);
+          if (!s.ok()) {
+            return Status::Corruption("wal " + WalPath(r.dir, number) + ": " + s.message());
+          }
+          return s;
+        },
+        &replay));
     r.stats.corrupt_wal_records_skipped.fetch_add(replay.corrupt_regions_skipped, std::memory_order_relaxed);
   }
 
@@ -292,8 +295,8 @@ Status StorageEngine::Write(const WriteBatch& batch) {
   if (batch.Empty()) return Status::OK();
   Rep& r = *rep_;
   if (batch.max_value_bytes_ > r.options.max_value_bytes) {
-    return Status::InvalidArgument("value is " + std::to_string(batch.max_value_bytes_) +
-                                   " bytes; the limit is " + std::to_string(r.options.max_value_bytes) + " bytes");
+    return Status::InvalidArgument("value is " + std::to_string(batch.max_value_bytes_) + " bytes; the limit is " +
+                                   std::to_string(r.options.max_value_bytes) + " bytes");
   }
   Rep::Writer w;
   std::unique_lock lock(r.mu);

@@ -56,7 +56,7 @@ class WriteBatch {
   std::string rep_;
   size_t count_ = 0;
   size_t max_value_bytes_ = 0;  // largest value in the batch (checked against the engine's limit)
-  Status validation_;  // first invalid key/value met by Put; Write refuses the batch
+  Status validation_;           // first invalid key/value met by Put; Write refuses the batch
 };
 
 class Snapshot;  // a consistent point-in-time view; see StorageEngine::GetSnapshot
@@ -74,8 +74,8 @@ class RecordIterator {
 };
 
 struct RangeOptions {
-  std::string start;       // inclusive; empty = from the first key
-  std::string end;         // exclusive; empty = to the last key
+  std::string start;                         // inclusive; empty = from the first key
+  std::string end;                           // exclusive; empty = to the last key
   std::shared_ptr<const Snapshot> snapshot;  // null = a snapshot taken now
 };
 

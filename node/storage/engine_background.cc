@@ -19,9 +19,8 @@ constexpr double kTombstoneRatio = 0.2;
 constexpr std::chrono::milliseconds kDiskFullRetry{200};
 
 void SortNewestFirst(std::vector<std::shared_ptr<SSTable>>* tables) {
-  std::sort(tables->begin(), tables->end(), [](const auto& a, const auto& b) {
-    return a->properties().max_seq > b->properties().max_seq;
-  });
+  std::sort(tables->begin(), tables->end(),
+            [](const auto& a, const auto& b) { return a->properties().max_seq > b->properties().max_seq; });
 }
 
 }  // namespace
@@ -121,8 +120,10 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
     auto input = mem_to_flush->NewIterator();
     auto written =
         WriteMergedTable(input.get(), MergePolicy{}, options, TablePath(dir, number), number, &cache, &stats);
-    if (written.ok()) merged = std::move(written).value();
-    else s = written.status();
+    if (written.ok())
+      merged = std::move(written).value();
+    else
+      s = written.status();
   }
   if (s.ok()) {
     std::vector<std::shared_ptr<SSTable>> added;
@@ -144,8 +145,8 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
 
 std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickTombstoneCompaction() {
   uint64_t now = NowMs();
-  auto grace_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            options.tombstone_grace).count());
+  auto grace_ms =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
   for (const auto& t : version->tables) {
     const TableProperties& p = t->properties();
     if (compacting.count(t->file_number()) || tombstone_checked.count(t->file_number())) continue;
@@ -201,8 +202,8 @@ Status StorageEngine::Rep::RunCompaction(std::unique_lock<std::mutex>& lock,
   MergePolicy policy;
   policy.reap_tombstones = true;
   policy.now_ms = NowMs();
-  policy.grace_ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
+  policy.grace_ms =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
   for (const auto& t : version->tables) {
     if (std::find(inputs.begin(), inputs.end(), t) == inputs.end()) policy.outside.push_back(t);
   }

@@ -46,15 +46,15 @@ struct StorageEngine::Rep {
   std::condition_variable bg_cv;    // work for the background threads
   std::condition_variable done_cv;  // background progress: stalled writers, Flush(), CompactAll()
   std::shared_ptr<Memtable> mem;
-  std::shared_ptr<Memtable> imm;    // being flushed; null when none
-  std::shared_ptr<Wal> wal;         // receives writes to `mem`
-  std::shared_ptr<Wal> imm_wal;     // holds the writes of `imm`; closed by the flush thread
+  std::shared_ptr<Memtable> imm;  // being flushed; null when none
+  std::shared_ptr<Wal> wal;       // receives writes to `mem`
+  std::shared_ptr<Wal> imm_wal;   // holds the writes of `imm`; closed by the flush thread
   uint64_t wal_number = 0;
   std::shared_ptr<const Version> version;
   uint64_t next_file_number = 1;
-  uint64_t log_number = 0;          // as in the manifest
+  uint64_t log_number = 0;  // as in the manifest
   SequenceNumber last_sequence = 0;
-  std::set<uint64_t> compacting;    // tables being merged
+  std::set<uint64_t> compacting;         // tables being merged
   std::set<uint64_t> tombstone_checked;  // tables a tombstone-only compaction already tried
   uint64_t manual_requested = 0;
   uint64_t manual_done = 0;
@@ -69,12 +69,12 @@ struct StorageEngine::Rep {
   Status wal_space_error;
   Status flush_space_error;
   Status compaction_space_error;
-  std::string wal_scratch;          // reused WAL payload buffer (guarded by mu)
-  std::deque<Writer*> writers;      // appended to a WAL, not yet published; in sequence order
+  std::string wal_scratch;               // reused WAL payload buffer (guarded by mu)
+  std::deque<Writer*> writers;           // appended to a WAL, not yet published; in sequence order
   std::condition_variable published_cv;  // a writer was published
   SequenceNumber last_allocated = 0;     // the last sequence given to a write; >= last_sequence
 
-  std::mutex install_mu;            // serialises version installs across manifest I/O
+  std::mutex install_mu;  // serialises version installs across manifest I/O
   std::thread flush_thread;
   std::thread compaction_thread;
 

@@ -93,9 +93,7 @@ Status SetFileFaults(const FileFaults& f) {
 #endif
 }
 
-bool IsDiskFull(const Status& s) {
-  return s.IsIOError() && s.message().compare(0, kDiskFull.size(), kDiskFull) == 0;
-}
+bool IsDiskFull(const Status& s) { return s.IsIOError() && s.message().compare(0, kDiskFull.size(), kDiskFull) == 0; }
 
 Result<std::unique_ptr<WritableFile>> WritableFile::Create(const std::string& path, bool truncate) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : O_APPEND);

@@ -26,9 +26,9 @@ class WritableFile {
   WritableFile& operator=(const WritableFile&) = delete;
 
   Status Append(std::string_view data);
-  Status Flush();  // buffer -> OS
-  Status Sync();   // Flush + fdatasync
-  Status Close();  // Flush + close (no sync)
+  Status Flush();                          // buffer -> OS
+  Status Sync();                           // Flush + fdatasync
+  Status Close();                          // Flush + close (no sync)
   uint64_t Size() const { return size_; }  // bytes appended, flushed or not
   const std::string& path() const { return path_; }
 

@@ -35,9 +35,12 @@ FileKind ParseFileName(const std::string& name, uint64_t* number) {
   if (name == "LOCK") return FileKind::kLock;
   if (EndsWith(name, ".tmp")) return FileKind::kTemp;
   FileKind kind;
-  if (EndsWith(name, ".log")) kind = FileKind::kWal;
-  else if (EndsWith(name, ".sst")) kind = FileKind::kTable;
-  else return FileKind::kOther;
+  if (EndsWith(name, ".log"))
+    kind = FileKind::kWal;
+  else if (EndsWith(name, ".sst"))
+    kind = FileKind::kTable;
+  else
+    return FileKind::kOther;
   std::string digits = name.substr(0, name.size() - 4);
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return FileKind::kOther;
   *number = std::strtoull(digits.c_str(), nullptr, 10);

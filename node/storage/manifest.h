@@ -18,7 +18,7 @@ namespace ringkv::storage {
 struct ManifestState {
   uint64_t next_file_number = 1;
   uint64_t last_sequence = 0;
-  uint64_t log_number = 0;            // WALs numbered >= this hold writes not yet in a table
+  uint64_t log_number = 0;  // WALs numbered >= this hold writes not yet in a table
   std::vector<uint64_t> table_numbers;
 };
 

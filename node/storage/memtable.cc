@@ -85,8 +85,6 @@ class Memtable::Iter : public InternalIterator {
   std::string scratch_;
 };
 
-std::unique_ptr<InternalIterator> Memtable::NewIterator() const {
-  return std::make_unique<Iter>(shared_from_this());
-}
+std::unique_ptr<InternalIterator> Memtable::NewIterator() const { return std::make_unique<Iter>(shared_from_this()); }
 
 }  // namespace ringkv::storage

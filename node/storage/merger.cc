@@ -7,8 +7,7 @@ namespace {
 
 class MergingIterator : public InternalIterator {
  public:
-  explicit MergingIterator(std::vector<std::unique_ptr<InternalIterator>> children)
-      : children_(std::move(children)) {}
+  explicit MergingIterator(std::vector<std::unique_ptr<InternalIterator>> children) : children_(std::move(children)) {}
 
   bool Valid() const override { return current_ != nullptr; }
   void SeekToFirst() override {

@@ -36,7 +36,7 @@ class SnapshotIterator : public RecordIterator {
       std::string_view user_key = ExtractUserKey(ikey);
       if (!end_.empty() && user_key >= end_) return;
       if (ExtractSequence(ikey) > snapshot_->sequence()) continue;  // written after the snapshot
-      if (returned_any_ && user_key == key_) continue;               // older version of the last key
+      if (returned_any_ && user_key == key_) continue;              // older version of the last key
       Status s = DecodeRecord(merged_->value(), &record_);
       if (!s.ok()) {
         status_ = Status::Corruption("undecodable record for a key during iteration: " + s.message());
@@ -61,8 +61,8 @@ class SnapshotIterator : public RecordIterator {
 
 }  // namespace
 
-std::unique_ptr<RecordIterator> NewSnapshotIterator(std::shared_ptr<const Snapshot> snapshot,
-                                                    std::string start, std::string end) {
+std::unique_ptr<RecordIterator> NewSnapshotIterator(std::shared_ptr<const Snapshot> snapshot, std::string start,
+                                                    std::string end) {
   return std::make_unique<SnapshotIterator>(std::move(snapshot), std::move(start), std::move(end));
 }
 

@@ -9,7 +9,7 @@
 
 namespace ringkv::storage {
 
-std::unique_ptr<RecordIterator> NewSnapshotIterator(std::shared_ptr<const Snapshot> snapshot,
-                                                    std::string start, std::string end);
+std::unique_ptr<RecordIterator> NewSnapshotIterator(std::shared_ptr<const Snapshot> snapshot, std::string start,
+                                                    std::string end);
 
 }  // namespace ringkv::storage

@@ -88,8 +88,7 @@ int SkipList<Comparator>::RandomHeight() {
 }
 
 template <typename Comparator>
-typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(const char* key,
-                                                                              Node** prev) const {
+typename SkipList<Comparator>::Node* SkipList<Comparator>::FindGreaterOrEqual(const char* key, Node** prev) const {
   Node* x = head_;
   int level = MaxHeight() - 1;
   for (;;) {

@@ -38,8 +38,7 @@ class SSTable : public std::enable_shared_from_this<SSTable> {
     std::string value;
     SequenceNumber seq = 0;
   };
-  Result<std::optional<Entry>> Get(std::string_view user_key, SequenceNumber snapshot,
-                                   bool cache_only = false) const;
+  Result<std::optional<Entry>> Get(std::string_view user_key, SequenceNumber snapshot, bool cache_only = false) const;
   bool MayContain(std::string_view user_key) const;  // bloom filter only
   // Iterates every entry (all versions) in internal key order. Holds a reference to the table.
   std::unique_ptr<InternalIterator> NewIterator() const;

@@ -38,7 +38,7 @@ struct TableProperties {
   SequenceNumber min_seq = kMaxSequence;
   SequenceNumber max_seq = 0;
   uint64_t newest_tombstone_ms = 0;  // max timestamp over tombstones (0 if none)
-  std::string smallest_key;  // internal keys
+  std::string smallest_key;          // internal keys
   std::string largest_key;
 };
 

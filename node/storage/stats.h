@@ -9,7 +9,7 @@ namespace ringkv::storage {
 
 struct StorageStats {
   using Counter = std::atomic<uint64_t>;
-  Counter user_bytes_written{0};   // keys + encoded records accepted by Write
+  Counter user_bytes_written{0};  // keys + encoded records accepted by Write
   Counter wal_bytes_written{0};
   Counter wal_fsyncs{0};
   Counter flush_count{0};
@@ -19,14 +19,14 @@ struct StorageStats {
   Counter compaction_bytes_written{0};
   Counter tombstones_dropped{0};
   Counter bloom_checks{0};
-  Counter bloom_skips{0};          // table reads avoided because the bloom filter said "absent"
+  Counter bloom_skips{0};  // table reads avoided because the bloom filter said "absent"
   Counter block_cache_hits{0};
   Counter block_cache_misses{0};
   Counter write_stalls{0};
   Counter write_stall_micros{0};
   Counter max_write_stall_micros{0};
   Counter corrupt_wal_records_skipped{0};
-  Counter write_errors{0};         // WAL writes and fsyncs that failed (full disk included)
+  Counter write_errors{0};  // WAL writes and fsyncs that failed (full disk included)
 
   static void AddMax(Counter& c, uint64_t v) {
     uint64_t cur = c.load(std::memory_order_relaxed);

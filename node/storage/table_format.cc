@@ -67,7 +67,9 @@ void EncodeHandle(const BlockHandle& h, std::string* out) {
   PutVarint64(out, h.size);
 }
 
-bool DecodeHandle(std::string_view* in, BlockHandle* h) { return GetVarint64(in, &h->offset) && GetVarint64(in, &h->size); }
+bool DecodeHandle(std::string_view* in, BlockHandle* h) {
+  return GetVarint64(in, &h->offset) && GetVarint64(in, &h->size);
+}
 
 Result<BlockHandle> WriteBlock(WritableFile* file, std::string_view contents, Compression compression,
                                std::string* scratch) {
@@ -145,8 +147,8 @@ Result<Footer> DecodeFooter(std::string_view bytes, const std::string& path) {
 
 std::string EncodeProperties(const TableProperties& p) {
   std::string out;
-  for (uint64_t v : {p.num_entries, p.num_tombstones, p.num_data_blocks, p.raw_key_bytes, p.raw_value_bytes,
-                     p.min_seq, p.max_seq, p.newest_tombstone_ms}) {
+  for (uint64_t v : {p.num_entries, p.num_tombstones, p.num_data_blocks, p.raw_key_bytes, p.raw_value_bytes, p.min_seq,
+                     p.max_seq, p.newest_tombstone_ms}) {
     PutVarint64(&out, v);
   }
   PutLengthPrefixed(&out, p.smallest_key);
@@ -155,8 +157,8 @@ std::string EncodeProperties(const TableProperties& p) {
 }
 
 bool DecodeProperties(std::string_view in, TableProperties* p) {
-  for (uint64_t* v : {&p->num_entries, &p->num_tombstones, &p->num_data_blocks, &p->raw_key_bytes,
-                      &p->raw_value_bytes, &p->min_seq, &p->max_seq, &p->newest_tombstone_ms}) {
+  for (uint64_t* v : {&p->num_entries, &p->num_tombstones, &p->num_data_blocks, &p->raw_key_bytes, &p->raw_value_bytes,
+                      &p->min_seq, &p->max_seq, &p->newest_tombstone_ms}) {
     if (!GetVarint64(&in, v)) return false;
   }
   std::string_view smallest, largest;

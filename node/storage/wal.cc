@@ -226,8 +226,7 @@ Status ReplayWal(const std::string& path, bool salvage, const std::function<Stat
 
 // ---- group commit ----
 
-Result<std::unique_ptr<Wal>> Wal::Create(const std::string& path, const StorageOptions& options,
-                                         StorageStats* stats) {
+Result<std::unique_ptr<Wal>> Wal::Create(const std::string& path, const StorageOptions& options, StorageStats* stats) {
   RINGKV_ASSIGN(auto file, WritableFile::Create(path));
   return std::unique_ptr<Wal>(new Wal(path, std::move(file), 0, options, stats));
 }

@@ -60,7 +60,7 @@ class WalWriter {
 
 struct WalReplayStats {
   uint64_t records = 0;
-  uint64_t valid_bytes = 0;           // offset just past the last valid record
+  uint64_t valid_bytes = 0;  // offset just past the last valid record
   bool truncated_torn_tail = false;
   uint64_t corrupt_regions_skipped = 0;  // only with salvage
 };
@@ -68,8 +68,8 @@ struct WalReplayStats {
 // Reads every payload of the log at `path` in order, calling `apply` for each.
 // Truncates a torn tail in place. Returns Corruption("<path> at offset N: ...") for
 // mid-log damage unless `salvage`. An error returned by `apply` stops replay and is returned.
-Status ReplayWal(const std::string& path, bool salvage,
-                 const std::function<Status(std::string_view payload)>& apply, WalReplayStats* stats);
+Status ReplayWal(const std::string& path, bool salvage, const std::function<Status(std::string_view payload)>& apply,
+                 WalReplayStats* stats);
 
 class Wal {
  public:
@@ -133,20 +133,20 @@ class Wal {
   std::condition_variable work_cv_;     // wakes the background thread
   std::condition_variable durable_cv_;  // wakes waiters when progress is made
   WalWriter framer_;
-  std::string pending_;              // framed bytes not yet handed to the OS
-  uint64_t appended_ = 0;            // tickets: byte offset just past each payload
-  uint64_t written_ = 0;             // bytes handed to the OS
-  uint64_t synced_ = 0;              // bytes known to be on stable storage
-  uint64_t sync_requested_ = 0;      // highest ticket someone is waiting to have synced
-  uint64_t write_requested_ = 0;     // highest ticket someone is waiting to have written
-  const uint64_t base_bytes_;        // file size at open (Reopen); tickets count from there
-  bool confirm_writes_ = false;      // WaitDurable waits for the write (after Reopen)
-  bool out_of_space_ = false;        // bg_error_ is a write refused for lack of space
+  std::string pending_;           // framed bytes not yet handed to the OS
+  uint64_t appended_ = 0;         // tickets: byte offset just past each payload
+  uint64_t written_ = 0;          // bytes handed to the OS
+  uint64_t synced_ = 0;           // bytes known to be on stable storage
+  uint64_t sync_requested_ = 0;   // highest ticket someone is waiting to have synced
+  uint64_t write_requested_ = 0;  // highest ticket someone is waiting to have written
+  const uint64_t base_bytes_;     // file size at open (Reopen); tickets count from there
+  bool confirm_writes_ = false;   // WaitDurable waits for the write (after Reopen)
+  bool out_of_space_ = false;     // bg_error_ is a write refused for lack of space
   bool io_in_progress_ = false;
   bool closing_ = false;
   bool closed_ = false;
   bool thread_done_ = false;
-  Status bg_error_;                  // sticky: after an I/O failure every call reports it
+  Status bg_error_;                      // sticky: after an I/O failure every call reports it
   std::atomic<bool> backlogged_{false};  // written under mu_ (UpdateBacklog)
   std::thread thread_;
 };

@@ -78,8 +78,10 @@ void RecordRead(const Result<GetResult>& read, Op* op) {
 void RecordWrite(const Result<PutResult>& wrote, Op* op) {
   op->end = Clock::now();
   op->ok = wrote.ok();
-  if (wrote.ok()) op->context = wrote->context;
-  else op->error = wrote.status().ToString();
+  if (wrote.ok())
+    op->context = wrote->context;
+  else
+    op->error = wrote.status().ToString();
 }
 
 // One client: get a random key of its prefix, then write with the read's context: a new
@@ -140,15 +142,16 @@ void RunClients(LocalCluster& cluster, const std::vector<ClientPlan>& plans, His
     }
   } joiner{stop, threads};
   for (size_t c = 0; c < plans.size(); ++c) {
-    threads.emplace_back(ClientLoop, std::ref(*clients[c]), static_cast<int>(c), std::cref(plans[c]),
-                         std::ref(history), std::cref(stop), std::cref(faults));
+    threads.emplace_back(ClientLoop, std::ref(*clients[c]), static_cast<int>(c), std::cref(plans[c]), std::ref(history),
+                         std::cref(stop), std::cref(faults));
   }
   during();
 }
 
 // kClients plans of `workload` on `prefix`, client c with `options(c)`.
-std::vector<ClientPlan> Plans(Workload workload, const std::string& prefix,
-                              const std::function<ClientOptions(int)>& options = [](int) { return ClientOptions{}; }) {
+std::vector<ClientPlan> Plans(
+    Workload workload, const std::string& prefix,
+    const std::function<ClientOptions(int)>& options = [](int) { return ClientOptions{}; }) {
   std::vector<ClientPlan> plans;
   for (int c = 0; c < kClients; ++c) plans.push_back({workload, prefix, options(c)});
   return plans;
@@ -201,8 +204,8 @@ std::string ScheduleLine(const Nemesis& nemesis, const LocalCluster& cluster, co
     return std::string(buf);
   };
   for (const Nemesis::Event& e : nemesis.events()) {
-    line += " " + e.kind + (e.node >= 0 ? " " + cluster.id(e.node) : "") + " at " + s(e.start) + "-" + s(e.healed) +
-            " s;";
+    line +=
+        " " + e.kind + (e.node >= 0 ? " " + cluster.id(e.node) : "") + " at " + s(e.start) + "-" + s(e.healed) + " s;";
   }
   return line;
 }
@@ -249,8 +252,9 @@ TEST_CASE("under kill -9, pauses, partitions and wiped restarts no acknowledged 
   CHECK(report.violations.empty());
 }
 
-TEST_CASE("register and delete workloads: no value an acknowledged write replaced comes back while the keys' "
-          "primary replicas are paused and cut off") {
+TEST_CASE(
+    "register and delete workloads: no value an acknowledged write replaced comes back while the keys' "
+    "primary replicas are paused and cut off") {
   auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   ClientOptions bound;
@@ -289,18 +293,20 @@ TEST_CASE("register and delete workloads: no value an acknowledged write replace
   auto final_state = FinalState(**cluster, {"reg-", "del-"});
   auto ops = history.ops();
   CheckReport report = Check(ops, final_state);
-  std::printf("chaos: targeted at primaries: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\n"
-              "chaos: schedule:%s\nchaos: %s",
-              injected, FaultsLine(nemesis).c_str(), Failed(ops), ops.size(),
-              ScheduleLine(nemesis, **cluster, ops).c_str(), report.Summary(ops).c_str());
+  std::printf(
+      "chaos: targeted at primaries: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\n"
+      "chaos: schedule:%s\nchaos: %s",
+      injected, FaultsLine(nemesis).c_str(), Failed(ops), ops.size(), ScheduleLine(nemesis, **cluster, ops).c_str(),
+      report.Summary(ops).c_str());
   CHECK(report.acked_puts > 100);
   CHECK(report.acked_deletes > 50);
   CHECK(report.reads > 50);
   CHECK(report.violations.empty());
 }
 
-TEST_CASE("one client's clock 30 s behind: vector-clock mode loses no acknowledged write, LWW mode loses that "
-          "client's concurrent writes") {
+TEST_CASE(
+    "one client's clock 30 s behind: vector-clock mode loses no acknowledged write, LWW mode loses that "
+    "client's concurrent writes") {
   // Client 0 stamps its writes 30 s in the past. No other fault: every op is in the
   // fault-free phase, so the checker also demands fresh reads (W+R>N). Catch runs the
   // case once per SECTION: each mode gets a fresh cluster.
@@ -341,11 +347,12 @@ TEST_CASE("one client's clock 30 s behind: vector-clock mode loses no acknowledg
     size_t skew_acked = report.acked_by_client[kSkewedClient], skew_lost = report.lost_by_client[kSkewedClient];
     size_t other_acked = report.acked_puts - skew_acked, other_lost = report.Count("lost") - skew_lost;
     auto pct = [](size_t part, size_t whole) { return whole ? 100.0 * static_cast<double>(part) / whole : 0.0; };
-    std::printf("chaos: clock skew %llds on client %d, LWW: %zu ops; skewed client lost %zu of %zu acknowledged puts "
-                "(%.1f%%), the other %d clients %zu of %zu (%.1f%%); %zu stale reads, %zu phantoms\n",
-                static_cast<long long>(kSkew.count()), kSkewedClient, report.ops, skew_lost, skew_acked,
-                pct(skew_lost, skew_acked), kClients - 1, other_lost, other_acked, pct(other_lost, other_acked),
-                report.Count("stale"), report.Count("phantom"));
+    std::printf(
+        "chaos: clock skew %llds on client %d, LWW: %zu ops; skewed client lost %zu of %zu acknowledged puts "
+        "(%.1f%%), the other %d clients %zu of %zu (%.1f%%); %zu stale reads, %zu phantoms\n",
+        static_cast<long long>(kSkew.count()), kSkewedClient, report.ops, skew_lost, skew_acked,
+        pct(skew_lost, skew_acked), kClients - 1, other_lost, other_acked, pct(other_lost, other_acked),
+        report.Count("stale"), report.Count("phantom"));
     if (report.Count("phantom") > 0) std::printf("chaos: %s", report.Summary(ops).c_str());
     // LWW loses writes by design (lost, and reads that miss a losing write acknowledged
     // before them: stale), but never invents a value.

@@ -52,10 +52,10 @@ void CheckLost(const std::vector<Op>& history, const std::map<std::string, GetRe
       continue;
     }
     ++report->lost_by_client[op.client];
-    report->violations.push_back(
-        {"lost", op.key, "acknowledged put of '" + op.value + "' by client " + std::to_string(op.client) +
-                             (dominated ? " is gone: the final clock covers it, but no read ever returned it"
-                                        : " is gone and not superseded")});
+    report->violations.push_back({"lost", op.key,
+                                  "acknowledged put of '" + op.value + "' by client " + std::to_string(op.client) +
+                                      (dominated ? " is gone: the final clock covers it, but no read ever returned it"
+                                                 : " is gone and not superseded")});
   }
 }
 
@@ -146,8 +146,8 @@ void CheckResurrections(const std::vector<Op>& history, const OpsByKey& by_key,
       VersionVector write_clock = ClockOf(write->context);
       for (const std::string& v : write->replaced) {
         if (write->kind == Op::kPut && v == write->value) continue;
-        bool written_again = std::any_of(puts_of[v].begin(), puts_of[v].end(),
-                                         [&](const Op* put) { return put->start > write->start; });
+        bool written_again =
+            std::any_of(puts_of[v].begin(), puts_of[v].end(), [&](const Op* put) { return put->start > write->start; });
         if (written_again) continue;
         for (const Op* read : reads_of[v]) {
           if (read->start <= write->end || !Dominates(ClockOf(read->context), write_clock)) continue;
@@ -189,9 +189,15 @@ void CheckResurrections(const std::vector<Op>& history, const OpsByKey& by_key,
 void PrintOp(std::ostream& out, const std::vector<Op>& history, const Op& op) {
   out << "    c" << op.client << " ";
   switch (op.kind) {
-    case Op::kPut: out << "put " << op.value; break;
-    case Op::kDelete: out << "delete"; break;
-    case Op::kGet: out << "get"; break;
+    case Op::kPut:
+      out << "put " << op.value;
+      break;
+    case Op::kDelete:
+      out << "delete";
+      break;
+    case Op::kGet:
+      out << "get";
+      break;
   }
   if (op.is_write() && !op.replaced.empty()) {
     out << " (replacing";
@@ -248,9 +254,9 @@ size_t CheckReport::Count(const std::string& kind) const {
 std::string CheckReport::Summary(const std::vector<Op>& history) const {
   std::ostringstream out;
   out << ops << " ops (" << acked_puts << " acknowledged puts, " << superseded << " of them superseded; "
-      << acked_deletes << " acknowledged deletes; " << reads << " fault-free reads checked for freshness): "
-      << violations.size() << " violations (lost " << Count("lost") << ", phantom " << Count("phantom") << ", stale "
-      << Count("stale") << ", resurrected " << Count("resurrected");
+      << acked_deletes << " acknowledged deletes; " << reads
+      << " fault-free reads checked for freshness): " << violations.size() << " violations (lost " << Count("lost")
+      << ", phantom " << Count("phantom") << ", stale " << Count("stale") << ", resurrected " << Count("resurrected");
   if (resurrecting_reads > 0) out << ", returned by " << resurrecting_reads << " reads";
   out << ")\n";
   size_t shown = 0;

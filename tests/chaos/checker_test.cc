@@ -67,7 +67,7 @@ GetResult Final(std::vector<std::string> values, Context ctx) {
 
 TEST_CASE("the checker accepts a history where every acknowledged write survives or is superseded") {
   std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Get("k", {"a"}, 20, 30),
-                       Put("k", "b", ContextWith({{"n1", 2}}), 40, 50),  // read "a", replaced it
+                       Put("k", "b", ContextWith({{"n1", 2}}), 40, 50),   // read "a", replaced it
                        Put("k", "c", ContextWith({{"n2", 1}}), 45, 55)};  // concurrent: a sibling
   auto report = Check(h, {{"k", Final({"b", "c"}, ContextWith({{"n1", 2}, {"n2", 1}}))}});
   CHECK(report.violations.empty());
@@ -77,14 +77,16 @@ TEST_CASE("the checker accepts a history where every acknowledged write survives
 
 TEST_CASE("the checker reports a lost write, a phantom value and a stale read") {
   SECTION("lost: gone, and the final clock does not cover it") {
-    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Put("k", "b", ContextWith({{"n2", 1}}), 5, 15)};
+    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10),
+                         Put("k", "b", ContextWith({{"n2", 1}}), 5, 15)};
     auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n2", 1}}))}});
     REQUIRE(report.violations.size() == 1);
     CHECK(report.violations[0].kind == "lost");
     CHECK(report.Summary(h).find("lost k") != std::string::npos);
   }
   SECTION("lost: covered by the final clock, but nobody ever read it") {
-    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Put("k", "b", ContextWith({{"n1", 2}}), 20, 30)};
+    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10),
+                         Put("k", "b", ContextWith({{"n1", 2}}), 20, 30)};
     auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 2}}))}});
     REQUIRE(report.violations.size() == 1);
     CHECK(report.violations[0].kind == "lost");
@@ -104,18 +106,18 @@ TEST_CASE("the checker reports a lost write, a phantom value and a stale read") 
     CHECK(report.violations[0].kind == "phantom");
   }
   SECTION("stale: a fault-free read misses a write acknowledged before it began") {
-    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Put("k", "b", ContextWith({{"n1", 2}}), 20, 30),
-                         Get("k", {"a"}, 40, 50)};
+    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10),
+                         Put("k", "b", ContextWith({{"n1", 2}}), 20, 30), Get("k", {"a"}, 40, 50)};
     auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 2}}))}});
     REQUIRE(report.violations.size() == 1);
     CHECK(report.violations[0].kind == "stale");
   }
   SECTION("not stale: the read overlapped the newer write, or ran during faults") {
-    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Put("k", "b", ContextWith({{"n1", 2}}), 20, 60),
-                         Get("k", {"a"}, 40, 50)};
+    std::vector<Op> h = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10),
+                         Put("k", "b", ContextWith({{"n1", 2}}), 20, 60), Get("k", {"a"}, 40, 50)};
     CHECK(Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 2}}))}}).violations.empty());
-    std::vector<Op> faulty = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10), Put("k", "b", ContextWith({{"n1", 2}}), 20, 30),
-                              Get("k", {"a"}, 40, 50)};
+    std::vector<Op> faulty = {Put("k", "a", ContextWith({{"n1", 1}}), 0, 10),
+                              Put("k", "b", ContextWith({{"n1", 2}}), 20, 30), Get("k", {"a"}, 40, 50)};
     faulty[2].faults = true;
     CHECK(Check(faulty, {{"k", Final({"b"}, ContextWith({{"n1", 2}}))}}).violations.empty());
   }
@@ -130,8 +132,8 @@ TEST_CASE("the checker counts acknowledged and lost puts by client") {
   h[1].client = 1;
   h[2].client = 0;
   h[3].client = 2;  // not acknowledged: counted nowhere
-  auto report = Check(h, {{"k", Final({"b"}, ContextWith({{"n1", 1}, {"n2", 1}}))},
-                          {"j", Final({"c"}, ContextWith({{"n1", 1}}))}});
+  auto report = Check(
+      h, {{"k", Final({"b"}, ContextWith({{"n1", 1}, {"n2", 1}}))}, {"j", Final({"c"}, ContextWith({{"n1", 1}}))}});
   REQUIRE(report.violations.size() == 1);
   CHECK(report.violations[0].kind == "lost");
   CHECK(report.acked_by_client == std::map<int, size_t>{{0, 2}, {1, 1}});

@@ -22,9 +22,9 @@ struct Op {
   std::vector<std::string> values;  // get: the values read
   bool ok = false;                  // acknowledged (put, delete) / answered (get)
   std::string error;
-  Context context;                  // put, delete: the new version's context; get: the read's
+  Context context;  // put, delete: the new version's context; get: the read's
   Clock::time_point start, end;
-  bool faults = false;              // issued in the phase with faults
+  bool faults = false;  // issued in the phase with faults
   // Put, delete: the values of the read whose context it carried — what it replaced
   // (empty for a write without a read's context, or after a read that found nothing).
   std::vector<std::string> replaced;

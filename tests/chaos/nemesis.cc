@@ -20,9 +20,7 @@ void Nemesis::Began(const std::string& kind, int node) {
   events_.push_back({kind, node, std::chrono::steady_clock::now(), {}});
 }
 
-void Nemesis::HoldFault() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng_() % 2500));
-}
+void Nemesis::HoldFault() { std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng_() % 2500)); }
 
 Status Nemesis::KillAndRestart(int node) {
   Began("kill -9", node);
@@ -85,10 +83,18 @@ Status Nemesis::InjectOnce() {
   if (node < 0 || node >= cluster_.size()) return Status::InvalidArgument("nemesis: no node " + std::to_string(node));
   Status s;
   switch (kind) {
-    case Fault::kKill: s = KillAndRestart(node); break;
-    case Fault::kPause: s = Pause(node); break;
-    case Fault::kWipe: s = WipeAndRestart(node); break;
-    default: s = Partition(kind, node); break;
+    case Fault::kKill:
+      s = KillAndRestart(node);
+      break;
+    case Fault::kPause:
+      s = Pause(node);
+      break;
+    case Fault::kWipe:
+      s = WipeAndRestart(node);
+      break;
+    default:
+      s = Partition(kind, node);
+      break;
   }
   if (!events_.empty()) events_.back().healed = std::chrono::steady_clock::now();
   return s;

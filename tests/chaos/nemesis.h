@@ -23,8 +23,8 @@ enum class Fault { kKill, kPause, kWipe, kIsolate, kMajorityMinority, kBridge };
 struct NemesisOptions {
   uint64_t seed = 1;
   // The kinds drawn from, in shuffled rounds: every round has each kind once.
-  std::vector<Fault> faults = {Fault::kKill,    Fault::kPause,           Fault::kWipe,
-                               Fault::kIsolate, Fault::kMajorityMinority, Fault::kBridge};
+  std::vector<Fault> faults = {Fault::kKill,  Fault::kPause, Fault::kWipe, Fault::kIsolate, Fault::kMajorityMinority,
+                               Fault::kBridge};
   // Picks the node a one-node fault (kill, pause, wipe, isolation) hits, e.g. the primary
   // replica of a key under load. Unset: a random node.
   std::function<int()> target;

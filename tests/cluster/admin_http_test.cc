@@ -62,7 +62,8 @@ TEST_CASE("the admin endpoint serves health, metrics, members and ring, and foll
   const std::string& text = metrics->body;
   // Every write reaches every replica: 50 puts on 3 nodes with N=3 all land here as a
   // coordinated put or a replica write.
-  CHECK(Sample(text, R"(ringkv_rpc_keys_total{op="put"})") + Sample(text, R"(ringkv_rpc_keys_total{op="replicate"})") >= 50);
+  CHECK(Sample(text, R"(ringkv_rpc_keys_total{op="put"})") + Sample(text, R"(ringkv_rpc_keys_total{op="replicate"})") >=
+        50);
   CHECK(Sample(text, R"(ringkv_rpc_keys_total{op="get"})") > 0);
   CHECK(Sample(text, R"(ringkv_rpc_latency_seconds_bucket{op="get",le="+Inf"})") ==
         Sample(text, R"(ringkv_rpc_latency_seconds_count{op="get"})"));

@@ -3,17 +3,17 @@
 
 #include <dirent.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
 #include <thread>
 
 #include "tests/cluster/local_cluster.h"
 
 using namespace ringkv;
+using ringkv::testing::Eventually;
 using ringkv::testing::LocalCluster;
 using ringkv::testing::LocalClusterOptions;
-using ringkv::testing::Eventually;
 
 namespace {
 

@@ -27,9 +27,12 @@ std::string ShownStatus(Browser& browser, const std::string& node) {
 
 // The value the "Hints and repair" box shows beside `label`, or "".
 std::string Shown(Browser& browser, const std::string& label) {
-  auto v = browser.Execute("const cells = [...document.querySelectorAll('#repair > div')];"
-                           "const i = cells.findIndex(c => c.textContent === '" + label + "');"
-                           "return i >= 0 && cells[i + 1] ? cells[i + 1].textContent : '';");
+  auto v = browser.Execute(
+      "const cells = [...document.querySelectorAll('#repair > div')];"
+      "const i = cells.findIndex(c => c.textContent === '" +
+      label +
+      "');"
+      "return i >= 0 && cells[i + 1] ? cells[i + 1].textContent : '';");
   return v.ok() && v->is_string() ? std::string(v->as_string()) : "";
 }
 

@@ -70,7 +70,8 @@ void RequireAllReadable(Client& client, const std::map<std::string, std::string>
 }
 
 // `node` still answers reads of `keys` with the values written.
-void RequireReplicaServes(const LocalCluster& cluster, int node, const Writer& w, const std::vector<std::string>& keys) {
+void RequireReplicaServes(const LocalCluster& cluster, int node, const Writer& w,
+                          const std::vector<std::string>& keys) {
   auto held = ReadReplicaBatch(cluster.address(node), keys);
   INFO(held.status().ToString());
   REQUIRE(held.ok());

@@ -43,11 +43,16 @@ std::optional<HintCounts> HintCountsOf(Client& client, const std::string& node) 
   if (!stats.ok()) return std::nullopt;
   HintCounts c;
   for (const NodeStat& s : *stats) {
-    if (s.name == "hints_stored_total") c.stored = s.value;
-    else if (s.name == "hints_merged_total") c.merged = s.value;
-    else if (s.name == "hints_delivered_total") c.delivered = s.value;
-    else if (s.name.starts_with("hints_dropped_total{")) c.dropped += s.value;
-    else if (s.name == "hints_queued_total") c.queued = s.value;
+    if (s.name == "hints_stored_total")
+      c.stored = s.value;
+    else if (s.name == "hints_merged_total")
+      c.merged = s.value;
+    else if (s.name == "hints_delivered_total")
+      c.delivered = s.value;
+    else if (s.name.starts_with("hints_dropped_total{"))
+      c.dropped += s.value;
+    else if (s.name == "hints_queued_total")
+      c.queued = s.value;
   }
   return c;
 }
@@ -79,7 +84,8 @@ void RequireOnEveryReplica(const LocalCluster& cluster, const std::map<std::stri
 
 }  // namespace
 
-TEST_CASE("kill -9 of one of three nodes under W=2 writes loses nothing, and hinted handoff completes after the restart") {
+TEST_CASE(
+    "kill -9 of one of three nodes under W=2 writes loses nothing, and hinted handoff completes after the restart") {
   // durability=always: an ack means the replica's WAL was fsync'd, so what node3 acked
   // before the kill must still be there, and what it missed must come by handoff.
   auto options = FastCluster();
@@ -108,8 +114,8 @@ TEST_CASE("kill -9 of one of three nodes under W=2 writes loses nothing, and hin
   REQUIRE((*cluster)->Restart(2).ok());
   bool drained = Eventually(30s, [&] { return QueuedHints(**client, **cluster) == 0; });
   CHECK(drained);
-  double delivered = StatValue(**client, "node1", "hints_delivered_total") +
-                     StatValue(**client, "node2", "hints_delivered_total");
+  double delivered =
+      StatValue(**client, "node1", "hints_delivered_total") + StatValue(**client, "node2", "hints_delivered_total");
   WARN("hints delivered after the restart: " << delivered);
   CHECK(delivered >= 1000);
   RequireOnEveryReplica(**cluster, acked);
@@ -117,8 +123,9 @@ TEST_CASE("kill -9 of one of three nodes under W=2 writes loses nothing, and hin
 
 // Every node's hint counters balance: stored == delivered + dropped + queued. (No colon in
 // the name: Catch 2's console reporter asserts on wrapping a long name after ": ".)
-TEST_CASE("a node down while a few keys are overwritten many times gets one hint per key, and every node's "
-          "hint counters balance once it is back") {
+TEST_CASE(
+    "a node down while a few keys are overwritten many times gets one hint per key, and every node's "
+    "hint counters balance once it is back") {
   auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   auto client = (*cluster)->Connect();
@@ -218,7 +225,7 @@ TEST_CASE("a paused node turns suspect then down, writes keep going, and after S
   write("before-suspect-");  // node3 just stopped answering: its copies become hints by timeout
   watcher.join();
   WARN("node3 paused at 0 ms: seen suspect at " << suspect_ms << " ms, down at " << down_ms
-                                                 << " ms (timeouts 1500 / 3000 ms, gossip every 200 ms)");
+                                                << " ms (timeouts 1500 / 3000 ms, gossip every 200 ms)");
   CHECK(suspect_ms > 0);
   CHECK(down_ms > 0);
   CHECK(down_ms < 3000 + 2000);
@@ -233,13 +240,14 @@ TEST_CASE("a paused node turns suspect then down, writes keep going, and after S
   RequireOnEveryReplica(**cluster, acked);
 }
 
-TEST_CASE("both sides of a partition take writes, and after the heal every replica converges with siblings for conflicts") {
+TEST_CASE(
+    "both sides of a partition take writes, and after the heal every replica converges with siblings for conflicts") {
   auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   ClientOptions a_options, b_options;
   a_options.bind_host = "127.0.0.101";  // the minority side's client, with node1
   b_options.bind_host = "127.0.0.102";  // the majority side's client, with node2 and node3
-  a_options.w = 1;  // node1 alone acknowledges a's writes during the partition
+  a_options.w = 1;                      // node1 alone acknowledges a's writes during the partition
   auto a = (*cluster)->Connect(a_options);
   auto b = (*cluster)->Connect(b_options);
   REQUIRE(a.ok());

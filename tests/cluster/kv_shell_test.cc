@@ -21,8 +21,8 @@ namespace {
 using Run = ringkv::testing::CommandResult;
 
 Run Kv(const LocalCluster& cluster, const std::string& args, const std::string& stdin_text = "") {
-  std::string cmd = std::string(RINGKV_KV_PATH) + " --cluster " + cluster.seeds() +
-                    " --cluster-name test-cluster " + args;
+  std::string cmd =
+      std::string(RINGKV_KV_PATH) + " --cluster " + cluster.seeds() + " --cluster-name test-cluster " + args;
   if (!stdin_text.empty()) cmd = "printf '%s' '" + stdin_text + "' | " + cmd;
   return ringkv::testing::RunCommand(cmd);
 }
@@ -107,8 +107,7 @@ TEST_CASE("kv admin commands: cluster status, hints, repair and node, with clear
   CHECK(Kv(*cluster, "put a b").exit_code == 0);
   auto table = Kv(*cluster, "cluster status");
   CHECK(table.exit_code == 0);
-  CHECK_THAT(table.output, Catch::Contains("load") && Catch::Contains("ownership") &&
-                               Catch::Contains("33.3%"));
+  CHECK_THAT(table.output, Catch::Contains("load") && Catch::Contains("ownership") && Catch::Contains("33.3%"));
   auto with_load = boost::json::parse(Kv(*cluster, "--json cluster status").output);
   for (const auto& node : with_load.at("nodes").as_array()) CHECK(node.at("load_bytes").to_number<double>() > 0);
   auto hints = Kv(*cluster, "--json hints");
@@ -140,7 +139,8 @@ TEST_CASE("kv admin commands: cluster status, hints, repair and node, with clear
 TEST_CASE("kv bench runs the requested load and reports throughput, percentiles and a plot") {
   auto cluster = StartCluster();
   std::string plot = cluster->data_dir(0) + "/../bench.svg";
-  Run bench = Kv(*cluster, "--json bench --ops 3k --mix 30:70 --value-size 200 --concurrency 16 --keys 500 --plot " + plot);
+  Run bench =
+      Kv(*cluster, "--json bench --ops 3k --mix 30:70 --value-size 200 --concurrency 16 --keys 500 --plot " + plot);
   INFO(bench.output);
   REQUIRE(bench.exit_code == 0);
   auto report = boost::json::parse(bench.output).as_object();

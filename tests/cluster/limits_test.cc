@@ -69,8 +69,10 @@ TEST_CASE("10,000 garbage connections and oversized messages leave the node serv
   std::thread load([&] {
     for (int i = 0; !stop.load(); ++i) {
       std::string key = "live-" + std::to_string(i % 500);
-      if ((*client)->Put(key, "v").ok() && (*client)->Get(key).ok()) ++served;
-      else ++failed;
+      if ((*client)->Put(key, "v").ok() && (*client)->Get(key).ok())
+        ++served;
+      else
+        ++failed;
     }
   });
 
@@ -118,12 +120,14 @@ TEST_CASE("10,000 garbage connections and oversized messages leave the node serv
   double refused = StatValue(**client, "node1", "rpc_connections_refused_total");
   double accepted = StatValue(**client, "node1", "rpc_connections_accepted_total");
   double open_now = StatValue(**client, "node1", "rpc_connections");
-  std::printf("limits: %d hostile connections (half garbage, half idle) in waves of 500; node1 accepted %.0f, refused %.0f at the limit, %.0f open after; "
-              "RSS %.0f MB before, %.0f MB peak; the client served %d put+get pairs meanwhile, %d failed\n",
-              opened, accepted, refused, open_now, rss_before, rss_peak, served.load(), failed.load());
+  std::printf(
+      "limits: %d hostile connections (half garbage, half idle) in waves of 500; node1 accepted %.0f, refused %.0f at "
+      "the limit, %.0f open after; "
+      "RSS %.0f MB before, %.0f MB peak; the client served %d put+get pairs meanwhile, %d failed\n",
+      opened, accepted, refused, open_now, rss_before, rss_peak, served.load(), failed.load());
   CHECK(opened == 10000);
-  CHECK(refused > 0);                // more than --max-connections at once
-  CHECK(open_now < 20);              // the garbage connections are gone
+  CHECK(refused > 0);                  // more than --max-connections at once
+  CHECK(open_now < 20);                // the garbage connections are gone
   CHECK(rss_peak < rss_before + 256);  // bounded: no per-connection buffers left behind
   CHECK(served > 0);
   CHECK(failed == 0);

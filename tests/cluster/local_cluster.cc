@@ -85,8 +85,8 @@ int ConnectTcp(const std::string& address) {
 }
 
 std::vector<std::string> FastFailureDetection() {
-  return {"--gossip-interval-ms", "200", "--suspect-after-ms", "1500", "--down-after-ms", "3000",
-          "--handoff-interval-ms", "200"};
+  return {"--gossip-interval-ms", "200",  "--suspect-after-ms",    "1500",
+          "--down-after-ms",      "3000", "--handoff-interval-ms", "200"};
 }
 
 LocalClusterOptions FastCluster(int nodes) {
@@ -149,16 +149,24 @@ std::vector<std::string> LocalCluster::Args(int i) const {
     if (j < options_.dcs.size()) members += "/" + options_.dcs[j];
   }
   std::vector<std::string> args = {RINGKV_KVNODE_PATH,
-                                   "--id", nodes_[i].id,
-                                   "--listen", nodes_[i].address,
-                                   "--admin", nodes_[i].admin,
-                                   "--data", nodes_[i].data_dir,
+                                   "--id",
+                                   nodes_[i].id,
+                                   "--listen",
+                                   nodes_[i].address,
+                                   "--admin",
+                                   nodes_[i].admin,
+                                   "--data",
+                                   nodes_[i].data_dir,
                                    nodes_[i].join.empty() ? "--seeds" : "--join",
                                    nodes_[i].join.empty() ? members : nodes_[i].join,
-                                   "--cluster-name", options_.cluster_name,
-                                   "--durability", options_.durability,
-                                   "--memtable-mb", std::to_string(options_.memtable_mb),
-                                   "--log-level", options_.log_level};
+                                   "--cluster-name",
+                                   options_.cluster_name,
+                                   "--durability",
+                                   options_.durability,
+                                   "--memtable-mb",
+                                   std::to_string(options_.memtable_mb),
+                                   "--log-level",
+                                   options_.log_level};
   if (static_cast<size_t>(i) < options_.dcs.size()) {
     args.push_back("--dc");
     args.push_back(options_.dcs[i]);
@@ -247,7 +255,7 @@ Status LocalCluster::StopCleanly(int i) {
   }
   n.pid = -1;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::OK();
-  std::string how = WIFEXITED(status)   ? "exited with status " + std::to_string(WEXITSTATUS(status))
+  std::string how = WIFEXITED(status)     ? "exited with status " + std::to_string(WEXITSTATUS(status))
                     : WIFSIGNALED(status) ? "died of signal " + std::to_string(WTERMSIG(status))
                                           : "ended with wait status " + std::to_string(status);
   return Status::Aborted(n.id + " " + how + " after SIGTERM");
@@ -384,7 +392,7 @@ Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address,
 }
 
 Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std::string& address,
-                                                                      const std::vector<std::string>& keys) {
+                                                                       const std::vector<std::string>& keys) {
   constexpr size_t kBatch = 1000;
   capnp::EzRpcClient rpc(address);
   auto node = OpenNode(rpc);
@@ -414,8 +422,10 @@ Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std
       for (const auto& s : set->siblings()) {
         if (!s.tombstone) values.push_back(s.value);
       }
-      if (values.empty()) out.emplace_back(Status::NotFound("only tombstones"));
-      else out.emplace_back(std::move(values));
+      if (values.empty())
+        out.emplace_back(Status::NotFound("only tombstones"));
+      else
+        out.emplace_back(std::move(values));
     }
   }
   return out;

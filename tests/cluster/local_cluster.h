@@ -21,7 +21,7 @@ struct LocalClusterOptions {
   int nodes = 3;
   std::string cluster_name = "test-cluster";
   std::string durability = "batch";
-  int memtable_mb = 4;  // small, so tests exercise flushes and compactions
+  int memtable_mb = 4;                   // small, so tests exercise flushes and compactions
   std::vector<std::string> extra_flags;  // passed to every kvnode
   std::vector<std::string> dcs;          // node i's --dc (default: the node's default)
   std::string log_level = "warn";
@@ -45,12 +45,12 @@ class LocalCluster {
   const std::string& id(int i) const { return nodes_[i].id; }
   const std::string& address(int i) const { return nodes_[i].address; }
   const std::string& admin_address(int i) const { return nodes_[i].admin; }  // admin HTTP host:port
-  std::string seeds() const;  // every address, comma-separated
+  std::string seeds() const;                                                 // every address, comma-separated
   const std::string& data_dir(int i) const { return nodes_[i].data_dir; }
   int IndexOf(const std::string& node_id) const;
 
-  Status Kill(int i);     // SIGKILL and reap
-  Status Stop(int i);     // SIGTERM (clean shutdown) and reap
+  Status Kill(int i);  // SIGKILL and reap
+  Status Stop(int i);  // SIGTERM (clean shutdown) and reap
   // SIGTERM and reap; an error unless the node then exited by itself with status 0 (a
   // crash, a sanitizer report or a failed close is an error, not a clean shutdown).
   Status StopCleanly(int i);
@@ -76,7 +76,7 @@ class LocalCluster {
     std::string address;
     std::string admin;
     std::string data_dir;
-    std::string join;  // host:port it joined through (empty: a founder)
+    std::string join;                // host:port it joined through (empty: a founder)
     std::vector<std::string> flags;  // its own flags, over extra_flags
     pid_t pid = -1;
   };
@@ -95,7 +95,7 @@ class LocalCluster {
 Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key);
 // The same for many keys over one connection: one result per key, in order.
 Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std::string& address,
-                                                                      const std::vector<std::string>& keys);
+                                                                       const std::vector<std::string>& keys);
 
 // Polls `done` every 100 ms until it holds or `limit` passes; returns whether it held.
 template <typename F>

@@ -134,9 +134,8 @@ TEST_CASE("a node joins and another leaves under continuous writes: every acknow
 
   size_t missing_initial = CountMissing(**client, acked);
   size_t missing_live = CountMissing(**client, live_acked);
-  WARN("after the join and the leave: " << missing_initial << " of " << acked.size() << " initial and "
-                                        << missing_live << " of " << live_acked.size()
-                                        << " concurrently written keys unreadable");
+  WARN("after the join and the leave: " << missing_initial << " of " << acked.size() << " initial and " << missing_live
+                                        << " of " << live_acked.size() << " concurrently written keys unreadable");
   CHECK(missing_initial == 0);
   CHECK(missing_live == 0);
   CHECK(live_acked.size() > 0);

@@ -30,7 +30,8 @@ LocalClusterOptions TwoDcs(std::chrono::milliseconds ship_delay = kWan) {
   o.nodes = 6;
   o.dcs = {"west", "west", "west", "east", "east", "east"};
   o.extra_flags = FastFailureDetection();
-  for (std::string flag : {"--dc-replication", "west:3,east:3", "--simulated-wan-delay-ms"}) o.extra_flags.push_back(flag);
+  for (std::string flag : {"--dc-replication", "west:3,east:3", "--simulated-wan-delay-ms"})
+    o.extra_flags.push_back(flag);
   o.extra_flags.push_back(std::to_string(ship_delay.count()));
   return o;
 }
@@ -69,8 +70,8 @@ bool EveryNodeHolds(const LocalCluster& cluster, const std::map<std::string, std
 std::string Holdings(const LocalCluster& cluster, const std::map<std::string, std::string>& expected) {
   std::string out;
   for (int i = 0; i < cluster.size(); ++i) {
-    out += cluster.id(i) + " " + std::to_string(HeldBy(cluster, i, expected)) + "/" +
-           std::to_string(expected.size()) + "  ";
+    out += cluster.id(i) + " " + std::to_string(HeldBy(cluster, i, expected)) + "/" + std::to_string(expected.size()) +
+           "  ";
   }
   return out;
 }
@@ -169,7 +170,7 @@ TEST_CASE("a DC cut off keeps serving LOCAL_QUORUM, and after the heal both DCs 
     west_side.push_back("127.0.0.101");
     east_side.push_back("127.0.0.102");
     auto cut = Partition::Create(west_side, east_side);
-    REQUIRE(cut.ok());  // fails loudly without root or iptables
+    REQUIRE(cut.ok());                            // fails loudly without root or iptables
     TimedPuts(**west, "west-", 100, {}, &acked);  // LOCAL_QUORUM: the multi-DC default
     TimedPuts(**east, "east-", 100, {}, &acked);
     for (int i = 0; i < 100; i += 10) {
@@ -231,9 +232,10 @@ TEST_CASE("kill -9 of a node while it ships to the other DC loses nothing once i
   REQUIRE((*cluster)->Kill(0).ok());
   REQUIRE((*cluster)->Restart(0).ok());
   bool converged = Eventually(60s, [&] { return EveryNodeHolds(**cluster, acked); });
-  std::printf("multi-DC: node1 queued %.0f versions for the east; killed with %.0f still queued; after its restart "
-              "all %zu writes reached every node: %s\n",
-              queued_after_heal, queued_at_kill, acked.size(), converged ? "yes" : "NO");
+  std::printf(
+      "multi-DC: node1 queued %.0f versions for the east; killed with %.0f still queued; after its restart "
+      "all %zu writes reached every node: %s\n",
+      queued_after_heal, queued_at_kill, acked.size(), converged ? "yes" : "NO");
   INFO(Holdings(**cluster, acked));
   CHECK(shipping);
   CHECK(queued_at_kill > 0);  // mid-stream

@@ -10,7 +10,8 @@ namespace {
 
 Status Run(const std::string& command) {
   int rc = std::system((command + " 2>/dev/null").c_str());
-  if (rc != 0) return Status::IOError("'" + command + "' failed (exit " + std::to_string(rc) + "); root and iptables needed");
+  if (rc != 0)
+    return Status::IOError("'" + command + "' failed (exit " + std::to_string(rc) + "); root and iptables needed");
   return Status::OK();
 }
 

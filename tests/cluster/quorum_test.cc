@@ -1,8 +1,8 @@
 // The SDK as coordinator against real nodes: quorums, failures, siblings, read repair,
 // LWW and bad input. Every test starts its own LocalCluster on 127.0.0.x.
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
@@ -58,8 +58,10 @@ TEST_CASE("N=3 W=2 R=2: a put is readable and lands on all three replicas") {
     std::vector<std::string> held;
     for (int attempt = 0; attempt < 100 && held.empty(); ++attempt) {
       auto r = ReadReplicaDirectly(cluster->address(i), "greeting");
-      if (r.ok()) held = *r;
-      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (r.ok())
+        held = *r;
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     REQUIRE(held == std::vector<std::string>{"hello"});
   }
@@ -147,7 +149,8 @@ TEST_CASE("a request none of whose replicas can be reached fails with Unavailabl
   CHECK(put.status().IsUnavailable());
 }
 
-TEST_CASE("a write from a client whose clock is far behind the nodes' is refused with a clear error and nothing is written") {
+TEST_CASE(
+    "a write from a client whose clock is far behind the nodes' is refused with a clear error and nothing is written") {
   auto cluster = StartCluster();
   ClientOptions skewed;
   skewed.clock_offset = std::chrono::minutes(-2);  // beyond the nodes' --max-write-age-s of 60
@@ -243,8 +246,10 @@ TEST_CASE("read repair fixes a replica that missed a write") {
   std::vector<std::string> held;
   for (int attempt = 0; attempt < 100 && held.empty(); ++attempt) {
     auto r = ReadReplicaDirectly(cluster->address(0), key);
-    if (r.ok()) held = *r;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (r.ok())
+      held = *r;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   REQUIRE(held == std::vector<std::string>{"while-you-were-out"});
 }

@@ -43,8 +43,8 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int kRounds = 10;
-constexpr int kVictim = 0;  // node1 (see the header comment)
-const std::string kClientHost = "127.0.0.100";  // the client's own address, for the partition rules
+constexpr int kVictim = 0;                                      // node1 (see the header comment)
+const std::string kClientHost = "127.0.0.100";                  // the client's own address, for the partition rules
 const std::string kPutKeysStat = "rpc_keys_total{op=\"put\"}";  // keys of coordinated puts a node served
 
 enum class Fault { kPause, kPartition };
@@ -80,7 +80,9 @@ class Outage {
     return Outage(&cluster, victim, std::move(partition));
   }
   Outage(Outage&& other) noexcept
-      : cluster_(other.cluster_), victim_(other.victim_), partition_(std::move(other.partition_)),
+      : cluster_(other.cluster_),
+        victim_(other.victim_),
+        partition_(std::move(other.partition_)),
         healed_(other.healed_) {
     other.healed_ = true;  // the moved-from one heals nothing
   }
@@ -202,8 +204,8 @@ class Rounds {
     INFO("read v1: " << read.status().ToString());
     REQUIRE(read.ok());
     REQUIRE(read->values == std::vector<std::string>{"v1"});
-    auto superseded = how_ == Supersede::kReplace ? client_->Put(key, "v2", read->context)
-                                                  : client_->Delete(key, read->context);
+    auto superseded =
+        how_ == Supersede::kReplace ? client_->Put(key, "v2", read->context) : client_->Delete(key, read->context);
     INFO((how_ == Supersede::kReplace ? "put v2: " : "delete: ") << superseded.status().ToString());
     REQUIRE(superseded.ok());
     REQUIRE(superseded->acks >= 2);

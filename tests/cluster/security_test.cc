@@ -55,7 +55,8 @@ std::vector<std::string> TlsFlags(const TlsFiles& f) {
 
 }  // namespace
 
-TEST_CASE("a client without the token gets a clear auth error, and with it data, admin calls and the admin endpoint work") {
+TEST_CASE(
+    "a client without the token gets a clear auth error, and with it data, admin calls and the admin endpoint work") {
   TempDir secrets;
   auto options = FastCluster(3);
   const std::string token_file = WriteSecret(secrets, "token", kToken);
@@ -133,7 +134,8 @@ TEST_CASE("a node with the wrong cluster secret cannot join, and one with the ri
 
   // node4 has another secret: it reads the ring as any client may, claims tokens and
   // gossips its join — every node refuses its gossip and streaming.
-  auto intruder = (*cluster)->AddJoiningNode({"--cluster-secret-file", WriteSecret(secrets, "other", "another-clusters-secret-000")});
+  auto intruder = (*cluster)->AddJoiningNode(
+      {"--cluster-secret-file", WriteSecret(secrets, "other", "another-clusters-secret-000")});
   REQUIRE(intruder.ok());
   const std::string intruder_id = (*cluster)->id(*intruder);
   std::this_thread::sleep_for(3s);  // many gossip rounds (100 ms) and handoff attempts
@@ -175,7 +177,7 @@ TEST_CASE("with mutual TLS the cluster CA's nodes and clients work, and another 
   REQUIRE(got.ok());
   CHECK(got->values == std::vector<std::string>{"over tls"});
   CHECK(Eventually(10s, [&] { return AllMembersUp(**client); }));  // gossip over TLS
-  auto repair = RepairWhenSettled(**client, "node1");                 // Merkle repair over TLS
+  auto repair = RepairWhenSettled(**client, "node1");              // Merkle repair over TLS
   INFO(repair.status().ToString());
   CHECK(repair.ok());
 
@@ -220,7 +222,8 @@ TEST_CASE("bad secrets and TLS files are refused at startup with a clear error, 
            {"--client-token-file " + secret, "needs --cluster-secret-file"},
            {"--cluster-secret-file " + secret + " --client-token-file " + secret, "must differ"},
            {"--tls-ca " + dir.file("bad.pem"), "all of --tls-ca, --tls-cert and --tls-key"},
-           {"--tls-ca " + dir.file("bad.pem") + " --tls-cert " + dir.file("bad.pem") + " --tls-key " + dir.file("bad.pem"),
+           {"--tls-ca " + dir.file("bad.pem") + " --tls-cert " + dir.file("bad.pem") + " --tls-key " +
+                dir.file("bad.pem"),
             "is not a PEM file"},
            {"--admin 0.0.0.0:0", "needs --client-token-file"},
        }) {

@@ -1,8 +1,8 @@
 #include "tests/cluster/webdriver.h"
 
-#include <signal.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,8 +41,8 @@ int FreeLoopbackPort() {
 }
 
 json::value ChromeCapabilities() {
-  json::array args = {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                      "--window-size=1280,900", "--no-first-run"};
+  json::array args = {"--headless=new",          "--no-sandbox",           "--disable-gpu",
+                      "--disable-dev-shm-usage", "--window-size=1280,900", "--no-first-run"};
   return json::object{
       {"capabilities",
        json::object{{"alwaysMatch", json::object{{"browserName", "chrome"},
@@ -55,7 +55,8 @@ json::value ChromeCapabilities() {
 Result<std::unique_ptr<Browser>> Browser::Start() {
   for (const char* tool : {kChromium, kChromedriver}) {
     if (!std::filesystem::exists(tool)) {
-      return Status::NotFound(std::string(tool) + " is missing: run scripts/install-deps.sh (chromium, chromium-driver)");
+      return Status::NotFound(std::string(tool) +
+                              " is missing: run scripts/install-deps.sh (chromium, chromium-driver)");
     }
   }
   std::unique_ptr<Browser> b(new Browser());

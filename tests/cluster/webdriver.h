@@ -30,7 +30,8 @@ class Browser {
 
  private:
   Browser() = default;
-  Result<boost::json::value> Command(const std::string& method, const std::string& path, const boost::json::value& body);
+  Result<boost::json::value> Command(const std::string& method, const std::string& path,
+                                     const boost::json::value& body);
 
   pid_t driver_pid_ = -1;
   std::string driver_;   // host:port of chromedriver

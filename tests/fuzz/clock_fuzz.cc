@@ -1,6 +1,6 @@
 // Fuzz target: decoding version vectors, causal contexts and sibling sets (what a client's
-// context and a replica's stored value carry, retired write ids and the LWW flag included). Whatever decodes must re-encode to something that
-// decodes to the same value.
+// context and a replica's stored value carry, retired write ids and the LWW flag included). Whatever decodes must
+// re-encode to something that decodes to the same value.
 
 #include <cstdint>
 #include <cstdlib>

@@ -80,9 +80,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parser.put(boost::asio::buffer(data, size), ec);
   if (ec || !parser.is_header_done()) return 0;
   const auto& request = parser.get();
-  HttpReply reply = HandleAdminRequest(node.services, std::string_view(request.method_string()),
-                                       std::string_view(request.target()),
-                                       std::string_view(request[http::field::authorization]));
+  HttpReply reply =
+      HandleAdminRequest(node.services, std::string_view(request.method_string()), std::string_view(request.target()),
+                         std::string_view(request[http::field::authorization]));
   if (reply.status < 200 || reply.status > 599 || reply.content_type.empty()) std::abort();
   return 0;
 }

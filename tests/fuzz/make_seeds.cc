@@ -60,7 +60,8 @@ std::string EncodedRecord(const std::string& value, bool tombstone) {
 std::string Capnp(capnp::MessageBuilder& message, uint8_t kind) {
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
-  return std::string(1, static_cast<char>(kind)) + std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  return std::string(1, static_cast<char>(kind)) +
+         std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
 void Clocks() {
@@ -152,7 +153,8 @@ void Rpc() {
     view.version = 3;
     view.cluster_name = "c";
     view.dc_replication = {{"west", 2}};
-    auto ring = Ring::Bootstrap({RingNode{"a", "127.0.0.1:1", "west", "", {}}, RingNode{"b", "127.0.0.2:1", "west", "", {}}}, 8);
+    auto ring = Ring::Bootstrap(
+        {RingNode{"a", "127.0.0.1:1", "west", "", {}}, RingNode{"b", "127.0.0.2:1", "west", "", {}}}, 8);
     if (ring.ok()) view.ring = view.future = *ring;
     wire::ToWire(view, m.initRoot<wire::RingSnapshot>());
     Seed("rpc_fuzz", "ring", Capnp(m, 3));
@@ -160,8 +162,9 @@ void Rpc() {
 }
 
 void Config() {
-  Seed("config_fuzz", "config", R"({"id":"n1","listen":"127.0.0.1:7001","data":"/tmp/d","seeds":["n1@127.0.0.1:7001/west/r1"],)"
-                                R"("dc-replication":["west:3","east:3"],"memtable-mb":8,"durability":"always"})");
+  Seed("config_fuzz", "config",
+       R"({"id":"n1","listen":"127.0.0.1:7001","data":"/tmp/d","seeds":["n1@127.0.0.1:7001/west/r1"],)"
+       R"("dc-replication":["west:3","east:3"],"memtable-mb":8,"durability":"always"})");
   Seed("config_fuzz", "member", "node4@127.0.0.4:7001/east/r2");
   Seed("config_fuzz", "dc-replication", "west:3,east:2");
 }

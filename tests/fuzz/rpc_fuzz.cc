@@ -65,10 +65,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   kj::runCatchingExceptions([&] {
     capnp::FlatArrayMessageReader message(buffer, limits);
     switch (kind % 4) {
-      case 0: Take<wire::Node::CoordinatePutsParams>(message); break;
-      case 1: Take<wire::Node::ReplicateParams>(message); break;
-      case 2: Take<wire::Node::GossipParams>(message); break;
-      default: Take<wire::RingSnapshot>(message); break;
+      case 0:
+        Take<wire::Node::CoordinatePutsParams>(message);
+        break;
+      case 1:
+        Take<wire::Node::ReplicateParams>(message);
+        break;
+      case 2:
+        Take<wire::Node::GossipParams>(message);
+        break;
+      default:
+        Take<wire::RingSnapshot>(message);
+        break;
     }
   });
   return 0;

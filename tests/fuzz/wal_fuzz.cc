@@ -21,7 +21,8 @@ Status DecodeBatch(std::string_view payload) {
   if (!GetFixed64(&payload, &seq) || !GetVarint32(&payload, &count)) return Status::Corruption("header");
   for (uint32_t i = 0; i < count; ++i) {
     std::string_view key, encoded;
-    if (!GetLengthPrefixed(&payload, &key) || !GetLengthPrefixed(&payload, &encoded)) return Status::Corruption("entry");
+    if (!GetLengthPrefixed(&payload, &key) || !GetLengthPrefixed(&payload, &encoded))
+      return Status::Corruption("entry");
     Record record;
     RINGKV_TRY(DecodeRecord(encoded, &record));
   }

@@ -48,8 +48,8 @@ Status ReadEverything(const Block& block) {
 void RequireCorruptionNamingBlock(const Status& s, uint64_t offset) {
   INFO(s.ToString());
   REQUIRE(s.IsCorruption());
-  REQUIRE_THAT(s.message(), Catch::Contains("test-block") && Catch::Contains("data block at offset " +
-                                                                              std::to_string(offset)));
+  REQUIRE_THAT(s.message(),
+               Catch::Contains("test-block") && Catch::Contains("data block at offset " + std::to_string(offset)));
 }
 
 }  // namespace

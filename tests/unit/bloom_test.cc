@@ -14,8 +14,8 @@ TEST_CASE("a bloom filter has no false negatives and about 1% false positives at
   int false_positives = 0;
   for (int i = 0; i < kKeys; ++i) false_positives += BloomMayContain(filter, "absent-" + std::to_string(i)) ? 1 : 0;
   double rate = static_cast<double>(false_positives) / kKeys;
-  WARN("bloom false-positive rate at 10 bits/key: " << rate * 100 << "% (" << filter.size() << " bytes for "
-                                                    << kKeys << " keys)");
+  WARN("bloom false-positive rate at 10 bits/key: " << rate * 100 << "% (" << filter.size() << " bytes for " << kKeys
+                                                    << " keys)");
   REQUIRE(rate > 0.002);
   REQUIRE(rate < 0.02);
 }

@@ -126,8 +126,10 @@ TEST_CASE("after kill -9 at random points every acknowledged write is present an
     RequireMatches(*engine, model, in_flight);
     // Whatever the in-flight write did, make the model agree with the store for the next round.
     auto got = engine->Get(in_flight.key);
-    if (got.ok() && !got->tombstone) model[in_flight.key] = got->value;
-    else if (model.count(in_flight.key)) model[in_flight.key] = std::nullopt;
+    if (got.ok() && !got->tombstone)
+      model[in_flight.key] = got->value;
+    else if (model.count(in_flight.key))
+      model[in_flight.key] = std::nullopt;
     REQUIRE(engine->Close().ok());
   }
   WARN("crash test: " << kRounds << " kills, " << total_acked << " acknowledged writes verified");
@@ -145,8 +147,16 @@ TEST_CASE("reopening after a clean close, after a flush and after a compaction g
     auto e = OpenOrDie(dir.path(), SmallOptions());
     write_all(*e);
   }  // destructor closes cleanly
-  { auto e = OpenOrDie(dir.path(), SmallOptions()); RequireContentsEqual(*e, model); REQUIRE(e->Flush().ok()); }
-  { auto e = OpenOrDie(dir.path(), SmallOptions()); RequireContentsEqual(*e, model); REQUIRE(e->CompactAll().ok()); }
+  {
+    auto e = OpenOrDie(dir.path(), SmallOptions());
+    RequireContentsEqual(*e, model);
+    REQUIRE(e->Flush().ok());
+  }
+  {
+    auto e = OpenOrDie(dir.path(), SmallOptions());
+    RequireContentsEqual(*e, model);
+    REQUIRE(e->CompactAll().ok());
+  }
   auto e = OpenOrDie(dir.path(), SmallOptions());
   RequireContentsEqual(*e, model);
 }

@@ -40,7 +40,7 @@ TEST_CASE("a flipped bit in a table's data block is reported on read, naming the
   }
   auto tables = FilesWithSuffix(dir.path(), ".sst");
   REQUIRE(tables.size() == 1);
-  FlipBit(tables[0], 10);  // inside the first data block
+  FlipBit(tables[0], 10);                // inside the first data block
   auto e = OpenOrDie(dir.path(), opts);  // index, bloom and footer are intact
   auto got = e->Get(KeyOf(0));
   REQUIRE_FALSE(got.ok());
@@ -91,12 +91,12 @@ TEST_CASE("a damaged record in the middle of the WAL refuses open unless salvage
   opts.salvage_wal = true;
   auto salvaged = OpenOrDie(dir.path(), opts);
   REQUIRE(salvaged->stats().corrupt_wal_records_skipped.load() >= 1);
-  REQUIRE(salvaged->Get(KeyOf(0)).ok());      // before the damage
-  REQUIRE(salvaged->Get(KeyOf(2999)).ok());   // after it
+  REQUIRE(salvaged->Get(KeyOf(0)).ok());     // before the damage
+  REQUIRE(salvaged->Get(KeyOf(2999)).ok());  // after it
   int missing = 0;
   for (int i = 0; i < 3000; ++i) missing += salvaged->Get(KeyOf(i)).ok() ? 0 : 1;
-  REQUIRE(missing >= 1);    // the damaged record is gone...
-  REQUIRE(missing < 100);   // ...and only the records around it
+  REQUIRE(missing >= 1);   // the damaged record is gone...
+  REQUIRE(missing < 100);  // ...and only the records around it
 }
 
 TEST_CASE("a damaged manifest refuses open with Corruption") {

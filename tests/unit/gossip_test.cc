@@ -189,7 +189,7 @@ struct Simulation {
       for (const std::string& peer : nodes[i].PickPeers(rng)) {
         size_t j = std::stoul(peer.substr(1));
         if (!alive[j] || lost(rng)) continue;
-        nodes[j].Merge(at_start[i], now_ms);                    // push
+        nodes[j].Merge(at_start[i], now_ms);                  // push
         if (!lost(rng)) nodes[i].Merge(at_start[j], now_ms);  // pull
       }
     }
@@ -240,7 +240,8 @@ TEST_CASE("gossip among 1000 simulated nodes with 10% message loss spreads fast 
       MemberStatus s = sim.nodes[i].StatusOf("n7");
       all_suspect = all_suspect && s != MemberStatus::kUp;
       all_down = all_down && s == MemberStatus::kDown;
-      for (int j : {0, 1, 500, 999}) false_positive = false_positive || sim.nodes[i].StatusOf("n" + std::to_string(j)) != MemberStatus::kUp;
+      for (int j : {0, 1, 500, 999})
+        false_positive = false_positive || sim.nodes[i].StatusOf("n" + std::to_string(j)) != MemberStatus::kUp;
     }
     if (all_suspect && suspect_round < 0) suspect_round = r;
     if (all_down) down_round = r;

@@ -44,7 +44,7 @@ TEST_CASE("repeated hints for one key merge into one entry instead of piling up"
   auto hints = OpenStore(dir.path());
   SiblingSet v1 = Write("n1", "a");
   for (int i = 0; i < 5; ++i) REQUIRE(hints->Add("n3", "k", v1, false, 1000).ok());  // retries
-  REQUIRE(hints->Add("n3", "k", Write("n2", "b"), false, 1000).ok());              // a concurrent write
+  REQUIRE(hints->Add("n3", "k", Write("n2", "b"), false, 1000).ok());                // a concurrent write
   CHECK(hints->Queued().at("n3") == 1);
   auto page = hints->Scan("n3", "", 10);
   REQUIRE(page.ok());
@@ -114,7 +114,7 @@ TEST_CASE("entries given up are counted as dropped by reason, and each entry lea
   CHECK(stats.counters.stored == 4);
   CHECK(Dropped(stats, HintDrop::kExpired) == 1);
   CHECK(Dropped(stats, HintDrop::kRefused) == 1);
-  CHECK(stats.counters.delivered == 1);   // the redirected one reached the key's replicas
+  CHECK(stats.counters.delivered == 1);  // the redirected one reached the key's replicas
   CHECK(stats.counters.redirected == 1);
   CHECK(stats.queued == std::map<std::string, uint64_t>{{"n4", 1}});
   CHECK(Balanced(stats));
@@ -142,7 +142,8 @@ TEST_CASE("hints are kept per target, survive a restart, and scan in pages") {
   ringkv::testing::TempDir dir;
   {
     auto hints = OpenStore(dir.path());
-    for (int i = 0; i < 25; ++i) REQUIRE(hints->Add("n3", "k" + std::to_string(100 + i), Write("n1", "x"), false, 5).ok());
+    for (int i = 0; i < 25; ++i)
+      REQUIRE(hints->Add("n3", "k" + std::to_string(100 + i), Write("n1", "x"), false, 5).ok());
     REQUIRE(hints->Add("n4", "other", Write("n1", "y"), false, 5).ok());
     REQUIRE(hints->Close().ok());
   }

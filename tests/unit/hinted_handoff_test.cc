@@ -5,8 +5,8 @@
 #include <atomic>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <kj/async-io.h>
+#include <catch2/catch.hpp>
 
 #include "node/repair/hinted_handoff.h"
 #include "temp_dir.h"
@@ -78,7 +78,7 @@ TEST_CASE("a handoff pass measures cross-DC lag while gossip replaces the ring v
   gossip.join();
 
   auto lag = handoff.CrossDcLagSeconds();
-  REQUIRE(lag.size() == 1);  // the remote DC only
+  REQUIRE(lag.size() == 1);    // the remote DC only
   CHECK(lag.at("east") == 0);  // nothing queued for it
   REQUIRE((*hints)->Close().ok());
 }
@@ -99,7 +99,8 @@ TEST_CASE("a handoff pass drops expired hints as expired, and gives a removed no
   const uint64_t long_ago = 1, now = WallNowMs();
 
   // n2 is up, but every hint for it is past the window: all dropped, none sent.
-  for (int i = 0; i < 5; ++i) REQUIRE((*hints)->Add("n2", "old" + std::to_string(i), Written("x"), false, long_ago).ok());
+  for (int i = 0; i < 5; ++i)
+    REQUIRE((*hints)->Add("n2", "old" + std::to_string(i), Written("x"), false, long_ago).ok());
   CHECK(Pass(handoff) == 0);
   HintStats stats = (*hints)->Stats();
   CHECK(stats.counters.stored == 5);
@@ -113,7 +114,8 @@ TEST_CASE("a handoff pass drops expired hints as expired, and gives a removed no
     REQUIRE((*hints)->Add("n2", key, Written("a", "w1"), false, now).ok());
     REQUIRE((*hints)->Add("n2", key, Written("b", "n3"), false, now).ok());  // a concurrent write: merged
   }
-  for (int i = 0; i < 2; ++i) REQUIRE((*hints)->Add("n2", "stale" + std::to_string(i), Written("x"), false, long_ago).ok());
+  for (int i = 0; i < 2; ++i)
+    REQUIRE((*hints)->Add("n2", "stale" + std::to_string(i), Written("x"), false, long_ago).ok());
   REQUIRE((*membership)->Remove("n2", now).ok());
   CHECK(Pass(handoff) == 3);
   stats = (*hints)->Stats();

@@ -117,7 +117,8 @@ TEST_CASE("the membership table on disk is always a whole table, and the latest 
   CHECK((*reopened)->Self().ring_state == RingState::kLeft);
 }
 
-TEST_CASE("a state file writer saves the latest state, retries a failed save, and saves the last change when destroyed") {
+TEST_CASE(
+    "a state file writer saves the latest state, retries a failed save, and saves the last change when destroyed") {
   ringkv::testing::TempDir dir;
   const std::string path = dir.file("sub/STATE");  // its directory does not exist yet: writes fail
   std::atomic<int> state{0};

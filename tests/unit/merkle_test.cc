@@ -15,8 +15,7 @@ namespace {
 // One replica's data in memory.
 class MapSource final : public KeySource {
  public:
-  Status ForEach(const TokenRange& range,
-                 const std::function<void(std::string_view, const SiblingSet&)>& fn) override {
+  Status ForEach(const TokenRange& range, const std::function<void(std::string_view, const SiblingSet&)>& fn) override {
     if (fail) return Status::IOError("disk on fire");
     for (const auto& [k, v] : data) {
       if (range.Contains(Ring::KeyToken(k))) fn(k, v);
@@ -52,7 +51,9 @@ Result<RepairStats> Sync(MapSource& a, MapSource& b, TokenRange range, int depth
   return Reconcile(ta, a, peer);
 }
 
-uint64_t RootOf(MapSource& s, TokenRange range, int depth) { return MerkleTree::Build(s, range, depth)->Node(0, 0).hash; }
+uint64_t RootOf(MapSource& s, TokenRange range, int depth) {
+  return MerkleTree::Build(s, range, depth)->Node(0, 0).hash;
+}
 
 }  // namespace
 
@@ -74,8 +75,12 @@ TEST_CASE("two replicas of 100k keys with 1% divergence converge, moving under 3
     std::string key = "key-" + std::to_string(rng() % 100000);
     if (expected.count(key)) continue;
     switch (n % 3) {
-      case 0: b.data.erase(key); break;
-      case 1: a.data.erase(key); break;
+      case 0:
+        b.data.erase(key);
+        break;
+      case 1:
+        a.data.erase(key);
+        break;
       case 2:
         a.data[key] = Write("n1", "left", a.data[key]);
         b.data[key] = Write("n2", "right", b.data[key]);
@@ -92,12 +97,15 @@ TEST_CASE("two replicas of 100k keys with 1% divergence converge, moving under 3
   REQUIRE(stats.ok());
   uint64_t moved = stats->bytes_sent + stats->bytes_received;
   double ratio = static_cast<double>(moved) / static_cast<double>(differing_bytes);
-  std::printf("merkle: depth %d, %zu differing keys (%llu bytes), %llu keys pulled, %llu pushed, %llu bytes "
-              "exchanged in %llu calls: %.2fx the differing data\n",
-              depth, expected.size(), static_cast<unsigned long long>(differing_bytes),
-              static_cast<unsigned long long>(stats->keys_pulled), static_cast<unsigned long long>(stats->keys_pushed),
-              static_cast<unsigned long long>(moved), static_cast<unsigned long long>(stats->rounds), ratio);
-  std::printf("merkle: %llu tree nodes compared, %llu digests\n", static_cast<unsigned long long>(stats->nodes_compared), static_cast<unsigned long long>(stats->digests_exchanged));
+  std::printf(
+      "merkle: depth %d, %zu differing keys (%llu bytes), %llu keys pulled, %llu pushed, %llu bytes "
+      "exchanged in %llu calls: %.2fx the differing data\n",
+      depth, expected.size(), static_cast<unsigned long long>(differing_bytes),
+      static_cast<unsigned long long>(stats->keys_pulled), static_cast<unsigned long long>(stats->keys_pushed),
+      static_cast<unsigned long long>(moved), static_cast<unsigned long long>(stats->rounds), ratio);
+  std::printf("merkle: %llu tree nodes compared, %llu digests\n",
+              static_cast<unsigned long long>(stats->nodes_compared),
+              static_cast<unsigned long long>(stats->digests_exchanged));
   CHECK(ratio < 3.0);
   CHECK(a.data == b.data);
   CHECK(RootOf(a, {}, depth) == RootOf(b, {}, depth));

@@ -84,8 +84,8 @@ TEST_CASE("a founding member may name its DC and rack") {
   REQUIRE(per_dc.ok());
   CHECK(per_dc->at("west") == 3);
   CHECK(per_dc->at("east") == 2);
-  for (std::vector<std::string> bad : {std::vector<std::string>{"west"}, {"west:0"}, {"west:3", "west:2"}, {":3"},
-                                       {"west:x"}}) {
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"west"}, {"west:0"}, {"west:3", "west:2"}, {":3"}, {"west:x"}}) {
     CHECK(ParseDcReplication(bad).status().IsInvalidArgument());
   }
 }

@@ -92,8 +92,14 @@ TEST_CASE("without per-DC replication placement leaves the spec as given") {
 
 namespace {
 RingView TwoDcs() {
-  return View({{"w1", "west"}, {"w2", "west"}, {"w3", "west"}, {"w4", "west"},
-               {"e1", "east"}, {"e2", "east"}, {"e3", "east"}, {"e4", "east"}},
+  return View({{"w1", "west"},
+               {"w2", "west"},
+               {"w3", "west"},
+               {"w4", "west"},
+               {"e1", "east"},
+               {"e2", "east"},
+               {"e3", "east"},
+               {"e4", "east"}},
               {{"west", 3}, {"east", 3}});
 }
 }  // namespace

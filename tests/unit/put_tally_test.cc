@@ -64,7 +64,8 @@ TEST_CASE("a put short of W fails with QuorumNotReached once nothing in flight c
   REQUIRE(verdict->status().IsQuorumNotReached());
   CHECK(verdict->status().acked() == 1);
   CHECK(verdict->status().needed() == 3);
-  CHECK_THAT(verdict->status().message(), Catch::Contains("b: IOError: disk full") && Catch::Contains("c: Unavailable"));
+  CHECK_THAT(verdict->status().message(),
+             Catch::Contains("b: IOError: disk full") && Catch::Contains("c: Unavailable"));
 }
 
 TEST_CASE("a put that reached no node at all is Unavailable, not QuorumNotReached") {

@@ -21,7 +21,8 @@ RingNode MakeNode(std::string id, std::string address, std::vector<uint64_t> tok
 
 std::vector<RingNode> Nodes(int n) {
   std::vector<RingNode> out;
-  for (int i = 1; i <= n; ++i) out.push_back(MakeNode("node" + std::to_string(i), "127.0.0." + std::to_string(i) + ":7000"));
+  for (int i = 1; i <= n; ++i)
+    out.push_back(MakeNode("node" + std::to_string(i), "127.0.0." + std::to_string(i) + ":7000"));
   return out;
 }
 
@@ -150,9 +151,9 @@ TEST_CASE("per-DC placement takes each DC's count of distinct nodes, spread over
       racks[n->dc].insert(n->rack);
       ids.insert(n->id);
     }
-    REQUIRE(ids.size() == 6);               // distinct nodes
-    REQUIRE(racks["west"].size() == 3);     // 3 replicas on the 3 west racks
-    REQUIRE(racks["east"].size() == 2);     // 3 replicas, only 2 east racks: both used
+    REQUIRE(ids.size() == 6);            // distinct nodes
+    REQUIRE(racks["west"].size() == 3);  // 3 replicas on the 3 west racks
+    REQUIRE(racks["east"].size() == 2);  // 3 replicas, only 2 east racks: both used
     primaries_in_west += list[0]->dc == "west";
     // The first replica is the first node of a named DC clockwise from the key.
     auto plain = ring->PreferenceList(key, ring->size());

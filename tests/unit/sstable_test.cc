@@ -12,12 +12,12 @@
 #include <catch2/catch.hpp>
 
 #include "common/limits.h"
+#include "file_damage.h"
 #include "node/storage/block_builder.h"
 #include "node/storage/bloom.h"
 #include "node/storage/sstable.h"
 #include "node/storage/sstable_builder.h"
 #include "node/storage/table_format.h"
-#include "file_damage.h"
 #include "temp_dir.h"
 
 using namespace ringkv;
@@ -198,7 +198,7 @@ TEST_CASE("keys added out of order are refused") {
   REQUIRE(b.Add(MakeInternalKey("b", 1), Encoded("v")).IsInvalidArgument());  // duplicate
   REQUIRE(b.Add(MakeInternalKey("b", 0), Encoded("v")).ok());                 // older version: fine
   REQUIRE(b.Add(MakeInternalKey("c" + std::string(kMaxKeyBytes, 'x'), 1), Encoded("v")).IsInvalidArgument());
-  REQUIRE(b.Add("short", Encoded("v")).IsInvalidArgument());  // no room for a trailer
+  REQUIRE(b.Add("short", Encoded("v")).IsInvalidArgument());   // no room for a trailer
   REQUIRE(b.Add(MakeInternalKey("c", 1), Encoded("v")).ok());  // refusals leave the builder usable
   REQUIRE(b.Finish().ok());
   REQUIRE(OpenTable(dir.file("t.sst"), nullptr, nullptr)->properties().num_entries == 3);
@@ -231,7 +231,8 @@ TEST_CASE("damage to the footer, index, bloom or properties fails open with Corr
   for (Place p : {Place{"index", footer.index.offset + 3}, Place{"bloom", footer.bloom.offset + 11},
                   Place{"properties", footer.properties.offset + 1}, Place{"footer magic", size - 2},
                   Place{"footer version", size - kFooterSize + 48}, Place{"footer checksum", size - kFooterSize + 52},
-                  Place{"footer handle", size - kFooterSize + 3}, Place{"index trailer", footer.index.offset + footer.index.size}}) {
+                  Place{"footer handle", size - kFooterSize + 3},
+                  Place{"index trailer", footer.index.offset + footer.index.size}}) {
     std::string path = dir.file(std::string("bad-") + p.what + ".sst");
     fs::copy_file(good, path);
     FlipBit(path, p.offset, 4);

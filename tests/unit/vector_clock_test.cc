@@ -152,7 +152,8 @@ TEST_CASE("last-writer-wins keeps only the newest sibling") {
 
 TEST_CASE("the causal context stays bounded however many coordinators wrote") {
   SiblingSet set;
-  for (int i = 0; i < 100; ++i) set.Update(set.context(), "n" + std::to_string(i), Write("v", 0, static_cast<uint64_t>(i)));
+  for (int i = 0; i < 100; ++i)
+    set.Update(set.context(), "n" + std::to_string(i), Write("v", 0, static_cast<uint64_t>(i)));
   REQUIRE(set.context().size() <= SiblingSet::kMaxClockEntries);
   REQUIRE(set.siblings().size() == 1);
   REQUIRE(set.context().Covers(set.siblings()[0].dot));
@@ -276,7 +277,7 @@ TEST_CASE("a put supersedes the writes its context read by id, also under a dot 
   Sibling first = Write("v1", 101, 1000);
   SiblingSet at_b, at_d;
   at_b.Update({}, "b", first);
-  at_d.Update({}, "a", first);  // a duplicate of the same write, coordinated by "a", reached "d"
+  at_d.Update({}, "a", first);              // a duplicate of the same write, coordinated by "a", reached "d"
   CausalContext read = at_b.ReadContext();  // the client read b's copy
   REQUIRE(read.read == std::vector<WriteRef>{WriteRef{101, 1000}});
   at_d.Update(read, "d", Write("v2", 102, 1100));
@@ -308,7 +309,7 @@ TEST_CASE("retired ids are bounded; a write older than the forgotten ones is ref
     set.Update(set.ReadContext(), "n1", Write("v" + std::to_string(i), i, 1000 + i));
   }
   REQUIRE(set.retired().size() == SiblingSet::kMaxRetired);
-  REQUIRE(set.retired_floor_ms() == 1000 + 7);  // 39 replaced, the oldest 7 forgotten
+  REQUIRE(set.retired_floor_ms() == 1000 + 7);                             // 39 replaced, the oldest 7 forgotten
   CHECK(set.Classify(Write("late", 5, 1005)) == WriteFate::kTooOld);       // forgotten: cannot tell
   CHECK(set.Classify(Write("late", 20, 1020)) == WriteFate::kSuperseded);  // still remembered
   CHECK(set.Classify(Write("new", 999, 5000)) == WriteFate::kNew);
@@ -351,7 +352,8 @@ TEST_CASE("a context decodes from its own encoding and from an older client's ba
   CHECK_FALSE(CausalContext::Decode(c.Encode().substr(0, 5)).ok());
 }
 
-TEST_CASE("a last-writer-wins set stays resolved through merges that do not ask for it, and keeps the mode when encoded") {
+TEST_CASE(
+    "a last-writer-wins set stays resolved through merges that do not ask for it, and keeps the mode when encoded") {
   SiblingSet a, b;
   a.Update({}, "n1", Write("older", 1, 100));
   a.ResolveLww();

@@ -9,9 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "file_damage.h"
 #include "node/storage/file.h"
 #include "node/storage/wal.h"
-#include "file_damage.h"
 #include "temp_dir.h"
 
 using namespace ringkv;
@@ -45,12 +45,13 @@ struct Replayed {
 
 Replayed Replay(const std::string& path, bool salvage = false) {
   Replayed r;
-  r.status = ReplayWal(path, salvage,
-                       [&](std::string_view p) {
-                         r.payloads.emplace_back(p);
-                         return Status::OK();
-                       },
-                       &r.stats);
+  r.status = ReplayWal(
+      path, salvage,
+      [&](std::string_view p) {
+        r.payloads.emplace_back(p);
+        return Status::OK();
+      },
+      &r.stats);
   return r;
 }
 
@@ -85,7 +86,8 @@ TEST_CASE("a torn tail is truncated and the records before it replay") {
   uint64_t full_size = fs::file_size(dir.file("full.log"));
   uint64_t last_start = full_size - 300 - kWalHeaderSize;
   // Cut inside the last record (and inside the multi-block one before it) at many points.
-  for (uint64_t cut : {full_size - 1, full_size - 150, last_start + 3, last_start + 1, last_start - 1000, uint64_t{40000}}) {
+  for (uint64_t cut :
+       {full_size - 1, full_size - 150, last_start + 3, last_start + 1, last_start - 1000, uint64_t{40000}}) {
     std::string path = dir.file("cut" + std::to_string(cut) + ".log");
     fs::copy_file(dir.file("full.log"), path);
     fs::resize_file(path, cut);
@@ -124,8 +126,8 @@ TEST_CASE("damage in the middle of the log is reported with file and offset, and
   };
   // Record 50: its checksum, length, type and data bytes.
   uint64_t r50 = 50 * record;
-  for (Damage d : {Damage{"checksum", r50}, Damage{"length", r50 + 4}, Damage{"type", r50 + 6},
-                   Damage{"data", r50 + 100}}) {
+  for (Damage d :
+       {Damage{"checksum", r50}, Damage{"length", r50 + 4}, Damage{"type", r50 + 6}, Damage{"data", r50 + 100}}) {
     std::string path = dir.file(std::string(d.what) + ".log");
     WriteLog(path, payloads);
     FlipBit(path, d.offset, 1);
@@ -162,9 +164,9 @@ TEST_CASE("an error from apply stops replay and is returned") {
   WriteLog(dir.file("a.log"), {"one", "two", "three"});
   int calls = 0;
   WalReplayStats stats;
-  Status s = ReplayWal(dir.file("a.log"), false,
-                       [&](std::string_view) { return ++calls == 2 ? Status::Aborted("stop here") : Status::OK(); },
-                       &stats);
+  Status s = ReplayWal(
+      dir.file("a.log"), false,
+      [&](std::string_view) { return ++calls == 2 ? Status::Aborted("stop here") : Status::OK(); }, &stats);
   REQUIRE(s.code() == StatusCode::kAborted);
   REQUIRE(calls == 2);
 }

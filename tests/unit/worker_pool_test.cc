@@ -3,8 +3,8 @@
 #include <atomic>
 #include <future>
 
-#include <catch2/catch.hpp>
 #include <kj/async.h>
+#include <catch2/catch.hpp>
 
 #include "node/runtime/worker_pool.h"
 
@@ -41,7 +41,7 @@ TEST_CASE("worker pool shutdown runs the queued jobs someone waits for, skips ab
   CHECK(blocker.wait(wait) == 0);
 
   auto late = pool.Run<int>([] { return 1; });
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { late.wait(wait); })) {
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { late.wait(wait); })) {
     SUCCEED("a job after shutdown is refused: " << e->getDescription().cStr());
   } else {
     FAIL("a job submitted after shutdown ran");
