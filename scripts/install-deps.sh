@@ -15,7 +15,8 @@ PACKAGES=(
   chromium chromium-driver  # the dashboard test drives a real headless browser (WebDriver)
   curl                    # the demo reads the admin endpoint
   openssl                 # scripts/make-certs.sh: a test CA and node/client certificates for TLS
-  clang-14 libclang-rt-14-dev  # libFuzzer for scripts/fuzz.sh
+  clang-14 libclang-rt-14-dev  # libFuzzer for scripts/fuzz.sh; the thread-safety analysis
+  clang-format-14         # scripts/check-format.sh: the code keeps .clang-format (Google, 120 columns)
   redis-server redis-tools  # benchmark baseline only (bench/cluster_bench)
   librocksdb-dev          # benchmark baseline only (bench/storage_bench)
 )

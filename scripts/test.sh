@@ -11,6 +11,7 @@ quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
 
 scripts/install-deps.sh
+scripts/check-format.sh  # seconds; before the long builds
 jobs=$(nproc)
 # ccache keyed on paths relative to the checkout: a fresh clone (CI) reuses what any earlier
 # build on this machine compiled.
