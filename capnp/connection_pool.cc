@@ -50,8 +50,31 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::Connect(const std::strin
   });
 }
 
-Node::Client ConnectionPool::Login(capnp::TwoPartyClient& client) {
-  auto login = client.bootstrap().castAs<Gate>().loginRequest();
+namespace {
+
+capnp::ReaderOptions ResponseLimits() {
+  capnp::ReaderOptions o;
+  o.traversalLimitInWords = kMaxResponseBytes / sizeof(capnp::word);
+  return o;
+}
+
+}  // namespace
+
+ConnectionPool::Connection::Connection(kj::Own<kj::AsyncIoStream> s)
+    : stream(kj::mv(s)),
+      network(*stream, capnp::rpc::twoparty::Side::CLIENT, ResponseLimits()),
+      rpc(capnp::makeRpcClient(network)) {}
+
+capnp::Capability::Client ConnectionPool::Connection::Bootstrap() {  // as TwoPartyClient::bootstrap
+  capnp::word scratch[4] = {};
+  capnp::MallocMessageBuilder message(scratch);
+  auto vat = message.getRoot<capnp::rpc::twoparty::VatId>();
+  vat.setSide(capnp::rpc::twoparty::Side::SERVER);
+  return rpc.bootstrap(vat);
+}
+
+Node::Client ConnectionPool::Login(Connection& connection) {
+  auto login = connection.Bootstrap().castAs<Gate>().loginRequest();
   login.setCredential(
       kj::arrayPtr(reinterpret_cast<const kj::byte*>(options_.credential.data()), options_.credential.size()));
   return login.send().getNode();  // pipelined: calls on it go out before the answer is back
@@ -102,10 +125,10 @@ Node::Client ConnectionPool::Get(const std::string& address) {
     Entry& e = it->second;
     e.connection = kj::heap<Connection>(kj::mv(stream));
     e.watcher =
-        e.connection->client.onDisconnect()
+        e.connection->network.onDisconnect()
             .then([this, address]() { MarkFailed(address); }, [this, address](kj::Exception&&) { MarkFailed(address); })
             .eagerlyEvaluate(nullptr);
-    return Login(e.connection->client);
+    return Login(*e.connection);
   });
   Node::Client cap(kj::mv(connecting));
   entry.cap = cap;

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "capnp/kv.capnp.h"
+#include "common/limits.h"
 #include "common/security.h"
 
 namespace ringkv::wire {
@@ -36,6 +37,11 @@ struct PoolOptions {
   std::string credential;                  // presented to each node's Gate; empty: none
   std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
 };
+
+// The largest message a connection accepts from a node: the answer to a full batch of gets
+// (RequestBatcher::kMaxBatch) whose every key holds a sibling set of the largest size.
+// A limit against a broken peer, not a budget: a client holds what it asked for.
+inline constexpr uint64_t kMaxResponseBytes = 128 * (kMaxSiblingSetBytes + (4u << 10));
 
 class ConnectionPool {
  public:
@@ -54,10 +60,14 @@ class ConnectionPool {
   bool IsDown(const std::string& address) const;
 
  private:
+  // TwoPartyClient's parts, so that the reader limit can be set: Cap'n Proto's default
+  // (64 MB) is below an answer to a batch of gets of large values (kMaxResponseBytes).
   struct Connection {
-    explicit Connection(kj::Own<kj::AsyncIoStream> s) : stream(kj::mv(s)), client(*stream) {}
+    explicit Connection(kj::Own<kj::AsyncIoStream> s);
+    capnp::Capability::Client Bootstrap();
     kj::Own<kj::AsyncIoStream> stream;
-    capnp::TwoPartyClient client;
+    capnp::TwoPartyVatNetwork network;
+    capnp::RpcSystem<capnp::rpc::twoparty::VatId> rpc;
   };
   struct Entry {
     kj::Maybe<Node::Client> cap;
@@ -68,7 +78,7 @@ class ConnectionPool {
 
   kj::Promise<kj::Own<kj::AsyncIoStream>> Connect(const std::string& address);
   kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectTcp(const std::string& address);
-  Node::Client Login(capnp::TwoPartyClient& client);
+  Node::Client Login(Connection& connection);
 
   kj::AsyncIoProvider& io_;
   kj::LowLevelAsyncIoProvider& low_level_;

@@ -28,8 +28,8 @@ struct StorageOptions {
 
   size_t memtable_bytes = 32u << 20;  // flush threshold
   // Largest record value the engine accepts. Users' values are capped at kMaxValueBytes
-  // (10 KB); a replica stores a key's siblings together, so the node raises this.
-  size_t max_value_bytes = 10 * 1024;
+  // (1 MB); a replica stores a key's siblings together, so the node raises this.
+  size_t max_value_bytes = 1u << 20;
   size_t block_bytes = 4096;  // uncompressed data block target
   int block_restart_interval = 16;
   int bloom_bits_per_key = 10;

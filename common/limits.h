@@ -8,8 +8,12 @@
 
 namespace ringkv {
 
-inline constexpr size_t kMaxKeyBytes = 1024;         // 1 KB
-inline constexpr size_t kMaxValueBytes = 10 * 1024;  // 10 KB
+inline constexpr size_t kMaxKeyBytes = 1024;        // 1 KB
+inline constexpr size_t kMaxValueBytes = 1u << 20;  // 1 MB
+// Largest encoded sibling set a replica keeps for one key: room for four siblings of the
+// largest value plus their version metadata. A write that would make a key's set larger is
+// refused (the application must resolve its siblings first).
+inline constexpr size_t kMaxSiblingSetBytes = 4 * kMaxValueBytes + (64u << 10);
 
 // InvalidArgument naming the limit and the size given, or OK.
 Status ValidateKey(std::string_view key);

@@ -88,9 +88,20 @@ kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string&
   return kj::mv(paf.promise);
 }
 
+size_t RequestBatcher::PendingReplicate::ValueBytes() const {
+  size_t bytes = 0;
+  for (const Sibling& s : set.siblings()) bytes += s.value.size();
+  return bytes;
+}
+
 template <typename T>
 std::vector<T> RequestBatcher::TakeBatch(std::vector<T>& from) {
-  size_t n = std::min(from.size(), kMaxBatch);
+  size_t n = 0;
+  size_t value_bytes = 0;
+  while (n < from.size() && n < kMaxBatch && (n == 0 || value_bytes < kMaxBatchValueBytes)) {
+    value_bytes += from[n].ValueBytes();
+    ++n;
+  }
   std::vector<T> batch(std::make_move_iterator(from.begin()),
                        std::make_move_iterator(from.begin() + static_cast<std::ptrdiff_t>(n)));
   from.erase(from.begin(), from.begin() + static_cast<std::ptrdiff_t>(n));

@@ -27,6 +27,10 @@ namespace ringkv::sdk {
 class RequestBatcher {
  public:
   static constexpr size_t kMaxBatch = 128;
+  // A batch stops growing once the values it carries reach this many bytes (it always takes
+  // at least one request), so that a message of large values stays far below the node's
+  // --max-message-mb and its in-flight budget is spent on few requests, not 128 x 1 MB.
+  static constexpr size_t kMaxBatchValueBytes = 4u << 20;
 
   RequestBatcher(wire::ConnectionPool& pool, InternalErrors& errors)
       : pool_(pool), errors_(errors), error_handler_(errors), tasks_(error_handler_) {}
@@ -49,16 +53,19 @@ class RequestBatcher {
 
  private:
   struct PendingGet {
+    size_t ValueBytes() const { return 0; }  // the answer's size is not known in advance
     std::string key;
     kj::Own<kj::PromiseFulfiller<Result<SiblingSet>>> done;
   };
   struct PendingReplicate {
+    size_t ValueBytes() const;
     std::string key;
     SiblingSet set;
     std::string hint_for;
     kj::Own<kj::PromiseFulfiller<Status>> done;
   };
   struct PendingPut {
+    size_t ValueBytes() const { return write.value.size(); }
     std::string key;
     CausalContext context;
     Sibling write;
@@ -83,7 +90,8 @@ class RequestBatcher {
                                    std::vector<PendingReplicate> batch);
   kj::Promise<void> SendPuts(const std::string& address, bool lww, const RouteHeader& header,
                              std::vector<PendingPut> batch);
-  // Moves up to kMaxBatch items off the front of `from`.
+  // Moves up to kMaxBatch items off the front of `from`, fewer when their values reach
+  // kMaxBatchValueBytes (at least one).
   template <typename T>
   static std::vector<T> TakeBatch(std::vector<T>& from);
 

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/limits.h"
 #include "common/status.h"
 #include "common/vector_clock.h"
 #include "node/storage/engine.h"
@@ -38,7 +39,7 @@ class ReplicaStore {
 
   // Largest encoded sibling set kept for one key; beyond it a put is refused and the
   // application must resolve its siblings (write back a merge).
-  static constexpr size_t kMaxSetBytes = 1u << 20;
+  static constexpr size_t kMaxSetBytes = kMaxSiblingSetBytes;
 
   // How long a key keeps the ids of writes it has seen superseded (by their stamps, on
   // this node's clock). Longer than any node accepts a write attempt (--max-write-age)

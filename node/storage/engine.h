@@ -9,7 +9,7 @@
 //    after a crash, reopening recovers every such write and nothing that was never written.
 //  - The set of live files is recorded in a MANIFEST replaced atomically (tmp + fsync +
 //    rename), so a crash at any point recovers to a consistent state.
-//  - Keys over 1 KB, values over `max_value_bytes` (default 10 KB) and empty keys are
+//  - Keys over 1 KB, values over `max_value_bytes` (default 1 MB) and empty keys are
 //    refused with InvalidArgument and nothing is written.
 //  - Tombstones are kept for `tombstone_grace`, then dropped by compaction only when no
 //    older table outside the compaction could still hold the key.

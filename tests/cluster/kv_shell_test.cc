@@ -12,9 +12,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/limits.h"
 #include "tests/cluster/local_cluster.h"
+#include "tests/temp_dir.h"
 
+using ringkv::kMaxValueBytes;
 using ringkv::testing::LocalCluster;
+using ringkv::testing::TempDir;
 
 namespace {
 
@@ -58,9 +62,17 @@ TEST_CASE("kv exit codes distinguish not found, bad input, quorum failure and an
   REQUIRE(missing.exit_code == 1);
   REQUIRE_THAT(missing.output, Catch::Contains("not found"));
 
-  Run big = Kv(*cluster, "put k " + std::string(10241, 'x'));
+  TempDir files;
+  std::string too_big = files.path() + "/too-big";
+  std::string largest = files.path() + "/largest";
+  std::ofstream(too_big, std::ios::binary) << std::string(kMaxValueBytes + 1, 'x');
+  std::ofstream(largest, std::ios::binary) << std::string(kMaxValueBytes, 'y');
+  Run big = Kv(*cluster, "put big --file " + too_big);
   REQUIRE(big.exit_code == 2);
-  REQUIRE_THAT(big.output, Catch::Contains("limit is 10240"));
+  REQUIRE_THAT(big.output, Catch::Contains("1048577 bytes") && Catch::Contains("limit is 1048576"));
+  REQUIRE(Kv(*cluster, "get big").exit_code == 1);  // nothing written
+  REQUIRE(Kv(*cluster, "put big --file " + largest).exit_code == 0);
+  REQUIRE(Kv(*cluster, "get big").output == std::string(kMaxValueBytes, 'y') + "\n");
   REQUIRE(Kv(*cluster, "frobnicate k").exit_code == 2);
   REQUIRE(Kv(*cluster, "put k v --context nothex").exit_code == 2);
 

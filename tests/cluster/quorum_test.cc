@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "common/limits.h"
 #include "tests/cluster/local_cluster.h"
 
 using namespace ringkv;
@@ -273,9 +274,9 @@ TEST_CASE("a restarted node keeps its data") {
 TEST_CASE("oversized keys and values are refused with a clear error and nothing is written") {
   auto cluster = StartCluster();
   auto client = ConnectTo(*cluster);
-  auto big_value = client->Put("k", std::string(10 * 1024 + 1, 'v'));
+  auto big_value = client->Put("k", std::string(kMaxValueBytes + 1, 'v'));
   REQUIRE(big_value.status().IsInvalidArgument());
-  REQUIRE_THAT(big_value.status().message(), Catch::Contains("10241 bytes"));
+  REQUIRE_THAT(big_value.status().message(), Catch::Contains("1048577 bytes") && Catch::Contains("limit is 1048576"));
   auto big_key = client->Put(std::string(1025, 'k'), "v");
   REQUIRE(big_key.status().IsInvalidArgument());
   REQUIRE(client->Get(std::string(1025, 'k')).status().IsInvalidArgument());
@@ -285,6 +286,26 @@ TEST_CASE("oversized keys and values are refused with a clear error and nothing 
   auto got = client->Get("k");
   REQUIRE(got.ok());
   REQUIRE_FALSE(got->found);
+}
+
+TEST_CASE("a 1 MB value is written and read back at QUORUM, from every replica") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  std::string mb(kMaxValueBytes, '\0');
+  for (size_t i = 0; i < mb.size(); ++i) mb[i] = static_cast<char>('a' + (i * 7919) % 26);
+  RequestOptions quorum;
+  quorum.level = Consistency::kQuorum;
+  auto put = client->Put("big", mb, Context(), quorum);
+  INFO(put.status().ToString());
+  REQUIRE(put.ok());
+  auto got = client->Get("big", quorum);
+  REQUIRE(got.ok());
+  REQUIRE(got->values == std::vector<std::string>{mb});
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  auto everywhere = client->Get("big", all);
+  REQUIRE(everywhere.ok());
+  REQUIRE(everywhere->values == std::vector<std::string>{mb});
 }
 
 TEST_CASE("last-writer-wins mode keeps only the newest of concurrent writes") {

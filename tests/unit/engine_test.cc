@@ -50,7 +50,7 @@ TEST_CASE("oversized or empty keys and oversized values are refused and nothing 
 
   Status big_value = engine->Put("k", Value(std::string(kMaxValueBytes + 1, 'v')));
   REQUIRE(big_value.IsInvalidArgument());
-  REQUIRE_THAT(big_value.message(), Catch::Contains("10241 bytes") && Catch::Contains("limit is 10240"));
+  REQUIRE_THAT(big_value.message(), Catch::Contains("1048577 bytes") && Catch::Contains("limit is 1048576"));
 
   REQUIRE(engine->Put("", Value("v")).IsInvalidArgument());
   REQUIRE(engine->Put("k", Record{"", std::string(kMaxClockBytes + 1, 'c'), 0, false}).IsInvalidArgument());

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/limits.h"
 #include "engine_test_util.h"
 #include "node/replica/replica_store.h"
 
@@ -89,7 +90,9 @@ TEST_CASE("oversized values and deletes with values are refused by the replica")
   TempDir dir;
   auto engine = Engine(dir);
   ReplicaStore store(engine.get(), "n1");
-  REQUIRE(store.CoordinatePut("k", {}, Write(std::string(10241, 'x')), false).status().IsInvalidArgument());
+  auto big = store.CoordinatePut("k", {}, Write(std::string(kMaxValueBytes + 1, 'x')), false);
+  REQUIRE(big.status().IsInvalidArgument());
+  REQUIRE_THAT(big.status().message(), Catch::Contains("1048577 bytes") && Catch::Contains("limit is 1048576"));
   Sibling bad_delete = Write("not empty");
   bad_delete.tombstone = true;
   REQUIRE(store.CoordinatePut("k", {}, bad_delete, false).status().IsInvalidArgument());
@@ -97,6 +100,30 @@ TEST_CASE("oversized values and deletes with values are refused by the replica")
   auto nothing = store.Get("k");
   REQUIRE(nothing.ok());
   REQUIRE_FALSE(nothing->has_value());
+}
+
+TEST_CASE("a put that would grow a key's siblings past the set limit is refused and the key keeps its siblings") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ReplicaStore store(engine.get(), "n1");
+  const std::string mb(kMaxValueBytes, 'v');
+  // Blind writes (empty context) are concurrent: each adds a 1 MB sibling.
+  size_t kept = 0;
+  for (uint64_t i = 1; i <= 4; ++i) {
+    auto r = store.CoordinatePut("k", {}, Write(mb, i), false);
+    REQUIRE(r.ok());
+    kept = r->siblings().size();
+  }
+  REQUIRE(kept == 4);
+  uint64_t seq_before = engine->Info().last_sequence;
+  auto fifth = store.CoordinatePut("k", {}, Write(mb, 5), false);
+  REQUIRE(fifth.status().IsInvalidArgument());
+  REQUIRE_THAT(fifth.status().message(),
+               Catch::Contains("unresolved siblings") && Catch::Contains("write back a merge"));
+  REQUIRE(engine->Info().last_sequence == seq_before);  // nothing written
+  auto now = store.Get("k");
+  REQUIRE(now.ok());
+  REQUIRE((*now)->siblings().size() == 4);
 }
 
 TEST_CASE("a replica applies nothing for a late attempt of a write it has seen replaced") {
