@@ -35,6 +35,12 @@ struct StorageOptions {
   int bloom_bits_per_key = 10;
   Compression compression = Compression::kLz4;
   size_t block_cache_bytes = 8u << 20;
+  // Values at least this large are kept out of line in blob files (docs/storage.md, "Large
+  // values"); 0 keeps every value in the tables.
+  size_t blob_threshold_bytes = 8u << 10;
+  // A blob file whose unreferenced bytes reach this share of it has its live values
+  // rewritten by a compaction of the tables that refer to it, and is then deleted.
+  double blob_gc_garbage_ratio = 0.5;
 
   // Size-tiered compaction: merge when this many tables of similar size exist.
   int compaction_min_tables = 4;

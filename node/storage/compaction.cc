@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "node/storage/blob_file.h"
 #include "node/storage/record.h"
 #include "node/storage/sstable_builder.h"
 
@@ -30,12 +31,88 @@ bool OlderVersionMayExist(const std::vector<std::shared_ptr<SSTable>>& tables, s
   return false;
 }
 
-Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy, const StorageOptions& options,
-                                     const std::string& path, uint64_t file_number, BlockCache* cache,
-                                     StorageStats* stats) {
+namespace {
+
+// The blob side of one merge: where each kept record's value goes.
+class BlobSeparator {
+ public:
+  BlobSeparator(const BlobPolicy& policy, MergeResult* result) : policy_(policy), result_(result) {}
+
+  // The record to write for `encoded`: itself, or with its value moved to (or relocated
+  // into) the new blob file. The view stays valid until the next call.
+  Result<std::string_view> Separate(std::string_view encoded) {
+    BlobRef ref;
+    if (PeekBlobRef(encoded, &ref)) {
+      if (!policy_.relocate_from.count(ref.file_number)) return encoded;
+      RINGKV_TRY(policy_.source->ReadBlob(ref, &value_));
+      result_->blob_garbage[ref.file_number] += ref.size;
+      result_->blob_bytes_relocated += ref.size;
+      return Rewrite(encoded, value_);
+    }
+    std::string_view header, value;
+    if (policy_.threshold == 0 || !SplitRecord(encoded, &header, &value) || value.size() < policy_.threshold) {
+      return encoded;
+    }
+    return Rewrite(encoded, value);
+  }
+
+  // A record the merge drops: the value it referred to is garbage now.
+  void Drop(std::string_view encoded) {
+    BlobRef ref;
+    if (PeekBlobRef(encoded, &ref)) result_->blob_garbage[ref.file_number] += ref.size;
+  }
+
+  Status Finish() {
+    if (!out_) return Status::OK();
+    RINGKV_TRY(out_->Finish());
+    result_->blob_meta = BlobFileMeta{out_->file_number(), out_->value_count(), out_->value_bytes(), 0};
+    RINGKV_ASSIGN(result_->blob, BlobFile::Open(out_->path(), out_->file_number()));
+    return Status::OK();
+  }
+  // Removes the new blob file (the merge failed).
+  void Abandon() {
+    if (!out_) return;
+    out_->Abandon();
+    (void)RemoveFile(out_->path());
+    out_.reset();
+  }
+
+ private:
+  Result<std::string_view> Rewrite(std::string_view encoded, std::string_view value) {
+    if (!out_) {
+      RINGKV_ASSIGN(out_, BlobFileBuilder::Create(policy_.path, policy_.file_number));
+    }
+    RINGKV_ASSIGN(BlobRef ref, out_->Add(value));
+    std::string_view header, inline_value;
+    SplitRecord(encoded, &header, &inline_value);  // parsed before: well-formed
+    record_.clear();
+    EncodeBlobRecord(header, ref, &record_);
+    // A relocated record's header carries the blob flag already; EncodeBlobRecord sets it.
+    return std::string_view(record_);
+  }
+
+  const BlobPolicy& policy_;
+  MergeResult* result_;
+  std::unique_ptr<BlobFileBuilder> out_;
+  std::string value_;
+  std::string record_;
+};
+
+}  // namespace
+
+Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy, const BlobPolicy& blobs,
+                                     const StorageOptions& options, const std::string& path, uint64_t file_number,
+                                     BlockCache* cache, StorageStats* stats) {
   RINGKV_ASSIGN(auto file, WritableFile::Create(path));
   SSTableBuilder builder(options, std::move(file));
   MergeResult result;
+  BlobSeparator separator(blobs, &result);
+  auto fail = [&](const Status& s) {
+    builder.Abandon();
+    (void)RemoveFile(path);
+    separator.Abandon();
+    return s;
+  };
   std::string last_user_key;
   bool have_last = false;
 
@@ -43,35 +120,36 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
     ++result.entries_read;
     std::string_view ikey = input->key();
     std::string_view user_key = ExtractUserKey(ikey);
-    if (have_last && user_key == last_user_key) continue;  // an older, shadowed version
+    if (have_last && user_key == last_user_key) {  // an older, shadowed version
+      separator.Drop(input->value());
+      continue;
+    }
     last_user_key.assign(user_key);
     have_last = true;
     if (policy.reap_tombstones && TombstoneExpired(input->value(), policy) &&
         !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
+      separator.Drop(input->value());
       ++result.tombstones_dropped;
       continue;
     }
-    Status s = builder.Add(ikey, input->value());
-    if (!s.ok()) {
-      builder.Abandon();
-      (void)RemoveFile(path);
-      return s;
-    }
+    auto record = separator.Separate(input->value());
+    if (!record.ok()) return fail(record.status());
+    Status s = builder.Add(ikey, *record);
+    if (!s.ok()) return fail(s);
     ++result.entries_written;
   }
   Status s = input->status();
-  if (s.ok() && result.entries_written == 0) {
+  if (!s.ok()) return fail(s);
+  if (result.entries_written == 0) {
     builder.Abandon();
+    separator.Abandon();
     RINGKV_TRY(RemoveFile(path));
     return result;
   }
+  s = separator.Finish();
   if (s.ok()) s = builder.Finish();
-  if (!s.ok()) {
-    builder.Abandon();
-    (void)RemoveFile(path);
-    return s;
-  }
-  result.bytes_written = builder.FileSize();
+  if (!s.ok()) return fail(s);
+  result.bytes_written = builder.FileSize() + result.blob_meta.value_bytes;
   RINGKV_ASSIGN(result.table, SSTable::Open(path, file_number, cache, stats));
   return result;
 }

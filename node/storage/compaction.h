@@ -8,7 +8,9 @@
 // The merge writes one new table (flush uses the same writer, keeping tombstones).
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,8 +18,10 @@
 #include "common/status.h"
 #include "node/storage/block_cache.h"
 #include "node/storage/iterator.h"
+#include "node/storage/manifest.h"
 #include "node/storage/sstable.h"
 #include "node/storage/stats.h"
+#include "node/storage/version.h"
 
 namespace ringkv::storage {
 
@@ -30,8 +34,26 @@ struct MergePolicy {
   std::vector<std::shared_ptr<SSTable>> outside;
 };
 
+// Large values out of line (blob_file.h): a flush moves inline values of at least
+// `threshold` bytes into one new blob file; a compaction copies the references it keeps,
+// and the values of references into `relocate_from` (blob files mostly garbage) into the
+// new blob file, so that those files lose their last reference and are deleted.
+struct BlobPolicy {
+  size_t threshold = 0;  // 0: values stay inline
+  std::string path;      // the new blob file, created on its first value
+  uint64_t file_number = 0;
+  std::set<uint64_t> relocate_from;
+  std::shared_ptr<const Version> source;  // holds the blob files to relocate from
+};
+
 struct MergeResult {
   std::shared_ptr<SSTable> table;  // null when nothing survived the merge (file removed)
+  std::shared_ptr<BlobFile> blob;  // the new blob file, or null when none was needed
+  BlobFileMeta blob_meta;
+  // Value bytes per blob file that no output record refers to any more: references
+  // dropped with shadowed versions and reaped tombstones, and relocated ones.
+  std::map<uint64_t, uint64_t> blob_garbage;
+  uint64_t blob_bytes_relocated = 0;
   uint64_t entries_read = 0;
   uint64_t entries_written = 0;
   uint64_t tombstones_dropped = 0;
@@ -39,10 +61,11 @@ struct MergeResult {
 };
 
 // Writes the newest version of every key of `input` (older versions are dropped: snapshots
-// pin the files and memtables they read, so no reader needs them) to a new table at `path`.
-Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy, const StorageOptions& options,
-                                     const std::string& path, uint64_t file_number, BlockCache* cache,
-                                     StorageStats* stats);
+// pin the files and memtables they read, so no reader needs them) to a new table at `path`,
+// and values as `blobs` says to a new blob file. Streams: holds one value at a time.
+Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy, const BlobPolicy& blobs,
+                                     const StorageOptions& options, const std::string& path, uint64_t file_number,
+                                     BlockCache* cache, StorageStats* stats);
 
 // The tables to merge next, or empty: the bucket of similar-sized tables (within
 // compaction_bucket_ratio of the bucket's mean size; tables under 1 MB share one bucket)

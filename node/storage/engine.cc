@@ -77,6 +77,18 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
   }
   std::sort(version->tables.begin(), version->tables.end(),
             [](const auto& a, const auto& b) { return a->properties().max_seq > b->properties().max_seq; });
+  for (const BlobFileMeta& meta : state.blob_files) {
+    RINGKV_ASSIGN(version->blobs[meta.number], BlobFile::Open(BlobPath(dir, meta.number), meta.number));
+    r.blob_meta[meta.number] = meta;
+  }
+  for (const auto& t : version->tables) {
+    for (uint64_t number : t->properties().blob_files) {
+      if (!version->blobs.count(number)) {
+        return Status::Corruption("table " + t->path() + " refers to blob file " + BlobPath(dir, number) +
+                                  ", which the manifest does not name");
+      }
+    }
+  }
   r.version = version;
   r.last_sequence = std::max(r.last_sequence, state.last_sequence);
   r.log_number = state.log_number;
@@ -91,7 +103,9 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
     r.next_file_number = std::max(r.next_file_number, number + 1);
     bool live_table =
         std::find(state.table_numbers.begin(), state.table_numbers.end(), number) != state.table_numbers.end();
-    if ((kind == FileKind::kTable && !live_table) || kind == FileKind::kTemp) {
+    bool live_blob = version->blobs.count(number) > 0;
+    if ((kind == FileKind::kTable && !live_table) || (kind == FileKind::kBlob && !live_blob) ||
+        kind == FileKind::kTemp) {
       RINGKV_TRY(RemoveFile(dir + "/" + name));
     } else if (kind == FileKind::kWal) {
       if (number >= state.log_number)
@@ -137,7 +151,9 @@ Status StorageEngine::Rep::Recover(const std::vector<uint64_t>& wals) {
     std::unique_lock lock(r.mu);
     RINGKV_TRY(r.FlushImmutable(lock));
   } else {
-    RINGKV_TRY(r.InstallVersion({}, {}, r.wal_number));  // records the new WAL number
+    VersionEdit edit;
+    edit.new_log_number = r.wal_number;
+    RINGKV_TRY(r.InstallVersion(edit));  // records the new WAL number
     r.DeleteObsoleteWals(r.wal_number);
   }
   return Status::OK();
@@ -367,7 +383,13 @@ Result<Record> StorageEngine::Get(std::string_view key, ReadMode mode) {
   }
   if (!found) return Status::NotFound("key not found");
   Record record;
-  RINGKV_TRY(DecodeRecord(encoded, &record));
+  std::optional<BlobRef> blob;
+  RINGKV_TRY(DecodeRecord(encoded, &record, &blob));
+  if (blob) {
+    if (mode == ReadMode::kNoBlock) return Status::Busy("the value is in a blob file: reading it needs the disk");
+    RINGKV_TRY(version->ReadBlob(*blob, &record.value));
+    rep_->stats.blob_reads.fetch_add(1, std::memory_order_relaxed);
+  }
   return record;
 }
 
@@ -459,6 +481,9 @@ EngineInfo StorageEngine::Info() {
   info.immutable_memtable_bytes = r.imm ? r.imm->ApproximateBytes() : 0;
   info.num_tables = r.version->tables.size();
   info.table_bytes = r.version->TotalBytes();
+  info.num_blob_files = r.version->blobs.size();
+  info.blob_bytes = r.version->BlobBytes();
+  for (const auto& [number, meta] : r.blob_meta) info.blob_garbage_bytes += meta.garbage_bytes;
   info.last_sequence = r.last_sequence;
   auto size = FileSize(WalPath(r.dir, r.wal_number));
   info.wal_bytes = size.ok() ? *size : 0;

@@ -2,7 +2,9 @@
 // StorageEngine: a node's local, durable, versioned key -> Record map (an LSM tree).
 //
 //   Write -> WAL (group commit) -> memtable --flush--> SSTable --size-tiered compaction--> SSTable
+//                                                  \--> blob file (values >= blob_threshold_bytes)
 //   Get   -> memtable -> immutable memtable -> SSTables newest first (bloom filter first)
+//            -> the blob file, when the record refers to one
 //
 // Guarantees:
 //  - A write is durable when Put/Write returns, to the degree `options.durability` promises;
@@ -19,6 +21,10 @@
 //    later write fail with that error (sticky until reopened); reads keep working. A write
 //    refused because the disk is full failed cleanly (nothing of it is kept): the next
 //    write tries again and succeeds once space is freed. WriteError() says which applies.
+//  - Values of at least `blob_threshold_bytes` leave the memtable for a blob file at flush
+//    (they are in the WAL until then); tables hold a reference. A blob file is deleted once
+//    no live table and no snapshot or iterator refers to it; one mostly garbage has its
+//    live values rewritten by compaction. A damaged blob file reads as Corruption naming it.
 //  - Flush, compaction and fsync run on background threads; a write waits only when the
 //    memtable is full while the previous one is still flushing, when tables pile up past
 //    `stall_table_count` (both counted as write stalls), or when more than 8 MB of WAL
@@ -80,7 +86,8 @@ struct RangeOptions {
 };
 
 // kNoBlock reads answer from memory only (memtables, cached blocks, bloom filters) and
-// return Busy when a block would have to be read from disk: for callers on an event loop.
+// return Busy when a block or a blob would have to be read from disk: for callers on an
+// event loop.
 enum class ReadMode { kMayBlock, kNoBlock };
 
 struct EngineInfo {
@@ -88,6 +95,9 @@ struct EngineInfo {
   uint64_t immutable_memtable_bytes = 0;
   uint64_t num_tables = 0;
   uint64_t table_bytes = 0;
+  uint64_t num_blob_files = 0;
+  uint64_t blob_bytes = 0;          // blob files' sizes
+  uint64_t blob_garbage_bytes = 0;  // of which no table refers to any more
   uint64_t wal_bytes = 0;
   uint64_t last_sequence = 0;
 };

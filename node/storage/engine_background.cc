@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include "node/storage/compaction.h"
 #include "node/storage/engine_rep.h"
@@ -47,35 +48,64 @@ void StorageEngine::Rep::DeleteObsoleteWals(uint64_t below_number) {
   }
 }
 
-Status StorageEngine::Rep::InstallVersion(const std::vector<std::shared_ptr<SSTable>>& added,
-                                          const std::vector<std::shared_ptr<SSTable>>& removed,
-                                          uint64_t new_log_number) {
+Status StorageEngine::Rep::InstallVersion(const VersionEdit& edit) {
   std::lock_guard install(install_mu);
   std::unique_lock lock(mu);
   auto next = std::make_shared<Version>();
   for (const auto& t : version->tables) {
-    bool gone = std::any_of(removed.begin(), removed.end(), [&](const auto& r) { return r.get() == t.get(); });
+    bool gone =
+        std::any_of(edit.removed.begin(), edit.removed.end(), [&](const auto& r) { return r.get() == t.get(); });
     if (!gone) next->tables.push_back(t);
   }
-  next->tables.insert(next->tables.end(), added.begin(), added.end());
+  next->tables.insert(next->tables.end(), edit.added.begin(), edit.added.end());
   SortNewestFirst(&next->tables);
+
+  next->blobs = version->blobs;
+  std::map<uint64_t, BlobFileMeta> next_meta = blob_meta;
+  if (edit.added_blob) {
+    next->blobs[edit.added_blob->file_number()] = edit.added_blob;
+    next_meta[edit.added_blob->file_number()] = edit.added_blob_meta;
+  }
+  for (const auto& [number, bytes] : edit.blob_garbage) {
+    auto it = next_meta.find(number);
+    if (it != next_meta.end()) it->second.garbage_bytes += bytes;
+  }
+  // A blob file no live table refers to is garbage whole: it leaves the version.
+  std::set<uint64_t> referenced;
+  for (const auto& t : next->tables)
+    referenced.insert(t->properties().blob_files.begin(), t->properties().blob_files.end());
+  std::vector<std::shared_ptr<BlobFile>> dropped;
+  for (auto it = next->blobs.begin(); it != next->blobs.end();) {
+    if (referenced.count(it->first)) {
+      ++it;
+      continue;
+    }
+    dropped.push_back(it->second);
+    next_meta.erase(it->first);
+    it = next->blobs.erase(it);
+  }
 
   ManifestState state;
   state.next_file_number = next_file_number;
   state.last_sequence = last_sequence;
-  state.log_number = std::max(log_number, new_log_number);
+  state.log_number = std::max(log_number, edit.new_log_number);
   for (const auto& t : next->tables) state.table_numbers.push_back(t->file_number());
+  for (const auto& [number, meta] : next_meta) state.blob_files.push_back(meta);
   lock.unlock();
 
   Status s = WriteManifest(dir, state);
   lock.lock();
   if (!s.ok()) {
-    for (const auto& t : added) t->MarkObsolete();
+    for (const auto& t : edit.added) t->MarkObsolete();
+    if (edit.added_blob) edit.added_blob->MarkObsolete();
     return s;
   }
   version = std::move(next);
+  blob_meta = std::move(next_meta);
   log_number = state.log_number;
-  for (const auto& t : removed) t->MarkObsolete();  // deleted once no reader holds them
+  for (const auto& t : edit.removed) t->MarkObsolete();  // deleted once no reader holds them
+  for (const auto& b : dropped) b->MarkObsolete();
+  stats.blob_files_deleted.fetch_add(dropped.size(), std::memory_order_relaxed);
   return Status::OK();
 }
 
@@ -109,6 +139,7 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
   std::shared_ptr<Memtable> mem_to_flush = imm;
   std::shared_ptr<Wal> old_wal = imm_wal;
   uint64_t number = next_file_number++;
+  uint64_t blob_number = next_file_number++;
   uint64_t new_log_number = wal_number;  // every older WAL is covered once this table is live
   lock.unlock();
 
@@ -118,19 +149,27 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
   std::optional<MergeResult> merged;
   if (s.ok()) {
     auto input = mem_to_flush->NewIterator();
+    BlobPolicy blobs;
+    blobs.threshold = options.blob_threshold_bytes;
+    blobs.file_number = blob_number;
+    blobs.path = BlobPath(dir, blob_number);
     auto written =
-        WriteMergedTable(input.get(), MergePolicy{}, options, TablePath(dir, number), number, &cache, &stats);
+        WriteMergedTable(input.get(), MergePolicy{}, blobs, options, TablePath(dir, number), number, &cache, &stats);
     if (written.ok())
       merged = std::move(written).value();
     else
       s = written.status();
   }
   if (s.ok()) {
-    std::vector<std::shared_ptr<SSTable>> added;
-    if (merged->table) added.push_back(merged->table);
+    VersionEdit edit;
+    if (merged->table) edit.added.push_back(merged->table);
+    edit.added_blob = merged->blob;
+    edit.added_blob_meta = merged->blob_meta;
+    edit.new_log_number = new_log_number;
     stats.flush_count.fetch_add(1, std::memory_order_relaxed);
     stats.flush_bytes_written.fetch_add(merged->bytes_written, std::memory_order_relaxed);
-    s = InstallVersion(added, {}, new_log_number);
+    stats.blob_bytes_written.fetch_add(merged->blob_meta.value_bytes, std::memory_order_relaxed);
+    s = InstallVersion(edit);
   }
   if (s.ok()) DeleteObsoleteWals(new_log_number);
   lock.lock();
@@ -166,7 +205,35 @@ std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickCompaction(bool ma
   if (manual) return candidates;
   auto picked = PickSizeTieredCompaction(candidates, options);
   if (picked.empty()) picked = PickTombstoneCompaction();
+  if (picked.empty()) picked = PickBlobGcCompaction();
   return picked;
+}
+
+std::set<uint64_t> StorageEngine::Rep::BlobFilesToRelocate() const {
+  std::set<uint64_t> numbers;
+  for (const auto& [number, m] : blob_meta) {
+    // garbage > 0: a file just written by relocation never qualifies, so GC cannot loop.
+    if (m.garbage_bytes > 0 &&
+        static_cast<double>(m.garbage_bytes) >= options.blob_gc_garbage_ratio * static_cast<double>(m.value_bytes)) {
+      numbers.insert(number);
+    }
+  }
+  return numbers;
+}
+
+std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickBlobGcCompaction() {
+  for (uint64_t number : BlobFilesToRelocate()) {
+    std::vector<std::shared_ptr<SSTable>> referring;
+    bool busy = false;
+    for (const auto& t : version->tables) {
+      const auto& refs = t->properties().blob_files;
+      if (!std::binary_search(refs.begin(), refs.end(), number)) continue;
+      busy = busy || compacting.count(t->file_number()) > 0;
+      referring.push_back(t);
+    }
+    if (!busy && !referring.empty()) return referring;
+  }
+  return {};
 }
 
 void StorageEngine::Rep::CompactionLoop() {
@@ -209,6 +276,11 @@ Status StorageEngine::Rep::RunCompaction(std::unique_lock<std::mutex>& lock,
   }
   for (const auto& t : inputs) compacting.insert(t->file_number());
   uint64_t number = next_file_number++;
+  BlobPolicy blobs;
+  blobs.file_number = next_file_number++;
+  blobs.path = BlobPath(dir, blobs.file_number);
+  blobs.relocate_from = BlobFilesToRelocate();
+  blobs.source = version;
   bool single_table = inputs.size() == 1;
   lock.unlock();
 
@@ -219,12 +291,19 @@ Status StorageEngine::Rep::RunCompaction(std::unique_lock<std::mutex>& lock,
     bytes_read += t->file_size();
   }
   auto merged_input = NewMergingIterator(std::move(children));
-  auto merged = WriteMergedTable(merged_input.get(), policy, options, TablePath(dir, number), number, &cache, &stats);
+  auto merged =
+      WriteMergedTable(merged_input.get(), policy, blobs, options, TablePath(dir, number), number, &cache, &stats);
   Status s = merged.ok() ? Status::OK() : merged.status();
   if (s.ok()) {
-    std::vector<std::shared_ptr<SSTable>> added;
-    if (merged->table) added.push_back(merged->table);
-    s = InstallVersion(added, inputs, 0);
+    VersionEdit edit;
+    if (merged->table) edit.added.push_back(merged->table);
+    edit.removed = inputs;
+    edit.added_blob = merged->blob;
+    edit.added_blob_meta = merged->blob_meta;
+    edit.blob_garbage = merged->blob_garbage;
+    s = InstallVersion(edit);
+    stats.blob_bytes_written.fetch_add(merged->blob_meta.value_bytes, std::memory_order_relaxed);
+    stats.blob_bytes_relocated.fetch_add(merged->blob_bytes_relocated, std::memory_order_relaxed);
     stats.compaction_count.fetch_add(1, std::memory_order_relaxed);
     stats.compaction_bytes_read.fetch_add(bytes_read, std::memory_order_relaxed);
     stats.compaction_bytes_written.fetch_add(merged->bytes_written, std::memory_order_relaxed);

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -18,6 +19,16 @@
 #include "node/storage/wal.h"
 
 namespace ringkv::storage {
+
+// One change to the live files, installed atomically (a new Version and MANIFEST).
+struct VersionEdit {
+  std::vector<std::shared_ptr<SSTable>> added;
+  std::vector<std::shared_ptr<SSTable>> removed;
+  std::shared_ptr<BlobFile> added_blob;  // null: none
+  BlobFileMeta added_blob_meta;
+  std::map<uint64_t, uint64_t> blob_garbage;  // value bytes newly unreferenced, per blob file
+  uint64_t new_log_number = 0;
+};
 
 struct StorageEngine::Rep {
   Rep(std::string d, const StorageOptions& o) : dir(std::move(d)), options(o), cache(o.block_cache_bytes) {}
@@ -51,6 +62,7 @@ struct StorageEngine::Rep {
   std::shared_ptr<Wal> imm_wal;   // holds the writes of `imm`; closed by the flush thread
   uint64_t wal_number = 0;
   std::shared_ptr<const Version> version;
+  std::map<uint64_t, BlobFileMeta> blob_meta;  // every blob file of `version`, as in the manifest
   uint64_t next_file_number = 1;
   uint64_t log_number = 0;  // as in the manifest
   SequenceNumber last_sequence = 0;
@@ -82,10 +94,9 @@ struct StorageEngine::Rep {
   // Background loops (engine_background.cc).
   void FlushLoop();
   void CompactionLoop();
-  // Replaces `removed` by `added` in the live version and records it in the manifest.
-  // Called without `mu` held.
-  Status InstallVersion(const std::vector<std::shared_ptr<SSTable>>& added,
-                        const std::vector<std::shared_ptr<SSTable>>& removed, uint64_t new_log_number);
+  // Applies `edit` to the live version and records it in the manifest; blob files no table
+  // refers to any more leave both (deleted once no reader holds them). Called without `mu`.
+  Status InstallVersion(const VersionEdit& edit);
   void SetBackgroundError(const Status& s);
   void DeleteObsoleteWals(uint64_t below_number);
   // Replays `wals` into a table and starts a fresh WAL (engine.cc).
@@ -115,6 +126,10 @@ struct StorageEngine::Rep {
 
  private:
   std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction();
+  // The tables that refer to a blob file whose garbage reached blob_gc_garbage_ratio.
+  std::vector<std::shared_ptr<SSTable>> PickBlobGcCompaction();
+  // Blob files whose references a compaction relocates (garbage ratio reached).
+  std::set<uint64_t> BlobFilesToRelocate() const;
 };
 
 }  // namespace ringkv::storage

@@ -11,7 +11,8 @@
 namespace ringkv::storage {
 namespace {
 
-constexpr char kMagic[] = "RKVMANI1";
+constexpr char kMagicV1[] = "RKVMANI1";  // no blob files (read only)
+constexpr char kMagic[] = "RKVMANI2";
 constexpr size_t kMagicLen = 8;
 
 std::string Numbered(const std::string& dir, uint64_t number, const char* suffix) {
@@ -29,19 +30,25 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
 std::string ManifestPath(const std::string& dir) { return dir + "/MANIFEST"; }
 std::string WalPath(const std::string& dir, uint64_t number) { return Numbered(dir, number, "log"); }
 std::string TablePath(const std::string& dir, uint64_t number) { return Numbered(dir, number, "sst"); }
+std::string BlobPath(const std::string& dir, uint64_t number) { return Numbered(dir, number, "blob"); }
 
 FileKind ParseFileName(const std::string& name, uint64_t* number) {
   if (name == "MANIFEST") return FileKind::kManifest;
   if (name == "LOCK") return FileKind::kLock;
   if (EndsWith(name, ".tmp")) return FileKind::kTemp;
   FileKind kind;
-  if (EndsWith(name, ".log"))
+  size_t suffix = 4;
+  if (EndsWith(name, ".log")) {
     kind = FileKind::kWal;
-  else if (EndsWith(name, ".sst"))
+  } else if (EndsWith(name, ".sst")) {
     kind = FileKind::kTable;
-  else
+  } else if (EndsWith(name, ".blob")) {
+    kind = FileKind::kBlob;
+    suffix = 5;
+  } else {
     return FileKind::kOther;
-  std::string digits = name.substr(0, name.size() - 4);
+  }
+  std::string digits = name.substr(0, name.size() - suffix);
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return FileKind::kOther;
   *number = std::strtoull(digits.c_str(), nullptr, 10);
   return kind;
@@ -54,6 +61,10 @@ Status WriteManifest(const std::string& dir, const ManifestState& state) {
   PutVarint64(&body, state.log_number);
   PutVarint64(&body, state.table_numbers.size());
   for (uint64_t n : state.table_numbers) PutVarint64(&body, n);
+  PutVarint64(&body, state.blob_files.size());
+  for (const BlobFileMeta& b : state.blob_files) {
+    for (uint64_t v : {b.number, b.value_count, b.value_bytes, b.garbage_bytes}) PutVarint64(&body, v);
+  }
 
   std::string out(kMagic, kMagicLen);
   PutFixed32(&out, MaskChecksum(Checksum32(body)));
@@ -66,7 +77,8 @@ Result<std::optional<ManifestState>> ReadManifest(const std::string& dir) {
   if (!FileExists(path)) return std::optional<ManifestState>();
   RINGKV_ASSIGN(std::string data, ReadFileToString(path));
   auto corrupt = [&](const char* what) { return Status::Corruption("manifest " + path + ": " + what); };
-  if (data.size() < kMagicLen + 4 || std::memcmp(data.data(), kMagic, kMagicLen) != 0) {
+  bool v1 = data.size() >= kMagicLen && std::memcmp(data.data(), kMagicV1, kMagicLen) == 0;
+  if (data.size() < kMagicLen + 4 || (!v1 && std::memcmp(data.data(), kMagic, kMagicLen) != 0)) {
     return corrupt("bad magic (not a ringkv manifest or truncated)");
   }
   std::string_view in(data);
@@ -85,6 +97,17 @@ Result<std::optional<ManifestState>> ReadManifest(const std::string& dir) {
     uint64_t n = 0;
     if (!GetVarint64(&in, &n)) return corrupt("truncated table list");
     state.table_numbers.push_back(n);
+  }
+  if (!v1) {
+    if (!GetVarint64(&in, &count) || count > in.size()) return corrupt("truncated blob file list");
+    for (uint64_t i = 0; i < count; ++i) {
+      BlobFileMeta b;
+      if (!GetVarint64(&in, &b.number) || !GetVarint64(&in, &b.value_count) || !GetVarint64(&in, &b.value_bytes) ||
+          !GetVarint64(&in, &b.garbage_bytes)) {
+        return corrupt("truncated blob file list");
+      }
+      state.blob_files.push_back(b);
+    }
   }
   if (!in.empty()) return corrupt("trailing bytes");
   return std::optional<ManifestState>(std::move(state));

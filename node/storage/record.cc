@@ -5,7 +5,22 @@
 namespace ringkv::storage {
 namespace {
 constexpr uint8_t kFlagTombstone = 0x01;
-constexpr uint8_t kKnownFlags = kFlagTombstone;
+constexpr uint8_t kFlagBlob = 0x02;
+constexpr uint8_t kKnownFlags = kFlagTombstone | kFlagBlob;
+
+// Parses [flags][timestamp][clock]; `in` is left at the value.
+bool ParseHeader(std::string_view* in, uint8_t* flags, uint64_t* timestamp_ms, std::string_view* clock) {
+  if (in->empty()) return false;
+  *flags = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  return GetVarint64(in, timestamp_ms) && GetLengthPrefixed(in, clock);
+}
+
+bool DecodeBlobRef(std::string_view in, BlobRef* ref) {
+  return GetVarint64(&in, &ref->file_number) && GetVarint64(&in, &ref->offset) && GetVarint64(&in, &ref->size) &&
+         GetFixed32(&in, &ref->checksum) && in.empty();
+}
+
 }  // namespace
 
 void EncodeRecord(const Record& r, std::string* out) {
@@ -15,19 +30,53 @@ void EncodeRecord(const Record& r, std::string* out) {
   out->append(r.value);
 }
 
-Status DecodeRecord(std::string_view in, Record* out) {
+Status DecodeRecord(std::string_view in, Record* out, std::optional<BlobRef>* blob) {
   if (in.empty()) return Status::Corruption("empty record");
-  auto flags = static_cast<uint8_t>(in[0]);
-  if ((flags & ~kKnownFlags) != 0) return Status::Corruption("record has unknown flags");
-  in.remove_prefix(1);
+  uint8_t flags = 0;
   std::string_view clock;
-  if (!GetVarint64(&in, &out->timestamp_ms) || !GetLengthPrefixed(&in, &clock)) {
-    return Status::Corruption("truncated record header");
-  }
+  if (!ParseHeader(&in, &flags, &out->timestamp_ms, &clock)) return Status::Corruption("truncated record header");
+  if ((flags & ~kKnownFlags) != 0) return Status::Corruption("record has unknown flags");
   out->tombstone = (flags & kFlagTombstone) != 0;
   out->clock.assign(clock);
-  out->value.assign(in);
+  if ((flags & kFlagBlob) == 0) {
+    out->value.assign(in);
+    if (blob != nullptr) blob->reset();
+    return Status::OK();
+  }
+  BlobRef ref;
+  if (!DecodeBlobRef(in, &ref)) return Status::Corruption("malformed blob reference");
+  if (blob == nullptr) return Status::Corruption("record refers to a blob file the reader cannot read");
+  out->value.clear();
+  *blob = ref;
   return Status::OK();
+}
+
+bool SplitRecord(std::string_view encoded, std::string_view* header, std::string_view* value) {
+  std::string_view in = encoded;
+  uint8_t flags = 0;
+  uint64_t ts = 0;
+  std::string_view clock;
+  if (!ParseHeader(&in, &flags, &ts, &clock)) return false;
+  *header = encoded.substr(0, encoded.size() - in.size());
+  *value = (flags & kFlagBlob) != 0 ? std::string_view() : in;
+  return true;
+}
+
+bool PeekBlobRef(std::string_view encoded, BlobRef* ref) {
+  uint8_t flags = 0;
+  uint64_t ts = 0;
+  std::string_view clock;
+  if (!ParseHeader(&encoded, &flags, &ts, &clock) || (flags & kFlagBlob) == 0) return false;
+  return DecodeBlobRef(encoded, ref);
+}
+
+void EncodeBlobRecord(std::string_view header, const BlobRef& ref, std::string* out) {
+  out->append(header);
+  (*out)[out->size() - header.size()] |= static_cast<char>(kFlagBlob);
+  PutVarint64(out, ref.file_number);
+  PutVarint64(out, ref.offset);
+  PutVarint64(out, ref.size);
+  PutFixed32(out, ref.checksum);
 }
 
 bool PeekTombstone(std::string_view encoded, bool* tombstone, uint64_t* timestamp_ms) {

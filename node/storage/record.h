@@ -7,6 +7,7 @@
 // sequence number descending, so the newest version of a key is met first.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,9 +30,29 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
-// Encoding: [flags:1][timestamp varint64][clock length-prefixed][value: rest].
+// Where a value kept out of line lives: a byte range of a blob file and the checksum of
+// its bytes (blob_file.h). A table then stores the record with this in place of the value.
+struct BlobRef {
+  uint64_t file_number = 0;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  uint32_t checksum = 0;  // masked Checksum32 of the value
+
+  bool operator==(const BlobRef&) const = default;
+};
+
+// Encoding: [flags:1][timestamp varint64][clock length-prefixed][value: rest]. With the
+// blob flag, the rest is a BlobRef: [file varint64][offset varint64][size varint64][checksum fixed32].
 void EncodeRecord(const Record& r, std::string* out);
-Status DecodeRecord(std::string_view in, Record* out);
+// A record whose value is in a blob file sets *blob (and leaves out->value empty); without
+// `blob` such a record is Corruption (the caller cannot resolve it).
+Status DecodeRecord(std::string_view in, Record* out, std::optional<BlobRef>* blob = nullptr);
+// The encoded record's value bytes (empty for a blob reference): *header gets the rest.
+bool SplitRecord(std::string_view encoded, std::string_view* header, std::string_view* value);
+// True when the encoded record's value is a blob reference; *ref gets it.
+bool PeekBlobRef(std::string_view encoded, BlobRef* ref);
+// The encoded record `header` (as SplitRecord gives it, blob flag clear) pointing at `ref`.
+void EncodeBlobRecord(std::string_view header, const BlobRef& ref, std::string* out);
 // Reads only the flags and timestamp (compaction's tombstone check).
 bool PeekTombstone(std::string_view encoded, bool* tombstone, uint64_t* timestamp_ms);
 

@@ -37,10 +37,18 @@ class SnapshotIterator : public RecordIterator {
       if (!end_.empty() && user_key >= end_) return;
       if (ExtractSequence(ikey) > snapshot_->sequence()) continue;  // written after the snapshot
       if (returned_any_ && user_key == key_) continue;              // older version of the last key
-      Status s = DecodeRecord(merged_->value(), &record_);
+      std::optional<BlobRef> blob;
+      Status s = DecodeRecord(merged_->value(), &record_, &blob);
       if (!s.ok()) {
         status_ = Status::Corruption("undecodable record for a key during iteration: " + s.message());
         return;
+      }
+      if (blob) {
+        s = snapshot_->version()->ReadBlob(*blob, &record_.value);
+        if (!s.ok()) {
+          status_ = s;
+          return;
+        }
       }
       key_.assign(user_key);
       returned_any_ = true;

@@ -1,5 +1,7 @@
 #include "node/storage/sstable_builder.h"
 
+#include <set>
+
 #include "node/storage/block.h"
 #include "node/storage/block_builder.h"
 #include "node/storage/bloom.h"
@@ -23,6 +25,7 @@ struct SSTableBuilder::Rep {
   TableProperties props;
   std::string last_key;
   std::string scratch;
+  std::set<uint64_t> blob_files;
   bool finished = false;
   Status status;  // first failure; every later call returns it
 
@@ -75,6 +78,8 @@ Status SSTableBuilder::Add(std::string_view internal_key, std::string_view value
     ++p.num_tombstones;
     p.newest_tombstone_ms = std::max(p.newest_tombstone_ms, ts);
   }
+  BlobRef ref;
+  if (PeekBlobRef(value, &ref)) r.blob_files.insert(ref.file_number);
   if (r.data_block.CurrentSizeEstimate() >= r.options.block_bytes) r.status = r.FlushDataBlock();
   return r.status;
 }
@@ -85,6 +90,7 @@ Status SSTableBuilder::Finish() {
   if (r.finished) return Status::InvalidArgument("Finish called twice");
   r.finished = true;
   r.props.largest_key = r.last_key;
+  r.props.blob_files.assign(r.blob_files.begin(), r.blob_files.end());
   auto write_all = [&]() -> Status {
     RINGKV_TRY(r.FlushDataBlock());
     Footer footer;

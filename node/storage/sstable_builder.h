@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/config.h"
 #include "common/status.h"
@@ -40,6 +41,7 @@ struct TableProperties {
   uint64_t newest_tombstone_ms = 0;  // max timestamp over tombstones (0 if none)
   std::string smallest_key;          // internal keys
   std::string largest_key;
+  std::vector<uint64_t> blob_files;  // blob files its records refer to, ascending
 };
 
 class SSTableBuilder {

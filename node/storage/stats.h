@@ -26,7 +26,11 @@ struct StorageStats {
   Counter write_stall_micros{0};
   Counter max_write_stall_micros{0};
   Counter corrupt_wal_records_skipped{0};
-  Counter write_errors{0};  // WAL writes and fsyncs that failed (full disk included)
+  Counter write_errors{0};          // WAL writes and fsyncs that failed (full disk included)
+  Counter blob_bytes_written{0};    // values written to blob files by flushes and compactions
+  Counter blob_bytes_relocated{0};  // of which live values moved out of mostly-garbage files
+  Counter blob_files_deleted{0};
+  Counter blob_reads{0};
 
   static void AddMax(Counter& c, uint64_t v) {
     uint64_t cur = c.load(std::memory_order_relaxed);

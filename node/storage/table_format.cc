@@ -153,6 +153,10 @@ std::string EncodeProperties(const TableProperties& p) {
   }
   PutLengthPrefixed(&out, p.smallest_key);
   PutLengthPrefixed(&out, p.largest_key);
+  if (!p.blob_files.empty()) {  // absent in tables without blob references (and older tables)
+    PutVarint64(&out, p.blob_files.size());
+    for (uint64_t n : p.blob_files) PutVarint64(&out, n);
+  }
   return out;
 }
 
@@ -162,7 +166,18 @@ bool DecodeProperties(std::string_view in, TableProperties* p) {
     if (!GetVarint64(&in, v)) return false;
   }
   std::string_view smallest, largest;
-  if (!GetLengthPrefixed(&in, &smallest) || !GetLengthPrefixed(&in, &largest) || !in.empty()) return false;
+  if (!GetLengthPrefixed(&in, &smallest) || !GetLengthPrefixed(&in, &largest)) return false;
+  p->blob_files.clear();
+  if (!in.empty()) {
+    uint64_t count = 0;
+    if (!GetVarint64(&in, &count) || count > in.size()) return false;
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t n = 0;
+      if (!GetVarint64(&in, &n)) return false;
+      p->blob_files.push_back(n);
+    }
+    if (!in.empty()) return false;
+  }
   p->smallest_key.assign(smallest);
   p->largest_key.assign(largest);
   return p->num_entries == 0 ||

@@ -46,6 +46,7 @@ StorageOptions CrashOptions() {
   StorageOptions o = SmallOptions();
   o.durability = Durability::kAlways;
   o.memtable_bytes = 32 * 1024;  // frequent flushes: kills land in every phase
+  o.blob_threshold_bytes = 100;  // about half the values go to blob files (and are collected)
   return o;
 }
 
