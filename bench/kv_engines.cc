@@ -33,8 +33,9 @@ uint64_t DirBytes(const std::string& dir) {
 
 class RingkvEngine : public KvEngine {
  public:
-  RingkvEngine(const std::string& dir, const std::string& compression) {
+  RingkvEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large) {
     StorageOptions o;  // defaults: batch durability, 32 MB memtable, 4 KB blocks, 10 bits/key, 8 MB cache
+    if (large.blob_threshold > 0) o.blob_threshold_bytes = large.blob_threshold;
     o.compression = compression == "zstd"   ? Compression::kZstd
                     : compression == "none" ? Compression::kNone
                                             : Compression::kLz4;
@@ -84,8 +85,13 @@ class RingkvEngine : public KvEngine {
 #ifdef RINGKV_HAVE_ROCKSDB
 class RocksEngine : public KvEngine {
  public:
-  RocksEngine(const std::string& dir, const std::string& compression) {
+  RocksEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large) {
     rocksdb::Options o;
+    if (large.value_size >= kRocksBlobValueBytes) {
+      o.enable_blob_files = true;
+      o.min_blob_size = large.blob_threshold > 0 ? large.blob_threshold : StorageOptions().blob_threshold_bytes;
+      o.enable_blob_garbage_collection = true;
+    }
     o.create_if_missing = true;
     o.write_buffer_size = 32u << 20;
     o.compression = compression == "zstd"   ? rocksdb::kZSTD
@@ -141,11 +147,12 @@ bool RocksDbAvailable() {
 #endif
 }
 
-std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression) {
+std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression,
+                                     const LargeValueOptions& large) {
   std::filesystem::create_directories(dir);
-  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression);
+  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression, large);
 #ifdef RINGKV_HAVE_ROCKSDB
-  if (name == "rocksdb") return std::make_unique<RocksEngine>(dir, compression);
+  if (name == "rocksdb") return std::make_unique<RocksEngine>(dir, compression, large);
 #endif
   Die("unknown engine " + name);
 }

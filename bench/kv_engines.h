@@ -31,6 +31,17 @@ class KvEngine {
 
 bool RocksDbAvailable();
 // "ringkv" or "rocksdb"; exits with a message if the engine cannot open.
-std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression);
+// How an engine keeps large values: ringkv's blob_threshold_bytes (0: its default); RocksDB
+// turns its integrated blob files on (enable_blob_files, min_blob_size = the same threshold,
+// blob garbage collection on) for workloads whose values are >= kRocksBlobValueBytes, as its
+// docs advise for large values.
+struct LargeValueOptions {
+  size_t value_size = 0;
+  size_t blob_threshold = 0;
+};
+inline constexpr size_t kRocksBlobValueBytes = 64u << 10;
+
+std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression,
+                                     const LargeValueOptions& large = {});
 
 }  // namespace ringkv::bench

@@ -6,7 +6,12 @@
 // cache, LZ4. Keys are zero-padded decimals, values are ~50% compressible. Each workload
 // is repeated and the median reported, with the ratio ringkv/RocksDB (> 1: ringkv faster).
 //
-//   storage_bench [--num 1000000] [--value_size 100] [--key_size 16] [--repeat 3]
+// Large values (docs/storage.md, "Large values"): --value_size 4096|65536|1048576 with
+// --total_mb 128 --benchmarks fillrandom,readrandom; RocksDB's blob files are on for
+// values >= 64 KB.
+//
+//   storage_bench [--num 1000000] [--value_size 100] [--key_size 16] [--repeat 3] [--total_mb MB]
+//                 [--blob_threshold BYTES]
 //                 [--benchmarks fillseq,fillrandom,overwrite,readrandom,readmissing]
 //                 [--engine both|ringkv|rocksdb] [--compression lz4|zstd|none] [--db DIR] [--json]
 
@@ -39,6 +44,8 @@ struct Flags {
   std::string compression = "lz4";
   std::string db;
   bool json = false;
+  uint64_t total_mb = 0;        // > 0: --num = this much data / (key + value size)
+  uint64_t blob_threshold = 0;  // 0: ringkv's default
 };
 
 std::string MakeKey(uint64_t i, int key_size) {
@@ -148,7 +155,8 @@ std::map<std::string, double> RunEngine(const std::string& name, const Flags& f,
     auto reopen = [&](bool fresh) {
       e.reset();
       if (fresh) fs::remove_all(dir);
-      e = OpenEngine(name, dir, f.compression);
+      e = OpenEngine(name, dir, f.compression,
+                     LargeValueOptions{static_cast<size_t>(f.value_size), static_cast<size_t>(f.blob_threshold)});
     };
     reopen(true);
     bool filled = false;
@@ -199,7 +207,13 @@ int main(int argc, char** argv) {
   app.add_option("--compression", f.compression)->check(CLI::IsMember({"lz4", "zstd", "none"}));
   app.add_option("--db", f.db, "working directory (default: a fresh temp dir, removed at the end)");
   app.add_flag("--json", f.json, "also print a JSON summary line");
+  app.add_option("--total_mb", f.total_mb, "size --num to this much data per fill (large-value workloads)");
+  app.add_option("--blob_threshold", f.blob_threshold,
+                 "values at least this large go to blob files (ringkv; RocksDB's min_blob_size when its blob "
+                 "files are on, for values >= 64 KB); default: ringkv's");
   CLI11_PARSE(app, argc, argv);
+  if (f.total_mb > 0)
+    f.num = std::max<uint64_t>(1, (f.total_mb << 20) / static_cast<uint64_t>(f.key_size + f.value_size));
   if (f.num == 0 || f.repeat < 1 || f.key_size < 1 || f.value_size < 0) {
     std::fprintf(stderr, "storage_bench: --num, --repeat and --key_size must be positive\n");
     return 2;

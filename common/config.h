@@ -37,7 +37,7 @@ struct StorageOptions {
   size_t block_cache_bytes = 8u << 20;
   // Values at least this large are kept out of line in blob files (docs/storage.md, "Large
   // values"); 0 keeps every value in the tables.
-  size_t blob_threshold_bytes = 8u << 10;
+  size_t blob_threshold_bytes = 4u << 10;
   // A blob file whose unreferenced bytes reach this share of it has its live values
   // rewritten by a compaction of the tables that refer to it, and is then deleted.
   double blob_gc_garbage_ratio = 0.5;

@@ -195,8 +195,8 @@ TEST_CASE("large values survive a restart and a crash before their flush") {
   });
   REQUIRE(crashed == "crashed");
   auto engine = OpenOrDie(dir.path(), opts);  // replays the WAL into a table and a blob file
-  RequireContentsEqual(*engine, {{"flushed", LargeValue(1, 0, kMaxValueBytes)},
-                                 {"in-wal", LargeValue(2, 0, kMaxValueBytes)}});
+  RequireContentsEqual(*engine,
+                       {{"flushed", LargeValue(1, 0, kMaxValueBytes)}, {"in-wal", LargeValue(2, 0, kMaxValueBytes)}});
   REQUIRE(engine->Info().num_blob_files == 2);
 }
 
