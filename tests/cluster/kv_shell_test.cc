@@ -12,9 +12,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/cluster/cluster_fixture.h"
 #include "tests/cluster/local_cluster.h"
 
 using ringkv::testing::LocalCluster;
+using ringkv::testing::StartCluster;
 
 namespace {
 
@@ -25,13 +27,6 @@ Run Kv(const LocalCluster& cluster, const std::string& args, const std::string& 
       std::string(RINGKV_KV_PATH) + " --cluster " + cluster.seeds() + " --cluster-name test-cluster " + args;
   if (!stdin_text.empty()) cmd = "printf '%s' '" + stdin_text + "' | " + cmd;
   return ringkv::testing::RunCommand(cmd);
-}
-
-std::unique_ptr<LocalCluster> StartCluster() {
-  auto c = LocalCluster::Start({});
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
 }
 
 }  // namespace
