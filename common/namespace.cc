@@ -46,8 +46,7 @@ Status ValidateNamespaceName(std::string_view name) {
   }
   for (char c : name) {
     if (!IsNameChar(c)) {
-      return Status::InvalidArgument("namespace name '" + std::string(name) +
-                                     "' may hold only a-z, 0-9, '_' and '-'");
+      return Status::InvalidArgument("namespace name '" + std::string(name) + "' may hold only a-z, 0-9, '_' and '-'");
     }
   }
   if (name.front() == '_' || name.front() == '-') {

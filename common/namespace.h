@@ -35,10 +35,10 @@ std::string_view ConflictModeName(ConflictMode mode);  // "siblings", "lww"
 Result<ConflictMode> ParseConflictMode(std::string_view text);
 
 struct NamespaceSettings {
-  int n = 3;           // replicas per key; fixed when the namespace is created
-  int w = 2, r = 2;    // default write and read quorums (a request may override them)
+  int n = 3;         // replicas per key; fixed when the namespace is created
+  int w = 2, r = 2;  // default write and read quorums (a request may override them)
   ConflictMode conflict = ConflictMode::kSiblings;
-  uint64_t default_ttl_s = 0;                // 0: values never expire unless a write says so
+  uint64_t default_ttl_s = 0;                 // 0: values never expire unless a write says so
   uint64_t max_value_bytes = kMaxValueBytes;  // per value, ≤ kMaxValueBytes
   // The longest a tombstone (or an expired value) is kept when its node cannot learn that
   // every replica has it: the upper safety bound on purging (docs/architecture.md).

@@ -191,7 +191,8 @@ Result<NamespaceCatalog> NamespaceCatalog::Decode(std::string_view bytes) {
   std::vector<NamespaceRecord> records;
   for (uint32_t i = 0; i < count; ++i) {
     NamespaceRecord r;
-    if (!DecodeRecord(&in, &r)) return Status::Corruption("namespace catalog record " + std::to_string(i) + " is damaged");
+    if (!DecodeRecord(&in, &r))
+      return Status::Corruption("namespace catalog record " + std::to_string(i) + " is damaged");
     records.push_back(std::move(r));
   }
   if (!in.empty()) return Status::Corruption("namespace catalog has trailing bytes");

@@ -56,6 +56,14 @@ RpcLimits RpcLimitsOf(const NodeConfig& config) {
   return limits;
 }
 
+// The default namespace of a new cluster: N as the nodes replicate, quorum reads and writes.
+NamespaceSettings DefaultNamespaceSettings(const NodeConfig& config) {
+  NamespaceSettings s;
+  s.n = static_cast<int>(std::clamp<uint32_t>(config.replication_factor, 1, 9));
+  s.w = s.r = s.n / 2 + 1;
+  return s;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
@@ -101,8 +109,16 @@ Status Node::OpenParts() {
   store_ = std::make_unique<ReplicaStore>(engine_.get(), config_.id);
 
   RINGKV_ASSIGN(membership_, OpenMembership(config_, io_, pool_));
-  gossiper_ = std::make_unique<Gossiper>(membership_.get(), std::chrono::milliseconds(config_.gossip_interval_ms),
-                                         pool_, GossipSeeds(config_));
+  NamespacesOptions namespaces_options;
+  namespaces_options.state_file = config_.data_dir + "/NAMESPACES";
+  namespaces_options.self_id = config_.id;
+  namespaces_options.default_settings = DefaultNamespaceSettings(config_);
+  auto namespaces = Namespaces::Open(std::move(namespaces_options));
+  if (!namespaces.ok()) return StartupError("cannot open the namespace catalog", namespaces.status());
+  namespaces_ = std::move(namespaces).value();
+  gossiper_ =
+      std::make_unique<Gossiper>(membership_.get(), namespaces_.get(),
+                                 std::chrono::milliseconds(config_.gossip_interval_ms), pool_, GossipSeeds(config_));
   handoff_ = std::make_unique<HintedHandoff>(hints_.get(), store_.get(), membership_.get(),
                                              std::chrono::seconds(config_.hint_window_s),
                                              std::chrono::milliseconds(config_.simulated_wan_delay_ms));
@@ -116,6 +132,7 @@ Status Node::OpenParts() {
   services_.hints = hints_.get();
   services_.workers = workers_.get();
   services_.membership = membership_.get();
+  services_.namespaces = namespaces_.get();
   services_.streamer = streamer_.get();
   services_.anti_entropy = anti_entropy_.get();
   services_.maintenance = maintenance_.get();
@@ -196,6 +213,7 @@ Status Node::Shutdown() {
   anti_entropy_.reset();
   handoff_.reset();
   gossiper_.reset();
+  namespaces_.reset();
   membership_.reset();
   store_.reset();
   close_status_ = CloseStores();

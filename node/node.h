@@ -30,6 +30,7 @@
 #include "common/security.h"
 #include "node/cluster/gossip.h"
 #include "node/cluster/membership.h"
+#include "node/cluster/namespaces.h"
 #include "node/node_config.h"
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
@@ -87,6 +88,7 @@ class Node {
   kj::AsyncIoContext io_;
   wire::PoolOptions pool_;  // how this node connects to the others
   std::unique_ptr<Membership> membership_;
+  std::unique_ptr<Namespaces> namespaces_;
   std::unique_ptr<Gossiper> gossiper_;
   std::unique_ptr<HintedHandoff> handoff_;
   std::unique_ptr<AntiEntropy> anti_entropy_;

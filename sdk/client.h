@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/namespace.h"
 #include "common/security.h"
 #include "common/status.h"
 
@@ -128,6 +129,11 @@ struct RingMember {
   std::string state = "normal";  // normal | joining | leaving
 };
 
+struct NamespaceInfo {
+  std::string name;
+  NamespaceSettings settings;
+};
+
 struct NodeStat {
   std::string name;  // Prometheus style, labels included
   double value = 0;
@@ -197,6 +203,16 @@ class Client {
   // Removes a dead node from the ring (through any live node); run Repair afterwards.
   Status RemoveNode(const std::string& node_id);
   std::vector<std::string> PreferenceList(const std::string& key, int n);
+
+  // Namespaces (common/namespace.h): each change goes to one live node, which answers once
+  // it has saved it; gossip spreads it to the others within a few rounds. InvalidArgument
+  // for a bad name or settings, a name in use, or a change of n; NotFound for an unknown
+  // namespace.
+  Status CreateNamespace(const std::string& name, const NamespaceSettings& settings);
+  Status AlterNamespace(const std::string& name, const NamespaceSettings& settings);
+  Status DropNamespace(const std::string& name);
+  // The live namespaces, sorted by name, as `node_id` knows them (empty: any live node).
+  Result<std::vector<NamespaceInfo>> ListNamespaces(const std::string& node_id = {});
 
   class Impl;
 

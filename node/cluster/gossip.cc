@@ -91,9 +91,10 @@ Result<std::vector<MemberRecord>> FromWire(capnp::List<wire::MemberRecord>::Read
   return out;
 }
 
-Gossiper::Gossiper(Membership* membership, std::chrono::milliseconds interval, wire::PoolOptions pool,
-                   std::vector<std::string> seed_addresses)
+Gossiper::Gossiper(Membership* membership, Namespaces* namespaces, std::chrono::milliseconds interval,
+                   wire::PoolOptions pool, std::vector<std::string> seed_addresses)
     : membership_(membership),
+      namespaces_(namespaces),
       interval_(interval),
       seeds_(std::move(seed_addresses)),
       loop_("gossip", std::move(pool)) {}
@@ -102,17 +103,22 @@ void Gossiper::Start() {
   loop_.Start(interval_, [this](BackgroundLoop::Context& ctx) { Round(ctx); });
 }
 
-Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, const std::string& address,
-                              std::chrono::milliseconds limit) {
+Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, Namespaces* namespaces,
+                              const std::string& address, std::chrono::milliseconds limit) {
   auto req = ctx.pool.Get(address).gossipRequest();
   wire::FillRequestHeader(req.initHeader(), membership.options().cluster_name);
   auto records = membership.Snapshot();
   ToWire(records, req.initRecords(static_cast<unsigned>(records.size())));
+  if (namespaces != nullptr) {
+    auto catalog = namespaces->Records();
+    wire::ToWire(catalog, req.initNamespaces(static_cast<unsigned>(catalog.size())));
+  }
   auto reply = ctx.Await(address, req.send(), limit, "gossip with " + address);
   if (!reply.ok()) return reply.status();
   RINGKV_TRY(wire::FromWire(reply->getError()));
   RINGKV_ASSIGN(auto theirs, FromWire(reply->getRecords()));
   membership.Merge(theirs, SteadyNowMs());
+  if (namespaces != nullptr) namespaces->Merge(wire::FromWire(reply->getNamespaces()));
   return Status::OK();
 }
 
@@ -124,7 +130,7 @@ void Gossiper::Round(BackgroundLoop::Context& ctx) {
   // delays our next heartbeat by more than one interval however many peers are stuck.
   auto limit = std::max(interval_ / static_cast<int>(peers.size() + 1), std::chrono::milliseconds(50));
   for (const std::string& address : peers) {
-    Status s = ExchangeWith(ctx, *membership_, address, limit);
+    Status s = ExchangeWith(ctx, *membership_, namespaces_, address, limit);
     if (s.IsUnauthenticated()) {
       // A wrong or missing --cluster-secret-file: the operator must hear of it, not every round.
       auto now = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@
 
 #include "capnp/kv.capnp.h"
 #include "node/cluster/membership.h"
+#include "node/cluster/namespaces.h"
 #include "node/runtime/background_loop.h"
 
 namespace ringkv {
@@ -26,19 +27,21 @@ uint64_t SteadyNowMs();
 
 class Gossiper {
  public:
-  Gossiper(Membership* membership, std::chrono::milliseconds interval, wire::PoolOptions pool,
+  Gossiper(Membership* membership, Namespaces* namespaces, std::chrono::milliseconds interval, wire::PoolOptions pool,
            std::vector<std::string> seed_addresses);
   void Start();
   void Stop() { loop_.Stop(); }
 
   // One push-pull exchange with `address` from a BackgroundLoop (also used by --join).
-  static Status ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, const std::string& address,
-                             std::chrono::milliseconds limit);
+  // `namespaces` may be null (a joiner before its catalog is open): then only membership.
+  static Status ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, Namespaces* namespaces,
+                             const std::string& address, std::chrono::milliseconds limit);
 
  private:
   void Round(BackgroundLoop::Context& ctx);
 
   Membership* membership_;
+  Namespaces* namespaces_;
   std::chrono::milliseconds interval_;
   std::vector<std::string> seeds_;
   std::chrono::steady_clock::time_point refused_logged_{};  // gossip thread only

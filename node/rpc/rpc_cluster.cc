@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/clock.h"
 #include "node/cluster/gossip.h"
 #include "node/rpc/node_stats.h"
 #include "node/rpc/rpc_server.h"
@@ -47,8 +48,11 @@ kj::Promise<void> NodeServer::gossip(GossipContext context) {
   wire::ToWire(theirs.status(), results.initError());
   if (!theirs.ok()) return kj::READY_NOW;
   s_.membership->Merge(*theirs, SteadyNowMs());
+  s_.namespaces->Merge(wire::FromWire(params.getNamespaces()));
   auto ours = s_.membership->Snapshot();
   ToWire(ours, results.initRecords(static_cast<unsigned>(ours.size())));
+  auto namespaces = s_.namespaces->Records();
+  wire::ToWire(namespaces, results.initNamespaces(static_cast<unsigned>(namespaces.size())));
   return kj::READY_NOW;
 }
 
@@ -203,6 +207,41 @@ kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
   }
   return WhenMembershipSaved(s_).then(
       [context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
+}
+
+kj::Promise<void> NodeServer::changeNamespace(ChangeNamespaceContext context) {
+  auto params = context.getParams();
+  Status s = CheckHeader(params.getHeader());
+  Result<NamespaceRecord> change = s;
+  if (s.ok()) {
+    std::string name = wire::ToText(params.getName());
+    NamespaceSettings settings = wire::FromWire(params.getSettings());
+    switch (params.getOp()) {
+      case wire::NamespaceOp::CREATE:
+        change = s_.namespaces->Create(name, settings, WallNowMs());
+        break;
+      case wire::NamespaceOp::ALTER:
+        change = s_.namespaces->Alter(name, settings, WallNowMs());
+        break;
+      case wire::NamespaceOp::DROP:
+        change = s_.namespaces->Drop(name, WallNowMs());
+        break;
+      default:
+        change = Status::InvalidArgument("unknown namespace operation");
+    }
+  }
+  if (!change.ok()) {
+    wire::ToWire(change.status(), context.getResults().initError());
+    return kj::READY_NOW;
+  }
+  // Acknowledged once it is on this node's disk; gossip spreads it from there.
+  Namespaces* namespaces = s_.namespaces;
+  return s_.workers->Run<Status>([namespaces] { return namespaces->FlushSaves(); })
+      .then([context, record = std::move(change).value()](Status saved) mutable {
+        auto results = context.getResults();
+        wire::ToWire(saved, results.initError());
+        if (saved.ok()) wire::ToWire(record, results.initRecord());
+      });
 }
 
 kj::Promise<void> NodeServer::stats(StatsContext context) {

@@ -207,7 +207,11 @@ kj::Promise<void> NodeServer::ring(RingContext context) {
   auto results = context.getResults();
   Status header = CheckHeader(context.getParams().getHeader());
   wire::ToWire(header, results.initError());
-  if (header.ok()) wire::ToWire(*s_.membership->View(), results.initRing());
+  if (!header.ok()) return kj::READY_NOW;
+  auto ring = results.initRing();
+  wire::ToWire(*s_.membership->View(), ring);
+  auto namespaces = s_.namespaces->Records();
+  wire::ToWire(namespaces, ring.initNamespaces(static_cast<unsigned>(namespaces.size())));
   return kj::READY_NOW;
 }
 

@@ -19,6 +19,7 @@
 #include "capnp/kv.capnp.h"
 #include "common/security.h"
 #include "node/cluster/membership.h"
+#include "node/cluster/namespaces.h"
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
@@ -37,6 +38,7 @@ struct NodeServices {
   HintStore* hints = nullptr;
   WorkerPool* workers = nullptr;
   Membership* membership = nullptr;
+  Namespaces* namespaces = nullptr;
   Streamer* streamer = nullptr;
   AntiEntropy* anti_entropy = nullptr;
   Maintenance* maintenance = nullptr;
@@ -72,6 +74,7 @@ class NodeServer final : public wire::Node::Server {
   kj::Promise<void> decommission(DecommissionContext context) override;
   kj::Promise<void> removeNode(RemoveNodeContext context) override;
   kj::Promise<void> stats(StatsContext context) override;
+  kj::Promise<void> changeNamespace(ChangeNamespaceContext context) override;
 
  private:
   // The connection's access (at least `need`), cluster name and protocol version; for

@@ -109,9 +109,21 @@ TEST_CASE("a namespace's stored keys all start with its prefix, so they sort tog
 
 TEST_CASE("damaged stored keys in the reserved prefix are Corruption, not another namespace's key") {
   CHECK(ParseStoredKey(std::string("\x00\xFF", 2)).status().IsCorruption());
-  CHECK(ParseStoredKey(std::string("\x00\xFF" "carts", 7)).status().IsCorruption());
-  CHECK(ParseStoredKey(std::string("\x00\xFF" "carts\0\1\2", 10)).status().IsCorruption());
-  CHECK(ParseStoredKey(std::string("\x00\xFF" "Bad!\0\0\0\0\0\0\0\0\0k", 15)).status().IsCorruption());
+  CHECK(ParseStoredKey(std::string("\x00\xFF"
+                                   "carts",
+                                   7))
+            .status()
+            .IsCorruption());
+  CHECK(ParseStoredKey(std::string("\x00\xFF"
+                                   "carts\0\1\2",
+                                   10))
+            .status()
+            .IsCorruption());
+  CHECK(ParseStoredKey(std::string("\x00\xFF"
+                                   "Bad!\0\0\0\0\0\0\0\0\0k",
+                                   15))
+            .status()
+            .IsCorruption());
 }
 
 TEST_CASE("a new catalog holds the default namespace, which cannot be dropped or have its n changed") {
