@@ -7,9 +7,9 @@
 namespace ringkv {
 
 Namespaces::Namespaces(NamespacesOptions options, NamespaceCatalog catalog)
-    : options_(std::move(options)), catalog_(std::move(catalog)), saver_(options_.state_file, [this] {
-        return Render();
-      }) {}
+    : options_(std::move(options)),
+      catalog_(std::move(catalog)),
+      saver_(options_.state_file, [this] { return Render(); }) {}
 
 Result<std::unique_ptr<Namespaces>> Namespaces::Open(NamespacesOptions options) {
   NamespaceCatalog catalog(options.default_settings);
@@ -41,14 +41,12 @@ Result<NamespaceRecord> Namespaces::Saved(Result<NamespaceRecord> change) {
   return change;
 }
 
-Result<NamespaceRecord> Namespaces::Create(std::string_view name, const NamespaceSettings& settings,
-                                           uint64_t now_ms) {
+Result<NamespaceRecord> Namespaces::Create(std::string_view name, const NamespaceSettings& settings, uint64_t now_ms) {
   MutexLock lock(&mu_);
   return Saved(catalog_.Create(name, settings, options_.self_id, now_ms));
 }
 
-Result<NamespaceRecord> Namespaces::Alter(std::string_view name, const NamespaceSettings& settings,
-                                          uint64_t now_ms) {
+Result<NamespaceRecord> Namespaces::Alter(std::string_view name, const NamespaceSettings& settings, uint64_t now_ms) {
   MutexLock lock(&mu_);
   return Saved(catalog_.Alter(name, settings, options_.self_id, now_ms));
 }

@@ -23,8 +23,8 @@
 namespace ringkv {
 
 struct NamespacesOptions {
-  std::string state_file;     // <data>/NAMESPACES
-  std::string self_id;        // the author of changes made through this node
+  std::string state_file;              // <data>/NAMESPACES
+  std::string self_id;                 // the author of changes made through this node
   NamespaceSettings default_settings;  // of the default namespace, on a node with no file yet
 };
 
