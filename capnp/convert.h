@@ -7,8 +7,8 @@
 #include "capnp/kv.capnp.h"
 #include "common/ring.h"
 #include "common/ring_view.h"
-#include "common/status.h"
 #include "common/vector_clock.h"
+#include "ringkv/status.h"
 
 namespace ringkv::wire {
 

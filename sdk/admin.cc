@@ -4,7 +4,7 @@
 #include "capnp/bounded.h"
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
 #include "sdk/client_impl.h"
 
 namespace ringkv {

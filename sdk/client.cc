@@ -1,7 +1,7 @@
 // Client: the public SDK API over one KJ event-loop thread. Application threads reach the
 // loop with kj::Executor::executeSync (which waits for the promise the lambda returns).
 
-#include "sdk/client.h"
+#include "ringkv/client.h"
 
 #include <kj/async-io.h>
 

@@ -17,17 +17,23 @@
 //                     made inside a callback (see below): nothing written
 //   StaleRing         the ring changed under the request three times in a row
 //   Unauthenticated   the cluster requires a token this client lacks
+//
+// This header, ringkv/status.h and ringkv/tls_files.h are the SDK's whole public contract
+// (installed under include/ringkv/; an app links ringkv::sdk). Nothing here names a Cap'n
+// Proto, KJ or other internal type: the client's machinery is behind Client::Impl.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "common/security.h"
-#include "common/status.h"
+#include "ringkv/status.h"
+#include "ringkv/tls_files.h"
 
 namespace ringkv {
 
@@ -198,9 +204,8 @@ class Client {
   Status RemoveNode(const std::string& node_id);
   std::vector<std::string> PreferenceList(const std::string& key, int n);
 
-  class Impl;
-
  private:
+  class Impl;  // the state on the client's event-loop thread (sdk/client_impl.h), never installed
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
