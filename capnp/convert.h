@@ -8,8 +8,8 @@
 #include "common/namespace_catalog.h"
 #include "common/ring.h"
 #include "common/ring_view.h"
-#include "common/status.h"
 #include "common/vector_clock.h"
+#include "ringkv/status.h"
 
 namespace ringkv::wire {
 

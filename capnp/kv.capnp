@@ -326,7 +326,7 @@ interface Node {
 interface Gate {
   # The bootstrap capability of every node: a connection's first call presents a credential
   # and gets the node's interface back (pipelined, so it costs no round trip). What the
-  # credential grants (common/security.h): the cluster secret, every method; the client
+  # credential grants (node/rpc/credentials.h): the cluster secret, every method; the client
   # token, data and admin methods; neither, when the cluster requires one, nothing. A
   # call beyond what the connection was granted answers `unauthenticated`.
   login @0 (credential :Data) -> (node :Node);

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "common/namespace.h"
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

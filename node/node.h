@@ -38,6 +38,7 @@
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
+#include "node/rpc/credentials.h"
 #include "node/rpc/metrics.h"
 #include "node/rpc/rpc_listener.h"
 #include "node/rpc/rpc_server.h"

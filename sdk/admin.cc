@@ -4,7 +4,7 @@
 #include "capnp/bounded.h"
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
 #include "sdk/client_impl.h"
 
 namespace ringkv {
@@ -103,11 +103,12 @@ Status Client::Decommission(const std::string& node_id) {
       .status();
 }
 
-namespace {
-
 // Sends one namespace change to the first live node that answers it.
-Status ChangeNamespace(Client::Impl& impl, wire::NamespaceOp op, const std::string& name,
-                       const NamespaceSettings& settings) {
+Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const NamespaceSettings& settings) {
+  Client::Impl& impl = *impl_;
+  wire::NamespaceOp wire_op = op == NamespaceOp::kCreate  ? wire::NamespaceOp::CREATE
+                              : op == NamespaceOp::kAlter ? wire::NamespaceOp::ALTER
+                                                          : wire::NamespaceOp::DROP;
   RINGKV_TRY(impl.SyncAllowed());
   auto ring = impl.Ring();
   std::string errors;
@@ -116,7 +117,7 @@ Status ChangeNamespace(Client::Impl& impl, wire::NamespaceOp op, const std::stri
     auto done = impl.RunSync<bool>([&]() {
       auto req = impl.pool().Get(n.address).changeNamespaceRequest();
       wire::FillRequestHeader(req.initHeader(), impl.ClusterName());
-      req.setOp(op);
+      req.setOp(wire_op);
       req.setName(name);
       wire::ToWire(settings, req.initSettings());
       auto call = req.send().then(
@@ -135,24 +136,22 @@ Status ChangeNamespace(Client::Impl& impl, wire::NamespaceOp op, const std::stri
   return Status::Unavailable("no live node took the namespace change: " + errors);
 }
 
-}  // namespace
-
 Status Client::CreateNamespace(const std::string& name, const NamespaceSettings& settings) {
   // Checked here too, so that bad input never needs a node to be refused.
   RINGKV_TRY(ValidateNamespaceName(name));
   RINGKV_TRY(ValidateSettings(settings));
-  return ChangeNamespace(*impl_, wire::NamespaceOp::CREATE, name, settings);
+  return ChangeNamespace(NamespaceOp::kCreate, name, settings);
 }
 
 Status Client::AlterNamespace(const std::string& name, const NamespaceSettings& settings) {
   RINGKV_TRY(ValidateNamespaceName(name));
   RINGKV_TRY(ValidateSettings(settings));
-  return ChangeNamespace(*impl_, wire::NamespaceOp::ALTER, name, settings);
+  return ChangeNamespace(NamespaceOp::kAlter, name, settings);
 }
 
 Status Client::DropNamespace(const std::string& name) {
   RINGKV_TRY(ValidateNamespaceName(name));
-  return ChangeNamespace(*impl_, wire::NamespaceOp::DROP, name, {});
+  return ChangeNamespace(NamespaceOp::kDrop, name, {});
 }
 
 Result<std::vector<NamespaceInfo>> Client::ListNamespaces(const std::string& node_id) {

@@ -1,7 +1,7 @@
 // Client: the public SDK API over one KJ event-loop thread. Application threads reach the
 // loop with kj::Executor::executeSync (which waits for the promise the lambda returns).
 
-#include "sdk/client.h"
+#include "ringkv/client.h"
 
 #include <kj/async-io.h>
 
@@ -15,7 +15,7 @@
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
 #include "capnp/tls.h"
-#include "common/limits.h"
+#include "ringkv/limits.h"
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
 #include "sdk/quorum.h"

@@ -17,8 +17,8 @@
 
 #include "common/mutex.h"
 #include "common/namespace_catalog.h"
-#include "common/status.h"
 #include "node/cluster/state_file_writer.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "common/hash.h"
-#include "common/limits.h"
+#include "ringkv/limits.h"
 
 namespace ringkv {
 

@@ -16,9 +16,9 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "common/status.h"
 #include "common/vector_clock.h"
 #include "node/storage/engine.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

@@ -17,7 +17,6 @@
 
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
-#include "common/security.h"
 #include "node/cluster/membership.h"
 #include "node/cluster/namespaces.h"
 #include "node/repair/anti_entropy.h"
@@ -26,6 +25,7 @@
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
+#include "node/rpc/credentials.h"
 #include "node/rpc/metrics.h"
 #include "node/rpc/rpc_listener.h"
 #include "node/runtime/worker_pool.h"

@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/block_cache.h"
 #include "node/storage/iterator.h"
 #include "node/storage/sstable.h"
 #include "node/storage/stats.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

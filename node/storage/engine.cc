@@ -11,10 +11,10 @@
 #include <chrono>
 
 #include "common/coding.h"
-#include "common/limits.h"
 #include "node/storage/engine_rep.h"
 #include "node/storage/file.h"
 #include "node/storage/record_iterator.h"
+#include "ringkv/limits.h"
 
 namespace ringkv::storage {
 namespace {

@@ -33,9 +33,9 @@
 #include <vector>
 
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/record.h"
 #include "node/storage/stats.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

@@ -35,9 +35,9 @@
 #include <thread>
 
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/file.h"
 #include "node/storage/stats.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

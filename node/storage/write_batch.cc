@@ -2,8 +2,8 @@
 #include <chrono>
 
 #include "common/coding.h"
-#include "common/limits.h"
 #include "node/storage/engine.h"
+#include "ringkv/limits.h"
 
 namespace ringkv::storage {
 namespace {
