@@ -46,7 +46,7 @@ kj::Promise<void> NodeServer::gossip(GossipContext context) {
   auto theirs = s.ok() ? FromWire(params.getRecords()) : Result<std::vector<MemberRecord>>(s);
   wire::ToWire(theirs.status(), results.initError());
   if (!theirs.ok()) return kj::READY_NOW;
-  s_.membership->Merge(*theirs, SteadyNowMs());
+  s_.membership->Merge(*theirs, s_.clock->SteadyMs());
   auto ours = s_.membership->Snapshot();
   ToWire(ours, results.initRecords(static_cast<unsigned>(ours.size())));
   return kj::READY_NOW;
@@ -196,7 +196,7 @@ kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
   if (s.ok() && s_.membership->StatusOf(id) == MemberStatus::kUp && id != s_.node_id) {
     s = Status::InvalidArgument(id + " is up: decommission it instead (kv node decommission " + id + ")");
   }
-  if (s.ok()) s = s_.membership->Remove(id, SteadyNowMs());
+  if (s.ok()) s = s_.membership->Remove(id, s_.clock->SteadyMs());
   if (!s.ok()) {
     wire::ToWire(s, context.getResults().initError());
     return kj::READY_NOW;

@@ -281,7 +281,7 @@ Status StorageEngine::WriteError() {
 }
 
 Status StorageEngine::Put(std::string_view key, const Record& record) {
-  WriteBatch batch;
+  WriteBatch batch(*rep_->options.clock);
   batch.Put(key, record);
   return Write(batch);
 }

@@ -25,12 +25,6 @@ void SortNewestFirst(std::vector<std::shared_ptr<SSTable>>* tables) {
 
 }  // namespace
 
-uint64_t StorageEngine::Rep::NowMs() const {
-  if (options.now_ms != nullptr) return options.now_ms();
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
 void StorageEngine::Rep::SetBackgroundError(const Status& s) {
   if (bg_error.ok()) bg_error = s;
   done_cv.notify_all();
@@ -144,7 +138,7 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
 // ---- compaction ----
 
 std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickTombstoneCompaction() {
-  uint64_t now = NowMs();
+  uint64_t now = options.clock->WallMs();
   auto grace_ms =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
   for (const auto& t : version->tables) {
@@ -201,7 +195,7 @@ Status StorageEngine::Rep::RunCompaction(std::unique_lock<std::mutex>& lock,
                                          std::vector<std::shared_ptr<SSTable>> inputs) {
   MergePolicy policy;
   policy.reap_tombstones = true;
-  policy.now_ms = NowMs();
+  policy.now_ms = options.clock->WallMs();
   policy.grace_ms =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
   for (const auto& t : version->tables) {

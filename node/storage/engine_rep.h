@@ -78,7 +78,6 @@ struct StorageEngine::Rep {
   std::thread flush_thread;
   std::thread compaction_thread;
 
-  uint64_t NowMs() const;
   // Background loops (engine_background.cc).
   void FlushLoop();
   void CompactionLoop();
