@@ -54,7 +54,7 @@ TEST_CASE("a node refuses a write attempt once its clock is past the attempt's s
   clock.Advance(std::chrono::milliseconds(60'000));
   CHECK(PutStamped(node, io.waitScope, 1, stamp).ok());  // exactly the max age: taken
   clock.Advance(std::chrono::milliseconds(1));
-  CHECK(PutStamped(node, io.waitScope, 2, stamp + 1).ok());  // stamped 60 s ago: still taken
+  CHECK(PutStamped(node, io.waitScope, 2, stamp + 1).ok());   // stamped 60 s ago: still taken
   Status refused = PutStamped(node, io.waitScope, 3, stamp);  // 60.001 s ago
   REQUIRE(refused.IsInvalidArgument());
   CHECK_THAT(refused.message(), Catch::Contains("60001 ms ago") && Catch::Contains("--max-write-age"));
