@@ -82,20 +82,11 @@ struct StorageEngine::Rep {
   std::thread flush_thread;
   std::thread compaction_thread;
 
-  // Background loops (engine_background.cc).
-  void FlushLoop() EXCLUDES(mu);
-  void CompactionLoop() EXCLUDES(mu);
-  // Replaces `removed` by `added` in the live version and records it in the manifest.
-  Status InstallVersion(const std::vector<std::shared_ptr<SSTable>>& added,
-                        const std::vector<std::shared_ptr<SSTable>>& removed, uint64_t new_log_number)
-      EXCLUDES(mu, install_mu);
-  void SetBackgroundError(const Status& s) REQUIRES(mu);
-  void DeleteObsoleteWals(uint64_t below_number);
-  // Replays `wals` into a table and starts a fresh WAL (engine.cc).
+  // ---- open (engine.cc) ----
+  // Replays `wals` into a table and starts a fresh WAL.
   Status Recover(const std::vector<uint64_t>& wals) EXCLUDES(mu);
-  // Writes `imm` out as a table and installs it; releases `mu` around the I/O.
-  Status FlushImmutable() REQUIRES(mu);
-  // Write path helpers (engine.cc); those that wait release `mu` meanwhile.
+
+  // ---- write path (engine.cc); the helpers that wait release `mu` meanwhile ----
   // Waits while the engine cannot take a write; refuses it when it never could.
   Status MakeRoomForWrite() REQUIRES(mu);
   void WaitAndCount() REQUIRES(mu);
@@ -110,13 +101,24 @@ struct StorageEngine::Rep {
   Status OnWalFailure(const std::shared_ptr<Wal>& failed, const Status& s) REQUIRES(mu);
   bool WritersUsing(const Memtable* m) const REQUIRES(mu);
 
- private:
-  Status RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) REQUIRES(mu);
-
- public:
+  // ---- background work (engine_background.cc) ----
+  void FlushLoop() EXCLUDES(mu);
+  void CompactionLoop() EXCLUDES(mu);
+  // Writes `imm` out as a table and installs it; releases `mu` around the I/O.
+  Status FlushImmutable() REQUIRES(mu);
+  // The tables the next compaction merges (when `manual`, all not being merged already);
+  // empty when none is due.
   std::vector<std::shared_ptr<SSTable>> PickCompaction(bool manual) REQUIRES(mu);
+  // Replaces `removed` by `added` in the live version and records it in the manifest.
+  Status InstallVersion(const std::vector<std::shared_ptr<SSTable>>& added,
+                        const std::vector<std::shared_ptr<SSTable>>& removed, uint64_t new_log_number)
+      EXCLUDES(mu, install_mu);
+  void SetBackgroundError(const Status& s) REQUIRES(mu);
+  void DeleteObsoleteWals(uint64_t below_number);
 
  private:
+  // Merges `inputs` into one table and installs it; releases `mu` around the I/O.
+  Status RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) REQUIRES(mu);
   std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction() REQUIRES(mu);
 };
 
