@@ -27,6 +27,7 @@
 
 #include <memory>
 
+#include "common/clock.h"
 #include "common/security.h"
 #include "node/cluster/gossip.h"
 #include "node/cluster/membership.h"
@@ -83,6 +84,8 @@ class Node {
   // bottom-up, which is also the order Shutdown() follows.
   const NodeConfig config_;
   const Security security_;
+  // The one clock every part reads the time from (common/clock.h).
+  const Clock& clock_ = Clock::System();
   std::unique_ptr<storage::StorageEngine> engine_;
   std::unique_ptr<HintStore> hints_;
   std::unique_ptr<ReplicaStore> store_;

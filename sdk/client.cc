@@ -15,6 +15,7 @@
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
 #include "capnp/tls.h"
+#include "common/clock.h"
 #include "ringkv/limits.h"
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
@@ -25,9 +26,8 @@ namespace {
 
 // The write stamp: this client's wall clock, shifted by ClientOptions::clock_offset.
 uint64_t WallClockMs(std::chrono::milliseconds offset) {
-  using namespace std::chrono;
-  auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()) + offset;
-  return ms.count() > 0 ? static_cast<uint64_t>(ms.count()) : 1;
+  auto ms = static_cast<int64_t>(Clock::System().WallMs()) + offset.count();
+  return ms > 0 ? static_cast<uint64_t>(ms) : 1;
 }
 
 }  // namespace

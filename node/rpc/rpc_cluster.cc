@@ -47,7 +47,7 @@ kj::Promise<void> NodeServer::gossip(GossipContext context) {
   auto theirs = s.ok() ? FromWire(params.getRecords()) : Result<std::vector<MemberRecord>>(s);
   wire::ToWire(theirs.status(), results.initError());
   if (!theirs.ok()) return kj::READY_NOW;
-  s_.membership->Merge(*theirs, SteadyNowMs());
+  s_.membership->Merge(*theirs, s_.clock->SteadyMs());
   s_.namespaces->Merge(wire::FromWire(params.getNamespaces()));
   auto ours = s_.membership->Snapshot();
   ToWire(ours, results.initRecords(static_cast<unsigned>(ours.size())));
@@ -200,7 +200,7 @@ kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
   if (s.ok() && s_.membership->StatusOf(id) == MemberStatus::kUp && id != s_.node_id) {
     s = Status::InvalidArgument(id + " is up: decommission it instead (kv node decommission " + id + ")");
   }
-  if (s.ok()) s = s_.membership->Remove(id, SteadyNowMs());
+  if (s.ok()) s = s_.membership->Remove(id, s_.clock->SteadyMs());
   if (!s.ok()) {
     wire::ToWire(s, context.getResults().initError());
     return kj::READY_NOW;
@@ -218,13 +218,13 @@ kj::Promise<void> NodeServer::changeNamespace(ChangeNamespaceContext context) {
     NamespaceSettings settings = wire::FromWire(params.getSettings());
     switch (params.getOp()) {
       case wire::NamespaceOp::CREATE:
-        change = s_.namespaces->Create(name, settings, WallNowMs());
+        change = s_.namespaces->Create(name, settings, s_.clock->WallMs());
         break;
       case wire::NamespaceOp::ALTER:
-        change = s_.namespaces->Alter(name, settings, WallNowMs());
+        change = s_.namespaces->Alter(name, settings, s_.clock->WallMs());
         break;
       case wire::NamespaceOp::DROP:
-        change = s_.namespaces->Drop(name, WallNowMs());
+        change = s_.namespaces->Drop(name, s_.clock->WallMs());
         break;
       default:
         change = Status::InvalidArgument("unknown namespace operation");

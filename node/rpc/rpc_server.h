@@ -51,6 +51,8 @@ struct NodeServices {
   std::string dc;
   std::string admin_token;             // the admin endpoint requires it for all but /health; empty = open
   uint64_t max_write_age_ms = 60'000;  // older write attempts are refused (CheckWriteAge)
+  // The node's clock: write ages, hint stamps, gossip merges. Never null; outlives the server.
+  const Clock* clock = &Clock::System();
 };
 
 class NodeServer final : public wire::Node::Server {
