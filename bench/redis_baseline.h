@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::bench {
 

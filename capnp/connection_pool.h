@@ -26,8 +26,8 @@
 #include <string>
 
 #include "capnp/kv.capnp.h"
-#include "common/limits.h"
 #include "common/security.h"
+#include "ringkv/limits.h"
 
 namespace ringkv::wire {
 

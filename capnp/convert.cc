@@ -171,7 +171,63 @@ Result<RingView> FromWire(RingSnapshot::Reader in) {
   }
   RINGKV_ASSIGN(view.ring, Ring::FromNodes(std::move(now), view.version));
   RINGKV_ASSIGN(view.future, Ring::FromNodes(std::move(future), view.version));
+  view.namespaces.Merge(FromWire(in.getNamespaces()));
   return view;
+}
+
+void ToWire(const ringkv::NamespaceSettings& s, wire::NamespaceSettings::Builder out) {
+  out.setN(static_cast<uint8_t>(s.n));
+  out.setW(static_cast<uint8_t>(s.w));
+  out.setR(static_cast<uint8_t>(s.r));
+  out.setConflict(s.conflict == ringkv::ConflictMode::kLastWriterWins ? wire::ConflictMode::LWW
+                                                                      : wire::ConflictMode::SIBLINGS);
+  out.setDefaultTtlS(s.default_ttl_s);
+  out.setMaxValueBytes(s.max_value_bytes);
+  out.setTombstoneGraceS(s.tombstone_grace_s);
+}
+
+ringkv::NamespaceSettings FromWire(wire::NamespaceSettings::Reader in) {
+  ringkv::NamespaceSettings s;
+  s.n = in.getN();
+  s.w = in.getW();
+  s.r = in.getR();
+  s.conflict = in.getConflict() == wire::ConflictMode::LWW ? ringkv::ConflictMode::kLastWriterWins
+                                                           : ringkv::ConflictMode::kSiblings;
+  s.default_ttl_s = in.getDefaultTtlS();
+  s.max_value_bytes = in.getMaxValueBytes();
+  s.tombstone_grace_s = in.getTombstoneGraceS();
+  return s;
+}
+
+void ToWire(const ringkv::NamespaceRecord& r, wire::NamespaceRecord::Builder out) {
+  out.setName(r.name);
+  ToWire(r.settings, out.initSettings());
+  out.setVersion(r.version);
+  out.setAuthor(r.author);
+  out.setIncarnation(r.incarnation);
+  out.setDropped(r.dropped);
+}
+
+ringkv::NamespaceRecord FromWire(wire::NamespaceRecord::Reader in) {
+  ringkv::NamespaceRecord r;
+  r.name = ToText(in.getName());
+  r.settings = FromWire(in.getSettings());
+  r.version = in.getVersion();
+  r.author = ToText(in.getAuthor());
+  r.incarnation = in.getIncarnation();
+  r.dropped = in.getDropped();
+  return r;
+}
+
+void ToWire(const std::vector<ringkv::NamespaceRecord>& records, capnp::List<wire::NamespaceRecord>::Builder out) {
+  for (unsigned i = 0; i < records.size(); ++i) ToWire(records[i], out[i]);
+}
+
+std::vector<ringkv::NamespaceRecord> FromWire(capnp::List<wire::NamespaceRecord>::Reader in) {
+  std::vector<ringkv::NamespaceRecord> out;
+  out.reserve(in.size());
+  for (auto r : in) out.push_back(FromWire(r));
+  return out;
 }
 
 void ToWire(const Status& status, Error::Builder out) {

@@ -5,10 +5,11 @@
 #include <capnp/list.h>
 
 #include "capnp/kv.capnp.h"
+#include "common/namespace_catalog.h"
 #include "common/ring.h"
 #include "common/ring_view.h"
-#include "common/status.h"
 #include "common/vector_clock.h"
+#include "ringkv/status.h"
 
 namespace ringkv::wire {
 
@@ -27,6 +28,13 @@ Result<SiblingSet> FromWire(VersionedValue::Reader in);
 
 void ToWire(const RingView& view, RingSnapshot::Builder out);
 Result<RingView> FromWire(RingSnapshot::Reader in);
+
+void ToWire(const ringkv::NamespaceSettings& settings, wire::NamespaceSettings::Builder out);
+ringkv::NamespaceSettings FromWire(wire::NamespaceSettings::Reader in);  // validated by the catalog
+void ToWire(const ringkv::NamespaceRecord& record, wire::NamespaceRecord::Builder out);
+ringkv::NamespaceRecord FromWire(wire::NamespaceRecord::Reader in);
+void ToWire(const std::vector<ringkv::NamespaceRecord>& records, capnp::List<wire::NamespaceRecord>::Builder out);
+std::vector<ringkv::NamespaceRecord> FromWire(capnp::List<wire::NamespaceRecord>::Reader in);
 
 void ToWire(const Status& status, Error::Builder out);
 

@@ -159,6 +159,7 @@ struct RingSnapshot {
   nodes @2 :List(NodeInfo);
   replicationFactor @3 :UInt8;  # replicas per key the nodes stream and repair for
   dcReplication @4 :List(DcReplicas);  # multi-DC placement; empty: replicationFactor nodes anywhere
+  namespaces @5 :List(NamespaceRecord);  # the answering node's catalog, dropped ones included
 }
 
 struct DcReplicas {
@@ -178,6 +179,39 @@ struct MemberRecord {
   heartbeat @6 :UInt64;    # bumped by the node every gossip interval
   ringState @7 :RingState;
   ringEpoch @8 :UInt64;    # bumped on every change of tokens or ring state
+}
+
+# ---- namespaces (common/namespace_catalog.h) ----
+
+enum ConflictMode {
+  siblings @0;             # concurrent writes are kept as siblings
+  lww @1;                  # the newest stamp wins
+}
+
+struct NamespaceSettings {
+  n @0 :UInt8;
+  w @1 :UInt8;
+  r @2 :UInt8;
+  conflict @3 :ConflictMode;
+  defaultTtlS @4 :UInt64;  # 0: no expiry
+  maxValueBytes @5 :UInt64;
+  tombstoneGraceS @6 :UInt64;
+}
+
+struct NamespaceRecord {
+  # One namespace as the catalog holds it; gossip keeps the larger (version, author).
+  name @0 :Text;
+  settings @1 :NamespaceSettings;
+  version @2 :UInt64;
+  author @3 :Text;
+  incarnation @4 :UInt64;  # part of the namespace's stored keys
+  dropped @5 :Bool;
+}
+
+enum NamespaceOp {
+  create @0;
+  alter @1;
+  drop @2;
 }
 
 # ---- anti-entropy ----
@@ -243,9 +277,10 @@ interface Node {
 
   # ---- between nodes ----
 
-  gossip @6 (header :RequestHeader, records :List(MemberRecord))
-      -> (error :Error, records :List(MemberRecord));
-  # Push-pull: the receiver merges the sender's membership table and answers with its own.
+  gossip @6 (header :RequestHeader, records :List(MemberRecord), namespaces :List(NamespaceRecord))
+      -> (error :Error, records :List(MemberRecord), namespaces :List(NamespaceRecord));
+  # Push-pull: the receiver merges the sender's membership table and namespace catalog and
+  # answers with its own.
 
   streamKeys @7 (header :RequestHeader, forNode :Text, skip :List(Text), afterKey :Data,
                  maxBytes :UInt32)
@@ -281,12 +316,17 @@ interface Node {
 
   stats @14 (header :RequestHeader) -> (error :Error, stats :List(Stat));
   # Counters and gauges: hints, repair, streaming, membership.
+
+  changeNamespace @15 (header :RequestHeader, op :NamespaceOp, name :Text, settings :NamespaceSettings)
+      -> (error :Error, record :NamespaceRecord);
+  # Creates, alters or drops a namespace in this node's catalog. Answers once the change is
+  # saved on this node; gossip spreads it to the others.
 }
 
 interface Gate {
   # The bootstrap capability of every node: a connection's first call presents a credential
   # and gets the node's interface back (pipelined, so it costs no round trip). What the
-  # credential grants (common/security.h): the cluster secret, every method; the client
+  # credential grants (node/rpc/credentials.h): the cluster secret, every method; the client
   # token, data and admin methods; neither, when the cluster requires one, nothing. A
   # call beyond what the connection was granted answers `unauthenticated`.
   login @0 (credential :Data) -> (node :Node);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <span>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -165,6 +166,158 @@ int Node(Client& c, const std::vector<std::string>& w, const Output& o) {
   return kExitOk;
 }
 
+// "30s", "5m", "2h", "10d" or plain seconds.
+Result<uint64_t> ParseSeconds(std::string_view what, std::string_view text) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  std::string_view unit(end, text.data() + text.size() - end);
+  uint64_t scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (ec != std::errc() || end == text.data() || scale == 0 || n > UINT64_MAX / scale) {
+    return Status::InvalidArgument(std::string(what) + " must be a duration like 30s, 5m, 2h or 10d, not '" +
+                                   std::string(text) + "'");
+  }
+  return n * scale;
+}
+
+// "512", "64KB", "1MB" (KB = 1024 bytes).
+Result<uint64_t> ParseBytes(std::string_view what, std::string_view text) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  std::string_view unit(end, text.data() + text.size() - end);
+  uint64_t scale = unit.empty() || unit == "B" ? 1 : unit == "KB" ? 1024 : unit == "MB" ? 1024 * 1024 : 0;
+  if (ec != std::errc() || end == text.data() || scale == 0 || n > UINT64_MAX / scale) {
+    return Status::InvalidArgument(std::string(what) + " must be a size like 512, 64KB or 1MB, not '" +
+                                   std::string(text) + "'");
+  }
+  return n * scale;
+}
+
+Result<int> ParseCount(std::string_view what, std::string_view text) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return Status::InvalidArgument(std::string(what) + " must be a number, not '" + std::string(text) + "'");
+  }
+  return n;
+}
+
+// Applies "key=value" words (n, w, r, conflict, ttl, max-value, grace) to `settings`.
+Status ApplySettings(std::span<const std::string> words, NamespaceSettings* settings) {
+  for (const std::string& word : words) {
+    size_t eq = word.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument("'" + word + "' is not a setting; use key=value (n, w, r, conflict, ttl, " +
+                                     "max-value, grace)");
+    }
+    std::string key = word.substr(0, eq);
+    std::string_view value = std::string_view(word).substr(eq + 1);
+    if (key == "n") {
+      RINGKV_ASSIGN(settings->n, ParseCount("n", value));
+    } else if (key == "w") {
+      RINGKV_ASSIGN(settings->w, ParseCount("w", value));
+    } else if (key == "r") {
+      RINGKV_ASSIGN(settings->r, ParseCount("r", value));
+    } else if (key == "conflict") {
+      RINGKV_ASSIGN(settings->conflict, ParseConflictMode(value));
+    } else if (key == "ttl") {
+      RINGKV_ASSIGN(settings->default_ttl_s, ParseSeconds("ttl", value));
+    } else if (key == "max-value") {
+      RINGKV_ASSIGN(settings->max_value_bytes, ParseBytes("max-value", value));
+    } else if (key == "grace") {
+      RINGKV_ASSIGN(settings->tombstone_grace_s, ParseSeconds("grace", value));
+    } else {
+      return Status::InvalidArgument("unknown setting '" + key + "'; use n, w, r, conflict, ttl, max-value or grace");
+    }
+  }
+  return ValidateSettings(*settings);
+}
+
+json::object ToJson(const NamespaceInfo& ns) {
+  const NamespaceSettings& s = ns.settings;
+  return json::object{{"name", ns.name},
+                      {"n", s.n},
+                      {"w", s.w},
+                      {"r", s.r},
+                      {"conflict", std::string(ConflictModeName(s.conflict))},
+                      {"default_ttl_s", s.default_ttl_s},
+                      {"max_value_bytes", s.max_value_bytes},
+                      {"tombstone_grace_s", s.tombstone_grace_s}};
+}
+
+void PrintNamespaces(const std::vector<NamespaceInfo>& all, const Output& o) {
+  *o.out << std::left << std::setw(20) << "namespace" << std::setw(4) << "n" << std::setw(4) << "w" << std::setw(4)
+         << "r" << std::setw(10) << "conflict" << std::setw(12) << "ttl (s)" << std::setw(12) << "max value"
+         << "grace (s)\n";
+  for (const NamespaceInfo& ns : all) {
+    const NamespaceSettings& s = ns.settings;
+    *o.out << std::setw(20) << ns.name << std::setw(4) << s.n << std::setw(4) << s.w << std::setw(4) << s.r
+           << std::setw(10) << ConflictModeName(s.conflict) << std::setw(12)
+           << (s.default_ttl_s ? std::to_string(s.default_ttl_s) : "-") << std::setw(12)
+           << Bytes(static_cast<double>(s.max_value_bytes)) << s.tombstone_grace_s << "\n";
+  }
+}
+
+Result<NamespaceInfo> FindNamespace(Client& c, const std::string& name) {
+  RINGKV_ASSIGN(auto all, c.ListNamespaces());
+  for (NamespaceInfo& ns : all) {
+    if (ns.name == name) return std::move(ns);
+  }
+  return Status::NotFound("namespace '" + name + "' does not exist");
+}
+
+constexpr const char* kNsUsage =
+    "usage: ns list | ns show NAME | ns create NAME [key=value...] | ns alter NAME key=value... | ns drop NAME "
+    "(keys: n, w, r, conflict=siblings|lww, ttl=30s, max-value=64KB, grace=10d)";
+
+int Namespace(Client& c, const std::vector<std::string>& w, const Output& o) {
+  const std::string sub = w.size() > 1 ? w[1] : "";
+  if (sub == "list" && w.size() == 2) {
+    auto all = c.ListNamespaces();
+    if (!all.ok()) return Fail(o, all.status());
+    if (!o.json) {
+      PrintNamespaces(*all, o);
+      return kExitOk;
+    }
+    json::array rows;
+    for (const NamespaceInfo& ns : *all) rows.push_back(ToJson(ns));
+    *o.out << json::serialize(rows) << "\n";
+    return kExitOk;
+  }
+  if (w.size() < 3) return Usage(o, kNsUsage);
+  const std::string& name = w[2];
+  std::span<const std::string> settings_words(w.begin() + 3, w.end());
+  if (sub == "show" && w.size() == 3) {
+    auto ns = FindNamespace(c, name);
+    if (!ns.ok()) return Fail(o, ns.status());
+    if (o.json)
+      *o.out << json::serialize(ToJson(*ns)) << "\n";
+    else
+      PrintNamespaces({*ns}, o);
+    return kExitOk;
+  }
+  Status done;
+  if (sub == "create") {
+    NamespaceSettings settings;
+    if (Status s = ApplySettings(settings_words, &settings); !s.ok()) return Fail(o, s);
+    done = c.CreateNamespace(name, settings);
+  } else if (sub == "alter" && !settings_words.empty()) {
+    auto ns = FindNamespace(c, name);
+    if (!ns.ok()) return Fail(o, ns.status());
+    if (Status s = ApplySettings(settings_words, &ns->settings); !s.ok()) return Fail(o, s);
+    done = c.AlterNamespace(name, ns->settings);
+  } else if (sub == "drop" && w.size() == 3) {
+    done = c.DropNamespace(name);
+  } else {
+    return Usage(o, kNsUsage);
+  }
+  if (!done.ok()) return Fail(o, done);
+  if (o.json)
+    *o.out << json::serialize(json::object{{"namespace", name}, {"ok", true}}) << "\n";
+  else
+    *o.out << "namespace " << name << (sub == "create" ? " created" : sub == "alter" ? " altered" : " dropped") << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunAdminCommand(Client& client, const std::vector<std::string>& words, const Output& out) {
@@ -176,6 +329,7 @@ int RunAdminCommand(Client& client, const std::vector<std::string>& words, const
   if (cmd == "hints") return Hints(client, out);
   if (cmd == "repair") return Repair(client, words, out);
   if (cmd == "node") return Node(client, words, out);
+  if (cmd == "ns") return Namespace(client, words, out);
   return -1;
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sdk/client.h"
+#include "ringkv/client.h"
 
 namespace ringkv::cli {
 
@@ -31,7 +31,8 @@ int ExitCodeFor(const Status& s);
 int Fail(const Output& o, const Status& s);
 int Usage(const Output& o, const std::string& what);
 
-// Admin commands (admin_commands.cc): cluster status, hints, repair, node decommission/remove.
+// Admin commands (admin_commands.cc): cluster status, hints, repair, node decommission/remove,
+// namespaces (ns list|show|create|alter|drop).
 // `words` as for RunCommand; returns -1 when `words` is not an admin command.
 int RunAdminCommand(Client& client, const std::vector<std::string>& words, const Output& out);
 

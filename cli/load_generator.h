@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "sdk/client.h"
+#include "ringkv/client.h"
 
 namespace ringkv::cli {
 

@@ -10,6 +10,7 @@
 #include "cli/bench_command.h"
 #include "cli/commands.h"
 #include "cli/repl.h"
+#include "common/security.h"
 
 using namespace ringkv;
 

@@ -6,10 +6,10 @@ install(TARGETS ringkv_sdk ringkv_wire ringkv_common
         EXPORT ringkvTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-# The public headers: the client and what it includes (apps write #include "sdk/client.h").
-install(FILES ${PROJECT_SOURCE_DIR}/sdk/client.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ringkv/sdk)
-install(FILES ${PROJECT_SOURCE_DIR}/common/status.h ${PROJECT_SOURCE_DIR}/common/security.h
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ringkv/common)
+# The public headers: include/ringkv/ as it is (apps write #include <ringkv/client.h>). It
+# includes only itself (cmake/CheckLayers.cmake); tests/package/ checks the installed tree.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ringkv DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.h")
 install(EXPORT ringkvTargets NAMESPACE ringkv:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/ringkv)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ringkvConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/ringkvConfig.cmake

@@ -2,6 +2,7 @@
 # (cmake/CheckLayers.cmake holds the order; docs/architecture.md, "Layers", draws it).
 # Every ringkv library depends on it, so a wrong-way include stops `cmake --build`.
 file(GLOB_RECURSE RINGKV_LAYERED_SOURCES CONFIGURE_DEPENDS
+     ${PROJECT_SOURCE_DIR}/include/*.h
      ${PROJECT_SOURCE_DIR}/common/*.h ${PROJECT_SOURCE_DIR}/common/*.cc
      ${PROJECT_SOURCE_DIR}/capnp/*.h ${PROJECT_SOURCE_DIR}/capnp/*.cc
      ${PROJECT_SOURCE_DIR}/node/*.h ${PROJECT_SOURCE_DIR}/node/*.cc

@@ -5,8 +5,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string_view>
+
+#include "common/clock.h"
 
 namespace ringkv {
 
@@ -53,8 +54,9 @@ struct StorageOptions {
   std::chrono::seconds tombstone_grace{std::chrono::hours(24 * 10)};
   // How often an idle compaction thread looks for tables whose tombstones have expired.
   std::chrono::milliseconds tombstone_scan_interval{std::chrono::seconds(10)};
-  // Clock used to age tombstones, in ms since the epoch; tests substitute their own.
-  std::function<uint64_t()> now_ms;
+  // What tombstones are stamped and aged by (its WallMs). Never null; tests give a
+  // ManualClock, which must outlive the engine.
+  const Clock* clock = &Clock::System();
 };
 
 std::string_view DurabilityName(Durability d);

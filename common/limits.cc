@@ -1,4 +1,4 @@
-#include "common/limits.h"
+#include "ringkv/limits.h"
 
 #include <string>
 

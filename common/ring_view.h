@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/namespace_catalog.h"
 #include "common/ring.h"
 
 namespace ringkv {
@@ -30,6 +31,9 @@ struct RingView {
   Ring ring;
   Ring future;
   std::map<std::string, Liveness, std::less<>> liveness;  // absent: up
+  // The namespaces as the node that served this view knew them (clients: set from the ring
+  // snapshot; nodes keep theirs apart, in node/cluster/namespaces.h, and leave this empty).
+  NamespaceCatalog namespaces;
 
   bool IsUp(std::string_view id) const {
     auto it = liveness.find(id);

@@ -1,4 +1,4 @@
-#include "common/status.h"
+#include "ringkv/status.h"
 
 #include <cstring>
 

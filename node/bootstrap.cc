@@ -14,21 +14,13 @@
 namespace ringkv {
 namespace {
 
-uint64_t WallSeconds() {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
-}
-
 // The first ring epoch of a node started without a saved membership table. The ring version
 // is the sum of every member's highest epoch; a node restarted with its data wiped must
 // start above every epoch its id used before, or it would count its own epoch lower than
 // its peers count it, and the versions would never agree again (Merkle repair waits for
 // equal versions: it never ran, seen in a soak run). Milliseconds since 1970 are above any
 // earlier incarnation's epoch, which grows by one per restart or ring change.
-uint64_t FreshIncarnationEpoch() {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
+uint64_t FreshIncarnationEpoch(const Clock& clock) { return clock.WallMs(); }
 
 MemberRecord FromRingNode(const RingNode& n, RingState state) {
   MemberRecord r;
@@ -91,7 +83,7 @@ Result<RingView> FetchRing(const NodeConfig& config, kj::AsyncIoContext& io, con
 }  // namespace
 
 Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj::AsyncIoContext& io,
-                                                   const wire::PoolOptions& pool) {
+                                                   const wire::PoolOptions& pool, const Clock& clock) {
   MembershipOptions options;
   options.cluster_name = config.cluster_name;
   options.replication_factor = config.replication_factor;
@@ -107,8 +99,8 @@ Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj:
   self.address = config.listen;
   self.dc = config.dc;
   self.rack = config.rack;
-  self.generation = WallSeconds();
-  self.ring_epoch = FreshIncarnationEpoch();  // a restart replaces it with the saved epoch + 1
+  self.generation = clock.WallMs() / 1000;         // seconds since the epoch
+  self.ring_epoch = FreshIncarnationEpoch(clock);  // a restart replaces it with the saved epoch + 1
   std::vector<MemberRecord> others;
 
   if (std::filesystem::exists(options.state_file)) {
@@ -138,7 +130,7 @@ Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj:
         others.push_back(std::move(r));
     }
   }
-  return Membership::Open(options, self, others, SteadyNowMs());
+  return Membership::Open(options, self, others, clock.SteadyMs());
 }
 
 }  // namespace ringkv

@@ -11,13 +11,15 @@
 #include <memory>
 
 #include "capnp/connection_pool.h"
+#include "common/clock.h"
 #include "node/cluster/membership.h"
 #include "node/node_config.h"
 
 namespace ringkv {
 
-// `pool`: how to reach the member named by --join (credential, TLS).
+// `pool`: how to reach the member named by --join (credential, TLS). `clock`: the node's;
+// a fresh generation and ring epoch come from its WallMs, liveness from its SteadyMs.
 Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj::AsyncIoContext& io,
-                                                   const wire::PoolOptions& pool);
+                                                   const wire::PoolOptions& pool, const Clock& clock);
 
 }  // namespace ringkv

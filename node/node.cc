@@ -20,8 +20,9 @@ Status StartupError(const std::string& what, const Status& cause) {
   return Status::Aborted(what + ": " + cause.ToString());
 }
 
-StorageOptions EngineOptions(const NodeConfig& config) {
+StorageOptions EngineOptions(const NodeConfig& config, const Clock& clock) {
   StorageOptions o;
+  o.clock = &clock;
   ParseDurability(config.durability, &o.durability);
   o.memtable_bytes = size_t{config.memtable_mb} << 20;
   o.block_cache_bytes = size_t{config.block_cache_mb} << 20;
@@ -54,6 +55,14 @@ RpcLimits RpcLimitsOf(const NodeConfig& config) {
   limits.max_inflight_bytes = uint64_t{config.max_inflight_mb} << 20;
   limits.max_inflight_total_bytes = uint64_t{config.max_inflight_total_mb} << 20;
   return limits;
+}
+
+// The default namespace of a new cluster: N as the nodes replicate, quorum reads and writes.
+NamespaceSettings DefaultNamespaceSettings(const NodeConfig& config) {
+  NamespaceSettings s;
+  s.n = static_cast<int>(std::clamp<uint32_t>(config.replication_factor, 1, 9));
+  s.w = s.r = s.n / 2 + 1;
+  return s;
 }
 
 }  // namespace
@@ -89,7 +98,7 @@ Node::Node(NodeConfig config, Security security)
 }
 
 Status Node::OpenParts() {
-  StorageOptions storage_options = EngineOptions(config_);
+  StorageOptions storage_options = EngineOptions(config_, clock_);
   auto engine = storage::StorageEngine::Open(config_.data_dir + "/engine", storage_options);
   if (!engine.ok()) return StartupError("cannot open storage", engine.status());
   engine_ = std::move(engine).value();
@@ -98,15 +107,23 @@ Status Node::OpenParts() {
   auto hints = HintStore::Open(config_.data_dir + "/hints", config_.id, hint_options);
   if (!hints.ok()) return StartupError("cannot open the hint store", hints.status());
   hints_ = std::move(hints).value();
-  store_ = std::make_unique<ReplicaStore>(engine_.get(), config_.id);
+  store_ = std::make_unique<ReplicaStore>(engine_.get(), config_.id, clock_);
 
-  RINGKV_ASSIGN(membership_, OpenMembership(config_, io_, pool_));
-  gossiper_ = std::make_unique<Gossiper>(membership_.get(), std::chrono::milliseconds(config_.gossip_interval_ms),
-                                         pool_, GossipSeeds(config_));
+  RINGKV_ASSIGN(membership_, OpenMembership(config_, io_, pool_, clock_));
+  NamespacesOptions namespaces_options;
+  namespaces_options.state_file = config_.data_dir + "/NAMESPACES";
+  namespaces_options.self_id = config_.id;
+  namespaces_options.default_settings = DefaultNamespaceSettings(config_);
+  auto namespaces = Namespaces::Open(std::move(namespaces_options));
+  if (!namespaces.ok()) return StartupError("cannot open the namespace catalog", namespaces.status());
+  namespaces_ = std::move(namespaces).value();
+  gossiper_ = std::make_unique<Gossiper>(membership_.get(), namespaces_.get(),
+                                         std::chrono::milliseconds(config_.gossip_interval_ms), pool_,
+                                         GossipSeeds(config_), clock_);
   handoff_ = std::make_unique<HintedHandoff>(hints_.get(), store_.get(), membership_.get(),
                                              std::chrono::seconds(config_.hint_window_s),
-                                             std::chrono::milliseconds(config_.simulated_wan_delay_ms));
-  anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get());
+                                             std::chrono::milliseconds(config_.simulated_wan_delay_ms), clock_);
+  anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get(), clock_);
   streamer_ = std::make_unique<Streamer>(store_.get(), membership_.get());
   maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(), membership_.get(),
                                                MaintenanceOptionsOf(config_), pool_);
@@ -116,6 +133,7 @@ Status Node::OpenParts() {
   services_.hints = hints_.get();
   services_.workers = workers_.get();
   services_.membership = membership_.get();
+  services_.namespaces = namespaces_.get();
   services_.streamer = streamer_.get();
   services_.anti_entropy = anti_entropy_.get();
   services_.maintenance = maintenance_.get();
@@ -127,6 +145,7 @@ Status Node::OpenParts() {
   services_.cluster_name = config_.cluster_name;
   services_.dc = config_.dc;
   services_.max_write_age_ms = uint64_t{config_.max_write_age_s} * 1000;
+  services_.clock = &clock_;
   if (AdminNeedsToken(config_)) services_.admin_token = security_.credentials.client_token;
 
   if (security_.tls) {
@@ -196,6 +215,7 @@ Status Node::Shutdown() {
   anti_entropy_.reset();
   handoff_.reset();
   gossiper_.reset();
+  namespaces_.reset();
   membership_.reset();
   store_.reset();
   close_status_ = CloseStores();

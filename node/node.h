@@ -27,9 +27,11 @@
 
 #include <memory>
 
+#include "common/clock.h"
 #include "common/security.h"
 #include "node/cluster/gossip.h"
 #include "node/cluster/membership.h"
+#include "node/cluster/namespaces.h"
 #include "node/node_config.h"
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
@@ -37,6 +39,7 @@
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
+#include "node/rpc/credentials.h"
 #include "node/rpc/metrics.h"
 #include "node/rpc/rpc_listener.h"
 #include "node/rpc/rpc_server.h"
@@ -81,12 +84,15 @@ class Node {
   // bottom-up, which is also the order Shutdown() follows.
   const NodeConfig config_;
   const Security security_;
+  // The one clock every part reads the time from (common/clock.h).
+  const Clock& clock_ = Clock::System();
   std::unique_ptr<storage::StorageEngine> engine_;
   std::unique_ptr<HintStore> hints_;
   std::unique_ptr<ReplicaStore> store_;
   kj::AsyncIoContext io_;
   wire::PoolOptions pool_;  // how this node connects to the others
   std::unique_ptr<Membership> membership_;
+  std::unique_ptr<Namespaces> namespaces_;
   std::unique_ptr<Gossiper> gossiper_;
   std::unique_ptr<HintedHandoff> handoff_;
   std::unique_ptr<AntiEntropy> anti_entropy_;

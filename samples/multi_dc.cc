@@ -17,8 +17,8 @@
 #include <string>
 #include <thread>
 
-#include "samples/sample_util.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
+#include "sample_util.h"
 
 using namespace ringkv;
 

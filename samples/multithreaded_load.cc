@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "samples/sample_util.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
+#include "sample_util.h"
 
 using namespace ringkv;
 

@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <string>
 
-#include "samples/sample_util.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
+#include "sample_util.h"
 
 using namespace ringkv;
 

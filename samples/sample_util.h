@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "sdk/client.h"
+#include "ringkv/client.h"
 
 namespace samples {
 

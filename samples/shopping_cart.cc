@@ -14,8 +14,8 @@
 #include <sstream>
 #include <string>
 
-#include "samples/sample_util.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
+#include "sample_util.h"
 
 using namespace ringkv;
 

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "common/limits.h"
 #include "node/storage/engine.h"
+#include "ringkv/limits.h"
 
 using namespace ringkv;
 using namespace ringkv::storage;

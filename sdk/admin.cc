@@ -4,7 +4,7 @@
 #include "capnp/bounded.h"
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
 #include "sdk/client_impl.h"
 
 namespace ringkv {
@@ -101,6 +101,83 @@ Status Client::Decommission(const std::string& node_id) {
         return Bounded(impl_->timer(), kj::mv(call), impl_->options().timeout);
       })
       .status();
+}
+
+// Sends one namespace change to the first live node that answers it.
+Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const NamespaceSettings& settings) {
+  Client::Impl& impl = *impl_;
+  wire::NamespaceOp wire_op = op == NamespaceOp::kCreate  ? wire::NamespaceOp::CREATE
+                              : op == NamespaceOp::kAlter ? wire::NamespaceOp::ALTER
+                                                          : wire::NamespaceOp::DROP;
+  RINGKV_TRY(impl.SyncAllowed());
+  auto ring = impl.Ring();
+  std::string errors;
+  for (const RingNode& n : ring->ring.nodes()) {
+    if (!ring->IsUp(n.id)) continue;
+    auto done = impl.RunSync<bool>([&]() {
+      auto req = impl.pool().Get(n.address).changeNamespaceRequest();
+      wire::FillRequestHeader(req.initHeader(), impl.ClusterName());
+      req.setOp(wire_op);
+      req.setName(name);
+      wire::ToWire(settings, req.initSettings());
+      auto call = req.send().then(
+          [](capnp::Response<wire::Node::ChangeNamespaceResults>&& resp) -> Result<bool> {
+            RINGKV_TRY(wire::FromWire(resp.getError()));
+            return true;
+          },
+          [address = n.address](kj::Exception&& e) -> Result<bool> {
+            return Status::Unavailable(address + ": " + e.getDescription().cStr());
+          });
+      return Bounded(impl.timer(), kj::mv(call), impl.options().timeout);
+    });
+    if (done.ok() || !(done.status().IsUnavailable() || done.status().IsTimedOut())) return done.status();
+    errors += (errors.empty() ? "" : "; ") + done.status().ToString();
+  }
+  return Status::Unavailable("no live node took the namespace change: " + errors);
+}
+
+Status Client::CreateNamespace(const std::string& name, const NamespaceSettings& settings) {
+  // Checked here too, so that bad input never needs a node to be refused.
+  RINGKV_TRY(ValidateNamespaceName(name));
+  RINGKV_TRY(ValidateSettings(settings));
+  return ChangeNamespace(NamespaceOp::kCreate, name, settings);
+}
+
+Status Client::AlterNamespace(const std::string& name, const NamespaceSettings& settings) {
+  RINGKV_TRY(ValidateNamespaceName(name));
+  RINGKV_TRY(ValidateSettings(settings));
+  return ChangeNamespace(NamespaceOp::kAlter, name, settings);
+}
+
+Status Client::DropNamespace(const std::string& name) {
+  RINGKV_TRY(ValidateNamespaceName(name));
+  return ChangeNamespace(NamespaceOp::kDrop, name, {});
+}
+
+Result<std::vector<NamespaceInfo>> Client::ListNamespaces(const std::string& node_id) {
+  RINGKV_TRY(impl_->SyncAllowed());
+  auto ring = impl_->Ring();
+  std::vector<std::string> addresses;
+  if (!node_id.empty()) {
+    RINGKV_ASSIGN(std::string address, AddressOf(*ring, node_id));
+    addresses.push_back(address);
+  } else {
+    for (const RingNode& n : ring->ring.nodes()) {
+      if (ring->IsUp(n.id)) addresses.push_back(n.address);
+    }
+  }
+  std::string errors;
+  for (const std::string& address : addresses) {
+    auto view = impl_->RunSync<RingView>([&]() { return impl_->FetchRingFrom(address); });
+    if (!view.ok()) {
+      errors += (errors.empty() ? "" : "; ") + view.status().ToString();
+      continue;
+    }
+    std::vector<NamespaceInfo> out;
+    for (const NamespaceRecord& r : view->namespaces.Live()) out.push_back({r.name, r.settings});
+    return out;
+  }
+  return Status::Unavailable("no node answered: " + errors);
 }
 
 Status Client::RemoveNode(const std::string& node_id) {

@@ -1,7 +1,7 @@
 // Client: the public SDK API over one KJ event-loop thread. Application threads reach the
 // loop with kj::Executor::executeSync (which waits for the promise the lambda returns).
 
-#include "sdk/client.h"
+#include "ringkv/client.h"
 
 #include <kj/async-io.h>
 
@@ -15,7 +15,8 @@
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
 #include "capnp/tls.h"
-#include "common/limits.h"
+#include "common/clock.h"
+#include "ringkv/limits.h"
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
 #include "sdk/quorum.h"
@@ -25,9 +26,8 @@ namespace {
 
 // The write stamp: this client's wall clock, shifted by ClientOptions::clock_offset.
 uint64_t WallClockMs(std::chrono::milliseconds offset) {
-  using namespace std::chrono;
-  auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()) + offset;
-  return ms.count() > 0 ? static_cast<uint64_t>(ms.count()) : 1;
+  auto ms = static_cast<int64_t>(Clock::System().WallMs()) + offset.count();
+  return ms > 0 ? static_cast<uint64_t>(ms) : 1;
 }
 
 }  // namespace

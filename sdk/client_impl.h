@@ -19,7 +19,7 @@
 #include "capnp/connection_pool.h"
 #include "capnp/convert.h"
 #include "common/mutex.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
 #include "sdk/quorum.h"
 #include "sdk/request_batcher.h"
 

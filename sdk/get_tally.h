@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 #include "sdk/placement.h"
 #include "sdk/replica_outcomes.h"
 

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::sdk {
 

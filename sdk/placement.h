@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/ring_view.h"
-#include "common/status.h"
+#include "ringkv/status.h"
 #include "sdk/quorum_spec.h"
 
 namespace ringkv::sdk {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 #include "sdk/placement.h"
 #include "sdk/quorum_spec.h"
 #include "sdk/replica_outcomes.h"

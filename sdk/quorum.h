@@ -18,7 +18,7 @@
 // (concurrent versions stay as siblings). When all have answered (or at the timeout),
 // replicas whose state differs from the merge get the merged value (read repair).
 //
-// Errors (sdk/client.h): TimedOut when the request's timeout passes first; Unavailable when
+// Errors (ringkv/client.h): TimedOut when the request's timeout passes first; Unavailable when
 // every replica asked failed to connect; QuorumNotReached otherwise. The message names each
 // replica once, with its final outcome (and the hint placed for it, if any).
 //
@@ -40,7 +40,7 @@
 
 #include "capnp/connection_pool.h"
 #include "common/vector_clock.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
 #include "sdk/internal_errors.h"
 #include "sdk/placement.h"
 #include "sdk/quorum_spec.h"

@@ -12,8 +12,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/limits.h"
 #include "node/storage/engine.h"
+#include "ringkv/limits.h"
 #include "temp_dir.h"
 
 namespace ringkv::storage {

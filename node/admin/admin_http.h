@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "common/status.h"
 #include "node/rpc/rpc_server.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

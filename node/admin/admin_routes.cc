@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "common/security.h"
+#include "node/rpc/credentials.h"
 
 #include "node/admin/dashboard_page.h"
 #include "node/rpc/node_stats.h"

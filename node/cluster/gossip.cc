@@ -44,11 +44,6 @@ Result<RingState> FromWire(wire::RingState s) {
 
 }  // namespace
 
-uint64_t SteadyNowMs() {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
-}
-
 void ToWire(const MemberRecord& r, wire::MemberRecord::Builder out) {
   out.setId(r.id);
   out.setAddress(r.address);
@@ -91,40 +86,47 @@ Result<std::vector<MemberRecord>> FromWire(capnp::List<wire::MemberRecord>::Read
   return out;
 }
 
-Gossiper::Gossiper(Membership* membership, std::chrono::milliseconds interval, wire::PoolOptions pool,
-                   std::vector<std::string> seed_addresses)
+Gossiper::Gossiper(Membership* membership, Namespaces* namespaces, std::chrono::milliseconds interval,
+                   wire::PoolOptions pool, std::vector<std::string> seed_addresses, const Clock& clock)
     : membership_(membership),
+      namespaces_(namespaces),
       interval_(interval),
       seeds_(std::move(seed_addresses)),
+      clock_(clock),
       loop_("gossip", std::move(pool)) {}
 
 void Gossiper::Start() {
   loop_.Start(interval_, [this](BackgroundLoop::Context& ctx) { Round(ctx); });
 }
 
-Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, const std::string& address,
-                              std::chrono::milliseconds limit) {
+Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, Namespaces* namespaces,
+                              const std::string& address, std::chrono::milliseconds limit, const Clock& clock) {
   auto req = ctx.pool.Get(address).gossipRequest();
   wire::FillRequestHeader(req.initHeader(), membership.options().cluster_name);
   auto records = membership.Snapshot();
   ToWire(records, req.initRecords(static_cast<unsigned>(records.size())));
+  if (namespaces != nullptr) {
+    auto catalog = namespaces->Records();
+    wire::ToWire(catalog, req.initNamespaces(static_cast<unsigned>(catalog.size())));
+  }
   auto reply = ctx.Await(address, req.send(), limit, "gossip with " + address);
   if (!reply.ok()) return reply.status();
   RINGKV_TRY(wire::FromWire(reply->getError()));
   RINGKV_ASSIGN(auto theirs, FromWire(reply->getRecords()));
-  membership.Merge(theirs, SteadyNowMs());
+  membership.Merge(theirs, clock.SteadyMs());
+  if (namespaces != nullptr) namespaces->Merge(wire::FromWire(reply->getNamespaces()));
   return Status::OK();
 }
 
 void Gossiper::Round(BackgroundLoop::Context& ctx) {
-  membership_->Tick(SteadyNowMs());
+  membership_->Tick(clock_.SteadyMs());
   auto peers = membership_->PickPeerAddresses();
   if (peers.empty()) peers = seeds_;  // a joiner that knows nobody yet
   // Exchanges run one after another, together bounded by the interval, so a round never
   // delays our next heartbeat by more than one interval however many peers are stuck.
   auto limit = std::max(interval_ / static_cast<int>(peers.size() + 1), std::chrono::milliseconds(50));
   for (const std::string& address : peers) {
-    Status s = ExchangeWith(ctx, *membership_, address, limit);
+    Status s = ExchangeWith(ctx, *membership_, namespaces_, address, limit, clock_);
     if (s.IsUnauthenticated()) {
       // A wrong or missing --cluster-secret-file: the operator must hear of it, not every round.
       auto now = std::chrono::steady_clock::now();

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "capnp/kv.capnp.h"
+#include "common/clock.h"
 #include "node/cluster/membership.h"
+#include "node/cluster/namespaces.h"
 #include "node/runtime/background_loop.h"
 
 namespace ringkv {
@@ -22,25 +24,28 @@ Result<MemberRecord> FromWire(wire::MemberRecord::Reader in);
 void ToWire(const std::vector<MemberRecord>& records, capnp::List<wire::MemberRecord>::Builder out);
 Result<std::vector<MemberRecord>> FromWire(capnp::List<wire::MemberRecord>::Reader in);
 
-uint64_t SteadyNowMs();
-
 class Gossiper {
  public:
-  Gossiper(Membership* membership, std::chrono::milliseconds interval, wire::PoolOptions pool,
-           std::vector<std::string> seed_addresses);
+  // `clock` (the node's) times failure detection: its SteadyMs is what Membership::Tick and
+  // Merge age heartbeats by. It must outlive the gossiper.
+  Gossiper(Membership* membership, Namespaces* namespaces, std::chrono::milliseconds interval, wire::PoolOptions pool,
+           std::vector<std::string> seed_addresses, const Clock& clock = Clock::System());
   void Start();
   void Stop() { loop_.Stop(); }
 
-  // One push-pull exchange with `address` from a BackgroundLoop (also used by --join).
-  static Status ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, const std::string& address,
-                             std::chrono::milliseconds limit);
+  // One push-pull exchange with `address` from a BackgroundLoop; what comes back is merged
+  // at `clock`'s SteadyMs. `namespaces` may be null: then only membership is exchanged.
+  static Status ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, Namespaces* namespaces,
+                             const std::string& address, std::chrono::milliseconds limit, const Clock& clock);
 
  private:
   void Round(BackgroundLoop::Context& ctx);
 
   Membership* membership_;
+  Namespaces* namespaces_;
   std::chrono::milliseconds interval_;
   std::vector<std::string> seeds_;
+  const Clock& clock_;
   std::chrono::steady_clock::time_point refused_logged_{};  // gossip thread only
   BackgroundLoop loop_;
 };

@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

@@ -23,9 +23,9 @@
 
 #include "common/mutex.h"
 #include "common/ring_view.h"
-#include "common/status.h"
 #include "node/cluster/gossip_state.h"
 #include "node/cluster/state_file_writer.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

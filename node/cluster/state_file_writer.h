@@ -23,7 +23,7 @@
 #include <string>
 #include <thread>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

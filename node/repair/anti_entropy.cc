@@ -234,8 +234,9 @@ Result<std::pair<uint64_t, MerkleNode>> AntiEntropy::OpenSession(const std::stri
   RINGKV_ASSIGN(MerkleTree tree, MerkleTree::Build(local, range, depth));
   MerkleNode root = tree.Node(0, 0);
   MutexLock lock(&mu_);
-  auto now = std::chrono::steady_clock::now();
-  std::erase_if(sessions_, [&](const auto& kv) { return now - kv.second.last_used > kSessionIdle; });
+  uint64_t now = clock_.SteadyMs();
+  const auto idle_ms = static_cast<uint64_t>(std::chrono::milliseconds(kSessionIdle).count());
+  std::erase_if(sessions_, [&](const auto& kv) { return now - kv.second.last_used_ms > idle_ms; });
   while (sessions_.size() >= kMaxSessions) sessions_.erase(sessions_.begin());  // the oldest
   uint64_t id = next_session_++;
   sessions_[id] = Session{std::make_shared<const MerkleTree>(std::move(tree)), now};
@@ -246,7 +247,7 @@ Result<std::shared_ptr<const MerkleTree>> AntiEntropy::FindSession(uint64_t id) 
   MutexLock lock(&mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return Status::InvalidArgument("no repair session " + std::to_string(id) + " (expired?)");
-  it->second.last_used = std::chrono::steady_clock::now();
+  it->second.last_used_ms = clock_.SteadyMs();
   return it->second.tree;
 }
 

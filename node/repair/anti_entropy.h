@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/clock.h"
 #include "common/mutex.h"
 #include "node/cluster/membership.h"
 #include "node/repair/merkle.h"
@@ -46,7 +47,9 @@ class AntiEntropy {
     uint32_t cross_dc_keys_per_s = 0;  // with a peer in another DC (WAN bandwidth); 0: keys_per_s
   };
 
-  AntiEntropy(ReplicaStore* store, Membership* membership) : store_(store), membership_(membership) {}
+  // `clock` (the node's) times idle sessions out by its SteadyMs; it must outlive this.
+  AntiEntropy(ReplicaStore* store, Membership* membership, const Clock& clock = Clock::System())
+      : store_(store), membership_(membership), clock_(clock) {}
 
   // Initiator: repairs with `peer` (empty: every node we share keys with) over `range`.
   Result<RepairStats> Repair(BackgroundLoop::Context& ctx, const std::string& peer, TokenRange range, Options options);
@@ -65,12 +68,13 @@ class AntiEntropy {
   Result<RepairStats> RepairPair(BackgroundLoop::Context& ctx, const RingNode& peer, TokenRange range, Options options);
   struct Session {
     std::shared_ptr<const MerkleTree> tree;
-    std::chrono::steady_clock::time_point last_used;
+    uint64_t last_used_ms = 0;  // clock_.SteadyMs()
   };
   Result<std::shared_ptr<const MerkleTree>> FindSession(uint64_t id);
 
   ReplicaStore* store_;
   Membership* membership_;
+  const Clock& clock_;
   mutable Mutex mu_;  // sessions are opened on workers and read by later RPCs; counters by the admin thread
   std::map<uint64_t, Session> sessions_ GUARDED_BY(mu_);
   uint64_t next_session_ GUARDED_BY(mu_) = 1;

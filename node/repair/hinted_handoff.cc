@@ -15,7 +15,7 @@ constexpr auto kCallLimit = std::chrono::seconds(5);
 
 bool HintedHandoff::Expired(const Hint& h) const {
   uint64_t window_ms = static_cast<uint64_t>(window_.count()) * 1000;
-  uint64_t now = WallNowMs();
+  uint64_t now = clock_.WallMs();
   return now > h.updated_ms && now - h.updated_ms > window_ms;
 }
 
@@ -48,7 +48,7 @@ void HintedHandoff::MeasureCrossDcLag() {
   for (const auto& [dc, n] : view->dc_replication) {
     if (dc != self_dc) lag[dc] = 0;
   }
-  uint64_t now = WallNowMs();
+  uint64_t now = clock_.WallMs();
   for (const auto& [target, count] : hints_->Queued()) {
     if (!IsDcTarget(target)) continue;
     uint64_t oldest = now;

@@ -32,10 +32,12 @@ class HintedHandoff {
  public:
   static constexpr size_t kPageSize = 256;
 
-  // `wan_delay` (tests only) is waited before each page shipped to another DC.
+  // `wan_delay` (tests only) is waited before each page shipped to another DC. A hint
+  // expires `window` after its stamp by `clock`'s WallMs (the node's clock, which stamps
+  // hints too); `clock` must outlive the handoff.
   HintedHandoff(HintStore* hints, ReplicaStore* store, Membership* membership, std::chrono::seconds window,
-                std::chrono::milliseconds wan_delay = {})
-      : hints_(hints), store_(store), membership_(membership), window_(window), wan_delay_(wan_delay) {}
+                std::chrono::milliseconds wan_delay = {}, const Clock& clock = Clock::System())
+      : hints_(hints), store_(store), membership_(membership), window_(window), wan_delay_(wan_delay), clock_(clock) {}
 
   // One pass over every target; returns the number of hints delivered.
   uint64_t DeliverOnce(BackgroundLoop::Context& ctx);
@@ -63,6 +65,7 @@ class HintedHandoff {
   Membership* membership_;
   std::chrono::seconds window_;
   std::chrono::milliseconds wan_delay_;
+  const Clock& clock_;
   mutable std::mutex lag_mu_;
   std::map<std::string, double> lag_seconds_;  // by DC name
 };

@@ -24,8 +24,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/status.h"
 #include "common/vector_clock.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

@@ -2,8 +2,8 @@
 
 #include "common/coding.h"
 #include "common/hash.h"
-#include "common/limits.h"
 #include "node/replica/replica_store.h"
+#include "ringkv/limits.h"
 
 namespace ringkv {
 namespace {

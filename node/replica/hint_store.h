@@ -27,9 +27,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/status.h"
 #include "common/vector_clock.h"
 #include "node/storage/engine.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

@@ -1,9 +1,7 @@
 #include "node/replica/replica_store.h"
 
-#include <chrono>
-
 #include "common/hash.h"
-#include "common/limits.h"
+#include "ringkv/limits.h"
 
 namespace ringkv {
 
@@ -22,8 +20,8 @@ Status TooOldForHistory(const Sibling& write, const SiblingSet& set) {
                                  " ms): the client's clock is behind; nothing was written");
 }
 
-ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id)
-    : engine_(engine), node_id_(std::move(node_id)) {}
+ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id, const Clock& clock)
+    : engine_(engine), node_id_(std::move(node_id)), clock_(clock) {}
 
 std::mutex& ReplicaStore::LockFor(std::string_view key) { return stripes_[Hash64(key) % stripes_.size()]; }
 
@@ -44,7 +42,7 @@ Result<SiblingSet> ReplicaStore::Load(std::string_view key, Mode mode) {
   }
   auto set = SiblingSet::Decode(record->value);
   if (!set.ok()) return Status::Corruption("stored versions of a key are unreadable: " + set.status().message());
-  uint64_t now = WallNowMs();
+  uint64_t now = clock_.WallMs();
   if (now > kRetiredRetentionMs) set->ForgetRetiredBefore(now - kRetiredRetentionMs);
   return set;
 }
@@ -117,10 +115,9 @@ Status ReplicaStore::ForEach(std::string_view start,
   return it->status();
 }
 
-uint64_t ReplicaStore::DotCounterFloor() {
-  using namespace std::chrono;
+uint64_t ReplicaStore::DotCounterFloor() const {
   constexpr uint64_t k2025 = 1735689600000;  // 2025-01-01T00:00:00Z in ms since the epoch
-  auto now = static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+  uint64_t now = clock_.WallMs();
   return now > k2025 ? now - k2025 : 1;
 }
 

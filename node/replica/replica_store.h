@@ -16,10 +16,10 @@
 #include <string_view>
 
 #include "common/clock.h"
-#include "common/limits.h"
-#include "common/status.h"
 #include "common/vector_clock.h"
 #include "node/storage/engine.h"
+#include "ringkv/limits.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 
@@ -46,7 +46,9 @@ class ReplicaStore {
   // plus the clock skew between nodes: while an attempt can still arrive, its id is known.
   static constexpr uint64_t kRetiredRetentionMs = 10 * 60 * 1000;
 
-  ReplicaStore(storage::StorageEngine* engine, std::string node_id);
+  // `clock` (the node's) ages superseded write ids and floors new dots; it must outlive
+  // the store.
+  ReplicaStore(storage::StorageEngine* engine, std::string node_id, const Clock& clock = Clock::System());
 
   // Applies a client write as the coordinating replica: the siblings `context` covers are
   // replaced by `write`, which gets this node's next dot. Returns the key's new set. A
@@ -64,10 +66,11 @@ class ReplicaStore {
   Status ForEach(std::string_view start, const std::function<bool(std::string_view, const SiblingSet&)>& fn);
 
   // The least counter this node gives a new dot: milliseconds since 2025-01-01 by the
-  // wall clock. A node that cannot see the dots it issued before — its data directory was
-  // wiped, or it coordinates into a hint store — still issues fresh ones, unless a single
-  // key took over one write per millisecond from it (documented in docs/architecture.md).
-  static uint64_t DotCounterFloor();
+  // store's wall clock. A node that cannot see the dots it issued before — its data
+  // directory was wiped, or it coordinates into a hint store — still issues fresh ones,
+  // unless a single key took over one write per millisecond from it (documented in
+  // docs/architecture.md).
+  uint64_t DotCounterFloor() const;
 
   const std::string& node_id() const { return node_id_; }
 
@@ -81,6 +84,7 @@ class ReplicaStore {
 
   storage::StorageEngine* engine_;
   const std::string node_id_;
+  const Clock& clock_;
   std::array<std::mutex, 64> stripes_;
 };
 

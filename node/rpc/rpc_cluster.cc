@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/clock.h"
 #include "node/cluster/gossip.h"
 #include "node/rpc/node_stats.h"
 #include "node/rpc/rpc_server.h"
@@ -46,9 +47,12 @@ kj::Promise<void> NodeServer::gossip(GossipContext context) {
   auto theirs = s.ok() ? FromWire(params.getRecords()) : Result<std::vector<MemberRecord>>(s);
   wire::ToWire(theirs.status(), results.initError());
   if (!theirs.ok()) return kj::READY_NOW;
-  s_.membership->Merge(*theirs, SteadyNowMs());
+  s_.membership->Merge(*theirs, s_.clock->SteadyMs());
+  s_.namespaces->Merge(wire::FromWire(params.getNamespaces()));
   auto ours = s_.membership->Snapshot();
   ToWire(ours, results.initRecords(static_cast<unsigned>(ours.size())));
+  auto namespaces = s_.namespaces->Records();
+  wire::ToWire(namespaces, results.initNamespaces(static_cast<unsigned>(namespaces.size())));
   return kj::READY_NOW;
 }
 
@@ -196,13 +200,48 @@ kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
   if (s.ok() && s_.membership->StatusOf(id) == MemberStatus::kUp && id != s_.node_id) {
     s = Status::InvalidArgument(id + " is up: decommission it instead (kv node decommission " + id + ")");
   }
-  if (s.ok()) s = s_.membership->Remove(id, SteadyNowMs());
+  if (s.ok()) s = s_.membership->Remove(id, s_.clock->SteadyMs());
   if (!s.ok()) {
     wire::ToWire(s, context.getResults().initError());
     return kj::READY_NOW;
   }
   return WhenMembershipSaved(s_).then(
       [context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
+}
+
+kj::Promise<void> NodeServer::changeNamespace(ChangeNamespaceContext context) {
+  auto params = context.getParams();
+  Status s = CheckHeader(params.getHeader());
+  Result<NamespaceRecord> change = s;
+  if (s.ok()) {
+    std::string name = wire::ToText(params.getName());
+    NamespaceSettings settings = wire::FromWire(params.getSettings());
+    switch (params.getOp()) {
+      case wire::NamespaceOp::CREATE:
+        change = s_.namespaces->Create(name, settings, s_.clock->WallMs());
+        break;
+      case wire::NamespaceOp::ALTER:
+        change = s_.namespaces->Alter(name, settings, s_.clock->WallMs());
+        break;
+      case wire::NamespaceOp::DROP:
+        change = s_.namespaces->Drop(name, s_.clock->WallMs());
+        break;
+      default:
+        change = Status::InvalidArgument("unknown namespace operation");
+    }
+  }
+  if (!change.ok()) {
+    wire::ToWire(change.status(), context.getResults().initError());
+    return kj::READY_NOW;
+  }
+  // Acknowledged once it is on this node's disk; gossip spreads it from there.
+  Namespaces* namespaces = s_.namespaces;
+  return s_.workers->Run<Status>([namespaces] { return namespaces->FlushSaves(); })
+      .then([context, record = std::move(change).value()](Status saved) mutable {
+        auto results = context.getResults();
+        wire::ToWire(saved, results.initError());
+        if (saved.ok()) wire::ToWire(record, results.initRecord());
+      });
 }
 
 kj::Promise<void> NodeServer::stats(StatsContext context) {

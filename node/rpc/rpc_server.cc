@@ -89,8 +89,9 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
   bool lww = params.getLastWriterWins();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
+  const Clock* node_clock = s_.clock;
   std::vector<Op<SiblingSet>> ops;
-  uint64_t now = WallNowMs();
+  uint64_t now = node_clock->WallMs();
   for (auto item : params.getPuts()) {
     auto clock = header.ok() ? wire::FromWire(item.getContext()) : Result<VersionVector>(header);
     Sibling write = wire::FromWire(item.getWrite());
@@ -110,8 +111,8 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
         return store->CoordinatePut(key, read, write, lww, mode);
       };
     } else {
-      coordinate = [hints, hint_for, key, read = std::move(read), write, lww](Mode mode) {
-        return hints->CoordinatePut(hint_for, key, read, write, lww, ReplicaStore::DotCounterFloor(), WallNowMs(),
+      coordinate = [store, hints, node_clock, hint_for, key, read = std::move(read), write, lww](Mode mode) {
+        return hints->CoordinatePut(hint_for, key, read, write, lww, store->DotCounterFloor(), node_clock->WallMs(),
                                     mode);
       };
     }
@@ -119,12 +120,13 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
       ops.push_back(std::move(coordinate));
     } else {
       // Coordinating twice would mint a second version: everything runs on a worker, once.
-      ops.push_back([coordinate = std::move(coordinate), hints, key, ship, lww](Mode mode) -> Result<SiblingSet> {
-        if (mode == Mode::kNoBlock) return Status::Busy("cross-DC queueing runs on a worker");
-        RINGKV_ASSIGN(SiblingSet set, coordinate(mode));
-        RINGKV_TRY(QueueForDcs(*hints, key, set, ship, lww, WallNowMs(), mode));
-        return set;
-      });
+      ops.push_back(
+          [coordinate = std::move(coordinate), hints, node_clock, key, ship, lww](Mode mode) -> Result<SiblingSet> {
+            if (mode == Mode::kNoBlock) return Status::Busy("cross-DC queueing runs on a worker");
+            RINGKV_ASSIGN(SiblingSet set, coordinate(mode));
+            RINGKV_TRY(QueueForDcs(*hints, key, set, ship, lww, node_clock->WallMs(), mode));
+            return set;
+          });
     }
   }
   return RunOps<SiblingSet>(RpcOp::kPut, std::move(ops), [context](std::vector<Result<SiblingSet>> all) mutable {
@@ -142,6 +144,7 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   bool lww = params.getLastWriterWins();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
+  const Clock* node_clock = s_.clock;
   std::vector<Op<bool>> ops;
   for (auto entry : params.getEntries()) {
     Result<SiblingSet> set = header.ok() ? wire::FromWire(entry.getValue()) : Result<SiblingSet>(header);
@@ -152,10 +155,10 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
     std::string key = wire::ToBytes(entry.getKey());
     std::string hint_for = wire::ToText(entry.getHintFor());
     if (IsDcTarget(hint_for)) {  // shipped from another DC: apply and fan out here
-      ops.push_back([store, hints, membership = s_.membership, self = s_.node_id, dc = s_.dc, hint_for, key,
+      ops.push_back([store, hints, node_clock, membership = s_.membership, self = s_.node_id, dc = s_.dc, hint_for, key,
                      set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
         RINGKV_TRY(FanOutInDc(*store, *hints, *membership->View(), self, dc, DcOfTarget(hint_for), key, set, lww,
-                              WallNowMs(), mode));
+                              node_clock->WallMs(), mode));
         return true;
       });
     } else if (hint_for.empty() || hint_for == s_.node_id) {
@@ -164,8 +167,8 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
         return true;
       });
     } else {
-      ops.push_back([hints, hint_for, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
-        RINGKV_TRY(hints->Add(hint_for, key, set, lww, WallNowMs(), mode));
+      ops.push_back([hints, node_clock, hint_for, key, set = std::move(set).value(), lww](Mode mode) -> Result<bool> {
+        RINGKV_TRY(hints->Add(hint_for, key, set, lww, node_clock->WallMs(), mode));
         return true;
       });
     }
@@ -207,7 +210,11 @@ kj::Promise<void> NodeServer::ring(RingContext context) {
   auto results = context.getResults();
   Status header = CheckHeader(context.getParams().getHeader());
   wire::ToWire(header, results.initError());
-  if (header.ok()) wire::ToWire(*s_.membership->View(), results.initRing());
+  if (!header.ok()) return kj::READY_NOW;
+  auto ring = results.initRing();
+  wire::ToWire(*s_.membership->View(), ring);
+  auto namespaces = s_.namespaces->Records();
+  wire::ToWire(namespaces, ring.initNamespaces(static_cast<unsigned>(namespaces.size())));
   return kj::READY_NOW;
 }
 

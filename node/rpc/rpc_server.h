@@ -17,14 +17,15 @@
 
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
-#include "common/security.h"
 #include "node/cluster/membership.h"
+#include "node/cluster/namespaces.h"
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
+#include "node/rpc/credentials.h"
 #include "node/rpc/metrics.h"
 #include "node/rpc/rpc_listener.h"
 #include "node/runtime/worker_pool.h"
@@ -37,6 +38,7 @@ struct NodeServices {
   HintStore* hints = nullptr;
   WorkerPool* workers = nullptr;
   Membership* membership = nullptr;
+  Namespaces* namespaces = nullptr;
   Streamer* streamer = nullptr;
   AntiEntropy* anti_entropy = nullptr;
   Maintenance* maintenance = nullptr;
@@ -49,6 +51,8 @@ struct NodeServices {
   std::string dc;
   std::string admin_token;             // the admin endpoint requires it for all but /health; empty = open
   uint64_t max_write_age_ms = 60'000;  // older write attempts are refused (CheckWriteAge)
+  // The node's clock: write ages, hint stamps, gossip merges. Never null; outlives the server.
+  const Clock* clock = &Clock::System();
 };
 
 class NodeServer final : public wire::Node::Server {
@@ -72,6 +76,7 @@ class NodeServer final : public wire::Node::Server {
   kj::Promise<void> decommission(DecommissionContext context) override;
   kj::Promise<void> removeNode(RemoveNodeContext context) override;
   kj::Promise<void> stats(StatsContext context) override;
+  kj::Promise<void> changeNamespace(ChangeNamespaceContext context) override;
 
  private:
   // The connection's access (at least `need`), cluster name and protocol version; for

@@ -16,7 +16,7 @@
 
 #include "capnp/bounded.h"
 #include "capnp/connection_pool.h"
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
-#include "common/limits.h"
-#include "common/status.h"
 #include "node/storage/iterator.h"
 #include "node/storage/record.h"
+#include "ringkv/limits.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/block_cache.h"
 #include "node/storage/iterator.h"
 #include "node/storage/manifest.h"
 #include "node/storage/sstable.h"
 #include "node/storage/stats.h"
 #include "node/storage/version.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

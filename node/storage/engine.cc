@@ -11,10 +11,10 @@
 #include <chrono>
 
 #include "common/coding.h"
-#include "common/limits.h"
 #include "node/storage/engine_rep.h"
 #include "node/storage/file.h"
 #include "node/storage/record_iterator.h"
+#include "ringkv/limits.h"
 
 namespace ringkv::storage {
 namespace {
@@ -70,16 +70,18 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
   RINGKV_ASSIGN(auto manifest, ReadManifest(dir));
   ManifestState state = manifest.value_or(ManifestState{});
   auto version = std::make_shared<Version>();
+  SequenceNumber last_sequence = state.last_sequence;
   for (uint64_t number : state.table_numbers) {
     RINGKV_ASSIGN(auto table, SSTable::Open(TablePath(dir, number), number, &r.cache, &r.stats));
-    r.last_sequence = std::max(r.last_sequence, table->properties().max_seq);
+    last_sequence = std::max(last_sequence, table->properties().max_seq);
     version->tables.push_back(std::move(table));
   }
   std::sort(version->tables.begin(), version->tables.end(),
             [](const auto& a, const auto& b) { return a->properties().max_seq > b->properties().max_seq; });
+  std::map<uint64_t, BlobFileMeta> blob_meta;
   for (const BlobFileMeta& meta : state.blob_files) {
     RINGKV_ASSIGN(version->blobs[meta.number], BlobFile::Open(BlobPath(dir, meta.number), meta.number));
-    r.blob_meta[meta.number] = meta;
+    blob_meta[meta.number] = meta;
   }
   for (const auto& t : version->tables) {
     for (uint64_t number : t->properties().blob_files) {
@@ -89,18 +91,15 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
       }
     }
   }
-  r.version = version;
-  r.last_sequence = std::max(r.last_sequence, state.last_sequence);
-  r.log_number = state.log_number;
-  r.next_file_number = state.next_file_number;
 
   // Remove what an interrupted flush or compaction left behind; find the WALs to replay.
   RINGKV_ASSIGN(auto names, ListDir(dir));
   std::vector<uint64_t> wals;
+  uint64_t next_file_number = state.next_file_number;
   for (const auto& name : names) {
     uint64_t number = 0;
     FileKind kind = ParseFileName(name, &number);
-    r.next_file_number = std::max(r.next_file_number, number + 1);
+    next_file_number = std::max(next_file_number, number + 1);
     bool live_table =
         std::find(state.table_numbers.begin(), state.table_numbers.end(), number) != state.table_numbers.end();
     bool live_blob = version->blobs.count(number) > 0;
@@ -115,8 +114,16 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
     }
   }
   std::sort(wals.begin(), wals.end());
+  {
+    // No other thread runs yet; the lock is for the analysis (and costs nothing).
+    MutexLock lock(&r.mu);
+    r.version = std::move(version);
+    r.blob_meta = std::move(blob_meta);
+    r.last_sequence = last_sequence;
+    r.log_number = state.log_number;
+    r.next_file_number = next_file_number;
+  }
   RINGKV_TRY(r.Recover(wals));
-  r.last_allocated = r.last_sequence;
 
   r.flush_thread = std::thread([&r] { r.FlushLoop(); });
   r.compaction_thread = std::thread([&r] { r.CompactionLoop(); });
@@ -125,52 +132,56 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
 
 // Replays `wals` into a memtable, writes it out as a table, and starts a fresh WAL.
 Status StorageEngine::Rep::Recover(const std::vector<uint64_t>& wals) {
-  Rep& r = *this;
   auto replayed = std::make_shared<Memtable>();
+  SequenceNumber replayed_sequence = 0;
   for (uint64_t number : wals) {
     WalReplayStats replay;
     RINGKV_TRY(ReplayWal(
-        WalPath(r.dir, number), r.options.salvage_wal,
+        WalPath(dir, number), options.salvage_wal,
         [&](std::string_view payload) {
-          Status s = ApplyBatchPayload(payload, replayed.get(), &r.last_sequence);
+          Status s = ApplyBatchPayload(payload, replayed.get(), &replayed_sequence);
           if (!s.ok()) {
-            return Status::Corruption("wal " + WalPath(r.dir, number) + ": " + s.message());
+            return Status::Corruption("wal " + WalPath(dir, number) + ": " + s.message());
           }
           return s;
         },
         &replay));
-    r.stats.corrupt_wal_records_skipped.fetch_add(replay.corrupt_regions_skipped, std::memory_order_relaxed);
+    stats.corrupt_wal_records_skipped.fetch_add(replay.corrupt_regions_skipped, std::memory_order_relaxed);
   }
 
-  r.wal_number = r.next_file_number++;
-  RINGKV_ASSIGN(r.wal, Wal::Create(WalPath(r.dir, r.wal_number), r.options, &r.stats));
-  r.mem = std::make_shared<Memtable>();
+  MutexLock lock(&mu);
+  last_sequence = std::max(last_sequence, replayed_sequence);
+  last_allocated = last_sequence;
+  wal_number = next_file_number++;
+  RINGKV_ASSIGN(wal, Wal::Create(WalPath(dir, wal_number), options, &stats));
+  mem = std::make_shared<Memtable>();
   if (!replayed->Empty()) {
     // Move the replayed writes into a table now so that the old WALs can go.
-    r.imm = std::move(replayed);
-    std::unique_lock lock(r.mu);
-    RINGKV_TRY(r.FlushImmutable(lock));
-  } else {
-    VersionEdit edit;
-    edit.new_log_number = r.wal_number;
-    RINGKV_TRY(r.InstallVersion(edit));  // records the new WAL number
-    r.DeleteObsoleteWals(r.wal_number);
+    imm = std::move(replayed);
+    return FlushImmutable();
   }
-  return Status::OK();
+  VersionEdit edit;
+  edit.new_log_number = wal_number;
+  mu.Unlock();                      // InstallVersion takes it
+  Status s = InstallVersion(edit);  // records the new WAL number
+  uint64_t new_log_number = edit.new_log_number;
+  if (s.ok()) DeleteObsoleteWals(new_log_number);
+  mu.Lock();
+  return s;
 }
 
 // ---- write path ----
 
-void StorageEngine::Rep::WaitAndCount(std::unique_lock<std::mutex>& lock) {
+void StorageEngine::Rep::WaitAndCount() {
   auto start = std::chrono::steady_clock::now();
-  done_cv.wait_for(lock, std::chrono::milliseconds(100));
+  done_cv.WaitFor(&mu, std::chrono::milliseconds(100));
   auto micros = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
   stats.write_stall_micros.fetch_add(micros, std::memory_order_relaxed);
   StorageStats::AddMax(stats.max_write_stall_micros, micros);
 }
 
-Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) {
+Status StorageEngine::Rep::MakeRoomForWrite() {
   bool stalled = false;
   for (;;) {
     if (!bg_error.ok()) return bg_error;
@@ -185,7 +196,7 @@ Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) 
       if (too_many_tables && !compaction_space_error.ok()) return compaction_space_error;
       if (!stalled) stats.write_stalls.fetch_add(1, std::memory_order_relaxed);
       stalled = true;
-      WaitAndCount(lock);
+      WaitAndCount();
       continue;
     }
     // Switch to a fresh memtable and WAL; the flush thread writes the old one out.
@@ -196,7 +207,7 @@ Status StorageEngine::Rep::MakeRoomForWrite(std::unique_lock<std::mutex>& lock) 
     mem = std::make_shared<Memtable>();
     wal = std::move(new_wal);
     wal_number = number;
-    bg_cv.notify_all();
+    bg_cv.SignalAll();
   }
 }
 
@@ -247,7 +258,7 @@ bool StorageEngine::Rep::WritersUsing(const Memtable* m) const {
   return std::any_of(writers.begin(), writers.end(), [m](const Writer* w) { return w->mem.get() == m; });
 }
 
-Status StorageEngine::Rep::Publish(std::unique_lock<std::mutex>& lock, Writer* w, const Status& durable) {
+Status StorageEngine::Rep::Publish(Writer* w, const Status& durable) {
   w->status = durable.ok() ? durable : OnWalFailure(w->wal, durable);
   w->durable = true;
   // Sequence order: a write becomes visible only once every earlier write is durable (or
@@ -271,15 +282,15 @@ Status StorageEngine::Rep::Publish(std::unique_lock<std::mutex>& lock, Writer* w
     next->published = true;
     progressed = true;
   }
-  if (progressed) published_cv.notify_all();
-  published_cv.wait(lock, [w] { return w->published; });
+  if (progressed) published_cv.SignalAll();
+  while (!w->published) published_cv.Wait(&mu);
   return w->status;
 }
 
 bool StorageEngine::WriteWouldBlock() {
   Rep& r = *rep_;
   if (r.options.durability == Durability::kAlways) return true;
-  std::lock_guard lock(r.mu);
+  MutexLock lock(&r.mu);
   bool mem_full = !r.mem->Empty() && r.mem->ApproximateBytes() >= r.options.memtable_bytes;
   return (mem_full && r.imm != nullptr) || static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count ||
          r.wal->WritesWouldWait();
@@ -287,7 +298,7 @@ bool StorageEngine::WriteWouldBlock() {
 
 Status StorageEngine::WriteError() {
   Rep& r = *rep_;
-  std::lock_guard lock(r.mu);
+  MutexLock lock(&r.mu);
   for (const Status* s : {&r.bg_error, &r.wal_space_error, &r.flush_space_error}) {
     if (!s->ok()) return *s;
   }
@@ -297,7 +308,7 @@ Status StorageEngine::WriteError() {
 }
 
 Status StorageEngine::Put(std::string_view key, const Record& record) {
-  WriteBatch batch;
+  WriteBatch batch(*rep_->options.clock);
   batch.Put(key, record);
   return Write(batch);
 }
@@ -315,30 +326,31 @@ Status StorageEngine::Write(const WriteBatch& batch) {
                                    std::to_string(r.options.max_value_bytes) + " bytes");
   }
   Rep::Writer w;
-  std::unique_lock lock(r.mu);
+  MutexLock lock(&r.mu);
   for (;;) {  // each pass waits until the WAL drains below its limit, fails or closes
-    RINGKV_TRY(r.MakeRoomForWrite(lock));
+    RINGKV_TRY(r.MakeRoomForWrite());
     if (!r.wal->Backlogged()) break;
     std::shared_ptr<Wal> wal = r.wal;
-    lock.unlock();
+    r.mu.Unlock();
     wal->WaitForRoom();  // backpressure from a slow disk, without `mu`: reads go on meanwhile
-    lock.lock();
+    r.mu.Lock();
   }
   bool durable_now = false;
   RINGKV_TRY(r.AppendToWal(batch, &w, &durable_now));
   Status durable;
   if (!durable_now) {
-    lock.unlock();
+    // `w` is queued in `writers`; only this thread reads w.wal and w.ticket until it is published.
+    r.mu.Unlock();
     durable = w.wal->WaitDurable(w.ticket);
-    lock.lock();
+    r.mu.Lock();
   }
-  return r.Publish(lock, &w, durable);
+  return r.Publish(&w, durable);
 }
 
 // ---- read path ----
 
 std::shared_ptr<const Snapshot> StorageEngine::GetSnapshot() {
-  std::lock_guard lock(rep_->mu);
+  MutexLock lock(&rep_->mu);
   return std::make_shared<Snapshot>(rep_->mem, rep_->imm, rep_->version, rep_->last_sequence);
 }
 
@@ -349,7 +361,7 @@ Result<Record> StorageEngine::Get(std::string_view key, ReadMode mode) {
   std::shared_ptr<const Version> version;
   SequenceNumber seq;
   {
-    std::lock_guard lock(rep_->mu);
+    MutexLock lock(&rep_->mu);
     mem = rep_->mem;
     imm = rep_->imm;
     version = rep_->version;
@@ -402,9 +414,9 @@ std::unique_ptr<RecordIterator> StorageEngine::NewIterator(const RangeOptions& o
 
 Status StorageEngine::Flush() {
   Rep& r = *rep_;
-  std::unique_lock lock(r.mu);
+  MutexLock lock(&r.mu);
   // A flush already under way (or failing for lack of space: then say so).
-  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.wait(lock);
+  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.Wait(&r.mu);
   if (!r.bg_error.ok()) return r.bg_error;
   if (r.imm != nullptr) return r.flush_space_error;
   if (r.mem->Empty()) return Status::OK();
@@ -416,54 +428,61 @@ Status StorageEngine::Flush() {
   r.wal = std::move(new_wal);
   r.wal_number = number;
   r.flush_space_error = Status::OK();  // this flush's own outcome decides
-  r.bg_cv.notify_all();
-  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.wait(lock);
+  r.bg_cv.SignalAll();
+  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.Wait(&r.mu);
   return r.bg_error.ok() ? r.flush_space_error : r.bg_error;
 }
 
 Status StorageEngine::CompactAll() {
   RINGKV_TRY(Flush());
   Rep& r = *rep_;
-  std::unique_lock lock(r.mu);
+  MutexLock lock(&r.mu);
   uint64_t ticket = ++r.manual_requested;
-  r.bg_cv.notify_all();
-  while (r.manual_done < ticket && r.bg_error.ok() && !r.closing) r.done_cv.wait(lock);
+  r.bg_cv.SignalAll();
+  while (r.manual_done < ticket && r.bg_error.ok() && !r.closing) r.done_cv.Wait(&r.mu);
   return r.bg_error.ok() ? r.compaction_space_error : r.bg_error;
 }
 
 Status StorageEngine::WaitForCompactions() {
   Rep& r = *rep_;
-  std::unique_lock lock(r.mu);
+  MutexLock lock(&r.mu);
   for (;;) {
     if (!r.bg_error.ok() || r.closing) return r.bg_error;
     RINGKV_TRY(r.flush_space_error);  // it would not catch up while the disk is full
     RINGKV_TRY(r.compaction_space_error);
     bool busy = r.imm != nullptr || r.compaction_running;
     if (!busy && r.PickCompaction(false).empty()) return Status::OK();
-    r.bg_cv.notify_all();
-    r.done_cv.wait_for(lock, std::chrono::milliseconds(20));
+    r.bg_cv.SignalAll();
+    r.done_cv.WaitFor(&r.mu, std::chrono::milliseconds(20));
   }
 }
 
 Status StorageEngine::Close() {
   if (!rep_) return Status::OK();
   Rep& r = *rep_;
+  bool opened = false;
   {
-    std::lock_guard lock(r.mu);
+    MutexLock lock(&r.mu);
     if (r.closed || r.closing) return Status::OK();
+    opened = r.mem != nullptr;  // no memtable: Open failed part-way
   }
-  Status s = r.mem ? Flush() : Status::OK();  // no memtable: Open failed part-way
+  Status s = opened ? Flush() : Status::OK();
   {
-    std::lock_guard lock(r.mu);
+    MutexLock lock(&r.mu);
     r.closing = true;
-    r.bg_cv.notify_all();
+    r.bg_cv.SignalAll();
   }
   if (r.flush_thread.joinable()) r.flush_thread.join();
   if (r.compaction_thread.joinable()) r.compaction_thread.join();
-  Status wal_status = r.wal ? r.wal->Close() : Status::OK();
+  std::shared_ptr<Wal> wal;
+  {
+    MutexLock lock(&r.mu);
+    wal = r.wal;
+  }
+  Status wal_status = wal ? wal->Close() : Status::OK();  // without `mu`: it waits for the last fsync
   if (s.ok()) s = wal_status;
   {
-    std::lock_guard lock(r.mu);
+    MutexLock lock(&r.mu);
     r.closed = true;
   }
   if (r.lock_fd >= 0) {
@@ -475,7 +494,7 @@ Status StorageEngine::Close() {
 
 EngineInfo StorageEngine::Info() {
   Rep& r = *rep_;
-  std::lock_guard lock(r.mu);
+  MutexLock lock(&r.mu);
   EngineInfo info;
   info.memtable_bytes = r.mem->ApproximateBytes();
   info.immutable_memtable_bytes = r.imm ? r.imm->ApproximateBytes() : 0;

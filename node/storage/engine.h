@@ -38,16 +38,20 @@
 #include <string_view>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/record.h"
 #include "node/storage/stats.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 
 // Several writes applied atomically (one WAL record, consecutive sequence numbers).
 class WriteBatch {
  public:
+  // `clock` stamps tombstones put without a timestamp (StorageEngine::Put passes the
+  // engine's options.clock); it must outlive the batch.
+  explicit WriteBatch(const Clock& clock = Clock::System()) : clock_(&clock) {}
   void Put(std::string_view key, const Record& record);
   size_t Count() const { return count_; }
   bool Empty() const { return count_ == 0; }
@@ -59,6 +63,7 @@ class WriteBatch {
  private:
   friend class StorageEngine;
   Status ValidateRecord(std::string_view key, const Record& record);
+  const Clock* clock_;
   std::string rep_;
   size_t count_ = 0;
   size_t max_value_bytes_ = 0;  // largest value in the batch (checked against the engine's limit)

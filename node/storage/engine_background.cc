@@ -26,15 +26,9 @@ void SortNewestFirst(std::vector<std::shared_ptr<SSTable>>* tables) {
 
 }  // namespace
 
-uint64_t StorageEngine::Rep::NowMs() const {
-  if (options.now_ms != nullptr) return options.now_ms();
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
 void StorageEngine::Rep::SetBackgroundError(const Status& s) {
   if (bg_error.ok()) bg_error = s;
-  done_cv.notify_all();
+  done_cv.SignalAll();
 }
 
 void StorageEngine::Rep::DeleteObsoleteWals(uint64_t below_number) {
@@ -49,8 +43,8 @@ void StorageEngine::Rep::DeleteObsoleteWals(uint64_t below_number) {
 }
 
 Status StorageEngine::Rep::InstallVersion(const VersionEdit& edit) {
-  std::lock_guard install(install_mu);
-  std::unique_lock lock(mu);
+  MutexLock install(&install_mu);
+  MutexLock lock(&mu);
   auto next = std::make_shared<Version>();
   for (const auto& t : version->tables) {
     bool gone =
@@ -91,10 +85,10 @@ Status StorageEngine::Rep::InstallVersion(const VersionEdit& edit) {
   state.log_number = std::max(log_number, edit.new_log_number);
   for (const auto& t : next->tables) state.table_numbers.push_back(t->file_number());
   for (const auto& [number, meta] : next_meta) state.blob_files.push_back(meta);
-  lock.unlock();
+  mu.Unlock();  // the manifest write needs only install_mu: readers and writers go on
 
   Status s = WriteManifest(dir, state);
-  lock.lock();
+  mu.Lock();
   if (!s.ok()) {
     for (const auto& t : edit.added) t->MarkObsolete();
     if (edit.added_blob) edit.added_blob->MarkObsolete();
@@ -112,36 +106,36 @@ Status StorageEngine::Rep::InstallVersion(const VersionEdit& edit) {
 // ---- flush ----
 
 void StorageEngine::Rep::FlushLoop() {
-  std::unique_lock lock(mu);
+  MutexLock lock(&mu);
   for (;;) {
-    bg_cv.wait(lock, [&] { return closing || imm != nullptr; });
+    while (!closing && imm == nullptr) bg_cv.Wait(&mu);
     if (imm == nullptr) return;  // closing with nothing left to flush
-    Status s = FlushImmutable(lock);
+    Status s = FlushImmutable();
     if (IsDiskFull(s)) {
       // Nothing is lost (the memtable stays, its table was removed): try again later.
       // Writes that need the memtable's room are refused meanwhile (MakeRoomForWrite).
       flush_space_error = s;
-      done_cv.notify_all();
+      done_cv.SignalAll();
       if (closing) return;
-      bg_cv.wait_for(lock, kDiskFullRetry);
+      bg_cv.WaitFor(&mu, kDiskFullRetry);
       continue;
     }
     flush_space_error = Status::OK();
     if (!s.ok()) SetBackgroundError(s);
-    done_cv.notify_all();
-    bg_cv.notify_all();  // compaction may have work now
+    done_cv.SignalAll();
+    bg_cv.SignalAll();  // compaction may have work now
   }
 }
 
-Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
+Status StorageEngine::Rep::FlushImmutable() {
   // Writes appended to imm's WAL are inserted into imm once durable: wait for them.
-  published_cv.wait(lock, [&] { return !WritersUsing(imm.get()); });
+  while (WritersUsing(imm.get())) published_cv.Wait(&mu);
   std::shared_ptr<Memtable> mem_to_flush = imm;
   std::shared_ptr<Wal> old_wal = imm_wal;
   uint64_t number = next_file_number++;
   uint64_t blob_number = next_file_number++;
   uint64_t new_log_number = wal_number;  // every older WAL is covered once this table is live
-  lock.unlock();
+  mu.Unlock();                           // imm stays set meanwhile: no other flush starts, readers still see it
 
   Status s = old_wal ? old_wal->Close() : Status::OK();
   // imm holds only writes that reached the log before it filled up; the table replaces it.
@@ -172,7 +166,7 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
     s = InstallVersion(edit);
   }
   if (s.ok()) DeleteObsoleteWals(new_log_number);
-  lock.lock();
+  mu.Lock();
   if (s.ok()) {
     imm.reset();
     imm_wal.reset();
@@ -183,7 +177,7 @@ Status StorageEngine::Rep::FlushImmutable(std::unique_lock<std::mutex>& lock) {
 // ---- compaction ----
 
 std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickTombstoneCompaction() {
-  uint64_t now = NowMs();
+  uint64_t now = options.clock->WallMs();
   auto grace_ms =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
   for (const auto& t : version->tables) {
@@ -237,38 +231,37 @@ std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickBlobGcCompaction()
 }
 
 void StorageEngine::Rep::CompactionLoop() {
-  std::unique_lock lock(mu);
+  MutexLock lock(&mu);
   while (!closing) {
     bool manual = manual_requested > manual_done;
     std::vector<std::shared_ptr<SSTable>> inputs;
     if (bg_error.ok()) inputs = PickCompaction(manual);
     if (manual && inputs.size() <= 1 && (inputs.empty() || !inputs[0]->properties().num_tombstones)) {
       manual_done = manual_requested;  // nothing to merge
-      done_cv.notify_all();
+      done_cv.SignalAll();
       continue;
     }
     if (inputs.empty()) {
-      bg_cv.wait_for(lock, options.tombstone_scan_interval);
+      bg_cv.WaitFor(&mu, options.tombstone_scan_interval);
       continue;
     }
     uint64_t target = manual_requested;
     compaction_running = true;
-    Status s = RunCompaction(lock, std::move(inputs));
+    Status s = RunCompaction(std::move(inputs));
     compaction_running = false;
     bool disk_full = IsDiskFull(s);
     compaction_space_error = disk_full ? s : Status::OK();  // the inputs are intact: retried later
     if (!s.ok() && !disk_full) SetBackgroundError(s);
     if (manual) manual_done = target;
-    done_cv.notify_all();
-    if (disk_full) bg_cv.wait_for(lock, kDiskFullRetry);
+    done_cv.SignalAll();
+    if (disk_full) bg_cv.WaitFor(&mu, kDiskFullRetry);
   }
 }
 
-Status StorageEngine::Rep::RunCompaction(std::unique_lock<std::mutex>& lock,
-                                         std::vector<std::shared_ptr<SSTable>> inputs) {
+Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) {
   MergePolicy policy;
   policy.reap_tombstones = true;
-  policy.now_ms = NowMs();
+  policy.now_ms = options.clock->WallMs();
   policy.grace_ms =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
   for (const auto& t : version->tables) {
@@ -282,7 +275,7 @@ Status StorageEngine::Rep::RunCompaction(std::unique_lock<std::mutex>& lock,
   blobs.relocate_from = BlobFilesToRelocate();
   blobs.source = version;
   bool single_table = inputs.size() == 1;
-  lock.unlock();
+  mu.Unlock();  // the inputs are marked `compacting`: no other compaction takes them
 
   std::vector<std::unique_ptr<InternalIterator>> children;
   uint64_t bytes_read = 0;
@@ -309,7 +302,7 @@ Status StorageEngine::Rep::RunCompaction(std::unique_lock<std::mutex>& lock,
     stats.compaction_bytes_written.fetch_add(merged->bytes_written, std::memory_order_relaxed);
     stats.tombstones_dropped.fetch_add(merged->tombstones_dropped, std::memory_order_relaxed);
   }
-  lock.lock();
+  mu.Lock();
   for (const auto& t : inputs) compacting.erase(t->file_number());
   // A single-table merge that reaped nothing would only repeat itself: remember its output.
   if (s.ok() && single_table && merged->table && merged->tombstones_dropped == 0) {

@@ -2,15 +2,14 @@
 // StorageEngine's internal state, shared by engine.cc (open, read and write paths) and
 // engine_background.cc (flush, compaction, version installs). Not a public header.
 
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "node/storage/block_cache.h"
 #include "node/storage/engine.h"
 #include "node/storage/manifest.h"
@@ -36,6 +35,8 @@ struct StorageEngine::Rep {
   // A write between its WAL append and its publication (engine.cc, Write): it lives on the
   // writing thread's stack and waits in `writers` until it and every earlier write are
   // durable, then is inserted into `mem` (or dropped, if it failed) in sequence order.
+  // Its fields are Rep::mu's once it is in `writers` (the analysis cannot name an outer
+  // object's mutex here: Publish, which REQUIRES mu, is where they change).
   struct Writer {
     const WriteBatch* batch = nullptr;
     SequenceNumber first = 0;
@@ -53,83 +54,87 @@ struct StorageEngine::Rep {
   BlockCache cache;
   int lock_fd = -1;
 
-  std::mutex mu;                    // guards everything below
-  std::condition_variable bg_cv;    // work for the background threads
-  std::condition_variable done_cv;  // background progress: stalled writers, Flush(), CompactAll()
-  std::shared_ptr<Memtable> mem;
-  std::shared_ptr<Memtable> imm;  // being flushed; null when none
-  std::shared_ptr<Wal> wal;       // receives writes to `mem`
-  std::shared_ptr<Wal> imm_wal;   // holds the writes of `imm`; closed by the flush thread
-  uint64_t wal_number = 0;
-  std::shared_ptr<const Version> version;
-  std::map<uint64_t, BlobFileMeta> blob_meta;  // every blob file of `version`, as in the manifest
-  uint64_t next_file_number = 1;
-  uint64_t log_number = 0;  // as in the manifest
-  SequenceNumber last_sequence = 0;
-  std::set<uint64_t> compacting;         // tables being merged
-  std::set<uint64_t> tombstone_checked;  // tables a tombstone-only compaction already tried
-  uint64_t manual_requested = 0;
-  uint64_t manual_done = 0;
-  bool closing = false;
-  bool closed = false;
-  bool compaction_running = false;
+  // Lock order: install_mu, then mu, then a Wal's own mutex (Append, Close and its queries
+  // are called under mu; a Wal never calls back into the engine).
+  Mutex mu;         // guards everything GUARDED_BY(mu) below
+  CondVar bg_cv;    // work for the background threads
+  CondVar done_cv;  // background progress: stalled writers, Flush(), CompactAll()
+  std::shared_ptr<Memtable> mem GUARDED_BY(mu);
+  std::shared_ptr<Memtable> imm GUARDED_BY(mu);  // being flushed; null when none
+  std::shared_ptr<Wal> wal GUARDED_BY(mu);       // receives writes to `mem`
+  std::shared_ptr<Wal> imm_wal GUARDED_BY(mu);   // holds the writes of `imm`; closed by the flush thread
+  uint64_t wal_number GUARDED_BY(mu) = 0;
+  std::shared_ptr<const Version> version GUARDED_BY(mu);
+  std::map<uint64_t, BlobFileMeta> blob_meta GUARDED_BY(mu);  // every blob file of `version`, as in the manifest
+  uint64_t next_file_number GUARDED_BY(mu) = 1;
+  uint64_t log_number GUARDED_BY(mu) = 0;  // as in the manifest
+  SequenceNumber last_sequence GUARDED_BY(mu) = 0;
+  std::set<uint64_t> compacting GUARDED_BY(mu);         // tables being merged
+  std::set<uint64_t> tombstone_checked GUARDED_BY(mu);  // tables a tombstone-only compaction already tried
+  uint64_t manual_requested GUARDED_BY(mu) = 0;
+  uint64_t manual_done GUARDED_BY(mu) = 0;
+  bool closing GUARDED_BY(mu) = false;
+  bool closed GUARDED_BY(mu) = false;
+  bool compaction_running GUARDED_BY(mu) = false;
   // Sticky: a failed fsync, a write that failed for another reason than a full disk, or a
   // failed flush/compaction. Every later write returns it, until the engine is reopened.
-  Status bg_error;
+  Status bg_error GUARDED_BY(mu);
   // Transient (a full disk, nothing written): the last WAL write, flush or compaction
   // found no space. Cleared by the next one that succeeds (storage.md).
-  Status wal_space_error;
-  Status flush_space_error;
-  Status compaction_space_error;
-  std::string wal_scratch;               // reused WAL payload buffer (guarded by mu)
-  std::deque<Writer*> writers;           // appended to a WAL, not yet published; in sequence order
-  std::condition_variable published_cv;  // a writer was published
-  SequenceNumber last_allocated = 0;     // the last sequence given to a write; >= last_sequence
+  Status wal_space_error GUARDED_BY(mu);
+  Status flush_space_error GUARDED_BY(mu);
+  Status compaction_space_error GUARDED_BY(mu);
+  std::string wal_scratch GUARDED_BY(mu);            // reused WAL payload buffer
+  std::deque<Writer*> writers GUARDED_BY(mu);        // appended to a WAL, not yet published; in sequence order
+  CondVar published_cv;                              // a writer was published
+  SequenceNumber last_allocated GUARDED_BY(mu) = 0;  // the last sequence given to a write; >= last_sequence
 
-  std::mutex install_mu;  // serialises version installs across manifest I/O
+  Mutex install_mu;  // serialises version installs across manifest I/O
+  // Started at the end of Open, joined by Close (the thread that calls it; not under mu).
   std::thread flush_thread;
   std::thread compaction_thread;
 
-  uint64_t NowMs() const;
-  // Background loops (engine_background.cc).
-  void FlushLoop();
-  void CompactionLoop();
-  // Applies `edit` to the live version and records it in the manifest; blob files no table
-  // refers to any more leave both (deleted once no reader holds them). Called without `mu`.
-  Status InstallVersion(const VersionEdit& edit);
-  void SetBackgroundError(const Status& s);
-  void DeleteObsoleteWals(uint64_t below_number);
-  // Replays `wals` into a table and starts a fresh WAL (engine.cc).
-  Status Recover(const std::vector<uint64_t>& wals);
-  // Writes `imm` out as a table and installs it; `lock` holds `mu` on entry and exit.
-  Status FlushImmutable(std::unique_lock<std::mutex>& lock);
-  // Write path helpers (engine.cc). REQUIRES: `mu` held.
+  // ---- open (engine.cc) ----
+  // Replays `wals` into a table and starts a fresh WAL.
+  Status Recover(const std::vector<uint64_t>& wals) EXCLUDES(mu);
+
+  // ---- write path (engine.cc); the helpers that wait release `mu` meanwhile ----
   // Waits while the engine cannot take a write; refuses it when it never could.
-  Status MakeRoomForWrite(std::unique_lock<std::mutex>& lock);
-  void WaitAndCount(std::unique_lock<std::mutex>& lock);
+  Status MakeRoomForWrite() REQUIRES(mu);
+  void WaitAndCount() REQUIRES(mu);
   // Gives `w` its sequence numbers, appends it to the WAL and queues it in `writers`;
   // *durable_now as for Wal::Append.
-  Status AppendToWal(const WriteBatch& batch, Writer* w, bool* durable_now);
+  Status AppendToWal(const WriteBatch& batch, Writer* w, bool* durable_now) REQUIRES(mu);
   // Records how `w`'s WaitDurable ended, publishes every durable write at the head of
   // `writers` in order, and waits until `w` itself is published. Returns `w`'s outcome.
-  Status Publish(std::unique_lock<std::mutex>& lock, Writer* w, const Status& durable);
+  Status Publish(Writer* w, const Status& durable) REQUIRES(mu);
   // A WAL append or WaitDurable failed: a full disk is transient (the log continues after
   // its last acknowledged record); anything else is sticky. Returns `s`.
-  Status OnWalFailure(const std::shared_ptr<Wal>& failed, const Status& s);
-  bool WritersUsing(const Memtable* m) const;
+  Status OnWalFailure(const std::shared_ptr<Wal>& failed, const Status& s) REQUIRES(mu);
+  bool WritersUsing(const Memtable* m) const REQUIRES(mu);
+
+  // ---- background work (engine_background.cc) ----
+  void FlushLoop() EXCLUDES(mu);
+  void CompactionLoop() EXCLUDES(mu);
+  // Writes `imm` out as a table and installs it; releases `mu` around the I/O.
+  Status FlushImmutable() REQUIRES(mu);
+  // The tables the next compaction merges (when `manual`, all not being merged already);
+  // empty when none is due.
+  std::vector<std::shared_ptr<SSTable>> PickCompaction(bool manual) REQUIRES(mu);
+  // Applies `edit` to the live version and records it in the manifest; blob files no table
+  // refers to any more leave both (deleted once no reader holds them).
+  Status InstallVersion(const VersionEdit& edit) EXCLUDES(mu, install_mu);
+  void SetBackgroundError(const Status& s) REQUIRES(mu);
+  void DeleteObsoleteWals(uint64_t below_number);
 
  private:
-  Status RunCompaction(std::unique_lock<std::mutex>& lock, std::vector<std::shared_ptr<SSTable>> inputs);
-
- public:
-  std::vector<std::shared_ptr<SSTable>> PickCompaction(bool manual);
-
- private:
-  std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction();
+  // Merges `inputs` into one table and installs it; releases `mu` around the I/O.
+  Status RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) REQUIRES(mu);
+  std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction() REQUIRES(mu);
   // The tables that refer to a blob file whose garbage reached blob_gc_garbage_ratio.
-  std::vector<std::shared_ptr<SSTable>> PickBlobGcCompaction();
+  std::vector<std::shared_ptr<SSTable>> PickBlobGcCompaction() REQUIRES(mu);
   // Blob files whose references a compaction relocates (garbage ratio reached).
-  std::set<uint64_t> BlobFilesToRelocate() const;
+  std::set<uint64_t> BlobFilesToRelocate() const REQUIRES(mu);
 };
 
 }  // namespace ringkv::storage

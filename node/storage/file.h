@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

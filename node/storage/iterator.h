@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

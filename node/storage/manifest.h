@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "common/coding.h"
-#include "common/limits.h"
+#include "ringkv/limits.h"
 
 namespace ringkv::storage {
 namespace {

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "common/coding.h"
-#include "common/limits.h"
 #include "node/storage/block.h"
 #include "node/storage/bloom.h"
 #include "node/storage/table_format.h"
+#include "ringkv/limits.h"
 
 namespace ringkv::storage {
 

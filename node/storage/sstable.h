@@ -13,12 +13,12 @@
 #include <string_view>
 
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/block_cache.h"
 #include "node/storage/iterator.h"
 #include "node/storage/record.h"
 #include "node/storage/sstable_builder.h"
 #include "node/storage/stats.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/file.h"
 #include "node/storage/record.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

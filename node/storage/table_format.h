@@ -9,9 +9,9 @@
 #include <string_view>
 
 #include "common/config.h"
-#include "common/status.h"
 #include "node/storage/file.h"
 #include "node/storage/sstable_builder.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 

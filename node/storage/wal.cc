@@ -236,7 +236,7 @@ Result<std::unique_ptr<Wal>> Wal::Reopen(const std::string& path, uint64_t good_
   RINGKV_TRY(TruncateFile(path, good_bytes));  // a failed write may have left part of a record
   RINGKV_ASSIGN(auto file, WritableFile::Create(path, /*truncate=*/false));
   std::unique_ptr<Wal> wal(new Wal(path, std::move(file), good_bytes, options, stats));
-  std::lock_guard lock(wal->mu_);
+  MutexLock lock(&wal->mu_);
   // The carried payloads were framed to start at `good_bytes`: they still fit there.
   wal->framer_ = WalWriter(good_bytes + unwritten.size());
   wal->appended_ = unwritten.size();
@@ -261,14 +261,14 @@ Wal::Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_byt
 Wal::~Wal() { (void)Close(); }
 
 Result<uint64_t> Wal::Append(std::string_view payload, bool* durable_now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (closing_) return Status::Aborted("wal " + path_ + " is closed");
   if (!bg_error_.ok()) return bg_error_;
   size_t before = pending_.size();
   framer_.AddRecord(payload, &pending_);
   appended_ += pending_.size() - before;
   if (stats_ != nullptr) stats_->wal_bytes_written.fetch_add(pending_.size() - before, std::memory_order_relaxed);
-  if (pending_.size() >= kWakeWriterBytes) work_cv_.notify_one();
+  if (pending_.size() >= kWakeWriterBytes) work_cv_.Signal();
   UpdateBacklog();
   if (durable_now != nullptr) *durable_now = durability_ != Durability::kAlways && !confirm_writes_;
   return appended_;
@@ -279,74 +279,74 @@ void Wal::UpdateBacklog() {
 }
 
 void Wal::WaitForRoom() {
-  std::unique_lock lock(mu_);
-  durable_cv_.wait(lock, [&] { return pending_.size() < kBackpressureBytes || !bg_error_.ok() || closing_; });
+  MutexLock lock(&mu_);
+  while (pending_.size() >= kBackpressureBytes && bg_error_.ok() && !closing_) durable_cv_.Wait(&mu_);
 }
 
 bool Wal::WritesWouldWait() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return durability_ == Durability::kAlways || confirm_writes_ || Backlogged();
 }
 
 bool Wal::OutOfSpace() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return out_of_space_;
 }
 
 uint64_t Wal::GoodBytes() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   // kAlways acknowledges a payload only once synced: one written but not synced failed.
   return base_bytes_ + (durability_ == Durability::kAlways ? synced_ : written_);
 }
 
 std::string Wal::UnwrittenAcknowledged() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return durability_ == Durability::kAlways ? std::string() : pending_;
 }
 
 Status Wal::error() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return bg_error_;
 }
 
 Status Wal::WaitDurable(uint64_t ticket) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (durability_ == Durability::kAlways) {
     sync_requested_ = std::max(sync_requested_, ticket);
-    work_cv_.notify_one();
-    durable_cv_.wait(lock, [&] { return synced_ >= ticket || !bg_error_.ok(); });
+    work_cv_.Signal();
+    while (synced_ < ticket && bg_error_.ok()) durable_cv_.Wait(&mu_);
     return synced_ >= ticket ? Status::OK() : bg_error_;  // a later payload's failure is not this one's
   }
   if (confirm_writes_) {
     write_requested_ = std::max(write_requested_, ticket);
-    work_cv_.notify_one();
-    durable_cv_.wait(lock, [&] { return written_ >= ticket || !bg_error_.ok(); });
+    work_cv_.Signal();
+    while (written_ < ticket && bg_error_.ok()) durable_cv_.Wait(&mu_);
   }
   return written_ >= ticket ? Status::OK() : bg_error_;
 }
 
 Status Wal::Sync() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   uint64_t target = appended_;
   sync_requested_ = std::max(sync_requested_, target);
-  work_cv_.notify_one();
-  durable_cv_.wait(lock, [&] { return synced_ >= target || !bg_error_.ok() || thread_done_; });
+  work_cv_.Signal();
+  while (synced_ < target && bg_error_.ok() && !thread_done_) durable_cv_.Wait(&mu_);
   if (synced_ < target && bg_error_.ok()) return Status::Aborted("wal " + path_ + " closed before syncing");
   return bg_error_;
 }
 
-void Wal::WriteOut(std::unique_lock<std::mutex>& lock, bool sync) {
+void Wal::WriteOut(bool sync) {
   std::string batch;
   batch.swap(pending_);
   uint64_t upto = appended_;
   io_in_progress_ = true;
   UpdateBacklog();
-  lock.unlock();
+  mu_.Unlock();  // only this thread touches file_; appenders fill a fresh pending_ meanwhile
   Status s = batch.empty() ? Status::OK() : file_->Append(batch);
   if (s.ok()) s = file_->Flush();
   bool write_failed = !s.ok();
   if (s.ok() && sync) s = file_->Sync();
-  lock.lock();
+  mu_.Lock();
   io_in_progress_ = false;
   if (!s.ok()) {
     if (write_failed) batch.append(pending_), pending_.swap(batch);  // unwritten again, in order
@@ -363,39 +363,43 @@ void Wal::WriteOut(std::unique_lock<std::mutex>& lock, bool sync) {
       if (stats_ != nullptr) stats_->wal_fsyncs.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  durable_cv_.notify_all();
+  durable_cv_.SignalAll();
+}
+
+bool Wal::HasWork() const {
+  // After a failure there is nothing to do but wait for Close.
+  return closing_ || (bg_error_.ok() && (sync_requested_ > synced_ || write_requested_ > written_ ||
+                                         pending_.size() >= kWakeWriterBytes));
 }
 
 void Wal::BackgroundLoop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
   for (;;) {
-    work_cv_.wait_until(lock, next_sync, [&] {
-      // After a failure there is nothing to do but wait for Close.
-      return closing_ || (bg_error_.ok() && (sync_requested_ > synced_ || write_requested_ > written_ ||
-                                             pending_.size() >= kWakeWriterBytes));
-    });
+    while (!HasWork()) {  // until there is work or the sync timer runs out
+      if (!work_cv_.WaitUntil(&mu_, next_sync)) break;
+    }
     bool sync_due = std::chrono::steady_clock::now() >= next_sync;
     bool must_sync = sync_requested_ > synced_ || closing_ ||
                      (sync_due && durability_ != Durability::kNone && written_ + pending_.size() > synced_);
-    if (bg_error_.ok() && (!pending_.empty() || must_sync)) WriteOut(lock, must_sync);
+    if (bg_error_.ok() && (!pending_.empty() || must_sync)) WriteOut(must_sync);
     if (sync_due) next_sync = std::chrono::steady_clock::now() + sync_interval_;
     if (closing_ && (pending_.empty() || !bg_error_.ok())) break;
   }
   thread_done_ = true;
-  durable_cv_.notify_all();
+  durable_cv_.SignalAll();
 }
 
 Status Wal::Close() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (closed_) return bg_error_;
     closing_ = true;
     UpdateBacklog();
   }
-  work_cv_.notify_one();
+  work_cv_.Signal();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   closed_ = true;
   Status s = file_->Close();
   if (bg_error_.ok() && !s.ok()) bg_error_ = s;

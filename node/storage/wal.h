@@ -25,19 +25,18 @@
 // corruption: replay fails naming the file and offset, unless `salvage` skips it.
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "common/config.h"
-#include "common/status.h"
+#include "common/mutex.h"
 #include "node/storage/file.h"
 #include "node/storage/stats.h"
+#include "ringkv/status.h"
 
 namespace ringkv::storage {
 
@@ -118,36 +117,40 @@ class Wal {
  private:
   Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_bytes, const StorageOptions& options,
       StorageStats* stats);
-  void BackgroundLoop();
-  void UpdateBacklog();  // REQUIRES: mu_ held
-  // Writes (and maybe syncs) the pending buffer; called with mu_ held, releases it around I/O.
-  void WriteOut(std::unique_lock<std::mutex>& lock, bool sync);
+  void BackgroundLoop() EXCLUDES(mu_);
+  // Whether the background thread must write or sync before its timer runs out.
+  bool HasWork() const REQUIRES(mu_);
+  void UpdateBacklog() REQUIRES(mu_);
+  // Writes (and maybe syncs) the pending buffer; releases mu_ around the I/O.
+  void WriteOut(bool sync) REQUIRES(mu_);
 
   const std::string path_;
+  // Written by the background thread only, without mu_ (io_in_progress_ says when), and
+  // closed by Close once that thread has ended.
   std::unique_ptr<WritableFile> file_;
   const Durability durability_;
   const std::chrono::milliseconds sync_interval_;
   StorageStats* stats_;
 
-  std::mutex mu_;
-  std::condition_variable work_cv_;     // wakes the background thread
-  std::condition_variable durable_cv_;  // wakes waiters when progress is made
-  WalWriter framer_;
-  std::string pending_;           // framed bytes not yet handed to the OS
-  uint64_t appended_ = 0;         // tickets: byte offset just past each payload
-  uint64_t written_ = 0;          // bytes handed to the OS
-  uint64_t synced_ = 0;           // bytes known to be on stable storage
-  uint64_t sync_requested_ = 0;   // highest ticket someone is waiting to have synced
-  uint64_t write_requested_ = 0;  // highest ticket someone is waiting to have written
-  const uint64_t base_bytes_;     // file size at open (Reopen); tickets count from there
-  bool confirm_writes_ = false;   // WaitDurable waits for the write (after Reopen)
-  bool out_of_space_ = false;     // bg_error_ is a write refused for lack of space
-  bool io_in_progress_ = false;
-  bool closing_ = false;
-  bool closed_ = false;
-  bool thread_done_ = false;
-  Status bg_error_;                      // sticky: after an I/O failure every call reports it
-  std::atomic<bool> backlogged_{false};  // written under mu_ (UpdateBacklog)
+  Mutex mu_;
+  CondVar work_cv_;     // wakes the background thread
+  CondVar durable_cv_;  // wakes waiters when progress is made
+  WalWriter framer_ GUARDED_BY(mu_);
+  std::string pending_ GUARDED_BY(mu_);           // framed bytes not yet handed to the OS
+  uint64_t appended_ GUARDED_BY(mu_) = 0;         // tickets: byte offset just past each payload
+  uint64_t written_ GUARDED_BY(mu_) = 0;          // bytes handed to the OS
+  uint64_t synced_ GUARDED_BY(mu_) = 0;           // bytes known to be on stable storage
+  uint64_t sync_requested_ GUARDED_BY(mu_) = 0;   // highest ticket someone is waiting to have synced
+  uint64_t write_requested_ GUARDED_BY(mu_) = 0;  // highest ticket someone is waiting to have written
+  const uint64_t base_bytes_;                     // file size at open (Reopen); tickets count from there
+  bool confirm_writes_ GUARDED_BY(mu_) = false;   // WaitDurable waits for the write (after Reopen)
+  bool out_of_space_ GUARDED_BY(mu_) = false;     // bg_error_ is a write refused for lack of space
+  bool io_in_progress_ GUARDED_BY(mu_) = false;
+  bool closing_ GUARDED_BY(mu_) = false;
+  bool closed_ GUARDED_BY(mu_) = false;
+  bool thread_done_ GUARDED_BY(mu_) = false;
+  Status bg_error_ GUARDED_BY(mu_);      // sticky: after an I/O failure every call reports it
+  std::atomic<bool> backlogged_{false};  // written under mu_ (UpdateBacklog), read without it
   std::thread thread_;
 };
 

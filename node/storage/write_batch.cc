@@ -1,19 +1,10 @@
 #include <algorithm>
-#include <chrono>
 
 #include "common/coding.h"
-#include "common/limits.h"
 #include "node/storage/engine.h"
+#include "ringkv/limits.h"
 
 namespace ringkv::storage {
-namespace {
-
-uint64_t WallClockMs() {
-  using namespace std::chrono;
-  return static_cast<uint64_t>(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
-
-}  // namespace
 
 Status WriteBatch::ValidateRecord(std::string_view key, const Record& record) {
   RINGKV_TRY(ValidateKey(key));
@@ -35,7 +26,7 @@ void WriteBatch::Put(std::string_view key, const Record& record) {
   std::string encoded;
   if (record.tombstone && record.timestamp_ms == 0) {
     Record stamped = record;  // a tombstone must age from its write, or it is never reaped
-    stamped.timestamp_ms = WallClockMs();
+    stamped.timestamp_ms = clock_->WallMs();
     EncodeRecord(stamped, &encoded);
   } else {
     EncodeRecord(record, &encoded);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sdk/client.h"
+#include "ringkv/client.h"
 
 namespace ringkv::chaos {
 

@@ -10,31 +10,24 @@
 #include <string_view>
 
 #include "sdk/request_batcher.h"
+#include "tests/cluster/cluster_fixture.h"
 #include "tests/cluster/local_cluster.h"
 
 using namespace ringkv;
 using ringkv::testing::Eventually;
 using ringkv::testing::LocalCluster;
+using ringkv::testing::StartCluster;
 
 namespace {
 
 constexpr auto kLongTimeout = std::chrono::seconds(30);  // far beyond what a prompt failure takes
 constexpr auto kPrompt = std::chrono::seconds(10);
 
-std::unique_ptr<LocalCluster> StartCluster() {
-  auto c = LocalCluster::Start({});
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
-}
-
-std::unique_ptr<Client> ConnectTo(const LocalCluster& cluster) {
+// A client whose timeout is far beyond what a prompt failure takes.
+std::unique_ptr<Client> ConnectPatient(const LocalCluster& cluster) {
   ClientOptions options;
   options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kLongTimeout);
-  auto c = cluster.Connect(options);
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
+  return ringkv::testing::ConnectTo(cluster, options);
 }
 
 // Makes the batcher throw at `stage` for its scope.
@@ -62,7 +55,7 @@ auto Timed(std::chrono::steady_clock::duration* took, F f) {
 
 TEST_CASE("a put whose replication step throws fails at once with Aborted, not at its timeout") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectPatient(*cluster);
   std::chrono::steady_clock::duration took{};
   Result<PutResult> put = Status::Aborted("not run yet");
   {
@@ -79,7 +72,7 @@ TEST_CASE("a put whose replication step throws fails at once with Aborted, not a
 
 TEST_CASE("a read whose batch fails to build fails at once, naming the internal error") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectPatient(*cluster);
   REQUIRE(client->Put("k", "v").ok());
   std::chrono::steady_clock::duration took{};
   Result<GetResult> got = Status::Aborted("not run yet");
@@ -99,7 +92,7 @@ TEST_CASE("a read whose batch fails to build fails at once, naming the internal 
 
 TEST_CASE("a request that throws while it starts returns Aborted instead of throwing out of the API") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectPatient(*cluster);
   InjectedFault fault("queue get");  // thrown synchronously while the read is being set up
   Result<GetResult> sync = Status::Aborted("not run yet");
   REQUIRE_NOTHROW(sync = client->Get("k"));
@@ -111,7 +104,7 @@ TEST_CASE("a request that throws while it starts returns Aborted instead of thro
 
 TEST_CASE("an exception thrown by an application callback is logged and counted, and the client keeps working") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectPatient(*cluster);
   client->PutAsync("k", "v", {}, {}, [](Result<PutResult>) { throw std::runtime_error("app bug"); });
   REQUIRE(Eventually(kLongTimeout, [&] { return client->InternalErrorCount() == 1; }));
   auto got = client->Get("k");

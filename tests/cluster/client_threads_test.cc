@@ -8,30 +8,17 @@
 #include <future>
 #include <thread>
 
+#include "tests/cluster/cluster_fixture.h"
 #include "tests/cluster/local_cluster.h"
 
 using namespace ringkv;
+using ringkv::testing::ConnectTo;
 using ringkv::testing::Eventually;
 using ringkv::testing::LocalCluster;
 using ringkv::testing::LocalClusterOptions;
+using ringkv::testing::StartCluster;
 
-namespace {
-
-std::unique_ptr<LocalCluster> StartCluster(LocalClusterOptions options = {}) {
-  auto c = LocalCluster::Start(std::move(options));
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
-}
-
-std::unique_ptr<Client> ConnectTo(const LocalCluster& cluster, ClientOptions options = {}) {
-  auto c = cluster.Connect(std::move(options));
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // The cluster name a client learns from the ring used to be written into the client's
 // options on the loop thread at every ring install (when it was empty) while application

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <string>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::testing {
 

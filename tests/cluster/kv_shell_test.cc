@@ -12,12 +12,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/limits.h"
+#include "ringkv/limits.h"
+#include "tests/cluster/cluster_fixture.h"
 #include "tests/cluster/local_cluster.h"
 #include "tests/temp_dir.h"
 
 using ringkv::kMaxValueBytes;
 using ringkv::testing::LocalCluster;
+using ringkv::testing::StartCluster;
 using ringkv::testing::TempDir;
 
 namespace {
@@ -29,13 +31,6 @@ Run Kv(const LocalCluster& cluster, const std::string& args, const std::string& 
       std::string(RINGKV_KV_PATH) + " --cluster " + cluster.seeds() + " --cluster-name test-cluster " + args;
   if (!stdin_text.empty()) cmd = "printf '%s' '" + stdin_text + "' | " + cmd;
   return ringkv::testing::RunCommand(cmd);
-}
-
-std::unique_ptr<LocalCluster> StartCluster() {
-  auto c = LocalCluster::Start({});
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
 }
 
 }  // namespace
@@ -146,6 +141,45 @@ TEST_CASE("kv admin commands: cluster status, hints, repair and node, with clear
   CHECK(remove_live.exit_code == 2);
   CHECK(remove_live.output.find("decommission it instead") != std::string::npos);
   CHECK(Kv(*cluster, "node explode node2").exit_code == 2);
+}
+
+TEST_CASE("kv ns creates, lists, shows, alters and drops namespaces, and refuses bad settings with exit 2") {
+  auto cluster = StartCluster();
+  Run create = Kv(*cluster, "ns create carts conflict=lww ttl=1h max-value=8KB");
+  INFO(create.output);
+  REQUIRE(create.exit_code == 0);
+  CHECK_THAT(create.output, Catch::Contains("namespace carts created"));
+
+  Run show = Kv(*cluster, "--json ns show carts");
+  INFO(show.output);
+  REQUIRE(show.exit_code == 0);
+  CHECK_THAT(show.output, Catch::Contains(R"("conflict":"lww")") && Catch::Contains(R"("default_ttl_s":3600)") &&
+                              Catch::Contains(R"("max_value_bytes":8192)"));
+
+  Run alter = Kv(*cluster, "ns alter carts ttl=30s");
+  INFO(alter.output);
+  REQUIRE(alter.exit_code == 0);
+  Run list = Kv(*cluster, "ns list");
+  INFO(list.output);
+  REQUIRE(list.exit_code == 0);
+  CHECK_THAT(list.output, Catch::Contains("carts") && Catch::Contains("default") && Catch::Contains("lww"));
+  CHECK_THAT(Kv(*cluster, "--json ns show carts").output, Catch::Contains(R"("default_ttl_s":30)"));
+
+  for (std::string bad :
+       {"ns create Bad!", "ns create orders w=7", "ns create orders ttl=soon", "ns create orders colour=red",
+        "ns create orders conflict=newest", "ns alter carts n=5", "ns create carts", "ns frobnicate"}) {
+    Run refused = Kv(*cluster, bad);
+    INFO(bad << ": " << refused.output);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.output, Catch::Contains("error"));
+  }
+  CHECK(Kv(*cluster, "ns show orders").exit_code == 1);  // none of the bad creates made it
+  CHECK(Kv(*cluster, "ns drop default").exit_code == 2);
+
+  Run drop = Kv(*cluster, "ns drop carts");
+  INFO(drop.output);
+  REQUIRE(drop.exit_code == 0);
+  CHECK(Kv(*cluster, "ns show carts").exit_code == 1);
 }
 
 TEST_CASE("kv bench runs the requested load and reports throughput, percentiles and a plot") {

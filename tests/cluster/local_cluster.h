@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/status.h"
-#include "sdk/client.h"
+#include "ringkv/client.h"
+#include "ringkv/status.h"
 
 namespace ringkv::testing {
 

@@ -6,29 +6,22 @@
 #include <set>
 #include <thread>
 
-#include "common/limits.h"
+#include "ringkv/limits.h"
+#include "tests/cluster/cluster_fixture.h"
 #include "tests/cluster/local_cluster.h"
 
 using namespace ringkv;
 using ringkv::testing::LocalCluster;
 using ringkv::testing::LocalClusterOptions;
 using ringkv::testing::ReadReplicaDirectly;
+using ringkv::testing::StartCluster;
 
 namespace {
 
-std::unique_ptr<LocalCluster> StartCluster(LocalClusterOptions options = {}) {
-  auto c = LocalCluster::Start(std::move(options));
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
-}
-
-std::unique_ptr<Client> ConnectTo(const LocalCluster& cluster, ClientOptions options = {}) {
+// Clients here fail over sooner than the default (1.5 s unless a test sets its own timeout).
+std::unique_ptr<Client> ConnectQuick(const LocalCluster& cluster, ClientOptions options = {}) {
   if (options.timeout == std::chrono::milliseconds(2000)) options.timeout = std::chrono::milliseconds(1500);
-  auto c = cluster.Connect(std::move(options));
-  INFO(c.status().ToString());
-  REQUIRE(c.ok());
-  return std::move(c).value();
+  return ringkv::testing::ConnectTo(cluster, std::move(options));
 }
 
 size_t Occurrences(const std::string& text, const std::string& what) {
@@ -46,7 +39,7 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 
 TEST_CASE("N=3 W=2 R=2: a put is readable and lands on all three replicas") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   auto put = client->Put("greeting", "hello");
   REQUIRE(put.ok());
   REQUIRE(put->acks >= 2);
@@ -70,8 +63,8 @@ TEST_CASE("N=3 W=2 R=2: a put is readable and lands on all three replicas") {
 
 TEST_CASE("with W+R>N and no failures every read sees the latest write") {
   auto cluster = StartCluster();
-  auto writer = ConnectTo(*cluster);
-  auto reader = ConnectTo(*cluster);
+  auto writer = ConnectQuick(*cluster);
+  auto reader = ConnectQuick(*cluster);
   Context ctx;
   for (int i = 0; i < 200; ++i) {
     std::string key = "ryw" + std::to_string(i % 20);
@@ -87,7 +80,7 @@ TEST_CASE("with W+R>N and no failures every read sees the latest write") {
 
 TEST_CASE("with one node killed QUORUM still works and ALL fails with a clear error") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   REQUIRE(client->Put("k", "before").ok());
   REQUIRE(cluster->Kill(2).ok());
 
@@ -119,7 +112,7 @@ TEST_CASE("with one node killed QUORUM still works and ALL fails with a clear er
 
 TEST_CASE("a read whose timeout passes before its quorum fails with TimedOut, naming the silent replica once") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   RequestOptions all;
   all.level = Consistency::kAll;
   REQUIRE(client->Put("k", "v", {}, all).ok());
@@ -138,7 +131,7 @@ TEST_CASE("a read whose timeout passes before its quorum fails with TimedOut, na
 
 TEST_CASE("a request none of whose replicas can be reached fails with Unavailable") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   for (int i = 0; i < cluster->size(); ++i) REQUIRE(cluster->Kill(i).ok());
   auto got = client->Get("k");
   REQUIRE_FALSE(got.ok());
@@ -155,12 +148,12 @@ TEST_CASE(
   auto cluster = StartCluster();
   ClientOptions skewed;
   skewed.clock_offset = std::chrono::minutes(-2);  // beyond the nodes' --max-write-age-s of 60
-  auto behind = ConnectTo(*cluster, skewed);
+  auto behind = ConnectQuick(*cluster, skewed);
   auto put = behind->Put("k", "from-the-past");
   REQUIRE_FALSE(put.ok());
   REQUIRE(put.status().IsInvalidArgument());
   CHECK_THAT(put.status().message(), Catch::Contains("--max-write-age") && Catch::Contains("clock is behind"));
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   RequestOptions all;
   all.level = Consistency::kAll;
   auto got = client->Get("k", all);
@@ -173,8 +166,8 @@ TEST_CASE(
 
 TEST_CASE("two puts with the same context through different coordinators become siblings, and a merge resolves them") {
   auto cluster = StartCluster();
-  auto alice = ConnectTo(*cluster);
-  auto bob = ConnectTo(*cluster);
+  auto alice = ConnectQuick(*cluster);
+  auto bob = ConnectQuick(*cluster);
   REQUIRE(alice->Put("cart", "milk").ok());
   auto seen = alice->Get("cart");
   REQUIRE(seen.ok());
@@ -209,8 +202,8 @@ TEST_CASE("two puts with the same context through different coordinators become 
 
 TEST_CASE("a delete concurrent with a put shows as a tombstone sibling beside the value") {
   auto cluster = StartCluster();
-  auto alice = ConnectTo(*cluster);
-  auto bob = ConnectTo(*cluster);
+  auto alice = ConnectQuick(*cluster);
+  auto bob = ConnectQuick(*cluster);
   REQUIRE(alice->Put("k", "v1").ok());
   auto seen = alice->Get("k");
   REQUIRE(seen.ok());
@@ -231,7 +224,7 @@ TEST_CASE("a delete concurrent with a put shows as a tombstone sibling beside th
 
 TEST_CASE("read repair fixes a replica that missed a write") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   const std::string key = "repair-me";
   REQUIRE(cluster->Kill(0).ok());
   REQUIRE(client->Put(key, "while-you-were-out").ok());
@@ -257,11 +250,11 @@ TEST_CASE("read repair fixes a replica that missed a write") {
 
 TEST_CASE("a restarted node keeps its data") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   for (int i = 0; i < 100; ++i) REQUIRE(client->Put("persist" + std::to_string(i), "v" + std::to_string(i)).ok());
   for (int i = 0; i < cluster->size(); ++i) REQUIRE(cluster->Stop(i).ok());  // SIGTERM: clean shutdown
   for (int i = 0; i < cluster->size(); ++i) REQUIRE(cluster->Restart(i).ok());
-  auto fresh = ConnectTo(*cluster);
+  auto fresh = ConnectQuick(*cluster);
   RequestOptions one;
   one.r = 1;
   for (int i = 0; i < 100; ++i) {
@@ -273,7 +266,7 @@ TEST_CASE("a restarted node keeps its data") {
 
 TEST_CASE("oversized keys and values are refused with a clear error and nothing is written") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   auto big_value = client->Put("k", std::string(kMaxValueBytes + 1, 'v'));
   REQUIRE(big_value.status().IsInvalidArgument());
   REQUIRE_THAT(big_value.status().message(), Catch::Contains("1048577 bytes") && Catch::Contains("limit is 1048576"));
@@ -290,7 +283,7 @@ TEST_CASE("oversized keys and values are refused with a clear error and nothing 
 
 TEST_CASE("a 1 MB value is written and read back at QUORUM, from every replica") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   std::string mb(kMaxValueBytes, '\0');
   for (size_t i = 0; i < mb.size(); ++i) mb[i] = static_cast<char>('a' + (i * 7919) % 26);
   RequestOptions quorum;
@@ -312,8 +305,8 @@ TEST_CASE("last-writer-wins mode keeps only the newest of concurrent writes") {
   auto cluster = StartCluster();
   ClientOptions lww;
   lww.last_writer_wins = true;
-  auto a = ConnectTo(*cluster, lww);
-  auto b = ConnectTo(*cluster, lww);
+  auto a = ConnectQuick(*cluster, lww);
+  auto b = ConnectQuick(*cluster, lww);
   REQUIRE(a->Put("lww", "first").ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   REQUIRE(b->Put("lww", "second").ok());  // blind write, no context: would be a sibling outside LWW
@@ -326,7 +319,7 @@ TEST_CASE("last-writer-wins mode keeps only the newest of concurrent writes") {
 
 TEST_CASE("a delete hides the key and a client of another cluster is refused") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   REQUIRE(client->Put("gone", "v").ok());
   auto seen = client->Get("gone");
   REQUIRE(client->Delete("gone", seen->context).ok());
@@ -355,7 +348,7 @@ TEST_CASE("a node refuses a data directory that belongs to another node") {
 
 TEST_CASE("one client is shared safely by many application threads, sync and async") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);
+  auto client = ConnectQuick(*cluster);
   constexpr int kThreads = 8, kOps = 50;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;

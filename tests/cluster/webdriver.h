@@ -11,7 +11,7 @@
 
 #include <boost/json.hpp>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv::testing {
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs ringkv from a build tree into a temporary prefix, builds tests/package/app
-# against it with find_package(ringkv), starts the installed kvnode on a free 127.0.0.x
-# port and runs the app there. Everything is removed on exit, pass or fail.
+# Installs ringkv from a build tree into a temporary prefix, checks that the installed
+# headers are exactly the public include/ringkv/ and that each compiles alone from the
+# prefix (none includes a header that is not installed), builds tests/package/app against
+# it with find_package(ringkv), starts the installed kvnode on a free 127.0.0.x port and
+# runs the app there. Everything is removed on exit, pass or fail.
 #   package_test.sh BUILD_DIR [extra CMake args for the app, e.g. sanitizer flags]
 set -euo pipefail
 build=$1
@@ -16,6 +18,20 @@ cleanup() {
 trap cleanup EXIT
 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+
+# The SDK's contract and nothing else: no internal header may be installed, or be needed.
+expected="include/ringkv/client.h include/ringkv/limits.h include/ringkv/namespace.h include/ringkv/status.h include/ringkv/tls_files.h"
+installed=$(cd "$work/prefix" && find . -type f \( -path './include/*' -o -name '*.h' -o -name '*.hpp' \) \
+  | sed 's|^\./||' | sort | xargs)
+if [[ "$installed" != "$expected" ]]; then
+  echo "installed headers are '$installed', expected '$expected'"
+  exit 1
+fi
+for header in ${expected//include\//}; do
+  # Only the prefix on the include path: an include of anything not installed fails here.
+  echo "#include <$header>" | "${CXX:-c++}" -std=c++17 -fsyntax-only -I"$work/prefix/include" -x c++ - \
+    || { echo "installed $header does not compile on its own from the prefix"; exit 1; }
+done
 cmake -S "$here/app" -B "$work/app" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" "$@" >/dev/null
 cmake --build "$work/app" >/dev/null
 

@@ -5,7 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for dir in common capnp node sdk cli cmake; do cp -r "$root/$dir" "$work/"; done
+for dir in include common capnp node sdk cli cmake; do cp -r "$root/$dir" "$work/"; done
 
 cmake -DROOT="$work" -DSTAMP="$work/ok" -P "$work/cmake/CheckLayers.cmake"
 test -f "$work/ok" || { echo "the tree as it is did not pass"; exit 1; }
@@ -26,4 +26,14 @@ echo '#include "node/replica/replica_store.h"' >> "$work/sdk/client.cc"
 if cmake -DROOT="$work" -DSTAMP="$work/ok" -P "$work/cmake/CheckLayers.cmake" >/dev/null 2>&1; then
   echo "the SDK including a node header passed the check"; exit 1
 fi
+
+# The public headers are installed alone: one including an internal header would break
+# every app that includes it.
+sed -i '$d' "$work/sdk/client.cc"
+sed -i 's|#include "ringkv/status.h"|#include "common/security.h"|' "$work/include/ringkv/client.h"
+if out=$(cmake -DROOT="$work" -DSTAMP="$work/ok" -P "$work/cmake/CheckLayers.cmake" 2>&1); then
+  echo "a public header including an internal one passed the check"; exit 1
+fi
+grep -q 'include/ringkv/client.h (include) includes common/security.h (common)' <<<"$out" \
+  || { echo "the failure did not name the public header:"; echo "$out"; exit 1; }
 echo "layers ok"

@@ -11,6 +11,7 @@
 #include "common/security.h"
 #include "node/admin/admin_routes.h"
 #include "node/node_config.h"
+#include "node/rpc/credentials.h"
 #include "temp_dir.h"
 
 using namespace ringkv;

@@ -96,7 +96,7 @@ TEST_CASE("a handoff pass drops expired hints as expired, and gives a removed no
   REQUIRE(engine.ok());
   ReplicaStore store(engine->get(), "w1");
   HintedHandoff handoff(hints->get(), &store, membership->get(), std::chrono::seconds(60));
-  const uint64_t long_ago = 1, now = WallNowMs();
+  const uint64_t long_ago = 1, now = Clock::System().WallMs();
 
   // n2 is up, but every hint for it is past the window: all dropped, none sent.
   for (int i = 0; i < 5; ++i)
@@ -135,6 +135,41 @@ TEST_CASE("a handoff pass drops expired hints as expired, and gives a removed no
   auto stale = store.Get("stale0");
   REQUIRE(stale.ok());
   CHECK(!stale->has_value());
+  REQUIRE((*hints)->Close().ok());
+  REQUIRE((*engine)->Close().ok());
+}
+
+TEST_CASE("a hint is handed on until the node's clock is past its window after its stamp, then dropped as expired") {
+  ringkv::testing::TempDir dir;
+  MembershipOptions options;
+  options.cluster_name = "test";
+  options.state_file = dir.file("MEMBERSHIP");
+  auto membership = Membership::Open(options, Member("w1", "west", 1), {Member("n2", "west", uint64_t{1} << 63)}, 0);
+  REQUIRE(membership.ok());
+  REQUIRE((*membership)->Remove("n2", 0).ok());  // its hints go to the keys' replicas: here w1 itself
+  auto hints = HintStore::Open(dir.file("hints"), "w1", StorageOptions{});
+  REQUIRE(hints.ok());
+  auto engine = storage::StorageEngine::Open(dir.file("data"), StorageOptions{});
+  REQUIRE(engine.ok());
+  ManualClock clock;
+  ReplicaStore store(engine->get(), "w1", clock);
+  HintedHandoff handoff(hints->get(), &store, membership->get(), std::chrono::seconds(60), {}, clock);
+
+  const uint64_t start = clock.WallMs();
+  REQUIRE((*hints)->Add("n2", "older", Written("a"), false, start).ok());
+  REQUIRE((*hints)->Add("n2", "younger", Written("b"), false, start + 1).ok());
+  // 60 s after "younger" was stamped, 60.001 s after "older": only "older" is past the window.
+  clock.Advance(std::chrono::milliseconds(60'001));
+  CHECK(Pass(handoff) == 1);
+  HintStats stats = (*hints)->Stats();
+  CHECK(Dropped(stats, HintDrop::kExpired) == 1);
+  CHECK(stats.counters.redirected == 1);
+  auto younger = store.Get("younger");
+  REQUIRE(younger.ok());
+  CHECK(younger->has_value());
+  auto older = store.Get("older");
+  REQUIRE(older.ok());
+  CHECK_FALSE(older->has_value());
   REQUIRE((*hints)->Close().ok());
   REQUIRE((*engine)->Close().ok());
 }

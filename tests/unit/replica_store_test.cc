@@ -4,9 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/limits.h"
 #include "engine_test_util.h"
 #include "node/replica/replica_store.h"
+#include "ringkv/limits.h"
 
 using namespace ringkv;
 using ringkv::testing::TempDir;
@@ -129,9 +129,10 @@ TEST_CASE("a put that would grow a key's siblings past the set limit is refused 
 TEST_CASE("a replica applies nothing for a late attempt of a write it has seen replaced") {
   TempDir dir;
   auto engine = Engine(dir);
-  ReplicaStore store(engine.get(), "n1");
+  ManualClock clock;
+  ReplicaStore store(engine.get(), "n1", clock);
   Sibling first = Write("v1", 11);
-  first.timestamp_ms = WallNowMs();
+  first.timestamp_ms = clock.WallMs();
   auto put = store.CoordinatePut("k", {}, first, false);
   REQUIRE(put.ok());
   Sibling second = Write("v2", 12);
@@ -152,17 +153,62 @@ TEST_CASE("a replica applies nothing for a late attempt of a write it has seen r
 TEST_CASE("a replica forgets replaced write ids only after the retention, by their stamps") {
   TempDir dir;
   auto engine = Engine(dir);
-  ReplicaStore store(engine.get(), "n1");
+  ManualClock clock;
+  ReplicaStore store(engine.get(), "n1", clock);
   Sibling old_write = Write("v1", 21);
-  old_write.timestamp_ms = WallNowMs() - ReplicaStore::kRetiredRetentionMs - 1000;
+  old_write.timestamp_ms = clock.WallMs() - ReplicaStore::kRetiredRetentionMs - 1000;
   auto put = store.CoordinatePut("k", {}, old_write, false);
   REQUIRE(put.ok());
   Sibling next = Write("v2", 22);
-  next.timestamp_ms = WallNowMs();
+  next.timestamp_ms = clock.WallMs();
   REQUIRE(store.CoordinatePut("k", put->ReadContext(), next, false).ok());
   auto held = store.Get("k");
   REQUIRE(held.ok());
   CHECK_FALSE((*held)->IsRetired(21));  // older than any attempt a node would still accept
+}
+
+TEST_CASE("a replaced write id is remembered until the replica's clock is past the retention, then forgotten") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ManualClock clock;
+  ReplicaStore store(engine.get(), "n1", clock);
+  Sibling first = Write("v1", 31);
+  first.timestamp_ms = clock.WallMs();
+  auto put = store.CoordinatePut("k", {}, first, false);
+  REQUIRE(put.ok());
+  Sibling second = Write("v2", 32);
+  second.timestamp_ms = clock.WallMs();
+  REQUIRE(store.CoordinatePut("k", put->ReadContext(), second, false).ok());
+
+  // Exactly the retention later the replaced id is still known: a late attempt of it is a
+  // duplicate and changes nothing.
+  clock.Advance(std::chrono::milliseconds(ReplicaStore::kRetiredRetentionMs));
+  auto late = store.CoordinatePut("k", {}, first, false);
+  REQUIRE(late.ok());
+  REQUIRE(late->siblings().size() == 1);
+  CHECK(late->siblings()[0].value == "v2");
+  CHECK(late->IsRetired(31));
+
+  // One millisecond more and it is forgotten (the node refuses attempts that old anyway).
+  clock.Advance(std::chrono::milliseconds(1));
+  auto held = store.Get("k");
+  REQUIRE(held.ok());
+  REQUIRE(held->has_value());
+  CHECK_FALSE((*held)->IsRetired(31));
+}
+
+TEST_CASE("a replica's new dots start at its clock's milliseconds since 2025") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ManualClock clock(ManualClock::kDefaultWallMs);
+  ReplicaStore store(engine.get(), "n1", clock);
+  const uint64_t floor = ManualClock::kDefaultWallMs - 1735689600000;  // 2026-01-01 less 2025-01-01
+  CHECK(store.DotCounterFloor() == floor);
+  auto put = store.CoordinatePut("k", {}, Write("v", 41), false);
+  REQUIRE(put.ok());
+  CHECK(put->siblings()[0].dot.counter >= floor);
+  clock.Advance(std::chrono::milliseconds(5));
+  CHECK(store.DotCounterFloor() == floor + 5);
 }
 
 TEST_CASE("a write attempt older than the node's maximum write age is refused with a clear error") {
@@ -182,7 +228,7 @@ TEST_CASE("a last-writer-wins key keeps one version when repair or handoff merge
   auto engine_b = Engine(dir_b);
   ReplicaStore a(engine_a.get(), "a"), b(engine_b.get(), "b");
   Sibling older = Write("older", 31), newer = Write("newer", 32);
-  older.timestamp_ms = WallNowMs();
+  older.timestamp_ms = Clock::System().WallMs();
   newer.timestamp_ms = older.timestamp_ms + 5;
   REQUIRE(a.CoordinatePut("k", {}, older, /*lww=*/true).ok());
   auto at_b = b.CoordinatePut("k", {}, newer, /*lww=*/true);  // concurrent: neither saw the other

@@ -11,13 +11,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "common/limits.h"
 #include "file_damage.h"
 #include "node/storage/block_builder.h"
 #include "node/storage/bloom.h"
 #include "node/storage/sstable.h"
 #include "node/storage/sstable_builder.h"
 #include "node/storage/table_format.h"
+#include "ringkv/limits.h"
 #include "temp_dir.h"
 
 using namespace ringkv;

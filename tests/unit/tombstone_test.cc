@@ -1,8 +1,8 @@
 // Tombstones: kept through the grace period so repair can spread them, then reaped by
 // compaction — but never while an older version of the key could resurface.
 
-#include <atomic>
 #include <chrono>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -16,21 +16,12 @@ using ringkv::testing::TempDir;
 
 namespace {
 
-constexpr uint64_t kDayMs = 24ull * 3600 * 1000;
+constexpr std::chrono::hours kDay{24};
 
-struct FakeClock {
-  std::shared_ptr<std::atomic<uint64_t>> now = std::make_shared<std::atomic<uint64_t>>(100 * kDayMs);
-  std::function<uint64_t()> fn() const {
-    auto n = now;
-    return [n] { return n->load(); };
-  }
-  void Advance(uint64_t ms) { now->fetch_add(ms); }
-};
-
-StorageOptions TombstoneOptions(const FakeClock& clock) {
+StorageOptions TombstoneOptions(const ManualClock& clock) {
   StorageOptions o = SmallOptions();
-  o.now_ms = clock.fn();
-  o.tombstone_grace = std::chrono::hours(24 * 10);
+  o.clock = &clock;
+  o.tombstone_grace = 10 * kDay;
   o.tombstone_scan_interval = std::chrono::milliseconds(20);
   return o;
 }
@@ -54,12 +45,12 @@ std::string RandomBytes(std::mt19937& rng, size_t n) {
 
 TEST_CASE("a tombstone younger than the grace period survives compaction") {
   TempDir dir;
-  FakeClock clock;
+  ManualClock clock;
   auto engine = OpenOrDie(dir.path(), TombstoneOptions(clock));
   REQUIRE(engine->Put("k", Value("v")).ok());
   REQUIRE(engine->Flush().ok());
-  REQUIRE(engine->Put("k", Tombstone(clock.now->load())).ok());
-  clock.Advance(9 * kDayMs);
+  REQUIRE(engine->Put("k", Tombstone(clock.WallMs())).ok());
+  clock.Advance(9 * kDay);
   REQUIRE(engine->CompactAll().ok());
   auto got = engine->Get("k");
   REQUIRE(got.ok());
@@ -69,13 +60,13 @@ TEST_CASE("a tombstone younger than the grace period survives compaction") {
 
 TEST_CASE("a tombstone past the grace period is dropped by a full compaction and the key is gone") {
   TempDir dir;
-  FakeClock clock;
+  ManualClock clock;
   auto engine = OpenOrDie(dir.path(), TombstoneOptions(clock));
   REQUIRE(engine->Put("k", Value("v")).ok());
   REQUIRE(engine->Put("keep", Value("v")).ok());
   REQUIRE(engine->Flush().ok());
-  REQUIRE(engine->Put("k", Tombstone(clock.now->load())).ok());
-  clock.Advance(11 * kDayMs);
+  REQUIRE(engine->Put("k", Tombstone(clock.WallMs())).ok());
+  clock.Advance(11 * kDay);
   REQUIRE(engine->CompactAll().ok());
   REQUIRE(engine->Get("k").status().IsNotFound());  // neither tombstone nor the old value
   REQUIRE(engine->Get("keep")->value == "v");
@@ -84,7 +75,7 @@ TEST_CASE("a tombstone past the grace period is dropped by a full compaction and
 
 TEST_CASE("an expired tombstone is kept while an older table outside the compaction holds the key") {
   TempDir dir;
-  FakeClock clock;
+  ManualClock clock;
   StorageOptions opts = TombstoneOptions(clock);
   auto engine = OpenOrDie(dir.path(), opts);
   // One big old table holding "victim" = "old".
@@ -95,9 +86,9 @@ TEST_CASE("an expired tombstone is kept while an older table outside the compact
   uint64_t compactions_before = engine->stats().compaction_count.load();
   REQUIRE(engine->CompactAll().ok());  // fold the big table into one
   // Four small tables; the first deletes "victim".
-  REQUIRE(engine->Put("victim", Tombstone(clock.now->load())).ok());
+  REQUIRE(engine->Put("victim", Tombstone(clock.WallMs())).ok());
   REQUIRE(engine->Flush().ok());
-  clock.Advance(11 * kDayMs);
+  clock.Advance(11 * kDay);
   for (int t = 0; t < 3; ++t) {
     REQUIRE(engine->Put("small" + std::to_string(t), Value("s")).ok());
     REQUIRE(engine->Flush().ok());
@@ -118,25 +109,46 @@ TEST_CASE("an expired tombstone is kept while an older table outside the compact
 
 TEST_CASE("tombstones in a table that never finds a merge partner are still reaped") {
   TempDir dir;
-  FakeClock clock;
+  ManualClock clock;
   auto engine = OpenOrDie(dir.path(), TombstoneOptions(clock));
   for (int i = 0; i < 100; ++i) REQUIRE(engine->Put(KeyOf(i), Value("v")).ok());
-  for (int i = 0; i < 100; ++i) REQUIRE(engine->Put(KeyOf(i), Tombstone(clock.now->load())).ok());
+  for (int i = 0; i < 100; ++i) REQUIRE(engine->Put(KeyOf(i), Tombstone(clock.WallMs())).ok());
   REQUIRE(engine->Flush().ok());
   REQUIRE(engine->Info().num_tables == 1);
-  clock.Advance(11 * kDayMs);
+  clock.Advance(11 * kDay);
   // No CompactAll: the idle compaction thread finds the expired tombstones by itself.
   REQUIRE(WaitFor([&] { return engine->stats().tombstones_dropped.load() == 100; }));
   REQUIRE(WaitFor([&] { return engine->Info().num_tables == 0; }));
   REQUIRE(engine->Get(KeyOf(5)).status().IsNotFound());
 }
 
-TEST_CASE("a tombstone written without a timestamp ages from its write") {
+TEST_CASE("a tombstone written without a timestamp ages from its write, by the engine's clock") {
   TempDir dir;
-  auto engine = OpenOrDie(dir.path(), SmallOptions());
+  ManualClock clock;
+  auto engine = OpenOrDie(dir.path(), TombstoneOptions(clock));
   REQUIRE(engine->Put("k", Record{"", "", 0, true}).ok());
   auto got = engine->Get("k");
   REQUIRE(got.ok());
   REQUIRE(got->tombstone);
-  REQUIRE(got->timestamp_ms > 1'600'000'000'000ull);  // stamped with the wall clock
+  CHECK(got->timestamp_ms == clock.WallMs());
+  // It is reaped once the grace period has passed from that stamp, not before.
+  REQUIRE(engine->Flush().ok());
+  clock.Advance(10 * kDay - std::chrono::milliseconds(1));
+  REQUIRE(engine->CompactAll().ok());
+  CHECK(engine->Get("k").ok());
+  clock.Advance(std::chrono::milliseconds(1));
+  REQUIRE(engine->CompactAll().ok());
+  CHECK(engine->Get("k").status().IsNotFound());
+}
+
+TEST_CASE("a tombstone put through a batch without a timestamp is stamped by the batch's clock") {
+  ManualClock clock(5'000'000);
+  WriteBatch batch(clock);
+  batch.Put("k", Record{"", "", 0, true});
+  TempDir dir;
+  auto engine = OpenOrDie(dir.path(), SmallOptions());
+  REQUIRE(engine->Write(batch).ok());
+  auto got = engine->Get("k");
+  REQUIRE(got.ok());
+  CHECK(got->timestamp_ms == 5'000'000);
 }

@@ -1,7 +1,7 @@
 // Puts, reads back and deletes one key through the installed SDK: app HOST:PORT
-#include <cstdio>
+#include <ringkv/client.h>
 
-#include "sdk/client.h"
+#include <cstdio>
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;

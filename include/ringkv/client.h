@@ -17,17 +17,24 @@
 //                     made inside a callback (see below): nothing written
 //   StaleRing         the ring changed under the request three times in a row
 //   Unauthenticated   the cluster requires a token this client lacks
+//
+// This header, ringkv/status.h and ringkv/tls_files.h are the SDK's whole public contract
+// (installed under include/ringkv/; an app links ringkv::sdk). Nothing here names a Cap'n
+// Proto, KJ or other internal type: the client's machinery is behind Client::Impl.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "common/security.h"
-#include "common/status.h"
+#include "ringkv/namespace.h"
+#include "ringkv/status.h"
+#include "ringkv/tls_files.h"
 
 namespace ringkv {
 
@@ -128,6 +135,11 @@ struct RingMember {
   std::string state = "normal";  // normal | joining | leaving
 };
 
+struct NamespaceInfo {
+  std::string name;
+  NamespaceSettings settings;
+};
+
 struct NodeStat {
   std::string name;  // Prometheus style, labels included
   double value = 0;
@@ -198,9 +210,20 @@ class Client {
   Status RemoveNode(const std::string& node_id);
   std::vector<std::string> PreferenceList(const std::string& key, int n);
 
-  class Impl;
+  // Namespaces (ringkv/namespace.h): each change goes to one live node, which answers once
+  // it has saved it; gossip spreads it to the others within a few rounds. InvalidArgument
+  // for a bad name or settings, a name in use, or a change of n; NotFound for an unknown
+  // namespace.
+  Status CreateNamespace(const std::string& name, const NamespaceSettings& settings);
+  Status AlterNamespace(const std::string& name, const NamespaceSettings& settings);
+  Status DropNamespace(const std::string& name);
+  // The live namespaces, sorted by name, as `node_id` knows them (empty: any live node).
+  Result<std::vector<NamespaceInfo>> ListNamespaces(const std::string& node_id = {});
 
  private:
+  class Impl;  // the state on the client's event-loop thread (sdk/client_impl.h), never installed
+  enum class NamespaceOp { kCreate, kAlter, kDrop };
+  Status ChangeNamespace(NamespaceOp op, const std::string& name, const NamespaceSettings& settings);
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

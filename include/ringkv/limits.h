@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "common/status.h"
+#include "ringkv/status.h"
 
 namespace ringkv {
 

@@ -1,0 +1,115 @@
+// The namespace catalog on real nodes: changes through the SDK's admin calls, spread by
+// gossip, kept across restarts, and bad input refused with nothing changed.
+
+#include <catch2/catch.hpp>
+
+#include "tests/cluster/cluster_fixture.h"
+#include "tests/cluster/local_cluster.h"
+
+using namespace ringkv;
+using ringkv::testing::ConnectTo;
+using ringkv::testing::Eventually;
+using ringkv::testing::LocalCluster;
+using ringkv::testing::StartCluster;
+
+namespace {
+
+constexpr auto kSpread = std::chrono::seconds(20);  // gossip rounds are 200 ms in tests
+
+NamespaceSettings Carts() {
+  NamespaceSettings s;
+  s.conflict = ConflictMode::kLastWriterWins;
+  s.default_ttl_s = 3600;
+  s.max_value_bytes = 4096;
+  return s;
+}
+
+// The settings of `name` as node `i` knows it, if it does.
+std::optional<NamespaceSettings> KnownBy(Client& client, const LocalCluster& cluster, int i, const std::string& name) {
+  auto list = client.ListNamespaces(cluster.id(i));
+  if (!list.ok()) return std::nullopt;
+  for (const NamespaceInfo& info : *list) {
+    if (info.name == name) return info.settings;
+  }
+  return std::nullopt;
+}
+
+bool EveryNodeKnows(Client& client, const LocalCluster& cluster, const std::string& name,
+                    const NamespaceSettings& settings) {
+  for (int i = 0; i < cluster.size(); ++i) {
+    if (KnownBy(client, cluster, i, name) != settings) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a namespace created through one node reaches every node by gossip and survives a restart of all") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->CreateNamespace("carts", Carts()).ok());
+  CHECK(Eventually(kSpread, [&] { return EveryNodeKnows(*client, *cluster, "carts", Carts()); }));
+
+  NamespaceSettings altered = Carts();
+  altered.default_ttl_s = 60;
+  REQUIRE(client->AlterNamespace("carts", altered).ok());
+  CHECK(Eventually(kSpread, [&] { return EveryNodeKnows(*client, *cluster, "carts", altered); }));
+
+  // Every node stopped, then one started alone: it has the catalog from its own disk.
+  for (int i = 0; i < cluster->size(); ++i) REQUIRE(cluster->Stop(i).ok());
+  REQUIRE(cluster->Restart(1).ok());
+  auto alone = ConnectTo(*cluster);
+  CHECK(KnownBy(*alone, *cluster, 1, "carts") == altered);
+  CHECK(KnownBy(*alone, *cluster, 1, "default").has_value());
+}
+
+TEST_CASE("a dropped namespace disappears from every node, one down during the drop included") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->CreateNamespace("sessions", {}).ok());
+  REQUIRE(Eventually(kSpread, [&] { return EveryNodeKnows(*client, *cluster, "sessions", {}); }));
+  REQUIRE(cluster->Stop(2).ok());
+  REQUIRE(client->DropNamespace("sessions").ok());
+  auto forgotten = [&] {
+    for (int i = 0; i < cluster->size(); ++i) {
+      if (!client->ListNamespaces(cluster->id(i)).ok() || KnownBy(*client, *cluster, i, "sessions")) return false;
+    }
+    return true;
+  };
+  // Node 2 comes back with "sessions" live in its own file; gossip brings it the drop.
+  REQUIRE(cluster->Restart(2).ok());
+  CHECK(Eventually(kSpread, forgotten));
+  // The name can be used again, with new settings.
+  CHECK(client->CreateNamespace("sessions", Carts()).ok());
+  CHECK(Eventually(kSpread, [&] { return EveryNodeKnows(*client, *cluster, "sessions", Carts()); }));
+}
+
+TEST_CASE("bad namespace changes get a clear error and change nothing") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->CreateNamespace("carts", {}).ok());
+  auto refused = [&](Status s, std::string_view words) {
+    INFO(s.ToString());
+    CHECK_FALSE(s.ok());
+    CHECK(s.message().find(words) != std::string::npos);
+  };
+  refused(client->CreateNamespace("Carts!", {}), "namespace name");
+  NamespaceSettings bad;
+  bad.w = 5;
+  refused(client->CreateNamespace("orders", bad), "w is 5");
+  refused(client->CreateNamespace("carts", {}), "already exists");
+  NamespaceSettings five;
+  five.n = 5;
+  five.w = five.r = 3;
+  refused(client->AlterNamespace("carts", five), "cannot change");
+  refused(client->AlterNamespace("missing", {}), "does not exist");
+  refused(client->DropNamespace("missing"), "does not exist");
+  refused(client->DropNamespace("default"), "cannot be dropped");
+
+  auto list = client->ListNamespaces(cluster->id(0));
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 2);
+  CHECK((*list)[0].name == "carts");
+  CHECK((*list)[0].settings == NamespaceSettings{});
+  CHECK((*list)[1].name == "default");
+}
