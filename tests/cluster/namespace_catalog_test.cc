@@ -210,3 +210,23 @@ TEST_CASE("another client learns a namespace from the ring, and a re-created nam
   REQUIRE(fresh.ok());
   CHECK_FALSE(fresh->found);  // the old incarnation's data is not the new namespace's
 }
+
+TEST_CASE("the nodes apply a namespace's conflict mode: the default namespace altered to lww has no siblings") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);  // without last_writer_wins
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  REQUIRE(client->Put("before", "first", {}, all).ok());
+  REQUIRE(client->Put("before", "second", {}, all).ok());
+  CHECK(client->Get("before", all)->values.size() == 2);  // siblings, as the default namespace had
+
+  NamespaceSettings lww;
+  lww.conflict = ConflictMode::kLastWriterWins;
+  REQUIRE(client->AlterNamespace("default", lww).ok());
+  REQUIRE(Eventually(kSpread, [&] { return EveryNodeKnows(*client, *cluster, "default", lww); }));
+  REQUIRE(client->Put("after", "first", {}, all).ok());
+  REQUIRE(client->Put("after", "second", {}, all).ok());
+  auto got = client->Get("after", all);
+  REQUIRE(got.ok());
+  CHECK(got->values == std::vector<std::string>{"second"});
+}
