@@ -114,6 +114,7 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
     CausalContext read{std::move(clock).value(), wire::FromWire(item.getSupersedes())};
     std::string key = wire::ToBytes(item.getKey());
     bool lww = LastWriterWins(key, requested_lww);
+    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kPut, key);
     std::string hint_for = wire::ToText(item.getHintFor());
     std::vector<std::string> ship;
     for (auto dc : item.getShipToDcs()) ship.push_back(wire::ToText(dc));
@@ -166,6 +167,7 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
     }
     std::string key = wire::ToBytes(entry.getKey());
     bool lww = LastWriterWins(key, requested_lww);
+    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kReplicate, key);
     std::string hint_for = wire::ToText(entry.getHintFor());
     if (IsDcTarget(hint_for)) {  // shipped from another DC: apply and fan out here
       ops.push_back([store, hints, node_clock, membership = s_.membership, self = s_.node_id, dc = s_.dc, hint_for, key,
@@ -201,8 +203,11 @@ kj::Promise<void> NodeServer::get(GetContext context) {
   for (auto k : params.getKeys()) {
     if (!header.ok())
       ops.push_back([header](Mode) { return Result<Found>(header); });
-    else
-      ops.push_back([store, key = wire::ToBytes(k)](Mode mode) { return store->Get(key, mode); });
+    else {
+      std::string key = wire::ToBytes(k);
+      if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kGet, key);
+      ops.push_back([store, key = std::move(key)](Mode mode) { return store->Get(key, mode); });
+    }
   }
   return RunOps<Found>(RpcOp::kGet, std::move(ops), [context](std::vector<Result<Found>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));
