@@ -208,8 +208,9 @@ std::string CommandHelp() {
          "  ns drop NAME            drop a namespace\n"
          "  bench                   load test: --ops 1M --mix 50:50 --value-size 100 --concurrency 64\n"
          "                          [--keys 100k] [--plot FILE.svg]; honours --n/--w/--r, --json\n"
-         "options before the command: --n/--w/--r N, --level one|quorum|all|local_one|local_quorum|\n"
-         "  each_quorum, --dc DC (the client's datacenter), --timeout MS,\n"
+         "options before the command: --ns NAMESPACE (get/put/del), --n/--w/--r N,\n"
+         "  --level one|quorum|all|local_one|local_quorum|each_quorum, --dc DC (the client's\n"
+         "  datacenter), --timeout MS,\n"
          "  --context HEX (put/del: the context a get printed), --json\n";
 }
 

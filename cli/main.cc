@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   app.add_option("--level", level, "one, quorum, all, local_one, local_quorum or each_quorum (sets W/R)")
       ->check(CLI::IsMember({"one", "quorum", "all", "local_one", "local_quorum", "each_quorum"}));
   app.add_option("--timeout", timeout_ms, "request timeout, ms");
+  std::string ns;
+  app.add_option("--ns", ns, "get/put/del: the namespace of the key (default: default; kv ns list)");
   app.add_option("--context", context, "put/del: the context printed by a get (hex)");
   app.add_option("--file", value_file, "put: read the value from this file");
   app.add_flag("--json", json, "JSON output");
@@ -118,6 +120,7 @@ int main(int argc, char** argv) {
     options.w = options.r = n / 2 + 1;
   }
   RequestOptions request;
+  request.ns = ns;
   if (w > 0) request.w = w;
   if (r > 0) request.r = r;
   if (timeout_ms > 0) request.timeout = std::chrono::milliseconds(timeout_ms);

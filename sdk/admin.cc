@@ -121,8 +121,9 @@ Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const Na
       req.setName(name);
       wire::ToWire(settings, req.initSettings());
       auto call = req.send().then(
-          [](capnp::Response<wire::Node::ChangeNamespaceResults>&& resp) -> Result<bool> {
+          [&impl](capnp::Response<wire::Node::ChangeNamespaceResults>&& resp) -> Result<bool> {
             RINGKV_TRY(wire::FromWire(resp.getError()));
+            impl.LearnNamespace(wire::FromWire(resp.getRecord()));  // usable at once by this client
             return true;
           },
           [address = n.address](kj::Exception&& e) -> Result<bool> {

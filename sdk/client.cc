@@ -16,6 +16,7 @@
 #include "capnp/request_header.h"
 #include "capnp/tls.h"
 #include "common/clock.h"
+#include "common/namespace.h"
 #include "ringkv/limits.h"
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
@@ -181,7 +182,18 @@ kj::Promise<Status> Client::Impl::FetchFromSeeds(size_t i, std::string errors, b
 
 void Client::Impl::InstallRing(RingView view) {
   MutexLock lock(&ring_mu_);
-  if (ring_ && ring_->version > view.version) return;  // never go back to an older ring
+  if (ring_) {
+    // The catalog only grows: a node that has not heard of a change yet must not undo it here.
+    view.namespaces.Merge(ring_->namespaces.Records());
+    if (ring_->version > view.version) {  // never go back to an older ring, but learn its namespaces
+      if (view.namespaces.Digest() != ring_->namespaces.Digest()) {
+        auto current = std::make_shared<RingView>(*ring_);
+        current->namespaces = std::move(view.namespaces);
+        ring_ = std::move(current);
+      }
+      return;
+    }
+  }
   if (cluster_name_.empty()) cluster_name_ = view.cluster_name;
   ring_ = std::make_shared<const RingView>(std::move(view));
 }
@@ -224,9 +236,47 @@ kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes) {
   return kj::joinPromises(fetches.releaseAsArray());
 }
 
+void Client::Impl::LearnNamespace(const NamespaceRecord& record) {
+  MutexLock lock(&ring_mu_);
+  auto current = std::make_shared<RingView>(*ring_);
+  if (current->namespaces.Merge(std::span<const NamespaceRecord>(&record, 1))) ring_ = std::move(current);
+}
+
+Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, const std::string& key,
+                                                   const std::string* value) const {
+  std::string_view name = o.ns.empty() ? kDefaultNamespace : std::string_view(o.ns);
+  RINGKV_TRY(ValidateKeyIn(name, key));
+  if (value != nullptr) RINGKV_TRY(ValidateValue(*value));
+  Target target;
+  if (name == kDefaultNamespace) {
+    target.stored_key = key;
+    RINGKV_ASSIGN(target.spec, Spec(o, options_.n, options_.w, options_.r, options_.last_writer_wins));
+    return target;
+  }
+  RINGKV_TRY(ValidateNamespaceName(name));
+  std::optional<NamespaceRecord> ns;
+  if (const NamespaceRecord* r = Ring()->namespaces.Find(name)) ns = *r;
+  if (!ns) {
+    return Status::InvalidArgument("namespace '" + std::string(name) +
+                                   "' does not exist (or this client has not learned it yet: RefreshRing fetches it)");
+  }
+  const NamespaceSettings& s = ns->settings;
+  if (value != nullptr && value->size() > s.max_value_bytes) {
+    return Status::InvalidArgument("value is " + std::to_string(value->size()) + " bytes; namespace '" +
+                                   std::string(name) + "' allows at most " + std::to_string(s.max_value_bytes));
+  }
+  target.stored_key = StoredKey(name, ns->incarnation, key);
+  RINGKV_ASSIGN(target.spec, Spec(o, s.n, s.w, s.r, s.conflict == ConflictMode::kLastWriterWins));
+  return target;
+}
+
 Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
+  return Spec(o, options_.n, options_.w, options_.r, options_.last_writer_wins);
+}
+
+Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o, int n, int w, int r, bool lww) const {
   sdk::QuorumSpec spec;
-  spec.n = o.n.value_or(options_.n);
+  spec.n = o.n.value_or(n);
   auto from_level = [&](int fallback) {
     if (!o.level) return fallback;
     switch (*o.level) {
@@ -242,10 +292,10 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
     }
     return fallback;
   };
-  bool n_overridden = o.n.has_value() && *o.n != options_.n;
-  spec.w = o.w.value_or(from_level(n_overridden ? spec.n / 2 + 1 : options_.w));
-  spec.r = o.r.value_or(from_level(n_overridden ? spec.n / 2 + 1 : options_.r));
-  spec.lww = options_.last_writer_wins;
+  bool n_overridden = o.n.has_value() && *o.n != n;
+  spec.w = o.w.value_or(from_level(n_overridden ? spec.n / 2 + 1 : w));
+  spec.r = o.r.value_or(from_level(n_overridden ? spec.n / 2 + 1 : r));
+  spec.lww = lww;
   spec.sloppy = options_.sloppy_quorum;
   spec.timeout = o.timeout.value_or(options_.timeout);
   spec.replica_timeout = std::min(options_.replica_timeout, spec.timeout);
@@ -323,44 +373,44 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
 
 namespace {
 
-// Validates a put's input on the caller's thread: nothing reaches the network on bad input.
-Result<CausalContext> CheckPut(const std::string& key, const std::string* value, const Context& context) {
-  RINGKV_TRY(ValidateKey(key));
-  if (value != nullptr) RINGKV_TRY(ValidateValue(*value));
+// Decodes a put's context on the caller's thread: nothing reaches the network on bad input.
+Result<CausalContext> DecodeContext(const Context& context) {
   auto decoded = CausalContext::Decode(context.bytes());
   if (!decoded.ok()) return Status::InvalidArgument("malformed context: " + decoded.status().message());
   return decoded;
 }
 
-Sibling MakeWrite(const std::string* value, const ClientOptions& options) {
-  Sibling s;
-  s.timestamp_ms = WallClockMs(options.clock_offset);
-  s.tombstone = value == nullptr;
-  if (value != nullptr) s.value = *value;
-  return s;
-}
-
 }  // namespace
 
+Result<Client::Impl::Write> Client::Impl::PrepareWrite(const RequestOptions& options, const std::string& key,
+                                                       const std::string* value, const Context& context) const {
+  Write w;
+  RINGKV_ASSIGN(w.target, Resolve(options, key, value));
+  RINGKV_ASSIGN(w.context, DecodeContext(context));
+  w.sibling.timestamp_ms = WallClockMs(options_.clock_offset);
+  w.sibling.tombstone = value == nullptr;
+  if (value != nullptr) w.sibling.value = *value;
+  return w;
+}
+
+kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(Write w) {
+  return PutOnLoop(kj::mv(w.target.stored_key), kj::mv(w.sibling), kj::mv(w.context), w.target.spec);
+}
+
 Result<GetResult> Client::Get(const std::string& key, const RequestOptions& options) {
-  RINGKV_TRY(ValidateKey(key));
-  RINGKV_ASSIGN(auto spec, impl_->Spec(options));
-  return impl_->RunSync<GetResult>([&] { return impl_->GetOnLoop(key, spec); });
+  RINGKV_ASSIGN(auto target, impl_->Resolve(options, key, nullptr));
+  return impl_->RunSync<GetResult>([&] { return impl_->GetOnLoop(target.stored_key, target.spec); });
 }
 
 Result<PutResult> Client::Put(const std::string& key, const std::string& value, const Context& context,
                               const RequestOptions& options) {
-  RINGKV_ASSIGN(CausalContext vv, CheckPut(key, &value, context));
-  RINGKV_ASSIGN(auto spec, impl_->Spec(options));
-  return impl_->RunSync<PutResult>(
-      [&] { return impl_->PutOnLoop(key, MakeWrite(&value, impl_->options()), vv, spec); });
+  RINGKV_ASSIGN(auto write, impl_->PrepareWrite(options, key, &value, context));
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write)); });
 }
 
 Result<PutResult> Client::Delete(const std::string& key, const Context& context, const RequestOptions& options) {
-  RINGKV_ASSIGN(CausalContext vv, CheckPut(key, nullptr, context));
-  RINGKV_ASSIGN(auto spec, impl_->Spec(options));
-  return impl_->RunSync<PutResult>(
-      [&] { return impl_->PutOnLoop(key, MakeWrite(nullptr, impl_->options()), vv, spec); });
+  RINGKV_ASSIGN(auto write, impl_->PrepareWrite(options, key, nullptr, context));
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write)); });
 }
 
 namespace {
@@ -373,47 +423,37 @@ std::future<Result<T>> Ready(Status s) {
 }  // namespace
 
 std::future<Result<GetResult>> Client::GetAsync(const std::string& key, const RequestOptions& options) {
-  if (Status s = ValidateKey(key); !s.ok()) return Ready<GetResult>(s);
-  auto spec = impl_->Spec(options);
-  if (!spec.ok()) return Ready<GetResult>(spec.status());
-  return impl_->RunAsync<GetResult>([&] { return impl_->GetOnLoop(key, *spec); });
+  auto target = impl_->Resolve(options, key, nullptr);
+  if (!target.ok()) return Ready<GetResult>(target.status());
+  return impl_->RunAsync<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); });
 }
 
 std::future<Result<PutResult>> Client::PutAsync(const std::string& key, const std::string& value,
                                                 const Context& context, const RequestOptions& options) {
-  auto vv = CheckPut(key, &value, context);
-  if (!vv.ok()) return Ready<PutResult>(vv.status());
-  auto spec = impl_->Spec(options);
-  if (!spec.ok()) return Ready<PutResult>(spec.status());
-  return impl_->RunAsync<PutResult>(
-      [&] { return impl_->PutOnLoop(key, MakeWrite(&value, impl_->options()), *vv, *spec); });
+  auto write = impl_->PrepareWrite(options, key, &value, context);
+  if (!write.ok()) return Ready<PutResult>(write.status());
+  return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 std::future<Result<PutResult>> Client::DeleteAsync(const std::string& key, const Context& context,
                                                    const RequestOptions& options) {
-  auto vv = CheckPut(key, nullptr, context);
-  if (!vv.ok()) return Ready<PutResult>(vv.status());
-  auto spec = impl_->Spec(options);
-  if (!spec.ok()) return Ready<PutResult>(spec.status());
-  return impl_->RunAsync<PutResult>(
-      [&] { return impl_->PutOnLoop(key, MakeWrite(nullptr, impl_->options()), *vv, *spec); });
+  auto write = impl_->PrepareWrite(options, key, nullptr, context);
+  if (!write.ok()) return Ready<PutResult>(write.status());
+  return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 void Client::GetAsync(const std::string& key, const RequestOptions& options, GetCallback done) {
-  if (Status s = ValidateKey(key); !s.ok()) return done(s);
-  auto spec = impl_->Spec(options);
-  if (!spec.ok()) return done(spec.status());
-  impl_->RunWithCallback<GetResult>([&] { return impl_->GetOnLoop(key, *spec); }, std::move(done));
+  auto target = impl_->Resolve(options, key, nullptr);
+  if (!target.ok()) return done(target.status());
+  impl_->RunWithCallback<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); },
+                                    std::move(done));
 }
 
 void Client::PutAsync(const std::string& key, const std::string& value, const Context& context,
                       const RequestOptions& options, PutCallback done) {
-  auto vv = CheckPut(key, &value, context);
-  if (!vv.ok()) return done(vv.status());
-  auto spec = impl_->Spec(options);
-  if (!spec.ok()) return done(spec.status());
-  impl_->RunWithCallback<PutResult>(
-      [&] { return impl_->PutOnLoop(key, MakeWrite(&value, impl_->options()), *vv, *spec); }, std::move(done));
+  auto write = impl_->PrepareWrite(options, key, &value, context);
+  if (!write.ok()) return done(write.status());
+  impl_->RunWithCallback<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); }, std::move(done));
 }
 
 std::vector<RingMember> Client::Members() {

@@ -84,7 +84,27 @@ class Client::Impl {
 
   uint64_t InternalErrorCount() const { return errors_.count(); }
 
-  Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;
+  // What a request on `key` (and `value`, for a put) becomes once its namespace is applied:
+  // the stored key (common/namespace.h) and the quorum spec. InvalidArgument for a bad key,
+  // an unknown namespace or a value over its limit. Any thread.
+  struct Target {
+    std::string stored_key;
+    sdk::QuorumSpec spec;
+  };
+  Result<Target> Resolve(const RequestOptions& o, const std::string& key, const std::string* value) const;
+  // A namespace change this client made: known at once, before the next ring refresh.
+  void LearnNamespace(const NamespaceRecord& record) EXCLUDES(ring_mu_);
+  // A put or delete checked and resolved on the caller's thread, ready for the loop.
+  struct Write {
+    Target target;
+    CausalContext context;
+    Sibling sibling;
+  };
+  Result<Write> PrepareWrite(const RequestOptions& options, const std::string& key, const std::string* value,
+                             const Context& context) const;
+  kj::Promise<Result<PutResult>> PutOnLoop(Write write);
+  Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;  // the default namespace's
+  Result<sdk::QuorumSpec> Spec(const RequestOptions& o, int n, int w, int r, bool lww) const;
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
                                            int attempt = 0);

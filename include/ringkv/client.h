@@ -56,6 +56,10 @@ struct RequestOptions {
   std::optional<Consistency> level;  // sets W (puts) / R (gets) from N
   std::optional<int> n, w, r;        // explicit values win over `level`
   std::optional<std::chrono::milliseconds> timeout;
+  // The namespace the key lives in (ringkv/namespace.h); empty: "default". A named
+  // namespace's settings give N, W and R (unless set above), the conflict mode and the value
+  // limit; the default namespace keeps the client's n/w/r and last_writer_wins.
+  std::string ns;
 };
 
 struct ClientOptions {

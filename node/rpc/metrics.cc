@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "common/namespace.h"
+
 namespace ringkv {
 namespace {
 
@@ -81,6 +83,28 @@ void RpcMetrics::AppendSamples(std::vector<MetricSample>* out) const {
     counter("rpc_latency_seconds_sum", label, static_cast<double>(p.latency_ns_sum.load(r)) / 1e9, help);
     counter("rpc_latency_seconds_count", label, static_cast<double>(cumulative), help);
   }
+  MutexLock lock(&namespaces_mu_);
+  for (const auto& [name, per_op] : namespaces_) {
+    for (size_t i = 0; i < per_op.size(); ++i) {
+      if (per_op[i] == 0) continue;
+      out->push_back({"namespace_keys_total",
+                      "namespace=\"" + name + "\",op=\"" + std::string(RpcOpName(static_cast<RpcOp>(i))) + "\"",
+                      static_cast<double>(per_op[i]), MetricSample::kCounter,
+                      "keys in the RPC calls served, by namespace and operation"});
+    }
+  }
+}
+
+void RpcMetrics::CountNamespaceKey(RpcOp op, std::string_view stored_key) {
+  auto parsed = ParseStoredKey(stored_key);
+  std::string_view name = parsed.ok() ? parsed->name : std::string_view("_other");
+  MutexLock lock(&namespaces_mu_);
+  auto it = namespaces_.find(name);
+  if (it == namespaces_.end()) {
+    if (namespaces_.size() >= kMaxNamespaceLabels) name = "_other";
+    it = namespaces_.try_emplace(std::string(name)).first;
+  }
+  ++it->second[static_cast<size_t>(op)];
 }
 
 std::string PrometheusText(const std::vector<MetricSample>& samples) {

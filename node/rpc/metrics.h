@@ -11,9 +11,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace ringkv {
 
@@ -37,6 +40,11 @@ class RpcMetrics {
                                                       0.05,   0.1,     0.25,   0.5,   1,      2.5,   10};
 
   void Record(RpcOp op, std::chrono::nanoseconds latency, uint64_t keys, uint64_t failed_keys);
+  // One key of `op` in the namespace `stored_key` belongs to (common/namespace.h). The first
+  // kMaxNamespaceLabels namespaces seen get a label each; later ones count under "_other",
+  // so a flood of names cannot grow the metrics without bound.
+  void CountNamespaceKey(RpcOp op, std::string_view stored_key) EXCLUDES(namespaces_mu_);
+  static constexpr size_t kMaxNamespaceLabels = 256;
   // Counters and histograms (cumulative buckets, _sum and _count) as samples.
   void AppendSamples(std::vector<MetricSample>* out) const;
 
@@ -46,6 +54,9 @@ class RpcMetrics {
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};  // last: over every bound
   };
   std::array<PerOp, static_cast<size_t>(RpcOp::kCount)> ops_;
+  using PerNamespace = std::array<uint64_t, static_cast<size_t>(RpcOp::kCount)>;
+  mutable Mutex namespaces_mu_;
+  std::map<std::string, PerNamespace, std::less<>> namespaces_ GUARDED_BY(namespaces_mu_);
 };
 
 // Prometheus text exposition (version 0.0.4) of `samples`, names prefixed "ringkv_", one

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <vector>
 
+#include "common/namespace.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/replica/cross_dc.h"
 
@@ -83,10 +84,20 @@ kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
       .then([finish = std::move(finish)](All all) mutable { finish(std::move(all)); });
 }
 
+bool NodeServer::LastWriterWins(std::string_view key, bool requested) const {
+  auto parsed = ParseStoredKey(key);
+  if (!parsed.ok() || s_.namespaces == nullptr) return requested;
+  auto ns = s_.namespaces->Find(parsed->name);
+  bool lww = ns && ns->settings.conflict == ConflictMode::kLastWriterWins;
+  if (parsed->name == kDefaultNamespace) return requested || lww;
+  if (ns && ns->incarnation == parsed->incarnation) return lww;
+  return requested;  // a namespace gossip has not brought here yet: the client knows it
+}
+
 kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient, true);
-  bool lww = params.getLastWriterWins();
+  bool requested_lww = params.getLastWriterWins();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
   const Clock* node_clock = s_.clock;
@@ -102,6 +113,8 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
     }
     CausalContext read{std::move(clock).value(), wire::FromWire(item.getSupersedes())};
     std::string key = wire::ToBytes(item.getKey());
+    bool lww = LastWriterWins(key, requested_lww);
+    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kPut, key);
     std::string hint_for = wire::ToText(item.getHintFor());
     std::vector<std::string> ship;
     for (auto dc : item.getShipToDcs()) ship.push_back(wire::ToText(dc));
@@ -141,7 +154,7 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
 kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient, true);
-  bool lww = params.getLastWriterWins();
+  bool requested_lww = params.getLastWriterWins();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
   const Clock* node_clock = s_.clock;
@@ -153,6 +166,8 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
       continue;
     }
     std::string key = wire::ToBytes(entry.getKey());
+    bool lww = LastWriterWins(key, requested_lww);
+    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kReplicate, key);
     std::string hint_for = wire::ToText(entry.getHintFor());
     if (IsDcTarget(hint_for)) {  // shipped from another DC: apply and fan out here
       ops.push_back([store, hints, node_clock, membership = s_.membership, self = s_.node_id, dc = s_.dc, hint_for, key,
@@ -188,8 +203,11 @@ kj::Promise<void> NodeServer::get(GetContext context) {
   for (auto k : params.getKeys()) {
     if (!header.ok())
       ops.push_back([header](Mode) { return Result<Found>(header); });
-    else
-      ops.push_back([store, key = wire::ToBytes(k)](Mode mode) { return store->Get(key, mode); });
+    else {
+      std::string key = wire::ToBytes(k);
+      if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kGet, key);
+      ops.push_back([store, key = std::move(key)](Mode mode) { return store->Get(key, mode); });
+    }
   }
   return RunOps<Found>(RpcOp::kGet, std::move(ops), [context](std::vector<Result<Found>> all) mutable {
     auto results = context.getResults().initResults(static_cast<unsigned>(all.size()));

@@ -83,6 +83,10 @@ class NodeServer final : public wire::Node::Server {
   // routed requests also the ring version.
   Status CheckHeader(wire::RequestHeader::Reader header, Access need = Access::kClient, bool routed = false);
   Status CheckAccess(Access need);
+  // Whether a write to stored key `key` resolves last-writer-wins: its namespace's conflict
+  // mode, as this node's catalog holds it. The default namespace also honours the request's
+  // flag (the client's last_writer_wins option); a namespace not known here yet, the flag.
+  bool LastWriterWins(std::string_view key, bool requested) const;
 
   // Runs each op without blocking first; the ones that would block run on a worker, then
   // `reply` gets every result in order.

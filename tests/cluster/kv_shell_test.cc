@@ -176,6 +176,15 @@ TEST_CASE("kv ns creates, lists, shows, alters and drops namespaces, and refuses
   CHECK(Kv(*cluster, "ns show orders").exit_code == 1);  // none of the bad creates made it
   CHECK(Kv(*cluster, "ns drop default").exit_code == 2);
 
+  // Keys live in their namespace.
+  REQUIRE(Kv(*cluster, "--ns carts put fruit pear").exit_code == 0);
+  REQUIRE(Kv(*cluster, "put fruit apple").exit_code == 0);
+  CHECK_THAT(Kv(*cluster, "--ns carts get fruit").output, Catch::Contains("pear"));
+  CHECK_THAT(Kv(*cluster, "get fruit").output, Catch::Contains("apple"));
+  Run unknown = Kv(*cluster, "--ns nowhere get fruit");
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.output, Catch::Contains("'nowhere' does not exist"));
+
   Run drop = Kv(*cluster, "ns drop carts");
   INFO(drop.output);
   REQUIRE(drop.exit_code == 0);

@@ -113,3 +113,120 @@ TEST_CASE("bad namespace changes get a clear error and change nothing") {
   CHECK((*list)[0].settings == NamespaceSettings{});
   CHECK((*list)[1].name == "default");
 }
+
+TEST_CASE("a key lives in its namespace: the same key in three namespaces holds three values") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->CreateNamespace("carts", Carts()).ok());
+  REQUIRE(client->CreateNamespace("users", {}).ok());
+  RequestOptions carts, users;
+  carts.ns = "carts";
+  users.ns = "users";
+  // The creating client uses a namespace at once; its puts are not waiting for gossip.
+  REQUIRE(client->Put("k", "plain").ok());
+  REQUIRE(client->Put("k", "cart", {}, carts).ok());
+  REQUIRE(client->Put("k", "user", {}, users).ok());
+  for (auto [options, want] : {std::pair{RequestOptions{}, "plain"}, {carts, "cart"}, {users, "user"}}) {
+    options.level = Consistency::kAll;
+    auto got = client->Get("k", options);
+    REQUIRE(got.ok());
+    CHECK(got->values == std::vector<std::string>{want});
+  }
+  // Deleting in one namespace leaves the others alone.
+  REQUIRE(client->Delete("k", {}, carts).ok());
+  CHECK_FALSE(client->Get("k", carts)->found);
+  CHECK(client->Get("k", users)->values == std::vector<std::string>{"user"});
+  CHECK(client->Get("k")->values == std::vector<std::string>{"plain"});
+}
+
+TEST_CASE(
+    "a namespace's conflict mode decides: concurrent writes are siblings in one and the newest wins in the other") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->CreateNamespace("carts", Carts()).ok());  // lww
+  REQUIRE(client->CreateNamespace("users", {}).ok());       // siblings
+  for (std::string ns : {"carts", "users"}) {
+    RequestOptions o;
+    o.ns = ns;
+    o.level = Consistency::kAll;
+    REQUIRE(client->Put("k", "first", {}, o).ok());  // both without a context: concurrent
+    REQUIRE(client->Put("k", "second", {}, o).ok());
+    auto got = client->Get("k", o);
+    REQUIRE(got.ok());
+    INFO(ns);
+    if (ns == "carts") {
+      CHECK(got->values == std::vector<std::string>{"second"});
+    } else {
+      CHECK(got->values.size() == 2);
+    }
+  }
+}
+
+TEST_CASE(
+    "requests naming an unknown namespace, a value over its limit or a reserved key are refused, nothing written") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  NamespaceSettings small;
+  small.max_value_bytes = 16;
+  REQUIRE(client->CreateNamespace("small", small).ok());
+  RequestOptions o;
+  o.ns = "small";
+  auto big = client->Put("k", std::string(17, 'v'), {}, o);
+  CHECK(big.status().IsInvalidArgument());
+  CHECK(big.status().message().find("namespace 'small' allows at most 16") != std::string::npos);
+  CHECK(client->Put("k", std::string(16, 'v'), {}, o).ok());
+  CHECK(client->Get("k", o)->values == std::vector<std::string>{std::string(16, 'v')});
+
+  RequestOptions unknown;
+  unknown.ns = "nowhere";
+  auto put = client->Put("k", "v", {}, unknown);
+  CHECK(put.status().IsInvalidArgument());
+  CHECK(put.status().message().find("'nowhere' does not exist") != std::string::npos);
+  CHECK(client->Get("k", unknown).status().IsInvalidArgument());
+  RequestOptions bad_name;
+  bad_name.ns = "No Such";
+  CHECK(client->Get("k", bad_name).status().IsInvalidArgument());
+  CHECK(client->Put(std::string("\x00\xFFsmall", 7), "v").status().IsInvalidArgument());
+}
+
+TEST_CASE("another client learns a namespace from the ring, and a re-created namespace starts empty") {
+  auto cluster = StartCluster();
+  auto creator = ConnectTo(*cluster);
+  REQUIRE(creator->CreateNamespace("tmp", {}).ok());
+  RequestOptions o;
+  o.ns = "tmp";
+  o.level = Consistency::kAll;
+  REQUIRE(creator->Put("k", "old", {}, o).ok());
+  REQUIRE(Eventually(kSpread, [&] { return EveryNodeKnows(*creator, *cluster, "tmp", {}); }));
+  auto other = ConnectTo(*cluster);
+  auto seen = other->Get("k", o);
+  REQUIRE(seen.ok());
+  CHECK(seen->values == std::vector<std::string>{"old"});
+
+  REQUIRE(creator->DropNamespace("tmp").ok());
+  CHECK(creator->Get("k", o).status().IsInvalidArgument());
+  REQUIRE(creator->CreateNamespace("tmp", {}).ok());
+  auto fresh = creator->Get("k", o);
+  REQUIRE(fresh.ok());
+  CHECK_FALSE(fresh->found);  // the old incarnation's data is not the new namespace's
+}
+
+TEST_CASE("the nodes apply a namespace's conflict mode: the default namespace altered to lww has no siblings") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);  // without last_writer_wins
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  REQUIRE(client->Put("before", "first", {}, all).ok());
+  REQUIRE(client->Put("before", "second", {}, all).ok());
+  CHECK(client->Get("before", all)->values.size() == 2);  // siblings, as the default namespace had
+
+  NamespaceSettings lww;
+  lww.conflict = ConflictMode::kLastWriterWins;
+  REQUIRE(client->AlterNamespace("default", lww).ok());
+  REQUIRE(Eventually(kSpread, [&] { return EveryNodeKnows(*client, *cluster, "default", lww); }));
+  REQUIRE(client->Put("after", "first", {}, all).ok());
+  REQUIRE(client->Put("after", "second", {}, all).ok());
+  auto got = client->Get("after", all);
+  REQUIRE(got.ok());
+  CHECK(got->values == std::vector<std::string>{"second"});
+}

@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/namespace.h"
 #include "node/rpc/metrics.h"
 
 using namespace ringkv;
@@ -74,4 +75,39 @@ TEST_CASE("the exposition groups each family under one HELP/TYPE header, whateve
         "# HELP ringkv_flushes_total flushes\n# TYPE ringkv_flushes_total counter\nringkv_flushes_total 7\n");
   CHECK(samples[0].Key() == "hints_queued{target=\"b\"}");
   CHECK(samples[3].Key() == "flushes_total");
+}
+
+TEST_CASE("keys are counted by namespace and operation, and a flood of names folds into _other") {
+  RpcMetrics metrics;
+  metrics.CountNamespaceKey(RpcOp::kPut, "plain-key");
+  metrics.CountNamespaceKey(RpcOp::kPut, StoredKey("carts", 7, "k1"));
+  metrics.CountNamespaceKey(RpcOp::kPut, StoredKey("carts", 7, "k2"));
+  metrics.CountNamespaceKey(RpcOp::kGet, StoredKey("carts", 7, "k1"));
+  std::map<std::string, double> by_key;
+  std::vector<MetricSample> samples;
+  metrics.AppendSamples(&samples);
+  for (const auto& s : samples) by_key[s.Key()] = s.value;
+  CHECK(by_key["namespace_keys_total{namespace=\"default\",op=\"put\"}"] == 1);
+  CHECK(by_key["namespace_keys_total{namespace=\"carts\",op=\"put\"}"] == 2);
+  CHECK(by_key["namespace_keys_total{namespace=\"carts\",op=\"get\"}"] == 1);
+  CHECK(by_key.count("namespace_keys_total{namespace=\"carts\",op=\"replicate\"}") == 0);
+
+  for (size_t i = 0; i < RpcMetrics::kMaxNamespaceLabels + 50; ++i) {
+    metrics.CountNamespaceKey(RpcOp::kGet, StoredKey("ns" + std::to_string(i), 1, "k"));
+  }
+  samples.clear();
+  metrics.AppendSamples(&samples);
+  size_t labelled = 0;
+  double other = 0;
+  for (const auto& s : samples) {
+    if (s.name != "namespace_keys_total") continue;
+    if (s.labels.find("namespace=\"_other\"") != std::string::npos)
+      other += s.value;
+    else
+      ++labelled;
+  }
+  CHECK(labelled <= RpcMetrics::kMaxNamespaceLabels + 2);  // + the two ops of carts
+  CHECK(other >= 50);
+  CHECK(PrometheusText(samples).find("ringkv_namespace_keys_total{namespace=\"carts\",op=\"put\"} 2") !=
+        std::string::npos);
 }
