@@ -230,3 +230,15 @@ TEST_CASE("the nodes apply a namespace's conflict mode: the default namespace al
   REQUIRE(got.ok());
   CHECK(got->values == std::vector<std::string>{"second"});
 }
+
+TEST_CASE("a node that joins later learns the namespaces by gossip") {
+  auto cluster = StartCluster();
+  auto client = ConnectTo(*cluster);
+  REQUIRE(client->CreateNamespace("carts", Carts()).ok());
+  auto joined = cluster->AddJoiningNode();
+  REQUIRE(joined.ok());
+  CHECK(Eventually(kSpread, [&] {
+    (void)client->RefreshRing();  // the client learns the new member's address
+    return KnownBy(*client, *cluster, *joined, "carts") == Carts();
+  }));
+}
