@@ -254,9 +254,9 @@ Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, cons
     return target;
   }
   RINGKV_TRY(ValidateNamespaceName(name));
-  std::optional<NamespaceRecord> ns;
-  if (const NamespaceRecord* r = Ring()->namespaces.Find(name)) ns = *r;
-  if (!ns) {
+  auto ring = Ring();  // holds the view: Find points into it
+  const NamespaceRecord* ns = ring->namespaces.Find(name);
+  if (ns == nullptr) {
     return Status::InvalidArgument("namespace '" + std::string(name) +
                                    "' does not exist (or this client has not learned it yet: RefreshRing fetches it)");
   }
