@@ -209,27 +209,31 @@ kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
       [context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
 }
 
+namespace {
+
+// Applies one namespace change to this node's catalog.
+Result<NamespaceRecord> ApplyNamespaceChange(Namespaces& namespaces, wire::NamespaceOp op, const std::string& name,
+                                             const NamespaceSettings& settings, uint64_t now_ms) {
+  switch (op) {
+    case wire::NamespaceOp::CREATE:
+      return namespaces.Create(name, settings, now_ms);
+    case wire::NamespaceOp::ALTER:
+      return namespaces.Alter(name, settings, now_ms);
+    case wire::NamespaceOp::DROP:
+      return namespaces.Drop(name, now_ms);
+  }
+  return Status::InvalidArgument("unknown namespace operation");
+}
+
+}  // namespace
+
 kj::Promise<void> NodeServer::changeNamespace(ChangeNamespaceContext context) {
   auto params = context.getParams();
-  Status s = CheckHeader(params.getHeader());
-  Result<NamespaceRecord> change = s;
-  if (s.ok()) {
-    std::string name = wire::ToText(params.getName());
-    NamespaceSettings settings = wire::FromWire(params.getSettings());
-    switch (params.getOp()) {
-      case wire::NamespaceOp::CREATE:
-        change = s_.namespaces->Create(name, settings, s_.clock->WallMs());
-        break;
-      case wire::NamespaceOp::ALTER:
-        change = s_.namespaces->Alter(name, settings, s_.clock->WallMs());
-        break;
-      case wire::NamespaceOp::DROP:
-        change = s_.namespaces->Drop(name, s_.clock->WallMs());
-        break;
-      default:
-        change = Status::InvalidArgument("unknown namespace operation");
-    }
-  }
+  Status header = CheckHeader(params.getHeader());
+  Result<NamespaceRecord> change =
+      header.ok() ? ApplyNamespaceChange(*s_.namespaces, params.getOp(), wire::ToText(params.getName()),
+                                         wire::FromWire(params.getSettings()), s_.clock->WallMs())
+                  : Result<NamespaceRecord>(header);
   if (!change.ok()) {
     wire::ToWire(change.status(), context.getResults().initError());
     return kj::READY_NOW;
