@@ -72,11 +72,11 @@ TEST_CASE("no write stores a key of a dropped incarnation: puts are refused, mer
   auto hints = HintStore::Open(dir.file("hints"), "n1", StorageOptions{}, &published);
   REQUIRE(hints.ok());
   std::string key = StoredKey("tmp", live.incarnation, "k");
-  REQUIRE(store.CoordinatePut(key, {}, Write("v")).ok());
+  REQUIRE(store.CoordinatePut(key, {}, Write("v"), false).ok());
 
   Catalog dropped(true);
   published.Publish(dropped.catalog);
-  auto put = store.CoordinatePut(key, {}, Write("again"));
+  auto put = store.CoordinatePut(key, {}, Write("again"), false);
   CHECK(put.status().IsInvalidArgument());
   SiblingSet incoming;
   incoming.Update({}, "n2", Write("from a peer"), 1);
@@ -89,7 +89,7 @@ TEST_CASE("no write stores a key of a dropped incarnation: puts are refused, mer
   CHECK((*hints)->CoordinatePut("n3", key, {}, Write("h"), false, 1, 1).status().IsInvalidArgument());
   CHECK(published.dropped_writes() == 4);
   // The default namespace and other keys are untouched.
-  CHECK(store.CoordinatePut("plain", {}, Write("v")).ok());
+  CHECK(store.CoordinatePut("plain", {}, Write("v"), false).ok());
 }
 
 TEST_CASE("the eraser deletes a dropped namespace's keys in bounded steps and compaction leaves nothing of them") {
@@ -110,9 +110,9 @@ TEST_CASE("the eraser deletes a dropped namespace's keys in bounded steps and co
   const std::string large(8 << 10, 'L');  // over the blob threshold
   for (int k = 0; k < kKeys; ++k) {
     std::string key = StoredKey("tmp", live.incarnation, "k" + std::to_string(k));
-    REQUIRE(store.CoordinatePut(key, {}, Write(k % 10 == 0 ? large : "small")).ok());
+    REQUIRE(store.CoordinatePut(key, {}, Write(k % 10 == 0 ? large : "small"), false).ok());
   }
-  REQUIRE(store.CoordinatePut("plain", {}, Write("kept")).ok());
+  REQUIRE(store.CoordinatePut("plain", {}, Write("kept"), false).ok());
   REQUIRE(engine->Flush().ok());
   CHECK(engine->Info().blob_bytes > 0);
 
