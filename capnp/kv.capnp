@@ -256,7 +256,10 @@ interface Node {
   replicate @1 (header :RequestHeader, entries :List(KeyedValue), lastWriterWins :Bool)
       -> (errors :List(Error));
   # Merges each versioned value into this replica's state for its key (used for the N-1
-  # other replicas of a put and for read repair). One error per entry, in order.
+  # other replicas of a put and for read repair). One error per entry, in order. The
+  # node resolves by the key's namespace (its conflict mode in the node's catalog);
+  # `lastWriterWins` is retired: ignored, kept so older clients' requests still parse.
+  # A value for a key of a dropped namespace incarnation is discarded (OK, not stored).
 
   get @2 (header :RequestHeader, keys :List(Data)) -> (results :List(GetResult));
   # This replica's versioned value for each key, in order.
@@ -272,8 +275,11 @@ interface Node {
   # puts to a node): removes the siblings the item's context covers (and the writes it
   # names in `supersedes`), gives the write a new dot (dotNode/dotCounter of `write` are
   # ignored), stores, and returns the key's resulting versioned value for the SDK to send to
-  # the other replicas. With lastWriterWins, only the newest sibling by (timestamp, dot) is
-  # kept. One result per item, in order; each item succeeds or fails on its own.
+  # the other replicas. In a namespace whose conflict mode is lww (as this node's catalog
+  # holds it), only the newest sibling by (timestamp, dot) is kept; `lastWriterWins` is
+  # retired: ignored, kept so older clients' requests still parse. A put to a dropped
+  # namespace incarnation is refused (invalidArgument). One result per item, in order; each
+  # item succeeds or fails on its own.
 
   # ---- between nodes ----
 

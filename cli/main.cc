@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   app.add_option("--context", context, "put/del: the context printed by a get (hex)");
   app.add_option("--file", value_file, "put: read the value from this file");
   app.add_flag("--json", json, "JSON output");
-  app.add_flag("--lww", lww, "last-writer-wins mode (no siblings; concurrent writes may be lost)");
+  app.add_flag("--lww", lww, "retired: the conflict mode is a namespace setting (kv ns alter NAME conflict=lww)");
   std::string token_file;
   TlsFiles tls;
   app.add_option("--token-file", token_file, "file holding the cluster's client token (chmod 600)")
@@ -101,11 +101,15 @@ int main(int argc, char** argv) {
     words.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
+  if (lww) {
+    std::cerr << "error: --lww is retired: the conflict mode is a setting of the namespace, applied by the nodes "
+                 "for every client (kv ns alter default conflict=lww, or kv ns create NAME conflict=lww)\n";
+    return cli::kExitBadInput;
+  }
   ClientOptions options;
   options.seeds = SplitComma(cluster);
   options.cluster_name = cluster_name;
   options.local_dc = local_dc;
-  options.last_writer_wins = lww;
   options.tls = tls;
   if (!token_file.empty()) {
     auto token = ReadSecretFile(token_file, "client token");

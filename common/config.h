@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "common/clock.h"
@@ -52,6 +53,12 @@ struct StorageOptions {
   int stall_table_count = 48;
   // Tombstones are kept at least this long so that repair can spread them to every replica.
   std::chrono::seconds tombstone_grace{std::chrono::hours(24 * 10)};
+  // A tombstone of a user key for which this returns true is dropped by compaction at once,
+  // without waiting for the grace (still only when no older version may remain outside the
+  // compaction): a key no write can ever store again, such as one of a dropped namespace
+  // incarnation (common/published_catalog.h). Called from compaction threads; must be
+  // thread-safe and cheap. Empty: none.
+  std::function<bool(std::string_view user_key)> reap_at_once;
   // How often an idle compaction thread looks for tables whose tombstones have expired.
   std::chrono::milliseconds tombstone_scan_interval{std::chrono::seconds(10)};
   // What tombstones are stamped and aged by (its WallMs). Never null; tests give a

@@ -78,6 +78,38 @@ const NamespaceRecord* NamespaceCatalog::Find(std::string_view name) const {
   return r != nullptr && !r->dropped ? r : nullptr;
 }
 
+const NamespaceRecord* NamespaceCatalog::FindIncarnation(const ParsedStoredKey& key) const {
+  const NamespaceRecord* r = Find(key.name);
+  if (r == nullptr) return nullptr;
+  return key.name == kDefaultNamespace || r->incarnation == key.incarnation ? r : nullptr;
+}
+
+namespace {
+// The least incarnation of `r`'s name that is not dropped.
+uint64_t FirstLiveIncarnation(const NamespaceRecord& r) { return r.dropped ? r.incarnation + 1 : r.incarnation; }
+}  // namespace
+
+bool NamespaceCatalog::IsDropped(const ParsedStoredKey& key) const {
+  if (key.name == kDefaultNamespace) return false;
+  const NamespaceRecord* r = const_cast<NamespaceCatalog*>(this)->FindRecord(key.name);
+  return r != nullptr && key.incarnation < FirstLiveIncarnation(*r);
+}
+
+bool NamespaceCatalog::IsDroppedKey(std::string_view stored_key) const {
+  auto parsed = ParseStoredKey(stored_key);
+  return parsed.ok() && IsDropped(*parsed);
+}
+
+std::vector<DroppedRange> NamespaceCatalog::DroppedRanges() const {
+  std::vector<DroppedRange> ranges;
+  for (const NamespaceRecord& r : records_) {
+    uint64_t first_live = FirstLiveIncarnation(r);
+    if (r.name == kDefaultNamespace || first_live == 0) continue;
+    ranges.push_back({r.name, StoredKeyPrefix(r.name, 0), StoredKeyPrefix(r.name, first_live)});
+  }
+  return ranges;
+}
+
 std::vector<NamespaceRecord> NamespaceCatalog::Live() const {
   std::vector<NamespaceRecord> live;
   for (const NamespaceRecord& r : records_) {

@@ -38,6 +38,13 @@ struct NamespaceRecord {
 // a replaces b: larger (version, author).
 bool Supersedes(const NamespaceRecord& a, const NamespaceRecord& b);
 
+// The stored keys of a name's dropped incarnations: [start, end) in stored-key order
+// (common/namespace.h). Every incarnation below `end`'s is dropped.
+struct DroppedRange {
+  std::string name;
+  std::string start, end;
+};
+
 class NamespaceCatalog {
  public:
   // A catalog holding only the default namespace with `default_settings` at version 0.
@@ -57,6 +64,17 @@ class NamespaceCatalog {
 
   // The live namespace `name`, or nullptr (unknown or dropped).
   const NamespaceRecord* Find(std::string_view name) const;
+  // The live record a stored key belongs to: its name's, when the incarnation matches;
+  // else nullptr (a dropped incarnation, or one this catalog has not heard of yet).
+  const NamespaceRecord* FindIncarnation(const ParsedStoredKey& key) const;
+  // True when the key's incarnation is dropped: its name was dropped at that incarnation or
+  // has been re-created since. Final: a later catalog never revives it, so no write may
+  // store such a key again and its deletions need no grace period. False for the default
+  // namespace and for names or incarnations this catalog has not heard of.
+  bool IsDropped(const ParsedStoredKey& key) const;
+  bool IsDroppedKey(std::string_view stored_key) const;  // false for a malformed key
+  // Per name with a dropped incarnation, the stored-key range holding all of them.
+  std::vector<DroppedRange> DroppedRanges() const;
   // Every record, dropped ones included, sorted by name.
   const std::vector<NamespaceRecord>& Records() const { return records_; }
   // The live ones, sorted by name.

@@ -99,21 +99,24 @@ Node::Node(NodeConfig config, Security security)
 
 Status Node::OpenParts() {
   StorageOptions storage_options = EngineOptions(config_, clock_);
+  storage_options.reap_at_once = [catalog = &catalog_](std::string_view key) { return catalog->IsDroppedKey(key); };
   auto engine = storage::StorageEngine::Open(config_.data_dir + "/engine", storage_options);
   if (!engine.ok()) return StartupError("cannot open storage", engine.status());
   engine_ = std::move(engine).value();
   StorageOptions hint_options = storage_options;
   hint_options.memtable_bytes = 4u << 20;
-  auto hints = HintStore::Open(config_.data_dir + "/hints", config_.id, hint_options);
+  hint_options.reap_at_once = nullptr;  // its keys are (target, key) entries
+  auto hints = HintStore::Open(config_.data_dir + "/hints", config_.id, hint_options, &catalog_);
   if (!hints.ok()) return StartupError("cannot open the hint store", hints.status());
   hints_ = std::move(hints).value();
-  store_ = std::make_unique<ReplicaStore>(engine_.get(), config_.id, clock_);
+  store_ = std::make_unique<ReplicaStore>(engine_.get(), config_.id, clock_, &catalog_);
 
   RINGKV_ASSIGN(membership_, OpenMembership(config_, io_, pool_, clock_));
   NamespacesOptions namespaces_options;
   namespaces_options.state_file = config_.data_dir + "/NAMESPACES";
   namespaces_options.self_id = config_.id;
   namespaces_options.default_settings = DefaultNamespaceSettings(config_);
+  namespaces_options.published = &catalog_;
   auto namespaces = Namespaces::Open(std::move(namespaces_options));
   if (!namespaces.ok()) return StartupError("cannot open the namespace catalog", namespaces.status());
   namespaces_ = std::move(namespaces).value();
@@ -125,8 +128,9 @@ Status Node::OpenParts() {
                                              std::chrono::milliseconds(config_.simulated_wan_delay_ms), clock_);
   anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get(), clock_);
   streamer_ = std::make_unique<Streamer>(store_.get(), membership_.get());
+  eraser_ = std::make_unique<NamespaceEraser>(store_.get(), engine_.get(), &catalog_, NamespaceEraser::Options{});
   maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(), membership_.get(),
-                                               MaintenanceOptionsOf(config_), pool_);
+                                               eraser_.get(), MaintenanceOptionsOf(config_), pool_);
   workers_ = std::make_unique<WorkerPool>(config_.worker_threads);
 
   services_.store = store_.get();
@@ -138,6 +142,7 @@ Status Node::OpenParts() {
   services_.anti_entropy = anti_entropy_.get();
   services_.maintenance = maintenance_.get();
   services_.handoff = handoff_.get();
+  services_.eraser = eraser_.get();
   services_.engine = engine_.get();
   services_.metrics = &metrics_;
   services_.connections = &connections_;

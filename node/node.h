@@ -3,8 +3,9 @@
 // started and stopped in that order.
 //
 // The parts, each built on the ones before it:
-//   storage engine, hint store -> replica store -> membership -> gossip, hinted handoff,
-//   anti-entropy, streaming, maintenance -> worker pool -> RPC server and listener, admin HTTP.
+//   published namespace catalog -> storage engine, hint store -> replica store -> membership,
+//   namespaces -> gossip, hinted handoff, anti-entropy, streaming, namespace eraser, maintenance -> worker pool -> RPC
+//   server and listener, admin HTTP.
 //
 // Shutdown order (Shutdown(), also run by the destructor), and why:
 //   1. stop accepting: the admin endpoint and the RPC listener close, which drops every
@@ -36,6 +37,7 @@
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
+#include "node/repair/namespace_eraser.h"
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
@@ -86,6 +88,9 @@ class Node {
   const Security security_;
   // The one clock every part reads the time from (common/clock.h).
   const Clock& clock_ = Clock::System();
+  // The namespace catalog as the data path reads it: Namespaces publishes each change here.
+  // Before the engine, whose compactions ask it which tombstones to reap at once.
+  PublishedCatalog catalog_;
   std::unique_ptr<storage::StorageEngine> engine_;
   std::unique_ptr<HintStore> hints_;
   std::unique_ptr<ReplicaStore> store_;
@@ -97,6 +102,7 @@ class Node {
   std::unique_ptr<HintedHandoff> handoff_;
   std::unique_ptr<AntiEntropy> anti_entropy_;
   std::unique_ptr<Streamer> streamer_;
+  std::unique_ptr<NamespaceEraser> eraser_;
   std::unique_ptr<Maintenance> maintenance_;
   std::unique_ptr<WorkerPool> workers_;  // its jobs use the parts above: drained before they go
   RpcMetrics metrics_;

@@ -1,11 +1,13 @@
-// session_store: web sessions with a time to live, on ringkv's last-writer-wins mode.
+// session_store: web sessions with a time to live, in a last-writer-wins namespace.
 //   session_store [HOST:PORT,...]
 //
 // ringkv has no server-side TTL; the usual pattern is to store the expiry with the value,
 // treat an expired session as absent on read, and delete it then (lazy expiry), with a
 // renewal being a plain overwrite. Sessions are a good fit for LWW: the newest write of a
 // session is the one that matters, and siblings would only get in the way. (LWW may drop
-// one of two truly concurrent writes; for carts and counters use the default mode.)
+// one of two truly concurrent writes; for carts and counters use the default mode.) The
+// conflict mode is the namespace's: the sample creates "sessions" with conflict=lww (as
+// `kv ns create sessions conflict=lww` would), and every client of it gets LWW.
 
 #include <chrono>
 #include <cstdio>
@@ -28,21 +30,34 @@ class SessionStore {
  public:
   explicit SessionStore(Client& kv) : kv_(kv) {}
 
+  static constexpr const char* kNamespace = "sessions";
+
+  // Creates the LWW namespace the sessions live in, unless it exists.
+  Status Open() {
+    RINGKV_ASSIGN(auto namespaces, kv_.ListNamespaces());
+    for (const NamespaceInfo& ns : namespaces) {
+      if (ns.name == kNamespace) return Status::OK();
+    }
+    NamespaceSettings lww;
+    lww.conflict = ConflictMode::kLastWriterWins;
+    return kv_.CreateNamespace(kNamespace, lww);
+  }
+
   // Creates or renews: the value is "<expires-at-ms>|<data>".
   Status Put(const std::string& id, const std::string& data, std::chrono::milliseconds ttl) {
-    return kv_.Put(Key(id), std::to_string(NowMs() + ttl.count()) + "|" + data).status();
+    return kv_.Put(Key(id), std::to_string(NowMs() + ttl.count()) + "|" + data, {}, In()).status();
   }
 
   // The session's data, or NotFound when it never existed or has expired (then it is
   // deleted, so the key does not linger).
   Result<std::string> Get(const std::string& id) {
-    RINGKV_ASSIGN(GetResult got, kv_.Get(Key(id)));
+    RINGKV_ASSIGN(GetResult got, kv_.Get(Key(id), In()));
     if (!got.found) return Status::NotFound("no session " + id);
     const std::string& value = got.values.front();  // LWW: exactly one
     auto bar = value.find('|');
     if (bar == std::string::npos) return Status::Corruption("session " + id + " is not <expiry>|<data>");
     if (std::stoll(value.substr(0, bar)) <= NowMs()) {
-      RINGKV_TRY(kv_.Delete(Key(id), got.context).status());
+      RINGKV_TRY(kv_.Delete(Key(id), got.context, In()).status());
       return Status::NotFound("session " + id + " expired");
     }
     return value.substr(bar + 1);
@@ -50,6 +65,11 @@ class SessionStore {
 
  private:
   static std::string Key(const std::string& id) { return "session:" + id; }
+  static RequestOptions In() {
+    RequestOptions o;
+    o.ns = kNamespace;
+    return o;
+  }
   Client& kv_;
 };
 
@@ -59,10 +79,10 @@ int Fail(const char* step, const Status& s) { return samples::Fail("session_stor
 
 int main(int argc, char** argv) {
   ClientOptions options = samples::OptionsFromArgs(argc, argv);
-  options.last_writer_wins = true;
   auto client = Client::Connect(options);
   if (!client.ok()) return Fail("connect", client.status());
   SessionStore sessions(**client);
+  if (Status s = sessions.Open(); !s.ok()) return Fail("create the sessions namespace", s);
   const std::string run = std::to_string(NowMs());
 
   using namespace std::chrono_literals;
@@ -89,7 +109,9 @@ int main(int argc, char** argv) {
     }
   }
   // Expired sessions were deleted on read: a second look finds nothing at all.
-  auto again = (*client)->Get("session:" + run + "-grace");
+  RequestOptions in_sessions;
+  in_sessions.ns = SessionStore::kNamespace;
+  auto again = (*client)->Get("session:" + run + "-grace", in_sessions);
   if (!again.ok()) return Fail("get deleted", again.status());
 
   bool ok = alive == 1 && expired == 2 && !again->found;

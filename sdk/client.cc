@@ -248,13 +248,13 @@ Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, cons
   RINGKV_TRY(ValidateKeyIn(name, key));
   if (value != nullptr) RINGKV_TRY(ValidateValue(*value));
   Target target;
+  auto ring = Ring();  // holds the view: Find points into it
   if (name == kDefaultNamespace) {
     target.stored_key = key;
-    RINGKV_ASSIGN(target.spec, Spec(o, options_.n, options_.w, options_.r, options_.last_writer_wins));
+    RINGKV_ASSIGN(target.spec, Spec(o, options_.n, options_.w, options_.r, DefaultIsLww(*ring)));
     return target;
   }
   RINGKV_TRY(ValidateNamespaceName(name));
-  auto ring = Ring();  // holds the view: Find points into it
   const NamespaceRecord* ns = ring->namespaces.Find(name);
   if (ns == nullptr) {
     return Status::InvalidArgument("namespace '" + std::string(name) +
@@ -270,8 +270,13 @@ Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, cons
   return target;
 }
 
+bool Client::Impl::DefaultIsLww(const RingView& ring) {
+  const NamespaceRecord* def = ring.namespaces.Find(kDefaultNamespace);
+  return def != nullptr && def->settings.conflict == ConflictMode::kLastWriterWins;
+}
+
 Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o) const {
-  return Spec(o, options_.n, options_.w, options_.r, options_.last_writer_wins);
+  return Spec(o, options_.n, options_.w, options_.r, DefaultIsLww(*Ring()));
 }
 
 Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o, int n, int w, int r, bool lww) const {

@@ -105,6 +105,8 @@ class Client::Impl {
   kj::Promise<Result<PutResult>> PutOnLoop(Write write);
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;  // the default namespace's
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o, int n, int w, int r, bool lww) const;
+  // The default namespace's conflict mode as `ring` (the cached catalog) holds it.
+  static bool DefaultIsLww(const RingView& ring);
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
                                            int attempt = 0);

@@ -62,10 +62,10 @@ auto ViaWan(const RequestEnv& env, const QuorumSpec& spec, const Replica& to, Se
 kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, const std::string& key,
                                              const CausalContext& context, const Sibling& write, const QuorumSpec& spec,
                                              std::string hint_for, std::chrono::milliseconds limit) {
-  auto send = [env, address = at.address, key, context, write, lww = spec.lww, header = spec.header,
-               ship = spec.ship_to_dcs, hint_for = kj::mv(hint_for)]() mutable {
-    return env.batcher->CoordinatePut(address, kj::mv(key), kj::mv(context), kj::mv(write), lww, header,
-                                      kj::mv(hint_for), kj::mv(ship));
+  auto send = [env, address = at.address, key, context, write, header = spec.header, ship = spec.ship_to_dcs,
+               hint_for = kj::mv(hint_for)]() mutable {
+    return env.batcher->CoordinatePut(address, kj::mv(key), kj::mv(context), kj::mv(write), header, kj::mv(hint_for),
+                                      kj::mv(ship));
   };
   auto call = ViaWan(env, spec, at, kj::mv(send))
                   .then(
@@ -82,9 +82,8 @@ kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, 
 
 kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
                                 const QuorumSpec& spec, std::string hint_for = {}) {
-  auto send = [env, address = to.address, key, set, lww = spec.lww, header = spec.header,
-               hint_for = kj::mv(hint_for)]() mutable {
-    return env.batcher->Replicate(address, kj::mv(key), kj::mv(set), lww, header, kj::mv(hint_for));
+  auto send = [env, address = to.address, key, set, header = spec.header, hint_for = kj::mv(hint_for)]() mutable {
+    return env.batcher->Replicate(address, kj::mv(key), kj::mv(set), header, kj::mv(hint_for));
   };
   auto call = ViaWan(env, spec, to, kj::mv(send))
                   .then(

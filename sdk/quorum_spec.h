@@ -25,7 +25,7 @@ struct QuorumSpec {
   int n = 3;
   int w = 2;
   int r = 2;
-  bool lww = false;
+  bool lww = false;  // the namespace's conflict mode: how a get merges the replicas' answers
   bool sloppy = true;
   std::chrono::milliseconds timeout{2000};
   std::chrono::milliseconds replica_timeout{500};

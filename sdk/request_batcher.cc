@@ -56,18 +56,18 @@ kj::Promise<Result<SiblingSet>> RequestBatcher::Get(const std::string& address, 
                                                     const RouteHeader& header) {
   Fault("queue get");
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
-  QueueKey qk{address, false};
+  const QueueKey& qk = address;
   Queue& q = QueueFor(qk, header);
   q.gets.push_back({kj::mv(key), kj::mv(paf.fulfiller)});
   Schedule(qk, q);
   return kj::mv(paf.promise);
 }
 
-kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
+kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::string key, SiblingSet set,
                                               const RouteHeader& header, std::string hint_for) {
   Fault("queue replicate");
   auto paf = kj::newPromiseAndFulfiller<Status>();
-  QueueKey qk{address, lww};
+  const QueueKey& qk = address;
   Queue& q = QueueFor(qk, header);
   q.replicates.push_back({kj::mv(key), kj::mv(set), kj::mv(hint_for), kj::mv(paf.fulfiller)});
   Schedule(qk, q);
@@ -75,12 +75,12 @@ kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::s
 }
 
 kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string& address, std::string key,
-                                                              CausalContext context, Sibling write, bool lww,
+                                                              CausalContext context, Sibling write,
                                                               const RouteHeader& header, std::string hint_for,
                                                               std::vector<std::string> ship_to_dcs) {
   Fault("queue put");
   auto paf = kj::newPromiseAndFulfiller<Result<SiblingSet>>();
-  QueueKey qk{address, lww};
+  const QueueKey& qk = address;
   Queue& q = QueueFor(qk, header);
   q.puts.push_back(
       {kj::mv(key), kj::mv(context), kj::mv(write), kj::mv(hint_for), kj::mv(ship_to_dcs), kj::mv(paf.fulfiller)});
@@ -121,9 +121,9 @@ void RequestBatcher::Flush(const QueueKey& key) {
   if (it == queues_.end()) return;
   Queue& q = it->second;
   q.flush_scheduled = false;
-  while (!q.gets.empty()) tasks_.add(SendGets(key.first, q.header, TakeBatch(q.gets)));
-  while (!q.replicates.empty()) tasks_.add(SendReplicates(key.first, key.second, q.header, TakeBatch(q.replicates)));
-  while (!q.puts.empty()) tasks_.add(SendPuts(key.first, key.second, q.header, TakeBatch(q.puts)));
+  while (!q.gets.empty()) tasks_.add(SendGets(key, q.header, TakeBatch(q.gets)));
+  while (!q.replicates.empty()) tasks_.add(SendReplicates(key, q.header, TakeBatch(q.replicates)));
+  while (!q.puts.empty()) tasks_.add(SendPuts(key, q.header, TakeBatch(q.puts)));
 }
 
 kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const RouteHeader& header,
@@ -159,14 +159,13 @@ kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const Rou
   });
 }
 
-kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, bool lww, const RouteHeader& header,
+kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, const RouteHeader& header,
                                                  std::vector<PendingReplicate> taken) {
   auto waiters = std::make_shared<std::vector<PendingReplicate>>(kj::mv(taken));
   return Guarded("a replicate batch", address, waiters, [&]() -> kj::Promise<void> {
     Fault("send replicate");
     auto req = pool_.Get(address).replicateRequest();
     wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
-    req.setLastWriterWins(lww);
     const auto& batch = *waiters;
     auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
     for (unsigned i = 0; i < batch.size(); ++i) {
@@ -188,7 +187,7 @@ kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, boo
   });
 }
 
-kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww, const RouteHeader& header,
+kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, const RouteHeader& header,
                                            std::vector<PendingPut> taken) {
   auto waiters = std::make_shared<std::vector<PendingPut>>(kj::mv(taken));
   return Guarded("a put batch", address, waiters, [&]() -> kj::Promise<void> {
@@ -196,7 +195,6 @@ kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, bool lww,
     const auto& batch = *waiters;
     auto req = pool_.Get(address).coordinatePutsRequest();
     wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
-    req.setLastWriterWins(lww);
     auto items = req.initPuts(static_cast<unsigned>(batch.size()));
     for (unsigned i = 0; i < batch.size(); ++i) {
       items[i].setKey(wire::AsData(batch[i].key));

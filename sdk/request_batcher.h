@@ -44,12 +44,13 @@ class RequestBatcher {
   // What the node holds for `key` (an empty set when nothing); rejects if the call failed.
   kj::Promise<Result<SiblingSet>> Get(const std::string& address, std::string key, const RouteHeader& header);
   // `hint_for` non-empty: the node keeps `set` as a hint for that replica.
-  kj::Promise<Status> Replicate(const std::string& address, std::string key, SiblingSet set, bool lww,
-                                const RouteHeader& header, std::string hint_for = {});
+  // The node resolves by the key's namespace (its conflict mode); nothing here chooses it.
+  kj::Promise<Status> Replicate(const std::string& address, std::string key, SiblingSet set, const RouteHeader& header,
+                                std::string hint_for = {});
   // The node coordinates the write; resolves to the key's resulting set or the node's error.
   kj::Promise<Result<SiblingSet>> CoordinatePut(const std::string& address, std::string key, CausalContext context,
-                                                Sibling write, bool lww, const RouteHeader& header,
-                                                std::string hint_for = {}, std::vector<std::string> ship_to_dcs = {});
+                                                Sibling write, const RouteHeader& header, std::string hint_for = {},
+                                                std::vector<std::string> ship_to_dcs = {});
 
  private:
   struct PendingGet {
@@ -80,16 +81,15 @@ class RequestBatcher {
     std::vector<PendingPut> puts;
     bool flush_scheduled = false;
   };
-  using QueueKey = std::pair<std::string, bool>;  // (address, last-writer-wins)
+  using QueueKey = std::string;  // the node's address
 
   Queue& QueueFor(const QueueKey& key, const RouteHeader& header);
   void Schedule(const QueueKey& key, Queue& q);
   void Flush(const QueueKey& key);
   kj::Promise<void> SendGets(const std::string& address, const RouteHeader& header, std::vector<PendingGet> batch);
-  kj::Promise<void> SendReplicates(const std::string& address, bool lww, const RouteHeader& header,
+  kj::Promise<void> SendReplicates(const std::string& address, const RouteHeader& header,
                                    std::vector<PendingReplicate> batch);
-  kj::Promise<void> SendPuts(const std::string& address, bool lww, const RouteHeader& header,
-                             std::vector<PendingPut> batch);
+  kj::Promise<void> SendPuts(const std::string& address, const RouteHeader& header, std::vector<PendingPut> batch);
   // Moves up to kMaxBatch items off the front of `from`, fewer when their values reach
   // kMaxBatchValueBytes (at least one).
   template <typename T>

@@ -58,7 +58,9 @@ struct RequestOptions {
   std::optional<std::chrono::milliseconds> timeout;
   // The namespace the key lives in (ringkv/namespace.h); empty: "default". A named
   // namespace's settings give N, W and R (unless set above), the conflict mode and the value
-  // limit; the default namespace keeps the client's n/w/r and last_writer_wins.
+  // limit; the default namespace keeps the client's n/w/r. The conflict mode is always the
+  // namespace's (`kv ns alter default conflict=lww` for the default one): the nodes apply it,
+  // so every client writes a namespace under the same rule.
   std::string ns;
 };
 
@@ -66,7 +68,6 @@ struct ClientOptions {
   std::vector<std::string> seeds;  // host:port of any nodes; the ring is learned from them
   std::string cluster_name;        // empty: accept the seeds' cluster
   int n = 3, w = 2, r = 2;
-  bool last_writer_wins = false;  // LWW mode: newest timestamp wins, no siblings (may lose writes)
   // Sloppy quorum: a write for a replica that is down or slow goes to the next healthy node
   // as a hint (and counts toward W). false = strict: only the key's N replicas count.
   bool sloppy_quorum = true;

@@ -9,7 +9,14 @@ namespace ringkv {
 Namespaces::Namespaces(NamespacesOptions options, NamespaceCatalog catalog)
     : options_(std::move(options)),
       catalog_(std::move(catalog)),
-      saver_(options_.state_file, [this] { return Render(); }) {}
+      own_published_(options_.published ? nullptr : std::make_unique<PublishedCatalog>()),
+      published_(options_.published ? options_.published : own_published_.get()),
+      saver_(options_.state_file, [this] { return Render(); }) {
+  MutexLock lock(&mu_);
+  PublishLocked();
+}
+
+void Namespaces::PublishLocked() { published_->Publish(catalog_); }
 
 Result<std::unique_ptr<Namespaces>> Namespaces::Open(NamespacesOptions options) {
   NamespaceCatalog catalog(options.default_settings);
@@ -37,7 +44,10 @@ std::string Namespaces::Render() const {
 }
 
 Result<NamespaceRecord> Namespaces::Saved(Result<NamespaceRecord> change) {
-  if (change.ok()) saver_.MarkDirty();
+  if (change.ok()) {
+    saver_.MarkDirty();
+    PublishLocked();
+  }
   return change;
 }
 
@@ -58,7 +68,10 @@ Result<NamespaceRecord> Namespaces::Drop(std::string_view name, uint64_t now_ms)
 
 void Namespaces::Merge(std::span<const NamespaceRecord> records) {
   MutexLock lock(&mu_);
-  if (catalog_.Merge(records)) saver_.MarkDirty();
+  if (catalog_.Merge(records)) {
+    saver_.MarkDirty();
+    PublishLocked();
+  }
 }
 
 std::vector<NamespaceRecord> Namespaces::Records() const {

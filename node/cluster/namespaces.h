@@ -17,6 +17,7 @@
 
 #include "common/mutex.h"
 #include "common/namespace_catalog.h"
+#include "common/published_catalog.h"
 #include "node/cluster/state_file_writer.h"
 #include "ringkv/status.h"
 
@@ -26,6 +27,9 @@ struct NamespacesOptions {
   std::string state_file;              // <data>/NAMESPACES
   std::string self_id;                 // the author of changes made through this node
   NamespaceSettings default_settings;  // of the default namespace, on a node with no file yet
+  // Where every change is published for lock-free readers (the node's, which outlives this);
+  // null: a copy of its own.
+  PublishedCatalog* published = nullptr;
 };
 
 class Namespaces {
@@ -44,6 +48,9 @@ class Namespaces {
   std::vector<NamespaceRecord> Records() const;
 
   std::optional<NamespaceRecord> Find(std::string_view name) const;  // live ones only
+  // The catalog as of the last change, without copying it: what the data path reads.
+  std::shared_ptr<const NamespaceCatalog> Snapshot() const { return published_->Get(); }
+  const PublishedCatalog& published() const { return *published_; }
   uint64_t Digest() const;
 
   // Waits until every change made before the call is saved (or a save failed: its error).
@@ -52,11 +59,15 @@ class Namespaces {
  private:
   Namespaces(NamespacesOptions options, NamespaceCatalog catalog);
   std::string Render() const;  // takes mu_ for the copy only
-  Result<NamespaceRecord> Saved(Result<NamespaceRecord> change);
+  // Marks the catalog dirty for the saver and publishes it, after a change.
+  Result<NamespaceRecord> Saved(Result<NamespaceRecord> change) REQUIRES(mu_);
+  void PublishLocked() REQUIRES(mu_);
 
   const NamespacesOptions options_;
   mutable Mutex mu_;
   NamespaceCatalog catalog_ GUARDED_BY(mu_);
+  std::unique_ptr<PublishedCatalog> own_published_;  // when options.published is null
+  PublishedCatalog* const published_;
   StateFileWriter saver_;  // last: its thread renders the catalog, so it stops first
 };
 

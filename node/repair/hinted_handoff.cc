@@ -118,7 +118,9 @@ uint64_t HintedHandoff::DeliverTo(BackgroundLoop::Context& ctx, const std::strin
     after = page->back().key;
     std::vector<Hint> live;
     for (Hint& h : *page) {
-      if (Expired(h))
+      if (hints_->IsDroppedKey(h.key))  // its namespace was dropped: never delivered
+        (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kNamespaceDropped);
+      else if (Expired(h))
         (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kExpired);
       else
         live.push_back(std::move(h));
@@ -156,6 +158,10 @@ uint64_t HintedHandoff::Redirect(BackgroundLoop::Context& ctx, const std::string
     if (!page.ok() || page->empty()) break;
     after = page->back().key;
     for (const Hint& h : *page) {
+      if (hints_->IsDroppedKey(h.key)) {
+        (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kNamespaceDropped);
+        continue;
+      }
       if (Expired(h)) {
         (void)hints_->RemoveIfUnchanged(target, h, HintStore::Outcome::kExpired);
         continue;

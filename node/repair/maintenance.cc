@@ -8,11 +8,12 @@
 namespace ringkv {
 
 Maintenance::Maintenance(HintedHandoff* handoff, AntiEntropy* repair, Streamer* streamer, Membership* membership,
-                         MaintenanceOptions options, wire::PoolOptions pool)
+                         NamespaceEraser* eraser, MaintenanceOptions options, wire::PoolOptions pool)
     : handoff_(handoff),
       repair_(repair),
       streamer_(streamer),
       membership_(membership),
+      eraser_(eraser),
       options_(options),
       loop_("maintenance", std::move(pool)) {}
 
@@ -62,6 +63,11 @@ void Maintenance::Step(BackgroundLoop::Context& ctx) {
   if (now >= next_handoff_) {
     handoff_->DeliverOnce(ctx);
     next_handoff_ = std::chrono::steady_clock::now() + options_.handoff_interval;
+  }
+  if (eraser_ != nullptr) {
+    if (auto erased = eraser_->Step(); !erased.ok()) {
+      spdlog::warn("erasing dropped namespaces: {}; will retry", erased.status().ToString());
+    }
   }
   if (options_.repair_interval.count() > 0 && now >= next_repair_) {
     auto stats = repair_->Repair(ctx, {}, TokenRange{}, options_.background_repair);

@@ -1,7 +1,8 @@
 #pragma once
 // Maintenance: the node's background work that talks to other nodes — hinted handoff
 // every handoff interval, background Merkle repair every repair interval (rate-limited),
-// streaming in on a join, streaming out on a decommission — plus the jobs the admin RPCs
+// streaming in on a join, streaming out on a decommission — and the erasing of dropped
+// namespaces (a throttled slice per step, NamespaceEraser), plus the jobs the admin RPCs
 // ask for (`kv repair`, `kv node decommission`), all on one BackgroundLoop, one at a time.
 //
 // Submit() may be called from the RPC event loop: the job runs on the maintenance thread
@@ -15,6 +16,7 @@
 
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
+#include "node/repair/namespace_eraser.h"
 #include "node/repair/streaming.h"
 #include "node/runtime/background_loop.h"
 
@@ -28,8 +30,9 @@ struct MaintenanceOptions {
 
 class Maintenance {
  public:
+  // `eraser` may be null (nothing to erase).
   Maintenance(HintedHandoff* handoff, AntiEntropy* repair, Streamer* streamer, Membership* membership,
-              MaintenanceOptions options, wire::PoolOptions pool);
+              NamespaceEraser* eraser, MaintenanceOptions options, wire::PoolOptions pool);
   void Start();
   void Stop() { loop_.Stop(); }
 
@@ -52,6 +55,7 @@ class Maintenance {
   AntiEntropy* repair_;
   Streamer* streamer_;
   Membership* membership_;
+  NamespaceEraser* eraser_;
   MaintenanceOptions options_;
   std::mutex mu_;
   std::deque<kj::Function<void(BackgroundLoop::Context&)>> jobs_;

@@ -42,6 +42,8 @@ std::string_view HintDropName(HintDrop why) {
       return "expired";
     case HintDrop::kRefused:
       return "refused";
+    case HintDrop::kNamespaceDropped:
+      return "namespace_dropped";
   }
   return "unknown";
 }
@@ -58,14 +60,21 @@ uint64_t HintStats::QueuedTotal() const {
   return total;
 }
 
-HintStore::HintStore(std::unique_ptr<storage::StorageEngine> engine, std::string node_id)
-    : engine_(std::move(engine)), node_id_(std::move(node_id)) {}
+HintStore::HintStore(std::unique_ptr<storage::StorageEngine> engine, std::string node_id,
+                     const PublishedCatalog* catalog)
+    : engine_(std::move(engine)), node_id_(std::move(node_id)), catalog_(catalog) {}
 
-Result<std::unique_ptr<HintStore>> HintStore::Open(const std::string& dir, std::string node_id,
-                                                   StorageOptions options) {
+bool HintStore::Dropped(std::string_view key) const {
+  if (!IsDroppedKey(key)) return false;
+  catalog_->CountDroppedWrite();
+  return true;
+}
+
+Result<std::unique_ptr<HintStore>> HintStore::Open(const std::string& dir, std::string node_id, StorageOptions options,
+                                                   const PublishedCatalog* catalog) {
   options.tombstone_grace = std::chrono::seconds(0);  // a delivered hint is gone for good
   RINGKV_ASSIGN(auto engine, storage::StorageEngine::Open(dir, options));
-  std::unique_ptr<HintStore> store(new HintStore(std::move(engine), std::move(node_id)));
+  std::unique_ptr<HintStore> store(new HintStore(std::move(engine), std::move(node_id), catalog));
   RINGKV_TRY(store->CountExisting());
   return store;
 }
@@ -136,6 +145,7 @@ Status HintStore::Add(std::string_view target, std::string_view key, const Sibli
                       Mode mode) {
   RINGKV_TRY(ValidateKey(key));
   if (target.empty()) return Status::InvalidArgument("a hint needs a target node");
+  if (Dropped(key)) return Status::OK();  // never delivered: nothing to hold
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   std::string entry = EntryKey(target, key);
   RINGKV_ASSIGN(auto lock, Lock(target, key, mode));
@@ -156,6 +166,9 @@ Result<SiblingSet> HintStore::CoordinatePut(std::string_view target, std::string
   RINGKV_TRY(ValidateKey(key));
   RINGKV_TRY(ValidateValue(write.value));
   if (target.empty()) return Status::InvalidArgument("a hint needs a target node");
+  if (Dropped(key)) {
+    return Status::InvalidArgument("the key's namespace was dropped (it is being erased); nothing was written");
+  }
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   std::string entry = EntryKey(target, key);
   RINGKV_ASSIGN(auto lock, Lock(target, key, mode));
@@ -218,6 +231,9 @@ Status HintStore::RemoveIfUnchanged(std::string_view target, const Hint& hint, O
       break;
     case Outcome::kExpired:
       ++counters_.dropped[static_cast<size_t>(HintDrop::kExpired)];
+      break;
+    case Outcome::kNamespaceDropped:
+      ++counters_.dropped[static_cast<size_t>(HintDrop::kNamespaceDropped)];
       break;
     case Outcome::kRefused:
       ++counters_.dropped[static_cast<size_t>(HintDrop::kRefused)];

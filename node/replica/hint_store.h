@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/published_catalog.h"
 #include "common/vector_clock.h"
 #include "node/storage/engine.h"
 #include "ringkv/status.h"
@@ -42,11 +43,13 @@ struct Hint {
 
 // Why an entry was given up without being delivered.
 enum class HintDrop {
-  kExpired,  // older than the hint window (Merkle repair covers it)
-  kRefused,  // its target refused it as invalid (logged)
+  kExpired,           // older than the hint window (Merkle repair covers it)
+  kRefused,           // its target refused it as invalid (logged)
+  kNamespaceDropped,  // its key's namespace incarnation was dropped: it may never be stored
 };
-inline constexpr size_t kHintDropReasons = 2;
-std::string_view HintDropName(HintDrop why);  // the metric label: "expired", "refused"
+inline constexpr size_t kHintDropReasons = 3;
+// The metric label: "expired", "refused", "namespace_dropped".
+std::string_view HintDropName(HintDrop why);
 
 // What became of the hints that reached this store since it was opened.
 struct HintCounters {
@@ -71,7 +74,14 @@ class HintStore {
  public:
   using Mode = storage::ReadMode;
 
-  static Result<std::unique_ptr<HintStore>> Open(const std::string& dir, std::string node_id, StorageOptions options);
+  // `catalog` (may be null) says which keys belong to a dropped namespace incarnation: a
+  // hint for one is never stored (Add discards it, CoordinatePut refuses it, both counted
+  // in PublishedCatalog::dropped_writes), and hinted handoff discards those it holds.
+  static Result<std::unique_ptr<HintStore>> Open(const std::string& dir, std::string node_id, StorageOptions options,
+                                                 const PublishedCatalog* catalog = nullptr);
+
+  // True when `key` belongs to a dropped namespace incarnation (see Open).
+  bool IsDroppedKey(std::string_view key) const { return catalog_ != nullptr && catalog_->IsDroppedKey(key); }
 
   // Folds `set` into the hint for (target, key).
   Status Add(std::string_view target, std::string_view key, const SiblingSet& set, bool lww, uint64_t now_ms,
@@ -86,7 +96,7 @@ class HintStore {
   Result<std::vector<Hint>> Scan(std::string_view target, std::string_view after, size_t max);
   // Deletes the entry unless it changed since `hint` was read (a changed entry stays
   // queued, uncounted, for the next delivery). `why` picks the counter.
-  enum class Outcome { kDelivered, kRedirected, kExpired, kRefused };
+  enum class Outcome { kDelivered, kRedirected, kExpired, kRefused, kNamespaceDropped };
   Status RemoveIfUnchanged(std::string_view target, const Hint& hint, Outcome why);
 
   // Entries queued per target (targets with none are absent).
@@ -97,7 +107,9 @@ class HintStore {
   Status Close();
 
  private:
-  HintStore(std::unique_ptr<storage::StorageEngine> engine, std::string node_id);
+  HintStore(std::unique_ptr<storage::StorageEngine> engine, std::string node_id, const PublishedCatalog* catalog);
+  // IsDroppedKey, counted.
+  bool Dropped(std::string_view key) const;
   Status CountExisting();
   std::mutex& LockFor(std::string_view target, std::string_view key);
   Result<std::unique_lock<std::mutex>> Lock(std::string_view target, std::string_view key, Mode mode);
@@ -109,6 +121,7 @@ class HintStore {
 
   std::unique_ptr<storage::StorageEngine> engine_;
   const std::string node_id_;
+  const PublishedCatalog* const catalog_;
   std::array<std::mutex, 32> stripes_;
   mutable std::mutex counts_mu_;  // guards queued_ and counters_ together
   std::map<std::string, uint64_t> queued_;

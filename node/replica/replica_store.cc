@@ -20,8 +20,29 @@ Status TooOldForHistory(const Sibling& write, const SiblingSet& set) {
                                  " ms): the client's clock is behind; nothing was written");
 }
 
-ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id, const Clock& clock)
-    : engine_(engine), node_id_(std::move(node_id)), clock_(clock) {}
+ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id, const Clock& clock,
+                           const PublishedCatalog* catalog)
+    : engine_(engine), node_id_(std::move(node_id)), clock_(clock), catalog_(catalog) {}
+
+bool ReplicaStore::Dropped(std::string_view key) const {
+  if (catalog_ == nullptr || !catalog_->IsDroppedKey(key)) return false;
+  catalog_->CountDroppedWrite();
+  return true;
+}
+
+void ReplicaStore::AwaitWritesInFlight() {
+  for (std::mutex& stripe : stripes_) std::lock_guard wait(stripe);
+}
+
+Status ReplicaStore::EraseDropped(std::span<const std::string> keys) {
+  storage::WriteBatch batch(clock_);
+  storage::Record erased;
+  erased.value = SiblingSet().Encode();  // readers (Merkle, streaming) still decode it
+  erased.tombstone = true;
+  erased.timestamp_ms = clock_.WallMs();
+  for (const std::string& key : keys) batch.Put(key, erased);
+  return batch.Empty() ? Status::OK() : engine_->Write(batch);
+}
 
 std::mutex& ReplicaStore::LockFor(std::string_view key) { return stripes_[Hash64(key) % stripes_.size()]; }
 
@@ -67,6 +88,9 @@ Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const Causa
   if (write.tombstone && !write.value.empty()) return Status::InvalidArgument("a delete carries no value");
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   RINGKV_ASSIGN(auto lock, Lock(key, mode));
+  if (Dropped(key)) {
+    return Status::InvalidArgument("the key's namespace was dropped (it is being erased); nothing was written");
+  }
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   switch (set.Classify(write)) {
     case WriteFate::kHeld:
@@ -88,6 +112,7 @@ Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& i
   for (const Sibling& s : incoming.siblings()) RINGKV_TRY(ValidateValue(s.value));
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   RINGKV_ASSIGN(auto lock, Lock(key, mode));
+  if (Dropped(key)) return SiblingSet();  // no write may bring a dropped incarnation back
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   bool changed = set.Merge(incoming);
   if (lww) changed = set.ResolveLww() || changed;

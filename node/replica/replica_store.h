@@ -12,10 +12,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/published_catalog.h"
 #include "common/vector_clock.h"
 #include "node/storage/engine.h"
 #include "ringkv/limits.h"
@@ -47,23 +49,36 @@ class ReplicaStore {
   static constexpr uint64_t kRetiredRetentionMs = 10 * 60 * 1000;
 
   // `clock` (the node's) ages superseded write ids and floors new dots; it must outlive
-  // the store.
-  ReplicaStore(storage::StorageEngine* engine, std::string node_id, const Clock& clock = Clock::System());
+  // the store. `catalog` (may be null: nothing is ever dropped) says which keys belong to
+  // a dropped namespace incarnation: writes of those are never stored (see below).
+  ReplicaStore(storage::StorageEngine* engine, std::string node_id, const Clock& clock = Clock::System(),
+               const PublishedCatalog* catalog = nullptr);
 
   // Applies a client write as the coordinating replica: the siblings `context` covers are
   // replaced by `write`, which gets this node's next dot. Returns the key's new set. A
   // write the key holds already (a retry) or has seen superseded (a late duplicate of an
   // attempt the client gave up on) changes nothing: the current set comes back. One
-  // stamped before the history the key keeps is refused (InvalidArgument).
+  // stamped before the history the key keeps is refused (InvalidArgument), and so is a
+  // write to a dropped namespace incarnation (counted in PublishedCatalog::dropped_writes).
   Result<SiblingSet> CoordinatePut(std::string_view key, const CausalContext& context, Sibling write, bool lww,
                                    Mode mode = Mode::kMayBlock);
-  // Folds another replica's set for `key` into ours; returns the merged set.
+  // Folds another replica's set for `key` into ours; returns the merged set. A set for a
+  // key of a dropped namespace incarnation (replication, read repair, a hint, Merkle
+  // repair, streaming, cross-DC shipping) is discarded: OK, an empty set, counted.
   Result<SiblingSet> Merge(std::string_view key, const SiblingSet& incoming, bool lww, Mode mode = Mode::kMayBlock);
   // Our set for `key`, or nullopt when we hold nothing.
   Result<std::optional<SiblingSet>> Get(std::string_view key, Mode mode = Mode::kMayBlock);
   // Every stored (key, set) from `start` on, in key order, over a snapshot; `fn` returns
   // false to stop. Sets that are all tombstones are included (repair must spread deletes).
   Status ForEach(std::string_view start, const std::function<bool(std::string_view, const SiblingSet&)>& fn);
+
+  // Deletes `keys` (of dropped namespace incarnations) through the engine's delete path: a
+  // tombstone each, in one batch, which compaction reaps at once (StorageOptions::reap_at_once).
+  Status EraseDropped(std::span<const std::string> keys);
+  // Returns once every write that was under way when it was called has finished. A write
+  // checks the catalog under its key's lock, so after a drop is published and this
+  // returns, no write of the dropped incarnation can still be stored.
+  void AwaitWritesInFlight();
 
   // The least counter this node gives a new dot: milliseconds since 2025-01-01 by the
   // store's wall clock. A node that cannot see the dots it issued before — its data
@@ -81,10 +96,14 @@ class ReplicaStore {
   // Empty set when absent; retired ids past kRetiredRetentionMs are forgotten.
   Result<SiblingSet> Load(std::string_view key, Mode mode);
   Status Store(std::string_view key, const SiblingSet& set);
+  // True (and counted) when `key` belongs to a dropped namespace incarnation.
+  // REQUIRES: the key's stripe is locked (AwaitWritesInFlight relies on it).
+  bool Dropped(std::string_view key) const;
 
   storage::StorageEngine* engine_;
   const std::string node_id_;
   const Clock& clock_;
+  const PublishedCatalog* const catalog_;
   std::array<std::mutex, 64> stripes_;
 };
 

@@ -95,9 +95,7 @@ void RpcMetrics::AppendSamples(std::vector<MetricSample>* out) const {
   }
 }
 
-void RpcMetrics::CountNamespaceKey(RpcOp op, std::string_view stored_key) {
-  auto parsed = ParseStoredKey(stored_key);
-  std::string_view name = parsed.ok() ? parsed->name : std::string_view("_other");
+void RpcMetrics::CountNamespaceKey(RpcOp op, std::string_view name) {
   MutexLock lock(&namespaces_mu_);
   auto it = namespaces_.find(name);
   if (it == namespaces_.end()) {

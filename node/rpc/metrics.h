@@ -40,10 +40,11 @@ class RpcMetrics {
                                                       0.05,   0.1,     0.25,   0.5,   1,      2.5,   10};
 
   void Record(RpcOp op, std::chrono::nanoseconds latency, uint64_t keys, uint64_t failed_keys);
-  // One key of `op` in the namespace `stored_key` belongs to (common/namespace.h). The first
-  // kMaxNamespaceLabels namespaces seen get a label each; later ones count under "_other",
-  // so a flood of names cannot grow the metrics without bound.
-  void CountNamespaceKey(RpcOp op, std::string_view stored_key) EXCLUDES(namespaces_mu_);
+  // One key of `op` in the namespace `name` (parsed from the stored key by the caller, once
+  // per key: common/namespace.h). The first kMaxNamespaceLabels namespaces seen get a label
+  // each; later ones count under "_other", so a flood of names cannot grow the metrics
+  // without bound.
+  void CountNamespaceKey(RpcOp op, std::string_view name) EXCLUDES(namespaces_mu_);
   static constexpr size_t kMaxNamespaceLabels = 256;
   // Counters and histograms (cumulative buckets, _sum and _count) as samples.
   void AppendSamples(std::vector<MetricSample>* out) const;

@@ -88,7 +88,8 @@ void AddHints(const HintStats& hints, Samples& s) {
             "of the delivered entries, those given to the key's replicas because the target left the ring");
   for (size_t i = 0; i < kHintDropReasons; ++i) {
     s.Counter("hints_dropped_total", hc.dropped[i],
-              "hint entries given up: expired (older than the hint window), refused (invalid, by the target)",
+              "hint entries given up: expired (older than the hint window), refused (invalid, by the target), "
+              "namespace_dropped (the key's namespace was dropped)",
               "reason=\"" + std::string(HintDropName(static_cast<HintDrop>(i))) + "\"");
   }
 }
@@ -102,6 +103,22 @@ void AddRepair(const AntiEntropyCounters& ae, const StreamCounters& sc, Samples&
   s.Counter("repair_failures_total", ae.failures, "repair sessions that failed");
   s.Counter("stream_keys_received_total", sc.keys_received, "keys streamed in while joining");
   s.Counter("stream_keys_sent_total", sc.keys_sent, "keys streamed out to a joining node or while leaving");
+}
+
+void AddDroppedNamespaces(const NodeServices& services, Samples& s) {
+  if (services.eraser) {
+    for (const auto& [name, n] : services.eraser->ErasedKeys()) {
+      s.Counter("namespace_erased_keys_total", n, "keys deleted from this node because their namespace was dropped",
+                "namespace=\"" + name + "\"");
+    }
+    s.Gauge("namespace_drops_pending", services.eraser->Pending() ? 1 : 0,
+            "1 while a namespace drop this node knows of is not yet erased and compacted here");
+  }
+  if (services.namespaces) {
+    s.Counter("namespace_dropped_writes_total", services.namespaces->published().dropped_writes(),
+              "writes (puts, replication, repair, hints, streaming, cross-DC) refused or discarded because their "
+              "namespace was dropped");
+  }
 }
 
 void AddCrossDc(const HintStats& hints, const HintedHandoff& handoff, Samples& s) {
@@ -126,6 +143,7 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
   AddHints(hints, s);
   AddRepair(services.anti_entropy->counters(), services.streamer->counters(), s);
   if (services.handoff) AddCrossDc(hints, *services.handoff, s);
+  AddDroppedNamespaces(services, s);
   if (services.connections) {
     constexpr auto r = std::memory_order_relaxed;
     s.Gauge("rpc_connections", static_cast<double>(services.connections->open.load(r)), "RPC connections open");

@@ -15,6 +15,26 @@ namespace {
 bool WouldBlock(const Status& s) { return s.code() == StatusCode::kBusy; }
 using Mode = ReplicaStore::Mode;
 
+// One stored key of a request, parsed once: its namespace (for metrics) and whether a
+// write to it resolves last-writer-wins. The conflict mode is the namespace's, as this
+// node's catalog holds it — never the request's (the wire's old lastWriterWins flag is
+// ignored). A key of an incarnation this node has not heard of yet (gossip is on its way)
+// or of a dropped one resolves as siblings, which loses nothing; the versions written in
+// LWW mode remember it, so the next merge here resolves them.
+struct KeyRules {
+  std::string_view ns = "_other";  // a malformed key's
+  bool lww = false;
+};
+KeyRules RulesFor(const NamespaceCatalog* catalog, std::string_view stored_key) {
+  KeyRules rules;
+  auto parsed = ParseStoredKey(stored_key);
+  if (!parsed.ok()) return rules;
+  rules.ns = parsed->name;
+  const NamespaceRecord* ns = catalog ? catalog->FindIncarnation(*parsed) : nullptr;
+  rules.lww = ns != nullptr && ns->settings.conflict == ConflictMode::kLastWriterWins;
+  return rules;
+}
+
 }  // namespace
 
 Status NodeServer::CheckAccess(Access need) {
@@ -84,20 +104,14 @@ kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
       .then([finish = std::move(finish)](All all) mutable { finish(std::move(all)); });
 }
 
-bool NodeServer::LastWriterWins(std::string_view key, bool requested) const {
-  auto parsed = ParseStoredKey(key);
-  if (!parsed.ok() || s_.namespaces == nullptr) return requested;
-  auto ns = s_.namespaces->Find(parsed->name);
-  bool lww = ns && ns->settings.conflict == ConflictMode::kLastWriterWins;
-  if (parsed->name == kDefaultNamespace) return requested || lww;
-  if (ns && ns->incarnation == parsed->incarnation) return lww;
-  return requested;  // a namespace gossip has not brought here yet: the client knows it
+std::shared_ptr<const NamespaceCatalog> NodeServer::Catalog() const {
+  return s_.namespaces ? s_.namespaces->Snapshot() : nullptr;
 }
 
 kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient, true);
-  bool requested_lww = params.getLastWriterWins();
+  auto catalog = Catalog();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
   const Clock* node_clock = s_.clock;
@@ -113,8 +127,9 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
     }
     CausalContext read{std::move(clock).value(), wire::FromWire(item.getSupersedes())};
     std::string key = wire::ToBytes(item.getKey());
-    bool lww = LastWriterWins(key, requested_lww);
-    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kPut, key);
+    KeyRules rules = RulesFor(catalog.get(), key);
+    bool lww = rules.lww;
+    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kPut, rules.ns);
     std::string hint_for = wire::ToText(item.getHintFor());
     std::vector<std::string> ship;
     for (auto dc : item.getShipToDcs()) ship.push_back(wire::ToText(dc));
@@ -154,7 +169,7 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
 kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient, true);
-  bool requested_lww = params.getLastWriterWins();
+  auto catalog = Catalog();
   ReplicaStore* store = s_.store;
   HintStore* hints = s_.hints;
   const Clock* node_clock = s_.clock;
@@ -166,8 +181,9 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
       continue;
     }
     std::string key = wire::ToBytes(entry.getKey());
-    bool lww = LastWriterWins(key, requested_lww);
-    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kReplicate, key);
+    KeyRules rules = RulesFor(catalog.get(), key);
+    bool lww = rules.lww;
+    if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kReplicate, rules.ns);
     std::string hint_for = wire::ToText(entry.getHintFor());
     if (IsDcTarget(hint_for)) {  // shipped from another DC: apply and fan out here
       ops.push_back([store, hints, node_clock, membership = s_.membership, self = s_.node_id, dc = s_.dc, hint_for, key,
@@ -205,7 +221,10 @@ kj::Promise<void> NodeServer::get(GetContext context) {
       ops.push_back([header](Mode) { return Result<Found>(header); });
     else {
       std::string key = wire::ToBytes(k);
-      if (s_.metrics) s_.metrics->CountNamespaceKey(RpcOp::kGet, key);
+      if (s_.metrics) {
+        auto parsed = ParseStoredKey(key);
+        s_.metrics->CountNamespaceKey(RpcOp::kGet, parsed.ok() ? parsed->name : std::string_view("_other"));
+      }
       ops.push_back([store, key = std::move(key)](Mode mode) { return store->Get(key, mode); });
     }
   }

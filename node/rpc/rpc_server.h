@@ -22,6 +22,7 @@
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
+#include "node/repair/namespace_eraser.h"
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
@@ -42,7 +43,8 @@ struct NodeServices {
   Streamer* streamer = nullptr;
   AntiEntropy* anti_entropy = nullptr;
   Maintenance* maintenance = nullptr;
-  HintedHandoff* handoff = nullptr;  // for cross-DC lag
+  HintedHandoff* handoff = nullptr;   // for cross-DC lag
+  NamespaceEraser* eraser = nullptr;  // for its metrics; may be null
   ConnectionStats* connections = nullptr;
   storage::StorageEngine* engine = nullptr;  // for storage metrics
   RpcMetrics* metrics = nullptr;
@@ -83,10 +85,8 @@ class NodeServer final : public wire::Node::Server {
   // routed requests also the ring version.
   Status CheckHeader(wire::RequestHeader::Reader header, Access need = Access::kClient, bool routed = false);
   Status CheckAccess(Access need);
-  // Whether a write to stored key `key` resolves last-writer-wins: its namespace's conflict
-  // mode, as this node's catalog holds it. The default namespace also honours the request's
-  // flag (the client's last_writer_wins option); a namespace not known here yet, the flag.
-  bool LastWriterWins(std::string_view key, bool requested) const;
+  // The catalog as of now, for one request (null without namespaces, in some tests).
+  std::shared_ptr<const NamespaceCatalog> Catalog() const;
 
   // Runs each op without blocking first; the ones that would block run on a worker, then
   // `reply` gets every result in order.

@@ -11,11 +11,14 @@ namespace {
 
 constexpr uint64_t kSmallTableBytes = 1u << 20;
 
-bool TombstoneExpired(std::string_view encoded, const MergePolicy& policy) {
+// A tombstone past its grace, or of a key no write can store again (a dropped namespace
+// incarnation's: PublishedCatalog::IsDroppedKey in the node, via policy.reap_at_once).
+bool TombstoneReapable(std::string_view user_key, std::string_view encoded, const MergePolicy& policy) {
   bool tombstone = false;
   uint64_t ts = 0;
   if (!PeekTombstone(encoded, &tombstone, &ts) || !tombstone) return false;
-  return policy.now_ms >= ts && policy.now_ms - ts >= policy.grace_ms;
+  if (policy.now_ms >= ts && policy.now_ms - ts >= policy.grace_ms) return true;
+  return policy.reap_at_once && policy.reap_at_once(user_key);
 }
 
 }  // namespace
@@ -126,7 +129,7 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
     }
     last_user_key.assign(user_key);
     have_last = true;
-    if (policy.reap_tombstones && TombstoneExpired(input->value(), policy) &&
+    if (policy.reap_tombstones && TombstoneReapable(user_key, input->value(), policy) &&
         !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
       separator.Drop(input->value());
       ++result.tombstones_dropped;

@@ -8,6 +8,7 @@
 // The merge writes one new table (flush uses the same writer, keeping tombstones).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -31,6 +32,8 @@ struct MergePolicy {
   bool reap_tombstones = false;
   uint64_t now_ms = 0;
   uint64_t grace_ms = 0;
+  // Tombstones of keys it accepts are dropped whatever their age (StorageOptions::reap_at_once).
+  std::function<bool(std::string_view user_key)> reap_at_once;
   std::vector<std::shared_ptr<SSTable>> outside;
 };
 

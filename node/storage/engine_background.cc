@@ -261,6 +261,7 @@ void StorageEngine::Rep::CompactionLoop() {
 Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) {
   MergePolicy policy;
   policy.reap_tombstones = true;
+  policy.reap_at_once = options.reap_at_once;
   policy.now_ms = options.clock->WallMs();
   policy.grace_ms =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());

@@ -157,8 +157,33 @@ std::vector<ClientPlan> Plans(
   return plans;
 }
 
+// Alters the default namespace's conflict mode and waits until every node applies it.
+void SetDefaultConflictEverywhere(LocalCluster& cluster, ConflictMode mode) {
+  auto admin = cluster.Connect({});
+  REQUIRE(admin.ok());
+  auto listed = (*admin)->ListNamespaces();
+  REQUIRE(listed.ok());
+  NamespaceSettings settings;
+  for (const NamespaceInfo& ns : *listed) {
+    if (ns.name == kDefaultNamespace) settings = ns.settings;
+  }
+  settings.conflict = mode;
+  REQUIRE((*admin)->AlterNamespace(std::string(kDefaultNamespace), settings).ok());
+  REQUIRE(Eventually(30s, [&] {
+    for (int i = 0; i < cluster.size(); ++i) {
+      auto at = (*admin)->ListNamespaces(cluster.id(i));
+      if (!at.ok()) return false;
+      bool applied = false;
+      for (const NamespaceInfo& ns : *at)
+        applied = applied || (ns.name == kDefaultNamespace && ns.settings == settings);
+      if (!applied) return false;
+    }
+    return true;
+  }));
+}
+
 // Heals everything, repairs every node against every peer, and reads each key of every
-// prefix at ALL (with `options`: an LWW client resolves what it reads).
+// prefix at ALL (an LWW namespace's reads resolve to one value).
 std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::vector<std::string>& prefixes,
                                             ClientOptions options = {}) {
   for (int i = 0; i < cluster.size(); ++i) {
@@ -314,18 +339,15 @@ TEST_CASE(
   auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   const std::atomic<bool> no_faults{false};
-  auto options = [](bool lww) {
-    return [lww](int c) {
-      ClientOptions o;
-      o.last_writer_wins = lww;
-      if (c == kSkewedClient) o.clock_offset = kSkew;
-      return o;
-    };
+  auto options = [](int c) {
+    ClientOptions o;
+    if (c == kSkewedClient) o.clock_offset = kSkew;
+    return o;
   };
 
   SECTION("vector clocks: the skew changes nothing") {
     History history;
-    RunClients(**cluster, Plans(Workload::kRegister, "skew-vc-", options(false)), history, no_faults,
+    RunClients(**cluster, Plans(Workload::kRegister, "skew-vc-", options), history, no_faults,
                [&] { std::this_thread::sleep_for(kLoad); });
     auto ops = history.ops();
     CheckReport report = Check(ops, FinalState(**cluster, {"skew-vc-"}));
@@ -337,13 +359,14 @@ TEST_CASE(
   }
 
   SECTION("LWW: the skewed client's concurrent writes lose") {
+    // The conflict mode is the namespace's: this cluster's default namespace becomes LWW,
+    // on every node, before any client connects.
+    SetDefaultConflictEverywhere(**cluster, ConflictMode::kLastWriterWins);
     History history;
-    RunClients(**cluster, Plans(Workload::kRegister, "skew-lww-", options(true)), history, no_faults,
+    RunClients(**cluster, Plans(Workload::kRegister, "skew-lww-", options), history, no_faults,
                [&] { std::this_thread::sleep_for(kLoad); });
     auto ops = history.ops();
-    ClientOptions lww;
-    lww.last_writer_wins = true;
-    CheckReport report = Check(ops, FinalState(**cluster, {"skew-lww-"}, lww));
+    CheckReport report = Check(ops, FinalState(**cluster, {"skew-lww-"}));
     size_t skew_acked = report.acked_by_client[kSkewedClient], skew_lost = report.lost_by_client[kSkewedClient];
     size_t other_acked = report.acked_puts - skew_acked, other_lost = report.Count("lost") - skew_lost;
     auto pct = [](size_t part, size_t whole) { return whole ? 100.0 * static_cast<double>(part) / whole : 0.0; };

@@ -213,7 +213,7 @@ TEST_CASE("another client learns a namespace from the ring, and a re-created nam
 
 TEST_CASE("the nodes apply a namespace's conflict mode: the default namespace altered to lww has no siblings") {
   auto cluster = StartCluster();
-  auto client = ConnectTo(*cluster);  // without last_writer_wins
+  auto client = ConnectTo(*cluster);
   RequestOptions all;
   all.level = Consistency::kAll;
   REQUIRE(client->Put("before", "first", {}, all).ok());

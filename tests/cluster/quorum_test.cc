@@ -11,6 +11,7 @@
 #include "tests/cluster/local_cluster.h"
 
 using namespace ringkv;
+using ringkv::testing::Eventually;
 using ringkv::testing::LocalCluster;
 using ringkv::testing::LocalClusterOptions;
 using ringkv::testing::ReadReplicaDirectly;
@@ -303,13 +304,21 @@ TEST_CASE("a 1 MB value is written and read back at QUORUM, from every replica")
 
 TEST_CASE("last-writer-wins mode keeps only the newest of concurrent writes") {
   auto cluster = StartCluster();
-  ClientOptions lww;
-  lww.last_writer_wins = true;
-  auto a = ConnectQuick(*cluster, lww);
-  auto b = ConnectQuick(*cluster, lww);
+  auto a = ConnectQuick(*cluster);
+  auto b = ConnectQuick(*cluster);
+  NamespaceSettings lww;  // the conflict mode is the namespace's, here the default one's
+  lww.conflict = ConflictMode::kLastWriterWins;
+  REQUIRE(a->AlterNamespace("default", lww).ok());
+  REQUIRE(Eventually(std::chrono::seconds(30), [&] {
+    for (int i = 0; i < cluster->size(); ++i) {
+      auto list = a->ListNamespaces(cluster->id(i));
+      if (!list.ok() || list->empty() || list->front().settings != lww) return false;  // "default" is the only one
+    }
+    return b->RefreshRing().ok();
+  }));
   REQUIRE(a->Put("lww", "first").ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  REQUIRE(b->Put("lww", "second").ok());  // blind write, no context: would be a sibling outside LWW
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a stamp apart: the order is the clocks'
+  REQUIRE(b->Put("lww", "second").ok());                      // blind write, no context: would be a sibling outside LWW
   RequestOptions all;
   all.level = Consistency::kAll;
   auto got = a->Get("lww", all);
