@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   app.add_option("--ns", ns, "get/put/del: the namespace of the key (default: default; kv ns list)");
   app.add_option("--context", context, "put/del: the context printed by a get (hex)");
   app.add_option("--file", value_file, "put: read the value from this file");
+  std::string ttl;
+  app.add_option("--ttl", ttl, "put: the value expires this long after the write (500ms, 30s, 5m, 2h, 7d)");
   app.add_flag("--json", json, "JSON output");
   app.add_flag("--lww", lww, "last-writer-wins mode (no siblings; concurrent writes may be lost)");
   std::string token_file;
@@ -101,6 +103,14 @@ int main(int argc, char** argv) {
     words.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
+  RequestOptions request;
+  if (!ttl.empty()) {  // checked before connecting: bad input writes nothing
+    if (words.empty() || words[0] != "put") return cli::Usage(out, "--ttl goes with put: put KEY VALUE --ttl 30s");
+    auto parsed = cli::ParseTtl(ttl);
+    if (!parsed.ok()) return cli::Fail(out, parsed.status());
+    request.ttl = *parsed;
+  }
+
   ClientOptions options;
   options.seeds = SplitComma(cluster);
   options.cluster_name = cluster_name;
@@ -119,7 +129,6 @@ int main(int argc, char** argv) {
     options.n = n;
     options.w = options.r = n / 2 + 1;
   }
-  RequestOptions request;
   request.ns = ns;
   if (w > 0) request.w = w;
   if (r > 0) request.r = r;
