@@ -31,6 +31,7 @@ void ToWire(const ringkv::Sibling& s, wire::Sibling::Builder out) {
   out.setTimestampMs(s.timestamp_ms);
   out.setTombstone(s.tombstone);
   out.setValue(AsData(s.value));
+  out.setExpiresAtMs(s.expires_at_ms);
 }
 
 ringkv::Sibling FromWire(wire::Sibling::Reader in) {
@@ -41,6 +42,7 @@ ringkv::Sibling FromWire(wire::Sibling::Reader in) {
   s.timestamp_ms = in.getTimestampMs();
   s.tombstone = in.getTombstone();
   s.value = ToBytes(in.getValue());
+  s.expires_at_ms = in.getExpiresAtMs();
   return s;
 }
 

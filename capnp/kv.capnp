@@ -62,8 +62,9 @@ struct Sibling {
   dotCounter @1 :UInt64;   # ...and its sequence for this key: together, the write's name
   writeId @2 :UInt64;      # chosen by the client per logical put; a retry reuses it
   timestampMs @3 :UInt64;  # the client's wall clock at the put (LWW and tombstone aging)
-  tombstone @4 :Bool;      # a delete
+  tombstone @4 :Bool;      # a delete (or an expired value: tombstone with expiresAtMs set)
   value @5 :Data;
+  expiresAtMs @6 :UInt64;  # absolute expiry, ms since the epoch (stamp + TTL); 0: never
 }
 
 struct WriteRef {

@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -8,6 +10,8 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+
+#include "ringkv/limits.h"
 
 namespace ringkv::cli {
 namespace {
@@ -49,16 +53,21 @@ int Get(Client& c, const std::vector<std::string>& w, const RequestOptions& req,
   if (o.json) {
     json::array values(r->values.begin(), r->values.end());
     json::array versions;
+    uint64_t expires_ms = 0;  // when the last value expires, if every value has an expiry
+    bool all_expire = r->found;
     for (const SiblingInfo& s : r->siblings) {
-      versions.push_back(json::object{{"id", s.id}, {"written_ms", s.written_ms}, {"tombstone", s.tombstone}});
+      json::object version{{"id", s.id}, {"written_ms", s.written_ms}, {"tombstone", s.tombstone}};
+      if (s.expires_ms != 0) version["expires_ms"] = s.expires_ms;
+      versions.push_back(std::move(version));
+      if (s.tombstone) continue;
+      all_expire = all_expire && s.expires_ms != 0;
+      expires_ms = std::max(expires_ms, s.expires_ms);
     }
-    *o.out << json::serialize(json::object{{"key", w[1]},
-                                           {"found", r->found},
-                                           {"values", values},
-                                           {"siblings", r->values.size()},
-                                           {"versions", versions},
-                                           {"context", r->context.ToHex()}})
-           << "\n";
+    json::object result{{"key", w[1]},          {"found", r->found},
+                        {"values", values},     {"siblings", r->values.size()},
+                        {"versions", versions}, {"context", r->context.ToHex()}};
+    if (all_expire) result["expires_ms"] = expires_ms;
+    *o.out << json::serialize(result) << "\n";
   } else if (!r->found) {
     *o.err << "(not found)\n";
   } else if (!r->has_siblings() && r->siblings.size() == 1) {
@@ -69,7 +78,9 @@ int Get(Client& c, const std::vector<std::string>& w, const RequestOptions& req,
     for (size_t i = 0; i < r->siblings.size(); ++i) {
       const SiblingInfo& s = r->siblings[i];
       *o.out << "  [" << i + 1 << "] " << (s.tombstone ? "(deleted)" : s.value) << "   " << s.id << ", written "
-             << FormatStamp(s.written_ms) << "\n";
+             << FormatStamp(s.written_ms);
+      if (s.expires_ms != 0 && !s.tombstone) *o.out << ", expires " << FormatStamp(s.expires_ms);
+      *o.out << "\n";
     }
   }
   return r->found ? kExitOk : kExitNotFound;
@@ -166,6 +177,29 @@ int Ring(Client& c, const Output& o) {
 
 }  // namespace
 
+Result<std::chrono::milliseconds> ParseTtl(std::string_view text) {
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  std::string_view unit(end, text.data() + text.size() - end);
+  int64_t scale = unit == "ms"  ? 1
+                  : unit == "s" ? 1000
+                  : unit == "m" ? 60'000
+                  : unit == "h" ? 3'600'000
+                  : unit == "d" ? 86'400'000
+                                : 0;
+  if (ec != std::errc() || end == text.data() || scale == 0) {
+    return Status::InvalidArgument("--ttl must be a duration like 500ms, 30s, 5m, 2h or 7d, not '" + std::string(text) +
+                                   "'; nothing was written");
+  }
+  if (n <= 0) {
+    return Status::InvalidArgument("--ttl must be positive, not '" + std::string(text) + "'; nothing was written");
+  }
+  if (n > kMaxTtlMs / scale) {
+    return Status::InvalidArgument("--ttl '" + std::string(text) + "' is longer than 10 years; nothing was written");
+  }
+  return std::chrono::milliseconds(n * scale);
+}
+
 int ExitCodeFor(const Status& s) {
   switch (s.code()) {
     case StatusCode::kOk:
@@ -193,6 +227,8 @@ std::string CommandHelp() {
          "  put KEY [VALUE|-]       write, replacing the versions a read sees now (no VALUE or '-':\n"
          "                          stdin; --file PATH: a file); with --context HEX, replacing only\n"
          "                          what that read saw\n"
+         "  put KEY VALUE --ttl 30s  ...that expires 30 s after the write (units ms, s, m, h, d;\n"
+         "                          unset: the namespace's default ttl); get --json shows expires_ms\n"
          "  del KEY                 delete (supersedes what is there now)\n"
          "  ring                    nodes, vnodes and ownership\n"
          "  cluster status          every node: dc, status (up/suspect/down), state, ownership, hints\n"

@@ -2,8 +2,10 @@
 // The kv shell's commands, shared by one-shot use and the REPL. Each command prints its
 // result (text or JSON) and returns the process exit code for it.
 
+#include <chrono>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ringkv/client.h"
@@ -41,5 +43,9 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
                const std::string& context_hex, const Output& out);
 
 std::string CommandHelp();
+
+// A put's --ttl: a positive whole number with a unit, ms, s, m, h or d ("30s", "500ms",
+// "2h"); InvalidArgument naming the text otherwise. The SDK checks the range (≤ 10 years).
+Result<std::chrono::milliseconds> ParseTtl(std::string_view text);
 
 }  // namespace ringkv::cli

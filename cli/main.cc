@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   app.add_option("--ns", ns, "get/put/del: the namespace of the key (default: default; kv ns list)");
   app.add_option("--context", context, "put/del: the context printed by a get (hex)");
   app.add_option("--file", value_file, "put: read the value from this file");
+  std::string ttl;
+  app.add_option("--ttl", ttl, "put: the value expires this long after the write (500ms, 30s, 5m, 2h, 7d)");
   app.add_flag("--json", json, "JSON output");
   app.add_flag("--lww", lww, "retired: the conflict mode is a namespace setting (kv ns alter NAME conflict=lww)");
   std::string token_file;
@@ -106,6 +108,14 @@ int main(int argc, char** argv) {
                  "for every client (kv ns alter default conflict=lww, or kv ns create NAME conflict=lww)\n";
     return cli::kExitBadInput;
   }
+  RequestOptions request;
+  if (!ttl.empty()) {  // checked before connecting: bad input writes nothing
+    if (words.empty() || words[0] != "put") return cli::Usage(out, "--ttl goes with put: put KEY VALUE --ttl 30s");
+    auto parsed = cli::ParseTtl(ttl);
+    if (!parsed.ok()) return cli::Fail(out, parsed.status());
+    request.ttl = *parsed;
+  }
+
   ClientOptions options;
   options.seeds = SplitComma(cluster);
   options.cluster_name = cluster_name;
@@ -123,7 +133,6 @@ int main(int argc, char** argv) {
     options.n = n;
     options.w = options.r = n / 2 + 1;
   }
-  RequestOptions request;
   request.ns = ns;
   if (w > 0) request.w = w;
   if (r > 0) request.r = r;

@@ -21,4 +21,15 @@ Status ValidateValue(std::string_view value) {
   return Status::OK();
 }
 
+Status ValidateTtlMs(int64_t ttl_ms) {
+  if (ttl_ms <= 0) {
+    return Status::InvalidArgument("ttl must be positive (got " + std::to_string(ttl_ms) + " ms); nothing was written");
+  }
+  if (ttl_ms > kMaxTtlMs) {
+    return Status::InvalidArgument("ttl is " + std::to_string(ttl_ms) + " ms; the limit is 10 years (" +
+                                   std::to_string(kMaxTtlMs) + " ms); nothing was written");
+  }
+  return Status::OK();
+}
+
 }  // namespace ringkv

@@ -10,6 +10,7 @@ constexpr uint8_t kSiblingSetVersion = 1;             // context and siblings
 constexpr uint8_t kSiblingSetWithHistoryVersion = 2;  // ...then flags and the retired write ids
 constexpr uint64_t kLwwFlag = 0x01;
 constexpr uint8_t kTombstoneFlag = 0x01;
+constexpr uint8_t kExpiresFlag = 0x02;  // a varint64 expiry (ms since the epoch) follows the flags
 // A context's first byte: a version vector's (its entry count, at most 16) never is.
 constexpr uint8_t kCausalContextVersion = 0xC2;
 
@@ -308,6 +309,43 @@ bool SiblingSet::ResolveLww() {
   return true;
 }
 
+bool SiblingSet::Expire(uint64_t now_ms) {
+  bool changed = false;
+  for (Sibling& s : siblings_) {
+    if (s.tombstone || !s.ExpiredAt(now_ms)) continue;
+    s.tombstone = true;
+    s.value.clear();
+    s.value.shrink_to_fit();
+    changed = true;
+  }
+  return changed;
+}
+
+uint64_t SiblingSet::AllExpireAt() const {
+  uint64_t at = 0;
+  for (const Sibling& s : siblings_) {
+    if (s.tombstone) continue;
+    if (s.expires_at_ms == 0) return 0;
+    at = std::max(at, s.expires_at_ms);
+  }
+  return at;
+}
+
+std::string SiblingSet::EncodeExpiredAt(uint64_t now_ms) const {
+  SiblingSet expired;
+  expired.context_ = context_;
+  expired.retired_ = retired_;
+  expired.retired_floor_ms_ = retired_floor_ms_;
+  expired.lww_ = lww_;
+  expired.siblings_.reserve(siblings_.size());
+  for (const Sibling& s : siblings_) {
+    bool gone = !s.tombstone && s.ExpiredAt(now_ms);
+    expired.siblings_.push_back(Sibling{s.dot, s.write_id, s.timestamp_ms, s.tombstone || gone,
+                                        gone ? std::string() : s.value, s.expires_at_ms});
+  }
+  return expired.Encode();
+}
+
 bool SiblingSet::AllTombstones() const {
   return std::all_of(siblings_.begin(), siblings_.end(), [](const Sibling& s) { return s.tombstone; });
 }
@@ -316,6 +354,12 @@ uint64_t SiblingSet::NewestTimestamp() const {
   uint64_t ts = 0;
   for (const Sibling& s : siblings_) ts = std::max(ts, s.timestamp_ms);
   return ts;
+}
+
+uint64_t SiblingSet::DeletedAtMs() const {
+  uint64_t at = 0;
+  for (const Sibling& s : siblings_) at = std::max({at, s.timestamp_ms, s.expires_at_ms});
+  return at;
 }
 
 void SiblingSet::Normalize() {
@@ -347,19 +391,19 @@ void SiblingSet::PruneContext() {
 
 std::string SiblingSet::Encode() const {
   std::string out;
-  EncodeTo(&out, /*with_history=*/true);
+  EncodeTo(&out, /*versions_only=*/false);
   return out;
 }
 
 std::string SiblingSet::EncodeVersions() const {
   std::string out;
-  EncodeTo(&out, /*with_history=*/false);
+  EncodeTo(&out, /*versions_only=*/true);
   return out;
 }
 
-void SiblingSet::EncodeTo(std::string* out_ptr, bool with_history) const {
+void SiblingSet::EncodeTo(std::string* out_ptr, bool versions_only) const {
   std::string& out = *out_ptr;
-  with_history = with_history && (!retired_.empty() || retired_floor_ms_ != 0 || lww_);
+  bool with_history = !versions_only && (!retired_.empty() || retired_floor_ms_ != 0 || lww_);
   out.push_back(static_cast<char>(with_history ? kSiblingSetWithHistoryVersion : kSiblingSetVersion));
   context_.EncodeTo(&out);
   PutVarint64(&out, siblings_.size());
@@ -368,8 +412,13 @@ void SiblingSet::EncodeTo(std::string* out_ptr, bool with_history) const {
     PutVarint64(&out, s.dot.counter);
     PutFixed64(&out, s.write_id);
     PutVarint64(&out, s.timestamp_ms);
-    out.push_back(static_cast<char>(s.tombstone ? kTombstoneFlag : 0));
-    PutLengthPrefixed(&out, s.value);
+    // Replicas agree on an expiring write by its dot and expiry; whether a holder has
+    // dropped its value yet is its own business (see EncodeVersions).
+    bool write_only = versions_only && s.expires_at_ms != 0;
+    uint8_t flags = (s.tombstone && !write_only ? kTombstoneFlag : 0) | (s.expires_at_ms != 0 ? kExpiresFlag : 0);
+    out.push_back(static_cast<char>(flags));
+    if (s.expires_at_ms != 0) PutVarint64(&out, s.expires_at_ms);
+    PutLengthPrefixed(&out, write_only ? std::string_view() : std::string_view(s.value));
   }
   if (with_history) {
     PutVarint64(&out, lww_ ? kLwwFlag : 0);
@@ -397,7 +446,11 @@ Result<SiblingSet> SiblingSet::Decode(std::string_view in) {
     }
     auto flags = static_cast<uint8_t>(in[0]);
     in.remove_prefix(1);
-    if ((flags & ~kTombstoneFlag) != 0 || !GetLengthPrefixed(&in, &value)) return bad("sibling body");
+    if ((flags & ~(kTombstoneFlag | kExpiresFlag)) != 0) return bad("sibling flags");
+    if ((flags & kExpiresFlag) != 0 && (!GetVarint64(&in, &s.expires_at_ms) || s.expires_at_ms == 0)) {
+      return bad("sibling expiry");
+    }
+    if (!GetLengthPrefixed(&in, &value)) return bad("sibling body");
     s.dot.node.assign(node);
     s.tombstone = (flags & kTombstoneFlag) != 0;
     s.value.assign(value);

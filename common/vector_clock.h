@@ -19,6 +19,13 @@
 // retired wherever the write it duplicates was superseded, the duplicate can neither be
 // coordinated again nor survive a merge with the newer state (docs/architecture.md,
 // "Late write attempts").
+//
+// A value written with a TTL carries its expiry: an absolute time (the writer's stamp plus
+// the TTL, fixed once when the SDK stamps the write), so every replica agrees on it. Once a
+// holder's clock passes it, the sibling reads as a tombstone of the same write (Expire): it
+// drops out of what a reader sees but keeps its dot and write id, so it still supersedes
+// whatever its write superseded, and an older value on another replica cannot win over it
+// (docs/architecture.md, "TTL").
 
 #include <cstdint>
 #include <map>
@@ -102,7 +109,12 @@ struct Sibling {
   uint64_t timestamp_ms = 0;
   bool tombstone = false;
   std::string value;
+  // Absolute expiry, ms since the epoch (the write's stamp + its TTL); 0: never. Kept when
+  // the sibling expires: an expired sibling is a tombstone with a nonzero expiry.
+  uint64_t expires_at_ms = 0;
   bool operator==(const Sibling&) const = default;
+
+  bool ExpiredAt(uint64_t now_ms) const { return expires_at_ms != 0 && now_ms >= expires_at_ms; }
 };
 
 // How a set takes a write a client asks it to coordinate (SiblingSet::Classify).
@@ -153,8 +165,24 @@ class SiblingSet {
   bool ResolveLww();
   bool last_writer_wins() const { return lww_; }
 
+  // Turns every sibling whose expiry is at or before `now_ms` into a tombstone of the same
+  // write (same dot, id, stamp and expiry; value dropped). True if any changed. Every reader
+  // calls it with its own clock before looking at values (a replica with the node's, the SDK
+  // with the client's); merges need not, as an expired sibling and its live bytes name the
+  // same write.
+  bool Expire(uint64_t now_ms);
+  // The time at which every live (non-tombstone) sibling will have expired, or 0 when one
+  // never expires or the set holds no live sibling.
+  uint64_t AllExpireAt() const;
+  // Encode() of this set as Expire(now_ms) would leave it, without copying the values that
+  // expire: what a store keeps of the set once its values are gone.
+  std::string EncodeExpiredAt(uint64_t now_ms) const;
+
   bool AllTombstones() const;  // true for an empty set too
   uint64_t NewestTimestamp() const;
+  // When a set of tombstones was deleted: the newest stamp or expiry of its siblings (an
+  // expired value is deleted at its expiry, not at its write). Tombstones age from it.
+  uint64_t DeletedAtMs() const;
   const VersionVector& context() const { return context_; }
   const std::vector<Sibling>& siblings() const { return siblings_; }
   const std::vector<WriteRef>& retired() const { return retired_; }  // by write_id
@@ -167,7 +195,9 @@ class SiblingSet {
 
   std::string Encode() const;
   // The context and siblings alone: what replicas must agree on (their retired histories
-  // may differ by when each forgot old ids). Merkle repair hashes this.
+  // may differ by when each forgot old ids, and one may have dropped an expired sibling's
+  // value while another still holds it: a sibling with an expiry is encoded without its
+  // value and tombstone flag). Merkle repair hashes this.
   std::string EncodeVersions() const;
   static Result<SiblingSet> Decode(std::string_view bytes);
 
@@ -178,7 +208,8 @@ class SiblingSet {
   // context.
   void Normalize();
   void PruneContext();
-  void EncodeTo(std::string* out, bool with_history) const;
+  // versions_only: no retired history, and expiring siblings without value (EncodeVersions).
+  void EncodeTo(std::string* out, bool versions_only) const;
   // Adds ids to `retired_`, keeping the later stamp of a repeated id.
   void Retire(const std::vector<WriteRef>& writes);
   void BoundRetired();

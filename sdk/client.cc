@@ -23,15 +23,6 @@
 #include "sdk/quorum.h"
 
 namespace ringkv {
-namespace {
-
-// The write stamp: this client's wall clock, shifted by ClientOptions::clock_offset.
-uint64_t WallClockMs(std::chrono::milliseconds offset) {
-  auto ms = static_cast<int64_t>(Clock::System().WallMs()) + offset.count();
-  return ms > 0 ? static_cast<uint64_t>(ms) : 1;
-}
-
-}  // namespace
 
 // ---- Context ----
 
@@ -252,6 +243,9 @@ Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, cons
   if (name == kDefaultNamespace) {
     target.stored_key = key;
     RINGKV_ASSIGN(target.spec, Spec(o, options_.n, options_.w, options_.r, DefaultIsLww(*ring)));
+    if (const NamespaceRecord* def = ring->namespaces.Find(name)) {
+      target.default_ttl_ms = static_cast<int64_t>(def->settings.default_ttl_s) * 1000;
+    }
     return target;
   }
   RINGKV_TRY(ValidateNamespaceName(name));
@@ -267,6 +261,7 @@ Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, cons
   }
   target.stored_key = StoredKey(name, ns->incarnation, key);
   RINGKV_ASSIGN(target.spec, Spec(o, s.n, s.w, s.r, s.conflict == ConflictMode::kLastWriterWins));
+  target.default_ttl_ms = static_cast<int64_t>(s.default_ttl_s) * 1000;
   return target;
 }
 
@@ -309,6 +304,7 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o, int n, int w
   spec.local_dc = options_.local_dc;
   spec.wan_delay = options_.simulated_wan_delay;
   spec.explicit_wr = o.w.has_value() || o.r.has_value();
+  spec.clock_offset = options_.clock_offset;
   if (spec.n < 1 || spec.w < 1 || spec.r < 1 || spec.w > spec.n || spec.r > spec.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N (got N=" + std::to_string(spec.n) +
                                    " W=" + std::to_string(spec.w) + " R=" + std::to_string(spec.r) + ")");
@@ -390,11 +386,19 @@ Result<CausalContext> DecodeContext(const Context& context) {
 Result<Client::Impl::Write> Client::Impl::PrepareWrite(const RequestOptions& options, const std::string& key,
                                                        const std::string* value, const Context& context) const {
   Write w;
+  if (options.ttl && value == nullptr) return Status::InvalidArgument("a delete takes no ttl; nothing was written");
+  if (options.ttl) RINGKV_TRY(ValidateTtlMs(options.ttl->count()));
   RINGKV_ASSIGN(w.target, Resolve(options, key, value));
   RINGKV_ASSIGN(w.context, DecodeContext(context));
-  w.sibling.timestamp_ms = WallClockMs(options_.clock_offset);
+  // The write is stamped here, once; its expiry is fixed from the same stamp, and every
+  // retry and replica carries both.
+  w.sibling.timestamp_ms = sdk::ClientWallMs(options_.clock_offset);
   w.sibling.tombstone = value == nullptr;
-  if (value != nullptr) w.sibling.value = *value;
+  if (value != nullptr) {
+    w.sibling.value = *value;
+    int64_t ttl_ms = options.ttl ? options.ttl->count() : w.target.default_ttl_ms;
+    if (ttl_ms > 0) w.sibling.expires_at_ms = w.sibling.timestamp_ms + static_cast<uint64_t>(ttl_ms);
+  }
   return w;
 }
 

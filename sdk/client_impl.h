@@ -90,6 +90,7 @@ class Client::Impl {
   struct Target {
     std::string stored_key;
     sdk::QuorumSpec spec;
+    int64_t default_ttl_ms = 0;  // the namespace's default TTL; 0: none
   };
   Result<Target> Resolve(const RequestOptions& o, const std::string& key, const std::string* value) const;
   // A namespace change this client made: known at once, before the next ring refresh.

@@ -6,10 +6,17 @@
 
 #include "capnp/bounded.h"
 #include "capnp/convert.h"
+#include "common/clock.h"
 #include "sdk/get_tally.h"
 #include "sdk/put_tally.h"
 
 namespace ringkv::sdk {
+
+uint64_t ClientWallMs(std::chrono::milliseconds offset) {
+  auto ms = static_cast<int64_t>(Clock::System().WallMs()) + offset.count();
+  return ms > 0 ? static_cast<uint64_t>(ms) : 1;
+}
+
 namespace {
 
 // Errors about the request itself (not the replica): retrying elsewhere cannot help.
@@ -318,8 +325,8 @@ GetResult ToGetResult(const SiblingSet& merged, int replies) {
   out.context = merged.empty() ? Context() : Context(merged.ReadContext().Encode());
   for (const Sibling& s : merged.siblings()) {
     if (!s.tombstone) out.values.push_back(s.value);
-    out.siblings.push_back(
-        SiblingInfo{s.dot.node + ":" + std::to_string(s.dot.counter), s.timestamp_ms, s.tombstone, s.value});
+    out.siblings.push_back(SiblingInfo{s.dot.node + ":" + std::to_string(s.dot.counter), s.timestamp_ms, s.tombstone,
+                                       s.value, s.expires_at_ms});
   }
   std::stable_sort(out.siblings.begin(), out.siblings.end(),
                    [](const SiblingInfo& a, const SiblingInfo& b) { return a.written_ms < b.written_ms; });
@@ -383,6 +390,10 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
                 s->tally.Failed(replica, held.status());
               } else {
                 s->tally.Replied(replica);
+                // Expired values are absent by this client's clock too (a node whose clock
+                // is behind may still hold them); and an answer differing from the merge
+                // only in that is not repaired.
+                held->Expire(ClientWallMs(spec.clock_offset));
                 s->merged.Merge(*held);
                 if (spec.lww) s->merged.ResolveLww();
                 s->answers.emplace_back(replica, kj::mv(held).value());

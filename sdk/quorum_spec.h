@@ -41,6 +41,13 @@ struct QuorumSpec {
   // Test knob for a simulated WAN: a call to a node outside `local_dc` waits this long first.
   std::chrono::milliseconds wan_delay{0};
   std::string local_dc;
+  // Added to the system clock wherever this client reads the time (ClientOptions::clock_offset):
+  // a get hides values that have expired by it.
+  std::chrono::milliseconds clock_offset{0};
 };
+
+// This client's wall clock, ms since the epoch, shifted by `offset` (never below 1): the
+// stamp of its writes and the time its reads expire values by.
+uint64_t ClientWallMs(std::chrono::milliseconds offset);
 
 }  // namespace ringkv::sdk

@@ -12,7 +12,8 @@
 //                     (acked()/needed(); the message lists each replica's outcome once)
 //   TimedOut          the request's timeout passed first (acked()/needed() as above)
 //   Unavailable       no replica could be reached at all (connections refused or failed)
-//   InvalidArgument   bad input (oversized key or value, malformed context, bad levels),
+//   InvalidArgument   bad input (oversized key or value, malformed context, bad levels, a
+//                     TTL ≤ 0 or over 10 years),
 //                     or a write stamped beyond the nodes' --max-write-age, or a sync call
 //                     made inside a callback (see below): nothing written
 //   StaleRing         the ring changed under the request three times in a row
@@ -62,6 +63,13 @@ struct RequestOptions {
   // namespace's (`kv ns alter default conflict=lww` for the default one): the nodes apply it,
   // so every client writes a namespace under the same rule.
   std::string ns;
+  // Puts only: the value expires this long after the write's stamp (this client's wall
+  // clock when the put is made); unset: the namespace's default TTL, if it has one. From
+  // then on every read (any replica, any level) finds it absent, and nothing brings it back.
+  // Must be > 0 and ≤ 10 years (InvalidArgument, nothing sent); a delete takes none.
+  // The expiry is absolute: a reader whose clock is ahead of the writer's sees the value
+  // expire early by the difference (docs/architecture.md, "TTL").
+  std::optional<std::chrono::milliseconds> ttl;
 };
 
 struct ClientOptions {
@@ -114,6 +122,7 @@ struct SiblingInfo {
   uint64_t written_ms = 0;  // the writer's wall clock at the put (ms since the Unix epoch)
   bool tombstone = false;   // a delete: not in GetResult::values
   std::string value;        // empty for a tombstone
+  uint64_t expires_ms = 0;  // when a value written with a TTL expires (ms since the Unix epoch); 0: never
 };
 
 struct GetResult {

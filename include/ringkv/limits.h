@@ -2,6 +2,7 @@
 // The product's hard limits on user input, checked at every entry point (SDK, node, engine).
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "ringkv/status.h"
@@ -15,8 +16,13 @@ inline constexpr size_t kMaxValueBytes = 1u << 20;  // 1 MB
 // refused (the application must resolve its siblings first).
 inline constexpr size_t kMaxSiblingSetBytes = 4 * kMaxValueBytes + (64u << 10);
 
+// The longest time to live a write may ask for (10 years, as a namespace's default TTL).
+inline constexpr int64_t kMaxTtlMs = int64_t{10} * 365 * 24 * 3600 * 1000;
+
 // InvalidArgument naming the limit and the size given, or OK.
 Status ValidateKey(std::string_view key);
 Status ValidateValue(std::string_view value);
+// A write's time to live: more than 0 ms and at most kMaxTtlMs.
+Status ValidateTtlMs(int64_t ttl_ms);
 
 }  // namespace ringkv

@@ -20,6 +20,17 @@ Status TooOldForHistory(const Sibling& write, const SiblingSet& set) {
                                  " ms): the client's clock is behind; nothing was written");
 }
 
+Status CheckExpiry(const Sibling& write) {
+  if (write.expires_at_ms == 0) return Status::OK();
+  if (write.tombstone) return Status::InvalidArgument("a delete carries no expiry");
+  if (write.expires_at_ms <= write.timestamp_ms) {
+    return Status::InvalidArgument("write expires at " + std::to_string(write.expires_at_ms) +
+                                   " ms, not after its stamp (" + std::to_string(write.timestamp_ms) +
+                                   " ms): its ttl must be positive; nothing was written");
+  }
+  return ValidateTtlMs(static_cast<int64_t>(write.expires_at_ms - write.timestamp_ms));
+}
+
 ReplicaStore::ReplicaStore(storage::StorageEngine* engine, std::string node_id, const Clock& clock,
                            const PublishedCatalog* catalog)
     : engine_(engine), node_id_(std::move(node_id)), clock_(clock), catalog_(catalog) {}
@@ -65,6 +76,7 @@ Result<SiblingSet> ReplicaStore::Load(std::string_view key, Mode mode) {
   if (!set.ok()) return Status::Corruption("stored versions of a key are unreadable: " + set.status().message());
   uint64_t now = clock_.WallMs();
   if (now > kRetiredRetentionMs) set->ForgetRetiredBefore(now - kRetiredRetentionMs);
+  set->Expire(now);
   return set;
 }
 
@@ -77,7 +89,18 @@ Status ReplicaStore::Store(std::string_view key, const SiblingSet& set) {
                                    " bytes); read it and write back a merge with the returned context");
   }
   record.tombstone = set.AllTombstones();
-  record.timestamp_ms = set.NewestTimestamp();
+  record.timestamp_ms = record.tombstone ? set.DeletedAtMs() : set.NewestTimestamp();
+  if (uint64_t expires = set.AllExpireAt(); expires != 0) {
+    // The engine drops the values once they have all expired and keeps what remains of the
+    // versions (a tombstone per expired write, which still supersedes what it replaced).
+    std::string expired = set.EncodeExpiredAt(expires);
+    if (expired.size() <= storage::kMaxClockBytes) {
+      record.expires_at_ms = expires;
+      record.expired_value = std::move(expired);
+    }
+    // else (hundreds of siblings or a long retired history): the values stay on disk until
+    // the key is written again; reads hide them all the same.
+  }
   return engine_->Put(key, record);
 }
 
@@ -86,6 +109,7 @@ Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const Causa
   RINGKV_TRY(ValidateKey(key));
   RINGKV_TRY(ValidateValue(write.value));
   if (write.tombstone && !write.value.empty()) return Status::InvalidArgument("a delete carries no value");
+  RINGKV_TRY(CheckExpiry(write));
   if (mode == Mode::kNoBlock && engine_->WriteWouldBlock()) return Status::Busy("write would wait");
   RINGKV_ASSIGN(auto lock, Lock(key, mode));
   if (Dropped(key)) {
@@ -103,6 +127,7 @@ Result<SiblingSet> ReplicaStore::CoordinatePut(std::string_view key, const Causa
   }
   set.Update(context, node_id_, std::move(write), DotCounterFloor());
   if (lww) set.ResolveLww();
+  set.Expire(clock_.WallMs());  // a write that arrives expired (the client's clock is behind) is a tombstone
   RINGKV_TRY(Store(key, set));
   return set;
 }
@@ -116,6 +141,7 @@ Result<SiblingSet> ReplicaStore::Merge(std::string_view key, const SiblingSet& i
   RINGKV_ASSIGN(SiblingSet set, Load(key, mode));
   bool changed = set.Merge(incoming);
   if (lww) changed = set.ResolveLww() || changed;
+  set.Expire(clock_.WallMs());               // an expired value that came in is kept as its tombstone only
   if (changed) RINGKV_TRY(Store(key, set));  // a repeated replicate writes nothing
   return set;
 }
@@ -135,6 +161,7 @@ Status ReplicaStore::ForEach(std::string_view start,
   for (; it->Valid(); it->Next()) {
     auto set = SiblingSet::Decode(it->record().value);
     if (!set.ok()) return Status::Corruption("stored versions of a key are unreadable: " + set.status().message());
+    set->Expire(clock_.WallMs());  // repair and streaming never ship an expired value's bytes
     if (!fn(it->key(), *set)) break;
   }
   return it->status();

@@ -2,6 +2,11 @@
 // ReplicaStore: this node's replicas, one dotted-version-vector set (SiblingSet) per key,
 // kept in the StorageEngine as the record's value.
 //
+// Expired values (TTL) are hidden by the store's clock: every set it returns has had
+// SiblingSet::Expire applied with the node's wall clock. A set whose every live value
+// expires is stored with that expiry and its expired form (storage::Record), so compaction
+// can drop the values without knowing what a sibling set is.
+//
 // Every change is a read-modify-write of the key's set under a per-key (striped) lock, so
 // concurrent coordinated puts and merges of one key never lose each other's siblings.
 // Calls may block on disk (a block read, an fsync in durability=always): run them off the
@@ -32,6 +37,10 @@ Status CheckWriteAge(const Sibling& write, uint64_t now_ms, uint64_t max_age_ms)
 
 // InvalidArgument for a write a set refuses as older than its kept history (WriteFate::kTooOld).
 Status TooOldForHistory(const Sibling& write, const SiblingSet& set);
+
+// InvalidArgument unless a write's expiry (if any) is after its stamp by at most 10 years,
+// and on a value (a delete carries none).
+Status CheckExpiry(const Sibling& write);
 
 class ReplicaStore {
  public:
@@ -69,7 +78,8 @@ class ReplicaStore {
   // Our set for `key`, or nullopt when we hold nothing.
   Result<std::optional<SiblingSet>> Get(std::string_view key, Mode mode = Mode::kMayBlock);
   // Every stored (key, set) from `start` on, in key order, over a snapshot; `fn` returns
-  // false to stop. Sets that are all tombstones are included (repair must spread deletes).
+  // false to stop. Sets that are all tombstones (deleted or expired) are included: repair
+  // must spread deletes, and an expired write still supersedes what it replaced.
   Status ForEach(std::string_view start, const std::function<bool(std::string_view, const SiblingSet&)>& fn);
 
   // Deletes `keys` (of dropped namespace incarnations) through the engine's delete path: a

@@ -36,6 +36,8 @@ void AddStorage(storage::StorageEngine& engine, Samples& s) {
   s.Counter("compaction_bytes_written_total", st.compaction_bytes_written.load(r), "bytes written by compactions");
   s.Counter("tombstones_dropped_total", st.tombstones_dropped.load(r),
             "tombstones dropped by compaction after their grace period");
+  s.Counter("expired_values_dropped_total", st.values_expired.load(r),
+            "records whose values compaction dropped because every one had expired (TTL)");
   s.Counter("bloom_checks_total", st.bloom_checks.load(r), "bloom filter checks on reads");
   s.Counter("bloom_skips_total", st.bloom_skips.load(r), "table reads skipped because the bloom filter said absent");
   s.Counter("block_cache_hits_total", st.block_cache_hits.load(r), "block cache hits");

@@ -118,6 +118,7 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
   };
   std::string last_user_key;
   bool have_last = false;
+  std::string expired;  // the current record once its values expired
 
   for (input->SeekToFirst(); input->Valid(); input->Next()) {
     ++result.entries_read;
@@ -129,13 +130,19 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
     }
     last_user_key.assign(user_key);
     have_last = true;
-    if (policy.reap_tombstones && TombstoneReapable(user_key, input->value(), policy) &&
+    std::string_view value = input->value();
+    if (policy.expire_values && ExpireRecord(value, policy.now_ms, &expired)) {
+      separator.Drop(value);  // its value bytes: garbage now if they were in a blob file
+      value = expired;
+      ++result.values_expired;
+    }
+    if (policy.reap_tombstones && TombstoneReapable(user_key, value, policy) &&
         !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
-      separator.Drop(input->value());
+      separator.Drop(value);
       ++result.tombstones_dropped;
       continue;
     }
-    auto record = separator.Separate(input->value());
+    auto record = separator.Separate(value);
     if (!record.ok()) return fail(record.status());
     Status s = builder.Add(ikey, *record);
     if (!s.ok()) return fail(s);

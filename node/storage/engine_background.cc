@@ -191,6 +191,17 @@ std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickTombstoneCompactio
   return {};
 }
 
+std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickExpiredCompaction() {
+  uint64_t now = options.clock->WallMs();
+  for (const auto& t : version->tables) {
+    const TableProperties& p = t->properties();
+    if (compacting.count(t->file_number()) || p.num_expiring == 0 || now < p.newest_expiry_ms) continue;
+    if (static_cast<double>(p.num_expiring) < kTombstoneRatio * p.num_entries) continue;
+    return {t};  // its output holds no expiring record: never picked again
+  }
+  return {};
+}
+
 std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickCompaction(bool manual) {
   std::vector<std::shared_ptr<SSTable>> candidates;
   for (const auto& t : version->tables) {
@@ -199,6 +210,7 @@ std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickCompaction(bool ma
   if (manual) return candidates;
   auto picked = PickSizeTieredCompaction(candidates, options);
   if (picked.empty()) picked = PickTombstoneCompaction();
+  if (picked.empty()) picked = PickExpiredCompaction();
   if (picked.empty()) picked = PickBlobGcCompaction();
   return picked;
 }
@@ -236,7 +248,8 @@ void StorageEngine::Rep::CompactionLoop() {
     bool manual = manual_requested > manual_done;
     std::vector<std::shared_ptr<SSTable>> inputs;
     if (bg_error.ok()) inputs = PickCompaction(manual);
-    if (manual && inputs.size() <= 1 && (inputs.empty() || !inputs[0]->properties().num_tombstones)) {
+    if (manual && inputs.size() <= 1 &&
+        (inputs.empty() || (!inputs[0]->properties().num_tombstones && !inputs[0]->properties().num_expiring))) {
       manual_done = manual_requested;  // nothing to merge
       done_cv.SignalAll();
       continue;
@@ -262,6 +275,7 @@ Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> i
   MergePolicy policy;
   policy.reap_tombstones = true;
   policy.reap_at_once = options.reap_at_once;
+  policy.expire_values = true;
   policy.now_ms = options.clock->WallMs();
   policy.grace_ms =
       static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
@@ -302,11 +316,13 @@ Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> i
     stats.compaction_bytes_read.fetch_add(bytes_read, std::memory_order_relaxed);
     stats.compaction_bytes_written.fetch_add(merged->bytes_written, std::memory_order_relaxed);
     stats.tombstones_dropped.fetch_add(merged->tombstones_dropped, std::memory_order_relaxed);
+    stats.values_expired.fetch_add(merged->values_expired, std::memory_order_relaxed);
   }
   mu.Lock();
   for (const auto& t : inputs) compacting.erase(t->file_number());
   // A single-table merge that reaped nothing would only repeat itself: remember its output.
-  if (s.ok() && single_table && merged->table && merged->tombstones_dropped == 0) {
+  // (Not one that turned expired values into tombstones: those are new, their grace to come.)
+  if (s.ok() && single_table && merged->table && merged->tombstones_dropped == 0 && merged->values_expired == 0) {
     tombstone_checked.insert(merged->table->file_number());
   }
   return s;

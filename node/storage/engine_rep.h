@@ -131,6 +131,9 @@ struct StorageEngine::Rep {
   // Merges `inputs` into one table and installs it; releases `mu` around the I/O.
   Status RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) REQUIRES(mu);
   std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction() REQUIRES(mu);
+  // A table whose expiring records have all expired, if they are a fifth of it or more:
+  // compacting it alone drops their values (compaction.h, MergePolicy::expire_values).
+  std::vector<std::shared_ptr<SSTable>> PickExpiredCompaction() REQUIRES(mu);
   // The tables that refer to a blob file whose garbage reached blob_gc_garbage_ratio.
   std::vector<std::shared_ptr<SSTable>> PickBlobGcCompaction() REQUIRES(mu);
   // Blob files whose references a compaction relocates (garbage ratio reached).

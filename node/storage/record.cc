@@ -1,19 +1,35 @@
 #include "node/storage/record.h"
 
+#include <algorithm>
+
 #include "common/coding.h"
 
 namespace ringkv::storage {
 namespace {
 constexpr uint8_t kFlagTombstone = 0x01;
 constexpr uint8_t kFlagBlob = 0x02;
-constexpr uint8_t kKnownFlags = kFlagTombstone | kFlagBlob;
+constexpr uint8_t kFlagExpires = 0x04;
+constexpr uint8_t kKnownFlags = kFlagTombstone | kFlagBlob | kFlagExpires;
 
-// Parses [flags][timestamp][clock]; `in` is left at the value.
-bool ParseHeader(std::string_view* in, uint8_t* flags, uint64_t* timestamp_ms, std::string_view* clock) {
+struct Header {
+  uint8_t flags = 0;
+  uint64_t timestamp_ms = 0;
+  uint64_t expires_at_ms = 0;
+  std::string_view expired_value;
+  std::string_view clock;
+};
+
+// Parses [flags][timestamp][expiry, expired value][clock]; `in` is left at the value.
+bool ParseHeader(std::string_view* in, Header* h) {
   if (in->empty()) return false;
-  *flags = static_cast<uint8_t>((*in)[0]);
+  h->flags = static_cast<uint8_t>((*in)[0]);
   in->remove_prefix(1);
-  return GetVarint64(in, timestamp_ms) && GetLengthPrefixed(in, clock);
+  if (!GetVarint64(in, &h->timestamp_ms)) return false;
+  if ((h->flags & kFlagExpires) != 0 &&
+      (!GetVarint64(in, &h->expires_at_ms) || h->expires_at_ms == 0 || !GetLengthPrefixed(in, &h->expired_value))) {
+    return false;
+  }
+  return GetLengthPrefixed(in, &h->clock);
 }
 
 bool DecodeBlobRef(std::string_view in, BlobRef* ref) {
@@ -24,20 +40,28 @@ bool DecodeBlobRef(std::string_view in, BlobRef* ref) {
 }  // namespace
 
 void EncodeRecord(const Record& r, std::string* out) {
-  out->push_back(static_cast<char>(r.tombstone ? kFlagTombstone : 0));
+  bool expires = r.expires_at_ms != 0;
+  out->push_back(static_cast<char>((r.tombstone ? kFlagTombstone : 0) | (expires ? kFlagExpires : 0)));
   PutVarint64(out, r.timestamp_ms);
+  if (expires) {
+    PutVarint64(out, r.expires_at_ms);
+    PutLengthPrefixed(out, r.expired_value);
+  }
   PutLengthPrefixed(out, r.clock);
   out->append(r.value);
 }
 
 Status DecodeRecord(std::string_view in, Record* out, std::optional<BlobRef>* blob) {
   if (in.empty()) return Status::Corruption("empty record");
-  uint8_t flags = 0;
-  std::string_view clock;
-  if (!ParseHeader(&in, &flags, &out->timestamp_ms, &clock)) return Status::Corruption("truncated record header");
+  Header h;
+  if (!ParseHeader(&in, &h)) return Status::Corruption("truncated record header");
+  uint8_t flags = h.flags;
   if ((flags & ~kKnownFlags) != 0) return Status::Corruption("record has unknown flags");
+  out->timestamp_ms = h.timestamp_ms;
   out->tombstone = (flags & kFlagTombstone) != 0;
-  out->clock.assign(clock);
+  out->expires_at_ms = h.expires_at_ms;
+  out->expired_value.assign(h.expired_value);
+  out->clock.assign(h.clock);
   if ((flags & kFlagBlob) == 0) {
     out->value.assign(in);
     if (blob != nullptr) blob->reset();
@@ -53,21 +77,33 @@ Status DecodeRecord(std::string_view in, Record* out, std::optional<BlobRef>* bl
 
 bool SplitRecord(std::string_view encoded, std::string_view* header, std::string_view* value) {
   std::string_view in = encoded;
-  uint8_t flags = 0;
-  uint64_t ts = 0;
-  std::string_view clock;
-  if (!ParseHeader(&in, &flags, &ts, &clock)) return false;
+  Header h;
+  if (!ParseHeader(&in, &h)) return false;
   *header = encoded.substr(0, encoded.size() - in.size());
-  *value = (flags & kFlagBlob) != 0 ? std::string_view() : in;
+  *value = (h.flags & kFlagBlob) != 0 ? std::string_view() : in;
   return true;
 }
 
 bool PeekBlobRef(std::string_view encoded, BlobRef* ref) {
-  uint8_t flags = 0;
-  uint64_t ts = 0;
-  std::string_view clock;
-  if (!ParseHeader(&encoded, &flags, &ts, &clock) || (flags & kFlagBlob) == 0) return false;
+  Header h;
+  if (!ParseHeader(&encoded, &h) || (h.flags & kFlagBlob) == 0) return false;
   return DecodeBlobRef(encoded, ref);
+}
+
+uint64_t PeekExpiry(std::string_view encoded) {
+  Header h;
+  return ParseHeader(&encoded, &h) ? h.expires_at_ms : 0;
+}
+
+bool ExpireRecord(std::string_view encoded, uint64_t now_ms, std::string* out) {
+  Header h;
+  if (!ParseHeader(&encoded, &h) || h.expires_at_ms == 0 || now_ms < h.expires_at_ms) return false;
+  out->clear();
+  out->push_back(static_cast<char>(kFlagTombstone));
+  PutVarint64(out, std::max(h.timestamp_ms, h.expires_at_ms));  // deleted at its expiry
+  PutLengthPrefixed(out, h.clock);
+  out->append(h.expired_value);
+  return true;
 }
 
 void EncodeBlobRecord(std::string_view header, const BlobRef& ref, std::string* out) {

@@ -3,13 +3,15 @@
 //
 // The replication layer owns the meaning of `clock` (an encoded vector clock or sibling
 // set); the engine only needs the tombstone flag and the timestamp, to reap tombstones
-// after their grace period. Internal keys order entries by user key ascending, then by
-// sequence number descending, so the newest version of a key is met first.
+// after their grace period, and the expiry, to drop the value of a record whose every
+// live value has expired (it then counts as a tombstone deleted at its expiry time). Internal keys order entries by
+// user key ascending, then by sequence number descending, so the newest version of a key is met first.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "ringkv/status.h"
 
@@ -22,10 +24,23 @@ inline constexpr size_t kInternalKeyTrailer = 8;
 inline constexpr size_t kMaxClockBytes = 16 * 1024;
 
 struct Record {
+  Record() = default;
+  // The fields every record has (an expiry is set apart, by the few writers that use one).
+  Record(std::string v, std::string c, uint64_t ts_ms, bool is_tombstone)
+      : value(std::move(v)), clock(std::move(c)), timestamp_ms(ts_ms), tombstone(is_tombstone) {}
+
   std::string value;
   std::string clock;          // opaque version metadata (vector clock blob)
   uint64_t timestamp_ms = 0;  // wall clock of the write; tombstones age from it
   bool tombstone = false;     // a deletion; `value` may still hold the replication layer's metadata
+  // When every live value in `value` will have expired (ms since the epoch); 0: never. From
+  // then on the record reads, for compaction, as a tombstone deleted at max(timestamp_ms,
+  // expires_at_ms) whose value is `expired_value` (what the replication layer keeps of an
+  // expired write: its versions without the values). Compaction makes that substitution,
+  // so the expired bytes (inline or in a blob file) go; nothing else in the engine reads
+  // the expiry (the replication layer hides expired values itself, by its own clock).
+  uint64_t expires_at_ms = 0;
+  std::string expired_value;  // only with expires_at_ms; at most kMaxClockBytes
 
   bool operator==(const Record&) const = default;
 };
@@ -43,6 +58,8 @@ struct BlobRef {
 
 // Encoding: [flags:1][timestamp varint64][clock length-prefixed][value: rest]. With the
 // blob flag, the rest is a BlobRef: [file varint64][offset varint64][size varint64][checksum fixed32].
+// With the expiry flag (0x04), [expires_at varint64][expired_value length-prefixed] come
+// between the timestamp and the clock; records without it encode as before.
 void EncodeRecord(const Record& r, std::string* out);
 // A record whose value is in a blob file sets *blob (and leaves out->value empty); without
 // `blob` such a record is Corruption (the caller cannot resolve it).
@@ -55,6 +72,12 @@ bool PeekBlobRef(std::string_view encoded, BlobRef* ref);
 void EncodeBlobRecord(std::string_view header, const BlobRef& ref, std::string* out);
 // Reads only the flags and timestamp (compaction's tombstone check).
 bool PeekTombstone(std::string_view encoded, bool* tombstone, uint64_t* timestamp_ms);
+// The record's expiry (0: none, or unparsable).
+uint64_t PeekExpiry(std::string_view encoded);
+// If the encoded record has expired by `now_ms`, *out gets the record it is from then on —
+// a tombstone at max(timestamp, expiry) holding expired_value inline, without expiry — and
+// true is returned. Its old value (inline, or a blob reference) is not in *out.
+bool ExpireRecord(std::string_view encoded, uint64_t now_ms, std::string* out);
 
 // Internal key: user key followed by the sequence number stored as ~seq big-endian,
 // so plain bytewise comparison of (user key, trailer) gives newest-first per key

@@ -78,6 +78,10 @@ Status SSTableBuilder::Add(std::string_view internal_key, std::string_view value
     ++p.num_tombstones;
     p.newest_tombstone_ms = std::max(p.newest_tombstone_ms, ts);
   }
+  if (uint64_t expiry = PeekExpiry(value); expiry != 0) {
+    ++p.num_expiring;
+    p.newest_expiry_ms = std::max(p.newest_expiry_ms, expiry);
+  }
   BlobRef ref;
   if (PeekBlobRef(value, &ref)) r.blob_files.insert(ref.file_number);
   if (r.data_block.CurrentSizeEstimate() >= r.options.block_bytes) r.status = r.FlushDataBlock();

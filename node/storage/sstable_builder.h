@@ -39,6 +39,8 @@ struct TableProperties {
   SequenceNumber min_seq = kMaxSequence;
   SequenceNumber max_seq = 0;
   uint64_t newest_tombstone_ms = 0;  // max timestamp over tombstones (0 if none)
+  uint64_t num_expiring = 0;         // records with an expiry (Record::expires_at_ms)
+  uint64_t newest_expiry_ms = 0;     // max expiry over them (0 if none): all expired from then on
   std::string smallest_key;          // internal keys
   std::string largest_key;
   std::vector<uint64_t> blob_files;  // blob files its records refer to, ascending

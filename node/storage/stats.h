@@ -18,6 +18,7 @@ struct StorageStats {
   Counter compaction_bytes_read{0};
   Counter compaction_bytes_written{0};
   Counter tombstones_dropped{0};
+  Counter values_expired{0};  // records whose values compaction dropped because all had expired (TTL)
   Counter bloom_checks{0};
   Counter bloom_skips{0};  // table reads avoided because the bloom filter said "absent"
   Counter block_cache_hits{0};

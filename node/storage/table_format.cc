@@ -153,9 +153,14 @@ std::string EncodeProperties(const TableProperties& p) {
   }
   PutLengthPrefixed(&out, p.smallest_key);
   PutLengthPrefixed(&out, p.largest_key);
-  if (!p.blob_files.empty()) {  // absent in tables without blob references (and older tables)
+  bool expiring = p.num_expiring != 0;
+  if (!p.blob_files.empty() || expiring) {  // absent in tables without blob references (and older tables)
     PutVarint64(&out, p.blob_files.size());
     for (uint64_t n : p.blob_files) PutVarint64(&out, n);
+  }
+  if (expiring) {  // absent in tables without expiring records (and older tables)
+    PutVarint64(&out, p.num_expiring);
+    PutVarint64(&out, p.newest_expiry_ms);
   }
   return out;
 }
@@ -176,7 +181,11 @@ bool DecodeProperties(std::string_view in, TableProperties* p) {
       if (!GetVarint64(&in, &n)) return false;
       p->blob_files.push_back(n);
     }
-    if (!in.empty()) return false;
+  }
+  p->num_expiring = 0;
+  p->newest_expiry_ms = 0;
+  if (!in.empty() && (!GetVarint64(&in, &p->num_expiring) || !GetVarint64(&in, &p->newest_expiry_ms) || !in.empty())) {
+    return false;
   }
   p->smallest_key.assign(smallest);
   p->largest_key.assign(largest);

@@ -12,6 +12,13 @@ Status WriteBatch::ValidateRecord(std::string_view key, const Record& record) {
     return Status::InvalidArgument("version metadata is " + std::to_string(record.clock.size()) +
                                    " bytes; the limit is " + std::to_string(kMaxClockBytes));
   }
+  if (record.expired_value.size() > kMaxClockBytes) {
+    return Status::InvalidArgument("expired form of the value is " + std::to_string(record.expired_value.size()) +
+                                   " bytes; the limit is " + std::to_string(kMaxClockBytes));
+  }
+  if (record.expires_at_ms == 0 && !record.expired_value.empty()) {
+    return Status::InvalidArgument("an expired form without an expiry");
+  }
   max_value_bytes_ = std::max(max_value_bytes_, record.value.size());
   return Status::OK();
 }

@@ -238,3 +238,90 @@ TEST_CASE("a last-writer-wins key keeps one version when repair or handoff merge
   REQUIRE(merged->siblings().size() == 1);
   CHECK(merged->siblings()[0].value == "newer");
 }
+
+TEST_CASE("a replica reads an expired value as its tombstone by the node's clock, and the engine drops it later") {
+  TempDir dir;
+  ManualClock clock;
+  auto o = storage::SmallOptions();
+  o.max_value_bytes = ReplicaStore::kMaxSetBytes;
+  o.clock = &clock;
+  auto engine = storage::OpenOrDie(dir.path(), o);
+  ReplicaStore store(engine.get(), "n1", clock);
+  Sibling w = Write("session", 51);
+  w.timestamp_ms = clock.WallMs();
+  w.expires_at_ms = w.timestamp_ms + 2000;
+  REQUIRE(store.CoordinatePut("k", {}, w, false).ok());
+  auto record = engine->Get("k");
+  REQUIRE(record.ok());
+  CHECK(record->expires_at_ms == w.expires_at_ms);  // the engine can drop the value by itself
+  CHECK_FALSE(record->tombstone);
+
+  auto live = store.Get("k");
+  REQUIRE(live.ok());
+  CHECK((*live)->siblings()[0].value == "session");
+  clock.Advance(std::chrono::milliseconds(2000));
+  auto gone = store.Get("k");
+  REQUIRE(gone.ok());
+  REQUIRE(gone->has_value());  // kept: the expired write still supersedes what it replaced
+  CHECK((*gone)->AllTombstones());
+  CHECK((*gone)->siblings()[0].write_id == 51);
+
+  // A replica that still holds the live bytes (its clock is behind) repairs this one: the value stays gone.
+  auto merged = store.Merge("k", **live, false);
+  REQUIRE(merged.ok());
+  CHECK(merged->AllTombstones());
+
+  REQUIRE(engine->CompactAll().ok());
+  CHECK(engine->stats().values_expired.load() == 1);
+  auto after = store.Get("k");
+  REQUIRE(after.ok());
+  CHECK(**after == **gone);  // what the engine kept is exactly the expired set
+}
+
+TEST_CASE("a replica refuses an expiry not after the write's stamp, over 10 years, or on a delete") {
+  TempDir dir;
+  auto engine = Engine(dir);
+  ReplicaStore store(engine.get(), "n1");
+  Sibling w = Write("v", 61);
+  w.timestamp_ms = 1'000'000;
+  w.expires_at_ms = w.timestamp_ms;
+  auto zero = store.CoordinatePut("k", {}, w, false);
+  REQUIRE(zero.status().IsInvalidArgument());
+  CHECK_THAT(zero.status().message(), Catch::Contains("ttl must be positive"));
+  w.expires_at_ms = w.timestamp_ms + static_cast<uint64_t>(kMaxTtlMs) + 1;
+  REQUIRE(store.CoordinatePut("k", {}, w, false).status().IsInvalidArgument());
+  Sibling del = Write("", 62);
+  del.tombstone = true;
+  del.expires_at_ms = 5;
+  REQUIRE(store.CoordinatePut("k", {}, del, false).status().IsInvalidArgument());
+  auto nothing = store.Get("k");
+  REQUIRE(nothing.ok());
+  CHECK_FALSE(nothing->has_value());
+}
+
+TEST_CASE("a key stored after its value expired is a tombstone that ages from the expiry, not from the write") {
+  TempDir dir;
+  ManualClock clock;
+  auto o = storage::SmallOptions();
+  o.max_value_bytes = ReplicaStore::kMaxSetBytes;
+  o.clock = &clock;
+  auto engine = storage::OpenOrDie(dir.path(), o);
+  ReplicaStore store(engine.get(), "n1", clock);
+  Sibling w = Write("long-lived", 71);
+  w.timestamp_ms = clock.WallMs();
+  w.expires_at_ms = w.timestamp_ms + 20ull * 24 * 3600 * 1000;  // 20 days: longer than the tombstone grace
+  auto put = store.CoordinatePut("k", {}, w, false);
+  REQUIRE(put.ok());
+  clock.Advance(std::chrono::hours(20 * 24));
+  // A concurrent delete (stamped at the write) merged after the expiry stores the key again.
+  Sibling del = Write("", 72);
+  del.tombstone = true;
+  del.timestamp_ms = w.timestamp_ms;
+  SiblingSet deleted;
+  deleted.Update({}, "n2", del);
+  REQUIRE(store.Merge("k", deleted, false).ok());
+  auto record = engine->Get("k");
+  REQUIRE(record.ok());
+  CHECK(record->tombstone);
+  CHECK(record->timestamp_ms == w.expires_at_ms);
+}

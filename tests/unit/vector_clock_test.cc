@@ -370,3 +370,102 @@ TEST_CASE(
   CHECK(decoded->last_writer_wins());
   CHECK_FALSE(decoded->Merge(merged));
 }
+
+// ---- TTL: expiring siblings ----
+
+namespace {
+
+Sibling Expiring(std::string value, uint64_t write_id, uint64_t ts, uint64_t expires_at_ms) {
+  Sibling s = Write(std::move(value), write_id, ts);
+  s.expires_at_ms = expires_at_ms;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a sibling's expiry round-trips through the set encoding, and a set stored before TTL decodes unchanged") {
+  SiblingSet set;
+  set.Update({}, "n1", Expiring("session", 7, 1000, 31000));
+  set.Update({}, "n2", Write("forever", 8, 1000));
+  auto decoded = SiblingSet::Decode(set.Encode());
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == set);
+  CHECK(decoded->siblings()[0].expires_at_ms == 31000);
+  CHECK(decoded->siblings()[1].expires_at_ms == 0);
+
+  // The version-1 bytes a node wrote before expiries existed: context {n1:1}, one live
+  // sibling (n1,1) with write id 7, stamp 1000, flags 0, value "v".
+  std::string old_bytes = std::string("\x01", 1) + "\x01\x02n1\x01\xe8\x07" + "\x01\x02n1\x01" +
+                          std::string("\x07\0\0\0\0\0\0\0", 8) + "\xe8\x07" + std::string("\0", 1) + "\x01v";
+  auto old = SiblingSet::Decode(old_bytes);
+  REQUIRE(old.ok());
+  REQUIRE(old->siblings().size() == 1);
+  CHECK(old->siblings()[0].value == "v");
+  CHECK(old->siblings()[0].expires_at_ms == 0);
+  CHECK(old->Encode() == old_bytes);  // a set without expiries still encodes byte for byte as before
+
+  std::string with_expiry = set.Encode();
+  CHECK_FALSE(SiblingSet::Decode(with_expiry.substr(0, with_expiry.size() - 12)).ok());
+}
+
+TEST_CASE("an expired sibling reads as a tombstone of the same write and still supersedes what it replaced") {
+  // Replica A and B both hold v0. A client reads it and replaces it with v1 (ttl: expires
+  // at 5000) through A; B misses the write. After the expiry, A and B sync either way.
+  SiblingSet a;
+  a.Update({}, "a", Write("v0", 1, 1000));
+  SiblingSet b = a;
+  a.Update(a.ReadContext(), "a", Expiring("v1", 2, 2000, 5000));
+  CHECK_FALSE(a.Expire(4999));
+  CHECK(Values(a) == std::vector<std::string>{"v1"});
+
+  REQUIRE(a.Expire(5000));
+  REQUIRE(a.siblings().size() == 1);
+  const Sibling& gone = a.siblings()[0];
+  CHECK(gone.tombstone);
+  CHECK(gone.value.empty());
+  CHECK(gone.write_id == 2);
+  CHECK(gone.expires_at_ms == 5000);
+  CHECK(a.AllTombstones());
+
+  SiblingSet a_then_b = a;
+  a_then_b.Merge(b);  // read repair, hints or Merkle repair bringing the older value to A
+  CHECK(a_then_b.AllTombstones());
+  CHECK(Values(a_then_b) == std::vector<std::string>{""});
+  SiblingSet b_then_a = b;
+  b_then_a.Merge(a);  // ...or A's state reaching the stale replica
+  CHECK(b_then_a.AllTombstones());
+  CHECK(b_then_a == a_then_b);
+}
+
+TEST_CASE("an expired sibling leaves a concurrent value standing, and in LWW the newer expired write wins") {
+  SiblingSet a, b;
+  a.Update({}, "a", Expiring("short", 1, 1000, 2000));
+  b.Update({}, "b", Write("concurrent", 2, 1500));
+  SiblingSet merged = a;
+  merged.Merge(b);
+  merged.Expire(3000);
+  CHECK(Values(merged) == std::vector<std::string>{"", "concurrent"});
+  CHECK_FALSE(merged.AllTombstones());
+  CHECK(merged.AllExpireAt() == 0);  // a live value never expires: the key never does
+
+  SiblingSet lww_old, lww_new;
+  lww_old.Update({}, "a", Write("older", 3, 1000));
+  lww_new.Update({}, "b", Expiring("newer", 4, 2000, 2500));
+  lww_old.ResolveLww();
+  lww_old.Merge(lww_new);
+  lww_old.Expire(2500);
+  CHECK(lww_old.AllTombstones());  // the older value does not come back when the newer expires
+}
+
+TEST_CASE("replicas agree on an expiring set's version hash input whether or not they dropped its value") {
+  SiblingSet holder;
+  holder.Update({}, "a", Expiring("bytes", 1, 1000, 2000));
+  SiblingSet dropped = holder;
+  REQUIRE(dropped.Expire(2000));
+  CHECK(dropped.Encode() != holder.Encode());
+  CHECK(dropped.EncodeVersions() == holder.EncodeVersions());  // Merkle repair sees no difference
+  CHECK_FALSE(holder.Merge(dropped));                          // and a merge of the two tells neither anything new
+  CHECK(holder.AllExpireAt() == 2000);
+  CHECK(holder.EncodeExpiredAt(2000) == dropped.Encode());
+  CHECK(holder.EncodeExpiredAt(1999) == holder.Encode());
+}
