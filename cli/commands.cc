@@ -1,5 +1,7 @@
 #include "cli/commands.h"
 
+#include "cli/scan_command.h"
+
 #include <cstdio>
 #include <ctime>
 
@@ -195,6 +197,9 @@ std::string CommandHelp() {
          "                          what that read saw\n"
          "  del KEY                 delete (supersedes what is there now)\n"
          "  ring                    nodes, vnodes and ownership\n"
+         "  scan NS [--prefix P] [--limit N] [--cursor C]\n"
+         "                          the live keys of namespace NS in key order, paged (--count:\n"
+         "                          the approximate number of keys instead)\n"
          "  cluster status          every node: dc, status (up/suspect/down), state, ownership, hints\n"
          "  hints                   hint entries per node: stored, merged, delivered, dropped, queued\n"
          "  repair [NODE [PEER]] [START:END]\n"
@@ -222,6 +227,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (cmd == "put") return Put(client, words, request, context_hex, out);
   if (cmd == "del" || cmd == "delete") return Del(client, words, request, context_hex, out);
   if (cmd == "ring") return Ring(client, out);
+  if (cmd == "scan") return RunScan(client, words, {}, request, out);
   if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();
