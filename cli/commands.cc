@@ -89,6 +89,7 @@ Result<Context> ParseContext(const std::string& hex) {
 Result<Context> CurrentContext(Client& c, const std::string& key, const RequestOptions& write) {
   RequestOptions read;
   read.timeout = write.timeout;
+  read.ns = write.ns;  // the key's own namespace: the same key elsewhere is another key
   auto current = c.Get(key, read);
   if (current.ok()) return current->context;
   if (current.status().code() == StatusCode::kNotFound) return Context();

@@ -99,7 +99,8 @@ int RunScan(Client& client, const std::vector<std::string>& words, ScanFlags fla
   };
   while (true) {
     options.page_size = kShellPageSize;
-    if (flags.limit > 0) options.page_size = static_cast<size_t>(std::min<uint64_t>(kShellPageSize, flags.limit - printed));
+    if (flags.limit > 0)
+      options.page_size = static_cast<size_t>(std::min<uint64_t>(kShellPageSize, flags.limit - printed));
     auto page = client.Scan(ns, options);
     if (!page.ok()) {
       if (opened) *o.out << "]}\n";  // keep what was printed valid JSON; the error follows

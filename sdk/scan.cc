@@ -82,8 +82,9 @@ Result<sdk::ScanJob> Client::Impl::PrepareScan(const std::string& ns, const Scan
     auto ring = Ring();  // held: Find points into it
     const NamespaceRecord* record = ring->namespaces.Find(name);
     if (record == nullptr) {
-      return Status::InvalidArgument("namespace '" + std::string(name) +
-                                     "' does not exist (or this client has not learned it yet: RefreshRing fetches it)");
+      return Status::InvalidArgument(
+          "namespace '" + std::string(name) +
+          "' does not exist (or this client has not learned it yet: RefreshRing fetches it)");
     }
     const NamespaceSettings& s = record->settings;
     job.incarnation = record->incarnation;
@@ -168,8 +169,8 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
         auto round = sdk::MergeScanStreams(streams, replicas_of, spec.r, spec.lww, room);
         if (!round.ok()) return Result<ScanPage>(round.status());
         for (sdk::ScanKey& key : round->keys) {
-          job->page.items.push_back(ScanItem{key.stored_key.substr(job->stored_prefix.size()),
-                                             sdk::ToGetResult(key.merged, key.replies)});
+          job->page.items.push_back(
+              ScanItem{key.stored_key.substr(job->stored_prefix.size()), sdk::ToGetResult(key.merged, key.replies)});
         }
         if (round->complete) {
           job->page.cursor.clear();

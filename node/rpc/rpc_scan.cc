@@ -31,9 +31,9 @@ Result<std::vector<StoredKeyRange>> NodeServer::ScanRangesFor(wire::ScanRange::R
         return Status::InvalidArgument("namespace '" + name + "' was dropped (node " + s_.node_id + ")");
       }
       if (!record.dropped && record.incarnation > incarnation) {
-        return Status::InvalidArgument("namespace '" + name + "' was dropped and re-created: the scan names incarnation " +
-                                       std::to_string(incarnation) + ", node " + s_.node_id + " has " +
-                                       std::to_string(record.incarnation));
+        return Status::InvalidArgument(
+            "namespace '" + name + "' was dropped and re-created: the scan names incarnation " +
+            std::to_string(incarnation) + ", node " + s_.node_id + " has " + std::to_string(record.incarnation));
       }
     }
   } else if (incarnation != 0) {
@@ -89,8 +89,7 @@ kj::Promise<void> NodeServer::countKeys(CountKeysContext context) {
   }
   storage::StorageEngine* engine = s_.engine;
   return s_.workers
-      ->Run<Result<uint64_t>>(
-          [engine, ranges = std::move(ranges).value()]() { return CountLiveKeys(*engine, ranges); })
+      ->Run<Result<uint64_t>>([engine, ranges = std::move(ranges).value()]() { return CountLiveKeys(*engine, ranges); })
       .then([context](Result<uint64_t> count) mutable {
         auto results = context.getResults();
         wire::ToWire(count.status(), results.initError());

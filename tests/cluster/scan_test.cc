@@ -242,8 +242,8 @@ TEST_CASE("a scan of one namespace never returns keys of another, nor of default
   Load(*client, "left", 30, "L");
   Load(*client, "right", 20, "R");
   Load(*client, "default", 10, "D");
-  for (auto [ns, count, tag] : {std::tuple{"left", 30, "L"}, std::tuple{"right", 20, "R"},
-                                std::tuple{"default", 10, "D"}}) {
+  for (auto [ns, count, tag] :
+       {std::tuple{"left", 30, "L"}, std::tuple{"right", 20, "R"}, std::tuple{"default", 10, "D"}}) {
     ScanOptions options;
     options.page_size = 8;
     auto items = ScanPages(*client, ns, &options);
