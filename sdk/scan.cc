@@ -106,7 +106,10 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
   for (const RingNode& node : view->ring.nodes()) {
     auto live = view->liveness.find(node.id);
     bool down = (live != view->liveness.end() && live->second == Liveness::kDown) || pool_->IsDown(node.address);
-    if (down) continue;  // not asked: its ranges must be covered by the others (CheckRangesCovered)
+    if (down) {  // not asked: its ranges must be covered by the others (CheckRangesCovered)
+      calls.add(NodeReply{node.id, Status::Unavailable(node.address + ": known down, not asked")});
+      continue;
+    }
     auto req = pool_->Get(node.address).scanRequest();
     wire::FillRequestHeader(req.initHeader(), job->spec.header.cluster, job->spec.header.ring_version);
     FillRange(req.initRange(), *job);
