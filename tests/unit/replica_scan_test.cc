@@ -103,6 +103,6 @@ TEST_CASE("a replica range read stops at its entry and byte limits and says more
 
   auto after = ReadReplicaRange(*engine, NamespaceScanRanges("big", 1, "", storage::KeyOf(7)), 100, 1 << 20);
   REQUIRE(after.ok());
-  CHECK(Keys(*after) == std::vector<std::string>{StoredKey("big", 1, storage::KeyOf(8)),
-                                                 StoredKey("big", 1, storage::KeyOf(9))});
+  CHECK(Keys(*after) ==
+        std::vector<std::string>{StoredKey("big", 1, storage::KeyOf(8)), StoredKey("big", 1, storage::KeyOf(9))});
 }
