@@ -30,6 +30,13 @@ bool IsRequestError(const Status& s) {
   return s.IsInvalidArgument() || s.code() == StatusCode::kNotSupported || s.IsUnauthenticated();
 }
 
+// Gossip reports the node down, or a call to it failed or timed out a moment ago: a scan
+// does not wait on it (unlike a get, which asks all N: a scan asks every node, each round).
+bool KnownDown(const RingView& view, const wire::ConnectionPool& pool, const RingNode& node) {
+  auto live = view.liveness.find(node.id);
+  return (live != view.liveness.end() && live->second == Liveness::kDown) || pool.IsDown(node.address);
+}
+
 void FillRange(wire::ScanRange::Builder out, const sdk::ScanJob& job) {
   out.setNamespace(job.ns);
   out.setIncarnation(job.incarnation);
@@ -104,9 +111,7 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
   job->spec.header.ring_version = view->version;
   kj::Vector<kj::Promise<NodeReply>> calls;
   for (const RingNode& node : view->ring.nodes()) {
-    auto live = view->liveness.find(node.id);
-    bool down = (live != view->liveness.end() && live->second == Liveness::kDown) || pool_->IsDown(node.address);
-    if (down) {  // not asked: its ranges must be covered by the others (CheckRangesCovered)
+    if (KnownDown(*view, *pool_, node)) {  // not asked: its ranges must be covered by the others (CheckRangesCovered)
       calls.add(NodeReply{node.id, Status::Unavailable(node.address + ": known down, not asked")});
       continue;
     }
@@ -122,6 +127,9 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
           return NodeReply{id, StreamOf(id, stored_prefix, reply)};
         },
         [this, id, address](kj::Exception&& e) {
+          if (e.getType() == kj::Exception::Type::UNIMPLEMENTED) {  // an older node, mid-upgrade
+            return NodeReply{id, Status::NotSupported(address + " (" + id + ") does not serve scans yet")};
+          }
           pool_->MarkFailed(address);
           return NodeReply{id, Status::Unavailable(address + ": " + e.getDescription().cStr())};
         });
@@ -194,6 +202,10 @@ kj::Promise<Result<KeyCount>> Client::Impl::CountKeysOnLoop(std::string ns, uint
   auto view = Ring();
   kj::Vector<kj::Promise<Result<uint64_t>>> calls;
   for (const RingNode& node : view->ring.nodes()) {
+    if (KnownDown(*view, *pool_, node)) {
+      calls.add(Result<uint64_t>(Status::Unavailable(node.address + ": known down, not asked")));
+      continue;  // its share is estimated from the others'
+    }
     auto req = pool_->Get(node.address).countKeysRequest();
     wire::FillRequestHeader(req.initHeader(), ClusterName());
     auto range = req.initRange();
