@@ -328,6 +328,31 @@ interface Node {
       -> (error :Error, record :NamespaceRecord);
   # Creates, alters or drops a namespace in this node's catalog. Answers once the change is
   # saved on this node; gossip spreads it to the others.
+
+  # ---- scans (sdk/scan.cc coordinates them) ----
+
+  scan @16 (header :RequestHeader, range :ScanRange, maxEntries :UInt32, maxBytes :UInt32)
+      -> (error :Error, entries :List(KeyedValue), more :Bool);
+  # This replica's versioned values for the stored keys of one namespace, in key order:
+  # those of `range` (the node computes the stored-key ranges itself, so no key of another
+  # namespace is ever returned). Sets that are all tombstones are included: the SDK must
+  # see a delete to drop an older value another replica still holds. At most `maxEntries`
+  # (1..10,000) entries and about `maxBytes` (clamped to 64 KB..16 MB; at least one entry)
+  # per reply; `more` is true when keys of the range remain past the last one returned.
+  # Routed like a get: `staleRing` when the sender's ring is older. `invalidArgument` when
+  # this node knows the namespace dropped or under another incarnation.
+
+  countKeys @17 (header :RequestHeader, range :ScanRange) -> (error :Error, keys :UInt64);
+  # How many keys of the range this node holds with at least one live value (an exact
+  # count of one node's replicas, read from its engine; the SDK turns the nodes' counts
+  # into an approximate count of the namespace).
+}
+
+struct ScanRange {
+  namespace @0 :Text;       # "default" or a namespace name
+  incarnation @1 :UInt64;   # the namespace's incarnation (0 for default)
+  prefix @2 :Data;          # user-key prefix; empty: all keys
+  afterKey @3 :Data;        # user key; only keys after it (empty: from the first)
 }
 
 interface Gate {

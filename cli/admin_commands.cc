@@ -289,10 +289,19 @@ int Namespace(Client& c, const std::vector<std::string>& w, const Output& o) {
   if (sub == "show" && w.size() == 3) {
     auto ns = FindNamespace(c, name);
     if (!ns.ok()) return Fail(o, ns.status());
-    if (o.json)
-      *o.out << json::serialize(ToJson(*ns)) << "\n";
-    else
+    auto count = c.CountKeys(name);  // approximate; the settings are shown even when it fails
+    if (o.json) {
+      json::object shown = ToJson(*ns);
+      shown["approximate_keys"] = count.ok() ? json::value(count->approximate_keys) : json::value(nullptr);
+      *o.out << json::serialize(shown) << "\n";
+    } else {
       PrintNamespaces({*ns}, o);
+      if (count.ok())
+        *o.out << "about " << count->approximate_keys << " keys (counted by " << count->nodes_counted << " of "
+               << count->nodes << " nodes)\n";
+      else
+        *o.out << "keys: unknown (" << count.status().ToString() << ")\n";
+    }
     return kExitOk;
   }
   Status done;

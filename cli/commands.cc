@@ -11,6 +11,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "cli/scan_command.h"
 #include "ringkv/limits.h"
 
 namespace ringkv::cli {
@@ -98,6 +99,7 @@ Result<Context> ParseContext(const std::string& hex) {
 Result<Context> CurrentContext(Client& c, const std::string& key, const RequestOptions& write) {
   RequestOptions read;
   read.timeout = write.timeout;
+  read.ns = write.ns;  // the key's own namespace: the same key elsewhere is another key
   auto current = c.Get(key, read);
   if (current.ok()) return current->context;
   if (current.status().code() == StatusCode::kNotFound) return Context();
@@ -231,6 +233,9 @@ std::string CommandHelp() {
          "                          unset: the namespace's default ttl); get --json shows expires_ms\n"
          "  del KEY                 delete (supersedes what is there now)\n"
          "  ring                    nodes, vnodes and ownership\n"
+         "  scan NS [--prefix P] [--limit N] [--cursor C]\n"
+         "                          the live keys of namespace NS in key order, paged (--count:\n"
+         "                          the approximate number of keys instead)\n"
          "  cluster status          every node: dc, status (up/suspect/down), state, ownership, hints\n"
          "  hints                   hint entries per node: stored, merged, delivered, dropped, queued\n"
          "  repair [NODE [PEER]] [START:END]\n"
@@ -258,6 +263,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (cmd == "put") return Put(client, words, request, context_hex, out);
   if (cmd == "del" || cmd == "delete") return Del(client, words, request, context_hex, out);
   if (cmd == "ring") return Ring(client, out);
+  if (cmd == "scan") return RunScan(client, words, {}, request, out);
   if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();

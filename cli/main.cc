@@ -10,6 +10,7 @@
 #include "cli/bench_command.h"
 #include "cli/commands.h"
 #include "cli/repl.h"
+#include "cli/scan_command.h"
 #include "common/security.h"
 
 using namespace ringkv;
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
   app.add_option("--concurrency", bench.concurrency, "bench: requests in flight")->group("bench");
   app.add_option("--keys", bench.keys, "bench: key space")->group("bench");
   app.add_option("--plot", bench.plot, "bench: write an SVG latency histogram here")->group("bench");
+  cli::ScanFlags scan;
+  app.add_option("--prefix", scan.prefix, "scan: only keys starting with this")->group("scan");
+  app.add_option("--limit", scan.limit, "scan: print at most this many keys (default: all)")->group("scan");
+  app.add_option("--cursor", scan.cursor, "scan: continue where a scan with --limit stopped")->group("scan");
+  app.add_flag("--count", scan.count, "scan: print the approximate key count instead")->group("scan");
   app.add_option("command", words, "get KEY | put KEY [VALUE] | del KEY | ring | help");
   try {
     app.parse(argc, argv);
@@ -162,5 +168,6 @@ int main(int argc, char** argv) {
     if (words.size() != 1) return cli::Usage(out, "bench takes options, not arguments: kv bench --ops 1M --mix 50:50");
     return cli::RunBench(**client, bench, request, out);
   }
+  if (words[0] == "scan") return cli::RunScan(**client, words, scan, request, out);
   return cli::RunCommand(**client, words, request, context, out);
 }

@@ -22,6 +22,7 @@
 #include "ringkv/client.h"
 #include "sdk/quorum.h"
 #include "sdk/request_batcher.h"
+#include "sdk/scan.h"
 
 namespace ringkv {
 
@@ -111,6 +112,11 @@ class Client::Impl {
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
                                            int attempt = 0);
+  // Scans (sdk/scan.cc). PrepareScan checks and resolves a Scan call on the caller's
+  // thread (InvalidArgument for bad input, nothing sent); the rest runs on the loop.
+  Result<sdk::ScanJob> PrepareScan(const std::string& ns, const ScanOptions& options) const;
+  kj::Promise<Result<ScanPage>> ScanPageOnLoop(std::shared_ptr<sdk::ScanJob> job);
+  kj::Promise<Result<KeyCount>> CountKeysOnLoop(std::string ns, uint64_t incarnation, int n);
   // The newest ring installed; any thread.
   std::shared_ptr<const RingView> Ring() const EXCLUDES(ring_mu_) {
     MutexLock lock(&ring_mu_);

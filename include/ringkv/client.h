@@ -141,6 +141,41 @@ struct PutResult {
   int acks = 0;
 };
 
+// Paged scans (Client::Scan). A scan walks one namespace in user-key byte order.
+inline constexpr size_t kMaxScanPageSize = 10'000;
+
+struct ScanOptions {
+  // Only keys that start with it. Keys are placed by hash, so a prefix scan still asks
+  // every node: it reads less from each, not fewer of them.
+  std::string prefix;
+  size_t page_size = 100;  // keys per page, 1..kMaxScanPageSize
+  // ScanPage::cursor of the previous page; empty: from the first key. Only valid for the
+  // same namespace (and incarnation of it) and prefix.
+  std::string cursor;
+  // R as for a get: each key returned was read from at least R of its replicas (default:
+  // the namespace's R). `timeout` bounds each round of calls to the nodes.
+  std::optional<Consistency> level;
+  std::optional<int> r;
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct ScanItem {
+  std::string key;  // the user key
+  GetResult value;  // as Get returns it: values (siblings stay siblings), versions, context
+};
+
+struct ScanPage {
+  std::vector<ScanItem> items;  // in key order; may hold fewer than page_size (even none)
+  std::string cursor;           // pass to the next Scan; empty: the scan is complete
+  bool done() const { return cursor.empty(); }
+};
+
+struct KeyCount {
+  uint64_t approximate_keys = 0;  // keys with a live value, estimated from the nodes' counts
+  int nodes_counted = 0;          // nodes that answered
+  int nodes = 0;                  // nodes in the ring
+};
+
 struct RingMember {
   std::string id, address, dc;
   double ownership = 0;  // fraction of the key space it is primary for
@@ -178,6 +213,23 @@ class Client {
                         const RequestOptions& options = {});
   // Deleting writes a tombstone that supersedes the versions `context` covers.
   Result<PutResult> Delete(const std::string& key, const Context& context = {}, const RequestOptions& options = {});
+
+  // One page of namespace `ns` ("default" for keys written without one): the live keys after
+  // options.cursor, each read from R of its replicas and merged as Get merges (siblings stay
+  // siblings; deleted keys never appear). Continue with the returned cursor until it is
+  // empty. A key that exists for the whole scan is returned exactly once, whatever nodes
+  // fail or join between pages (as long as R replicas of every range answer); one written
+  // or deleted during the scan may or may not appear. The client holds one page at a time.
+  // InvalidArgument: unknown namespace, page_size 0 or over kMaxScanPageSize, a malformed
+  // cursor or one of another scan (namespace, prefix, or a dropped-and-re-created
+  // namespace); QuorumNotReached: a token range has fewer than R live replicas. Stale
+  // replicas are not repaired by a scan (read repair is for Get).
+  Result<ScanPage> Scan(const std::string& ns, const ScanOptions& options = {});
+  // The approximate number of keys with a live value in `ns`: every node counts the keys it
+  // holds (a full read of its part of the namespace), and the sum is divided by N and
+  // scaled up for nodes that did not answer. Replicas that lag, and deletes not yet seen
+  // everywhere, make it approximate. Unavailable when no node answered.
+  Result<KeyCount> CountKeys(const std::string& ns);
 
   std::future<Result<GetResult>> GetAsync(const std::string& key, const RequestOptions& options = {});
   std::future<Result<PutResult>> PutAsync(const std::string& key, const std::string& value, const Context& context = {},

@@ -17,6 +17,7 @@
 
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
+#include "common/scan_range.h"
 #include "node/cluster/membership.h"
 #include "node/cluster/namespaces.h"
 #include "node/repair/anti_entropy.h"
@@ -79,6 +80,9 @@ class NodeServer final : public wire::Node::Server {
   kj::Promise<void> removeNode(RemoveNodeContext context) override;
   kj::Promise<void> stats(StatsContext context) override;
   kj::Promise<void> changeNamespace(ChangeNamespaceContext context) override;
+  // Scans (rpc_scan.cc).
+  kj::Promise<void> scan(ScanContext context) override;
+  kj::Promise<void> countKeys(CountKeysContext context) override;
 
  private:
   // The connection's access (at least `need`), cluster name and protocol version; for
@@ -87,6 +91,9 @@ class NodeServer final : public wire::Node::Server {
   Status CheckAccess(Access need);
   // The catalog as of now, for one request (null without namespaces, in some tests).
   std::shared_ptr<const NamespaceCatalog> Catalog() const;
+  // The stored-key ranges a scan call may read (common/scan_range.h): InvalidArgument for a
+  // bad name, prefix or position, or a namespace this node knows dropped or re-created.
+  Result<std::vector<StoredKeyRange>> ScanRangesFor(wire::ScanRange::Reader range) const;
 
   // Runs each op without blocking first; the ones that would block run on a worker, then
   // `reply` gets every result in order.
