@@ -33,7 +33,7 @@ run_case() {
 }
 all_kinds=$((minutes * 30))
 run_case RINGKV_CHAOS_SECONDS "$all_kinds" \
-  'under kill -9\, pauses\, partitions and wiped restarts no acknowledged write is lost'
+  'under kill -9\, pauses\, partitions and wiped restarts no acknowledged write is lost\, and no deleted or expired value comes back'
 run_case RINGKV_CHAOS_TARGETED_SECONDS $((minutes * 60 - all_kinds)) \
   "register and delete workloads: no value an acknowledged write replaced comes back while the keys' primary replicas are paused and cut off"
 grep -E "^chaos:|^test cases|^assertions|^All tests passed|No tests ran" "$log" || true

@@ -19,6 +19,7 @@
 // scripts/soak.sh runs 1 and 2 for longer.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +56,8 @@ int FaultSeconds(const char* name, int fallback) {
 enum class Workload {
   kRegister,  // read, then put a new unique value with the read's context
   kDelete,    // read, then delete what it holds with the read's context; if none, put a new value
+  kExpiring,  // read, then put a new value with a TTL of 0.5, 1.5 or 3 s, or (one in three,
+              // when the key holds values) delete them
 };
 
 struct ClientPlan {
@@ -109,13 +112,17 @@ void ClientLoop(Client& client, int id, const ClientPlan& plan, History& history
     write.replaced = get.values;
     write.faults = faults.load();
     write.start = Clock::now();
-    if (plan.workload == Workload::kDelete && !get.values.empty()) {
+    bool expiring = plan.workload == Workload::kExpiring;
+    bool del = !get.values.empty() && (plan.workload == Workload::kDelete || (expiring && rng() % 3 == 0));
+    if (del) {
       write.kind = Op::kDelete;
       RecordWrite(client.Delete(write.key, get.context, request), &write);
     } else {
       write.kind = Op::kPut;
       write.value = "c" + std::to_string(id) + "-" + std::to_string(n);
-      RecordWrite(client.Put(write.key, write.value, get.context, request), &write);
+      RequestOptions put = request;
+      if (expiring) put.ttl = write.ttl = std::chrono::milliseconds(std::array{500, 1500, 3000}[rng() % 3]);
+      RecordWrite(client.Put(write.key, write.value, get.context, put), &write);
     }
     history.Add(write);
   }
@@ -183,9 +190,10 @@ void SetDefaultConflictEverywhere(LocalCluster& cluster, ConflictMode mode) {
 }
 
 // Heals everything, repairs every node against every peer, and reads each key of every
-// prefix at ALL (an LWW namespace's reads resolve to one value).
+// prefix at ALL (an LWW namespace's reads resolve to one value). *read_start: when the
+// reads began.
 std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::vector<std::string>& prefixes,
-                                            ClientOptions options = {}) {
+                                            Clock::time_point* read_start = nullptr, ClientOptions options = {}) {
   for (int i = 0; i < cluster.size(); ++i) {
     if (!cluster.IsRunning(i)) REQUIRE(cluster.Restart(i).ok());
   }
@@ -201,6 +209,7 @@ std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::ve
   RequestOptions all;
   all.level = Consistency::kAll;
   all.timeout = 5000ms;
+  if (read_start) *read_start = Clock::now();
   for (const std::string& prefix : prefixes) {
     for (int k = 0; k < kKeys; ++k) {
       std::string key = prefix + std::to_string(k);
@@ -253,26 +262,33 @@ size_t Failed(const std::vector<Op>& ops) {
 
 }  // namespace
 
-TEST_CASE("under kill -9, pauses, partitions and wiped restarts no acknowledged write is lost") {
+TEST_CASE(
+    "under kill -9, pauses, partitions and wiped restarts no acknowledged write is lost, and no deleted or expired "
+    "value comes back") {
   auto cluster = LocalCluster::Start(FastCluster());
   REQUIRE(cluster.ok());
   History history;
   std::atomic<bool> faults{false};
   Nemesis nemesis(**cluster, 20261125);
   int injected = 0;
-  RunClients(**cluster, Plans(Workload::kRegister, "chaos-"), history, faults, [&] {
+  std::vector<ClientPlan> plans = Plans(Workload::kRegister, "chaos-");
+  for (ClientPlan& p : Plans(Workload::kExpiring, "ttl-")) plans.push_back(p);
+  RunClients(**cluster, plans, history, faults, [&] {
     std::this_thread::sleep_for(5s);  // fault-free warm-up: reads must be fresh here
     faults = true;
     InjectFor(nemesis, FaultSeconds("RINGKV_CHAOS_SECONDS", 30), &injected);
   });
 
-  auto final_state = FinalState(**cluster, {"chaos-"});
+  Clock::time_point final_reads;
+  auto final_state = FinalState(**cluster, {"chaos-", "ttl-"}, &final_reads);
   auto ops = history.ops();
-  CheckReport report = Check(ops, final_state);
+  CheckReport report = Check(ops, final_state, final_reads);
   std::printf("chaos: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\nchaos: schedule:%s\nchaos: %s",
               injected, FaultsLine(nemesis).c_str(), Failed(ops), ops.size(),
               ScheduleLine(nemesis, **cluster, ops).c_str(), report.Summary(ops).c_str());
   CHECK(report.acked_puts > 100);
+  CHECK(report.acked_deletes > 10);
+  CHECK(report.expired > 10);
   CHECK(report.reads > 50);
   CHECK(report.violations.empty());
 }
@@ -315,9 +331,10 @@ TEST_CASE(
     InjectFor(nemesis, FaultSeconds("RINGKV_CHAOS_TARGETED_SECONDS", 20), &injected);
   });
 
-  auto final_state = FinalState(**cluster, {"reg-", "del-"});
+  Clock::time_point final_reads;
+  auto final_state = FinalState(**cluster, {"reg-", "del-"}, &final_reads);
   auto ops = history.ops();
-  CheckReport report = Check(ops, final_state);
+  CheckReport report = Check(ops, final_state, final_reads);
   std::printf(
       "chaos: targeted at primaries: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\n"
       "chaos: schedule:%s\nchaos: %s",

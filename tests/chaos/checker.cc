@@ -32,8 +32,10 @@ bool Contains(const std::vector<std::string>& values, const std::string& v) {
 // read the value (a writer can only replace what a read showed it; the run's clients put
 // with the context of their last read). A clock that covers a value nobody ever saw is
 // a lost write dressed up as a superseded one.
+// A put with a TTL is also accounted for when its value may have expired before the final
+// reads began.
 void CheckLost(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state,
-               CheckReport* report) {
+               Clock::time_point final_read_start, CheckReport* report) {
   std::set<std::pair<std::string, std::string>> seen;  // (key, value) returned by a read
   for (const Op& op : history) {
     if (op.kind != Op::kGet || !op.ok) continue;
@@ -46,6 +48,10 @@ void CheckLost(const std::vector<Op>& history, const std::map<std::string, GetRe
     ++report->acked_by_client[op.client];
     auto it = final_state.find(op.key);
     if (it != final_state.end() && Contains(it->second.values, op.value)) continue;
+    if (op.expires() && final_read_start > op.latest_expiry() + kExpiryMargin) {
+      ++report->expired;
+      continue;
+    }
     bool dominated = it != final_state.end() && Dominates(ClockOf(it->second.context), ClockOf(op.context));
     if (dominated && seen.count({op.key, op.value})) {
       ++report->superseded;
@@ -80,7 +86,8 @@ void CheckPhantoms(const std::vector<Op>& history, const std::map<std::string, G
 
 // A fault-free read must return the latest put of its key acknowledged before it began,
 // unless a write begun after that put (concurrent with it or with the read) explains the
-// miss: a newer put whose value the read returned, or a delete. After an acknowledged
+// miss: a newer put whose value the read returned, or a delete; or the put's value may have
+// expired before the read ended. After an acknowledged
 // delete there is no value to demand; that the deleted values stay gone is
 // CheckResurrections' business.
 void CheckFreshReads(const OpsByKey& by_key, CheckReport* report) {
@@ -95,6 +102,7 @@ void CheckFreshReads(const OpsByKey& by_key, CheckReport* report) {
         }
       }
       if (!latest || latest->kind == Op::kDelete || Contains(get->values, latest->value)) continue;
+      if (latest->expires() && get->end + kExpiryMargin >= latest->earliest_expiry()) continue;  // may have expired
       bool newer = std::any_of(ops.begin(), ops.end(), [&](const Op* w) {
         return w->is_write() && w->start > latest->start && w->start < get->end &&
                (w->kind == Op::kDelete || Contains(get->values, w->value));
@@ -186,6 +194,39 @@ void CheckResurrections(const std::vector<Op>& history, const OpsByKey& by_key,
   }
 }
 
+// See checker.h, "resurrected": a value read again after it expired.
+void CheckExpiredReturns(const std::vector<Op>& history, const OpsByKey& by_key,
+                         const std::map<std::string, GetResult>& final_state, Clock::time_point final_read_start,
+                         CheckReport* report) {
+  for (const auto& [key, ops] : by_key) {
+    auto final_it = final_state.find(key);
+    for (const Op* put : ops) {
+      if (!put->expires()) continue;
+      Clock::time_point gone = put->latest_expiry() + kExpiryMargin;
+      std::vector<const Op*> reads;
+      for (const Op* read : ops) {
+        if (read->kind == Op::kGet && read->ok && read->start > gone && Contains(read->values, put->value)) {
+          reads.push_back(read);
+        }
+      }
+      bool in_final =
+          final_it != final_state.end() && final_read_start > gone && Contains(final_it->second.values, put->value);
+      if (reads.empty() && !in_final) continue;
+      report->resurrecting_reads += reads.size();
+      std::string detail = "'" + put->value + "' (put with a " + std::to_string(put->ttl.count()) +
+                           " ms TTL, expired by " + Ms(history, put->latest_expiry()) +
+                           " ms) came back after it expired: ";
+      if (!reads.empty()) {
+        detail += std::to_string(reads.size()) + " later reads returned it, the first by client " +
+                  std::to_string(reads.front()->client) + " at " + Ms(history, reads.front()->start) + " ms";
+      }
+      if (in_final) detail += std::string(reads.empty() ? "" : "; ") + "the final state holds it";
+      report->violations.push_back(
+          {"resurrected", key, detail, put->start, reads.empty() ? history.back().end : reads.front()->end});
+    }
+  }
+}
+
 void PrintOp(std::ostream& out, const std::vector<Op>& history, const Op& op) {
   out << "    c" << op.client << " ";
   switch (op.kind) {
@@ -234,15 +275,17 @@ void PrintWindow(std::ostream& out, const std::vector<Op>& history, const Violat
 
 }  // namespace
 
-CheckReport Check(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state) {
+CheckReport Check(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state,
+                  Clock::time_point final_read_start) {
   CheckReport report;
   report.ops = history.size();
   OpsByKey by_key;
   for (const Op& op : history) by_key[op.key].push_back(&op);
-  CheckLost(history, final_state, &report);
+  CheckLost(history, final_state, final_read_start, &report);
   CheckPhantoms(history, final_state, &report);
   CheckFreshReads(by_key, &report);
   CheckResurrections(history, by_key, final_state, &report);
+  CheckExpiredReturns(history, by_key, final_state, final_read_start, &report);
   return report;
 }
 
@@ -254,7 +297,7 @@ size_t CheckReport::Count(const std::string& kind) const {
 std::string CheckReport::Summary(const std::vector<Op>& history) const {
   std::ostringstream out;
   out << ops << " ops (" << acked_puts << " acknowledged puts, " << superseded << " of them superseded; "
-      << acked_deletes << " acknowledged deletes; " << reads
+      << acked_deletes << " acknowledged deletes; " << expired << " values expired; " << reads
       << " fault-free reads checked for freshness): " << violations.size() << " violations (lost " << Count("lost")
       << ", phantom " << Count("phantom") << ", stale " << Count("stale") << ", resurrected " << Count("resurrected");
   if (resurrecting_reads > 0) out << ", returned by " << resurrecting_reads << " reads";

@@ -2,7 +2,9 @@
 // The consistency checker of chaos runs. Given a history and the final state (every key
 // read at ALL after the faults healed and repair ran), it reports:
 //   lost         an acknowledged put whose value is gone without being causally superseded
-//                (the final version's context does not dominate the put's own);
+//                (the final version's context does not dominate the put's own) and without
+//                having expired (a put with a TTL whose latest possible expiry passed before
+//                the final read began is counted as expired instead);
 //   phantom      a value read (during the run or at the end) that no put ever wrote;
 //   stale        in the fault-free phase (W+R>N), a read that misses the latest put of its
 //                key acknowledged before the read began (and every write begun after it);
@@ -14,7 +16,11 @@
 //                or a successor of P, so the v it got is a version P's context did not
 //                cover — not a replica that P has not reached yet (a wiped node, a hint on
 //                its way), which is a stale read under faults, not a resurrection.
-// Each resurrected value is one violation, however many reads returned it.
+//                An expired value counts too: a read begun after the value's latest possible
+//                expiry (the put's end + its TTL, plus kExpiryMargin for the clocks the SDK
+//                and the nodes read) that returns it, or a final state holding it.
+// Each resurrected value is one violation, however many reads returned it. A fresh read
+// need not return a value that may have expired before the read ended.
 
 #include <map>
 #include <string>
@@ -32,8 +38,13 @@ struct Violation {
   Clock::time_point from{}, to{};
 };
 
+// The slack between the checker's clock (steady) and the wall clocks that stamp and expire
+// values (the SDK's, the nodes'): all on this host, so only the conversion's jitter.
+inline constexpr std::chrono::milliseconds kExpiryMargin{100};
+
 struct CheckReport {
   size_t ops = 0, acked_puts = 0, acked_deletes = 0, reads = 0, superseded = 0;
+  size_t expired = 0;             // acknowledged puts with a TTL whose value expired before the final read
   size_t resurrecting_reads = 0;  // reads that returned a resurrected value
   std::vector<Violation> violations;
   // Acknowledged puts and lost ones, by Op::client (a skewed client's losses in LWW mode).
@@ -45,6 +56,9 @@ struct CheckReport {
   std::string Summary(const std::vector<Op>& history) const;
 };
 
-CheckReport Check(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state);
+// `final_read_start`: when the final state's reads began (after every op of `history`);
+// by default, after every value with a TTL expired.
+CheckReport Check(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state,
+                  Clock::time_point final_read_start = Clock::time_point::max());
 
 }  // namespace ringkv::chaos

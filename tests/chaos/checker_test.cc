@@ -237,3 +237,49 @@ TEST_CASE("the checker does not report as resurrected what the store may legitim
     CHECK(report.reads == 3);  // fault-free reads after a delete are not stale for missing "a"
   }
 }
+
+namespace {
+
+Op PutWithTtl(const std::string& key, const std::string& value, Context ctx, int start, int end, int ttl_ms) {
+  Op op = Put(key, value, std::move(ctx), start, end);
+  op.ttl = std::chrono::milliseconds(ttl_ms);
+  return op;
+}
+
+}  // namespace
+
+TEST_CASE("the checker counts a put whose value expired before the final read as expired, not lost") {
+  std::vector<Op> h = {PutWithTtl("k", "a", ContextWith({{"n1", 1}}), 0, 10, 1000)};
+  auto report = Check(h, {{"k", Final({}, ContextWith({{"n1", 1}}))}}, At(2000));
+  CHECK(report.violations.empty());
+  CHECK(report.expired == 1);
+
+  SECTION("but as lost when the final read began before it could expire") {
+    auto early = Check(h, {{"k", Final({}, {})}}, At(500));
+    CHECK(early.Count("lost") == 1);
+  }
+}
+
+TEST_CASE("the checker reports an expired value that a later read or the final state returns as resurrected") {
+  std::vector<Op> h = {PutWithTtl("k", "a", ContextWith({{"n1", 1}}), 0, 10, 1000), Get("k", {"a"}, 500, 510),
+                       Get("k", {"a"}, 1500, 1510)};
+  auto report = Check(h, {{"k", Final({}, ContextWith({{"n1", 1}}))}}, At(2000));
+  REQUIRE(report.Count("resurrected") == 1);
+  CHECK(report.resurrecting_reads == 1);  // the read at 1500 ms, not the one at 500 ms
+
+  SECTION("the final state holding it is one too") {
+    std::vector<Op> quiet = {PutWithTtl("k", "a", ContextWith({{"n1", 1}}), 0, 10, 1000)};
+    auto final_holds = Check(quiet, {{"k", Final({"a"}, ContextWith({{"n1", 1}}))}}, At(2000));
+    CHECK(final_holds.Count("resurrected") == 1);
+  }
+}
+
+TEST_CASE("the checker does not ask a fresh read for a value that may have expired before the read ended") {
+  std::vector<Op> h = {PutWithTtl("k", "a", ContextWith({{"n1", 1}}), 0, 10, 1000), Get("k", {}, 950, 960)};
+  CHECK(Check(h, {{"k", Final({}, {})}}, At(2000)).Count("stale") == 0);
+
+  SECTION("but does for one read well before its expiry") {
+    std::vector<Op> early = {PutWithTtl("k", "a", ContextWith({{"n1", 1}}), 0, 10, 1000), Get("k", {}, 100, 110)};
+    CHECK(Check(early, {{"k", Final({}, {})}}, At(2000)).Count("stale") == 1);
+  }
+}

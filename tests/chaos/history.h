@@ -18,9 +18,10 @@ struct Op {
   enum Kind { kPut, kGet, kDelete } kind = kGet;
   int client = 0;
   std::string key;
-  std::string value;                // put: the value written (unique per put)
-  std::vector<std::string> values;  // get: the values read
-  bool ok = false;                  // acknowledged (put, delete) / answered (get)
+  std::string value;                 // put: the value written (unique per put)
+  std::chrono::milliseconds ttl{0};  // put: the value's time to live (0: it never expires)
+  std::vector<std::string> values;   // get: the values read
+  bool ok = false;                   // acknowledged (put, delete) / answered (get)
   std::string error;
   Context context;  // put, delete: the new version's context; get: the read's
   Clock::time_point start, end;
@@ -30,6 +31,10 @@ struct Op {
   std::vector<std::string> replaced;
 
   bool is_write() const { return kind == kPut || kind == kDelete; }
+  bool expires() const { return kind == kPut && ttl.count() > 0; }
+  // The value expires between these two (the SDK stamps the write between start and end).
+  Clock::time_point earliest_expiry() const { return start + ttl; }
+  Clock::time_point latest_expiry() const { return end + ttl; }
 };
 
 class History {
