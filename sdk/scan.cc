@@ -177,7 +177,8 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
           return ids;
         };
         size_t room = job->page_size - job->page.items.size();
-        auto round = sdk::MergeScanStreams(streams, replicas_of, spec.r, spec.lww, room);
+        auto round =
+            sdk::MergeScanStreams(streams, replicas_of, spec.r, spec.lww, room, sdk::ClientWallMs(spec.clock_offset));
         if (!round.ok()) return Result<ScanPage>(round.status());
         for (sdk::ScanKey& key : round->keys) {
           job->page.items.push_back(

@@ -33,7 +33,7 @@ std::string Printable(std::string_view key) {
 bool ScanReturns(const SiblingSet& merged) { return !merged.AllTombstones(); }
 
 Result<ScanRound> MergeScanStreams(const std::vector<ScanStream>& streams, const ReplicasOf& replicas_of, int r,
-                                   bool lww, size_t max_keys) {
+                                   bool lww, size_t max_keys, uint64_t now_ms) {
   ScanRound round;
   std::optional<std::string> frontier;  // none: no stream was cut
   std::vector<Cursor> cursors;
@@ -84,6 +84,7 @@ Result<ScanRound> MergeScanStreams(const std::vector<ScanStream>& streams, const
                                           " replica replies it needs (no answer from " + missing + ")");
     }
     round.last = stored;
+    merged.merged.Expire(now_ms);
     if (ScanReturns(merged.merged)) round.keys.push_back(std::move(merged));
   }
   // Full: complete only if nothing is left in any stream and none was cut.

@@ -63,14 +63,14 @@ struct ScanRound {
 // The ids of a stored key's replicas, primary first.
 using ReplicasOf = std::function<std::vector<std::string>(std::string_view stored_key)>;
 
-// Whether a merged set gives the scan a value. A set of tombstones only does not.
-// Hook (TTL): siblings whose expiry has passed are to count as absent here, so a key whose
-// every value expired is skipped like a deleted one.
+// Whether a merged set gives the scan a value. A set of tombstones only does not (nor,
+// therefore, one whose every value has expired: MergeScanStreams expires them first).
 bool ScanReturns(const SiblingSet& merged);
 
+// Values expired by `now_ms` (the client's wall clock, as Get applies it) count as absent.
 // REQUIRES: each stream's entries are ascending; a stream with `more` has entries.
 Result<ScanRound> MergeScanStreams(const std::vector<ScanStream>& streams, const ReplicasOf& replicas_of, int r,
-                                   bool lww, size_t max_keys);
+                                   bool lww, size_t max_keys, uint64_t now_ms);
 
 // QuorumNotReached naming the first token range of `view.ring` with fewer than `r` of its
 // `n` replicas (per-DC placement when the view has it) in `answered`, with `why` (what

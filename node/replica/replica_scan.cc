@@ -15,7 +15,7 @@ std::unique_ptr<storage::RecordIterator> IteratorOver(storage::StorageEngine& en
 }  // namespace
 
 Result<ReplicaScanPage> ReadReplicaRange(storage::StorageEngine& engine, const std::vector<StoredKeyRange>& ranges,
-                                         size_t max_entries, size_t max_bytes) {
+                                         size_t max_entries, size_t max_bytes, uint64_t now_ms) {
   ReplicaScanPage page;
   if (max_entries == 0) return Status::InvalidArgument("a scan page needs room for at least one entry");
   auto snapshot = engine.GetSnapshot();  // one view across the ranges
@@ -31,6 +31,7 @@ Result<ReplicaScanPage> ReadReplicaRange(storage::StorageEngine& engine, const s
       if (!set.ok()) {
         return Status::Corruption("stored versions of a key are unreadable: " + set.status().message());
       }
+      set->Expire(now_ms);
       bytes += it->key().size() + it->record().value.size();
       page.entries.emplace_back(std::string(it->key()), std::move(set).value());
     }
@@ -39,14 +40,16 @@ Result<ReplicaScanPage> ReadReplicaRange(storage::StorageEngine& engine, const s
   return page;
 }
 
-Result<uint64_t> CountLiveKeys(storage::StorageEngine& engine, const std::vector<StoredKeyRange>& ranges) {
+Result<uint64_t> CountLiveKeys(storage::StorageEngine& engine, const std::vector<StoredKeyRange>& ranges,
+                               uint64_t now_ms) {
   uint64_t live = 0;
   auto snapshot = engine.GetSnapshot();
   for (const StoredKeyRange& range : ranges) {
     auto it = IteratorOver(engine, range, snapshot);
     for (; it->Valid(); it->Next()) {
-      // Expired values (TTL) are to be excluded here too once records carry an expiry.
-      if (!it->record().tombstone) ++live;
+      const storage::Record& record = it->record();
+      bool expired = record.expires_at_ms != 0 && now_ms >= record.expires_at_ms;  // every value has expired
+      if (!record.tombstone && !expired) ++live;
     }
     RINGKV_TRY(it->status());
   }

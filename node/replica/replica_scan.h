@@ -7,7 +7,9 @@
 // A page holds at most `max_entries` entries and stops once it holds `max_bytes` of encoded
 // sets (always at least one entry, however large); `more` says whether keys remain in the
 // ranges past the last entry. Sets that are all tombstones are returned like any other:
-// the reader must see a delete to drop an older value another replica still has.
+// the reader must see a delete to drop an older value another replica still has. Values
+// expired by `now_ms` (the node's wall clock) come back as the tombstones of their writes
+// (SiblingSet::Expire), never with their bytes.
 
 #include <cstdint>
 #include <string>
@@ -27,9 +29,11 @@ struct ReplicaScanPage {
 };
 
 Result<ReplicaScanPage> ReadReplicaRange(storage::StorageEngine& engine, const std::vector<StoredKeyRange>& ranges,
-                                         size_t max_entries, size_t max_bytes);
+                                         size_t max_entries, size_t max_bytes, uint64_t now_ms);
 
-// Records in `ranges` that are not tombstones (a set with at least one live sibling).
-Result<uint64_t> CountLiveKeys(storage::StorageEngine& engine, const std::vector<StoredKeyRange>& ranges);
+// Records in `ranges` with a live value at `now_ms`: not tombstones, and not a set whose
+// every value has expired by then.
+Result<uint64_t> CountLiveKeys(storage::StorageEngine& engine, const std::vector<StoredKeyRange>& ranges,
+                               uint64_t now_ms);
 
 }  // namespace ringkv

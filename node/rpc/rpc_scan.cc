@@ -62,9 +62,10 @@ kj::Promise<void> NodeServer::scan(ScanContext context) {
   }
   size_t max_bytes = std::clamp<size_t>(params.getMaxBytes(), kMinScanBytes, kMaxScanBytes);
   storage::StorageEngine* engine = s_.engine;
+  const Clock* clock = s_.clock;
   return s_.workers
-      ->Run<Result<ReplicaScanPage>>([engine, ranges = std::move(ranges).value(), max_entries, max_bytes]() {
-        return ReadReplicaRange(*engine, ranges, max_entries, max_bytes);
+      ->Run<Result<ReplicaScanPage>>([engine, clock, ranges = std::move(ranges).value(), max_entries, max_bytes]() {
+        return ReadReplicaRange(*engine, ranges, max_entries, max_bytes, clock->WallMs());
       })
       .then([context](Result<ReplicaScanPage> page) mutable {
         auto results = context.getResults();
@@ -88,8 +89,11 @@ kj::Promise<void> NodeServer::countKeys(CountKeysContext context) {
     return kj::READY_NOW;
   }
   storage::StorageEngine* engine = s_.engine;
+  const Clock* clock = s_.clock;
   return s_.workers
-      ->Run<Result<uint64_t>>([engine, ranges = std::move(ranges).value()]() { return CountLiveKeys(*engine, ranges); })
+      ->Run<Result<uint64_t>>([engine, clock, ranges = std::move(ranges).value()]() {
+        return CountLiveKeys(*engine, ranges, clock->WallMs());
+      })
       .then([context](Result<uint64_t> count) mutable {
         auto results = context.getResults();
         wire::ToWire(count.status(), results.initError());

@@ -15,6 +15,7 @@ using namespace ringkv::sdk;
 namespace {
 
 uint64_t next_write_id = 1;
+constexpr uint64_t kNow = 1'000'000;  // the client's clock: after every stamp here
 
 // A set holding one value written through `node`.
 SiblingSet Written(const std::string& node, const std::string& value) {
@@ -68,7 +69,7 @@ TEST_CASE("keys past the smallest last key of a cut stream are left for the next
       Stream("b", {{"k1", v}, {"k2", v}, {"k3", v}, {"k4", v}}, true),
       Stream("c", {{"k1", v}, {"k2", v}, {"k3", v}}, false),
   };
-  auto round = MergeScanStreams(streams, AllThree, 2, false, 100);
+  auto round = MergeScanStreams(streams, AllThree, 2, false, 100, kNow);
   REQUIRE(round.ok());
   CHECK(Keys(*round) == std::vector<std::string>{"k1", "k2"});
   CHECK(round->last == "k2");
@@ -80,7 +81,7 @@ TEST_CASE("a replica whose uncut stream passed a key without it counts as a repl
   SECTION("with R=2 the key is returned: b answered that it holds nothing newer") {
     std::vector<ScanStream> streams = {Stream("a", {{"k", v}}, false), Stream("b", {}, false),
                                        ScanStream{"c", false, {}, false}};
-    auto round = MergeScanStreams(streams, AllThree, 2, false, 100);
+    auto round = MergeScanStreams(streams, AllThree, 2, false, 100, kNow);
     REQUIRE(round.ok());
     REQUIRE(round->keys.size() == 1);
     CHECK(round->keys[0].replies == 2);
@@ -89,7 +90,7 @@ TEST_CASE("a replica whose uncut stream passed a key without it counts as a repl
   SECTION("with only one replica answering and R=2 the round fails, naming the silent ones") {
     std::vector<ScanStream> streams = {Stream("a", {{"k", v}}, false), ScanStream{"b", false, {}, false},
                                        ScanStream{"c", false, {}, false}};
-    auto round = MergeScanStreams(streams, AllThree, 2, false, 100);
+    auto round = MergeScanStreams(streams, AllThree, 2, false, 100, kNow);
     REQUIRE_FALSE(round.ok());
     CHECK(round.status().IsQuorumNotReached());
     CHECK(round.status().message().find("b, c") != std::string::npos);
@@ -105,7 +106,7 @@ TEST_CASE("a delete on one replica hides the older value another replica still h
       Stream("b", {{"k1", gone}, {"k2", live}}, false),
       Stream("c", {{"k2", live}}, false),
   };
-  auto round = MergeScanStreams(streams, AllThree, 2, false, 100);
+  auto round = MergeScanStreams(streams, AllThree, 2, false, 100, kNow);
   REQUIRE(round.ok());
   CHECK(Keys(*round) == std::vector<std::string>{"k2"});
   CHECK(round->last == "k2");
@@ -117,11 +118,11 @@ TEST_CASE("concurrent writes held by different replicas come back as siblings, o
   SiblingSet y = Written("b", "y");
   std::vector<ScanStream> streams = {Stream("a", {{"k", x}}, false), Stream("b", {{"k", y}}, false),
                                      Stream("c", {}, false)};
-  auto siblings = MergeScanStreams(streams, AllThree, 2, false, 100);
+  auto siblings = MergeScanStreams(streams, AllThree, 2, false, 100, kNow);
   REQUIRE(siblings.ok());
   REQUIRE(siblings->keys.size() == 1);
   CHECK(Values(siblings->keys[0]) == std::vector<std::string>{"x", "y"});
-  auto lww = MergeScanStreams(streams, AllThree, 2, true, 100);
+  auto lww = MergeScanStreams(streams, AllThree, 2, true, 100, kNow);
   REQUIRE(lww.ok());
   REQUIRE(lww->keys.size() == 1);
   CHECK(Values(lww->keys[0]) == std::vector<std::string>{"y"});  // the later stamp
@@ -133,7 +134,7 @@ TEST_CASE("a full page stops at max_keys and resumes after the last key it decid
   std::vector<std::pair<std::string, SiblingSet>> entries = {{"k1", v}, {"k2", gone}, {"k3", v}, {"k4", v}};
   std::vector<ScanStream> streams = {Stream("a", entries, false), Stream("b", entries, false),
                                      Stream("c", entries, false)};
-  auto round = MergeScanStreams(streams, AllThree, 2, false, 2);
+  auto round = MergeScanStreams(streams, AllThree, 2, false, 2, kNow);
   REQUIRE(round.ok());
   CHECK(Keys(*round) == std::vector<std::string>{"k1", "k3"});  // k2 skipped as deleted
   CHECK(round->last == "k3");
@@ -146,7 +147,7 @@ TEST_CASE("entries of a node that is not the key's replica are ignored") {
   auto replicas = [](std::string_view) { return std::vector<std::string>{"a", "b"}; };
   std::vector<ScanStream> streams = {Stream("a", {{"k", v}}, false), Stream("b", {{"k", v}}, false),
                                      Stream("d", {{"k", stale}, {"z", stale}}, false)};
-  auto round = MergeScanStreams(streams, replicas, 2, false, 100);
+  auto round = MergeScanStreams(streams, replicas, 2, false, 100, kNow);
   REQUIRE(round.ok());
   REQUIRE(round->keys.size() == 1);  // z: no replica holds it
   CHECK(Values(round->keys[0]) == std::vector<std::string>{"v"});
@@ -156,7 +157,7 @@ TEST_CASE("entries of a node that is not the key's replica are ignored") {
 
 TEST_CASE("an empty namespace completes at once") {
   std::vector<ScanStream> streams = {Stream("a", {}, false), Stream("b", {}, false), Stream("c", {}, false)};
-  auto round = MergeScanStreams(streams, AllThree, 2, false, 100);
+  auto round = MergeScanStreams(streams, AllThree, 2, false, 100, kNow);
   REQUIRE(round.ok());
   CHECK(round->keys.empty());
   CHECK_FALSE(round->last.has_value());
@@ -179,4 +180,23 @@ TEST_CASE("a page is trusted only when every token range has R replicas among th
   CHECK(one.IsQuorumNotReached());
   CHECK(one.message().find("b: refused") != std::string::npos);
   CHECK(CheckRangesCovered(view, 3, 1, {"a"}).ok());
+}
+
+TEST_CASE("a scan round skips a key whose every value has expired by the client's clock, and keeps live ones") {
+  Sibling expiring;
+  expiring.write_id = next_write_id++;
+  expiring.timestamp_ms = 1000;
+  expiring.expires_at_ms = 2000;
+  expiring.value = "otp";
+  SiblingSet set;
+  set.Update(CausalContext{}, "a", expiring);
+  std::vector<ScanStream> streams = {Stream("a", {{"k1", set}, {"k2", Written("a", "live")}}, false),
+                                     Stream("b", {{"k1", set}, {"k2", Written("b", "live")}}, false)};
+  auto before = MergeScanStreams(streams, AllThree, 2, false, 100, 1500);
+  REQUIRE(before.ok());
+  CHECK(Keys(*before) == std::vector<std::string>{"k1", "k2"});
+  auto after = MergeScanStreams(streams, AllThree, 2, false, 100, 2000);
+  REQUIRE(after.ok());
+  CHECK(Keys(*after) == std::vector<std::string>{"k2"});
+  CHECK(after->last == std::optional<std::string>("k2"));
 }
