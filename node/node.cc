@@ -98,8 +98,11 @@ Node::Node(NodeConfig config, Security security)
 }
 
 Status Node::OpenParts() {
+  purge_ = std::make_unique<PurgeGuard>(config_.id, clock_);
   StorageOptions storage_options = EngineOptions(config_, clock_);
-  auto engine = storage::StorageEngine::Open(config_.data_dir + "/engine", storage_options);
+  StorageOptions data_options = storage_options;
+  data_options.purge_decider = purge_.get();  // the hint store keeps its own grace
+  auto engine = storage::StorageEngine::Open(config_.data_dir + "/engine", data_options);
   if (!engine.ok()) return StartupError("cannot open storage", engine.status());
   engine_ = std::move(engine).value();
   StorageOptions hint_options = storage_options;
@@ -123,7 +126,8 @@ Status Node::OpenParts() {
   handoff_ = std::make_unique<HintedHandoff>(hints_.get(), store_.get(), membership_.get(),
                                              std::chrono::seconds(config_.hint_window_s),
                                              std::chrono::milliseconds(config_.simulated_wan_delay_ms), clock_);
-  anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get(), clock_);
+  purge_->Attach(membership_.get(), namespaces_.get());
+  anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get(), clock_, purge_.get());
   streamer_ = std::make_unique<Streamer>(store_.get(), membership_.get());
   maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(), membership_.get(),
                                                MaintenanceOptionsOf(config_), pool_);
@@ -146,6 +150,10 @@ Status Node::OpenParts() {
   services_.dc = config_.dc;
   services_.max_write_age_ms = uint64_t{config_.max_write_age_s} * 1000;
   services_.clock = &clock_;
+  services_.purge = purge_.get();
+#ifdef RINGKV_TEST_CLOCK
+  services_.test_clock = &test_clock_;
+#endif
   if (AdminNeedsToken(config_)) services_.admin_token = security_.credentials.client_token;
 
   if (security_.tls) {
@@ -215,6 +223,7 @@ Status Node::Shutdown() {
   anti_entropy_.reset();
   handoff_.reset();
   gossiper_.reset();
+  if (purge_) purge_->Detach();  // the engine's compactions purge nothing from here on
   namespaces_.reset();
   membership_.reset();
   store_.reset();

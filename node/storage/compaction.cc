@@ -11,11 +11,16 @@ namespace {
 
 constexpr uint64_t kSmallTableBytes = 1u << 20;
 
-bool TombstoneExpired(std::string_view encoded, const MergePolicy& policy) {
+// What the policy says of the newest entry of a key: kPurge, or why it stays (a live
+// value is kTooYoung too: it is simply kept).
+PurgeVerdict TombstoneVerdict(std::string_view user_key, SequenceNumber seq, std::string_view encoded,
+                              const MergePolicy& policy) {
   bool tombstone = false;
   uint64_t ts = 0;
-  if (!PeekTombstone(encoded, &tombstone, &ts) || !tombstone) return false;
-  return policy.now_ms >= ts && policy.now_ms - ts >= policy.grace_ms;
+  if (!PeekTombstone(encoded, &tombstone, &ts) || !tombstone) return PurgeVerdict::kTooYoung;
+  if (policy.decider) return policy.decider->Decide(user_key, seq, ts);
+  bool old = policy.now_ms >= ts && policy.now_ms - ts >= policy.grace_ms;
+  return old ? PurgeVerdict::kPurge : PurgeVerdict::kTooYoung;
 }
 
 }  // namespace
@@ -126,11 +131,14 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
     }
     last_user_key.assign(user_key);
     have_last = true;
-    if (policy.reap_tombstones && TombstoneExpired(input->value(), policy) &&
-        !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
-      separator.Drop(input->value());
-      ++result.tombstones_dropped;
-      continue;
+    if (policy.reap_tombstones) {
+      PurgeVerdict verdict = TombstoneVerdict(user_key, ExtractSequence(ikey), input->value(), policy);
+      if (verdict == PurgeVerdict::kPurge && !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
+        separator.Drop(input->value());
+        ++result.tombstones_dropped;
+        continue;
+      }
+      if (verdict == PurgeVerdict::kAwaitingProof) ++result.tombstones_awaiting_proof;
     }
     auto record = separator.Separate(input->value());
     if (!record.ok()) return fail(record.status());

@@ -26,9 +26,11 @@
 namespace ringkv::storage {
 
 struct MergePolicy {
-  // Drop tombstones older than grace_ms when no table in `outside` may hold an older
-  // version of the key (min_seq below the tombstone's, key in range, bloom says maybe).
+  // Drop a tombstone when `decider` says kPurge (without one: when it is older than
+  // grace_ms), and no table in `outside` may hold an older version of the key (min_seq
+  // below the tombstone's, key in range, bloom says maybe).
   bool reap_tombstones = false;
+  const PurgeDecider* decider = nullptr;
   uint64_t now_ms = 0;
   uint64_t grace_ms = 0;
   std::vector<std::shared_ptr<SSTable>> outside;
@@ -57,6 +59,7 @@ struct MergeResult {
   uint64_t entries_read = 0;
   uint64_t entries_written = 0;
   uint64_t tombstones_dropped = 0;
+  uint64_t tombstones_awaiting_proof = 0;  // kept past their grace: the decider lacks proof
   uint64_t bytes_written = 0;
 };
 
