@@ -180,6 +180,15 @@ struct MemberRecord {
   heartbeat @6 :UInt64;    # bumped by the node every gossip interval
   ringState @7 :RingState;
   ringEpoch @8 :UInt64;    # bumped on every change of tokens or ring state
+  pendingHints @9 :List(PendingHints);  # empty from older nodes: none pending
+}
+
+struct PendingHints {
+  # The hints (or cross-DC queue entries, target "dc:NAME") a node holds for one target:
+  # the stamp of the oldest. A tombstone is not purged while one older is pending for a
+  # replica of its key (node/repair/purge_guard.h).
+  target @0 :Text;
+  oldestMs @1 :UInt64;
 }
 
 # ---- namespaces (common/namespace_catalog.h) ----

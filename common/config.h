@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/purge_decider.h"
 
 namespace ringkv {
 
@@ -51,7 +52,8 @@ struct StorageOptions {
   double compaction_bucket_ratio = 2.0;
   // Writes wait (a measured stall) while this many tables are live until compaction catches up.
   int stall_table_count = 48;
-  // Tombstones are kept at least this long so that repair can spread them to every replica.
+  // Without a purge_decider: tombstones are kept this long (so that repair can spread them
+  // to every replica), then dropped. Ignored when purge_decider is set.
   std::chrono::seconds tombstone_grace{std::chrono::hours(24 * 10)};
   // A tombstone of a user key for which this returns true is dropped by compaction at once,
   // without waiting for the grace (still only when no older version may remain outside the
@@ -59,6 +61,10 @@ struct StorageOptions {
   // incarnation (common/published_catalog.h). Called from compaction threads; must be
   // thread-safe and cheap. Empty: none.
   std::function<bool(std::string_view user_key)> reap_at_once;
+  // Decides, per deleted record, whether compaction may drop it (common/purge_decider.h).
+  // Null: the fixed tombstone_grace above. Must outlive the engine; the node's data engine
+  // gets one, its hint store does not (a delivered hint is gone for good).
+  const PurgeDecider* purge_decider = nullptr;
   // How often an idle compaction thread looks for tables whose tombstones have expired.
   std::chrono::milliseconds tombstone_scan_interval{std::chrono::seconds(10)};
   // What tombstones are stamped and aged by (its WallMs). Never null; tests give a

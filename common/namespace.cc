@@ -7,6 +7,9 @@ namespace {
 
 constexpr std::string_view kReservedPrefix{"\x00\xFF", 2};
 constexpr uint64_t kMaxTtlS = 10ull * 365 * 24 * 3600;
+// The grace is a lower bound on a tombstone's age at purge (docs/storage.md): it must exceed
+// --max-write-age-s (at most 300) plus clock skew between clients and nodes, so that no
+// refused-late write could otherwise meet an emptied key. 1 h leaves a wide margin.
 constexpr uint64_t kMinGraceS = 3600;
 constexpr uint64_t kMaxGraceS = 365ull * 24 * 3600;
 

@@ -98,14 +98,18 @@ Node::Node(NodeConfig config, Security security)
 }
 
 Status Node::OpenParts() {
+  purge_ = std::make_unique<PurgeGuard>(config_.id, clock_);
   StorageOptions storage_options = EngineOptions(config_, clock_);
-  storage_options.reap_at_once = [catalog = &catalog_](std::string_view key) { return catalog->IsDroppedKey(key); };
-  auto engine = storage::StorageEngine::Open(config_.data_dir + "/engine", storage_options);
+  StorageOptions data_options = storage_options;
+  data_options.purge_decider = purge_.get();  // the hint store keeps its own grace
+  // A tombstone of a dropped namespace incarnation's key is reaped at once (nothing can
+  // store that key again).
+  data_options.reap_at_once = [catalog = &catalog_](std::string_view key) { return catalog->IsDroppedKey(key); };
+  auto engine = storage::StorageEngine::Open(config_.data_dir + "/engine", data_options);
   if (!engine.ok()) return StartupError("cannot open storage", engine.status());
   engine_ = std::move(engine).value();
   StorageOptions hint_options = storage_options;
   hint_options.memtable_bytes = 4u << 20;
-  hint_options.reap_at_once = nullptr;  // its keys are (target, key) entries
   auto hints = HintStore::Open(config_.data_dir + "/hints", config_.id, hint_options, &catalog_);
   if (!hints.ok()) return StartupError("cannot open the hint store", hints.status());
   hints_ = std::move(hints).value();
@@ -126,7 +130,8 @@ Status Node::OpenParts() {
   handoff_ = std::make_unique<HintedHandoff>(hints_.get(), store_.get(), membership_.get(),
                                              std::chrono::seconds(config_.hint_window_s),
                                              std::chrono::milliseconds(config_.simulated_wan_delay_ms), clock_);
-  anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get(), clock_);
+  purge_->Attach(membership_.get(), namespaces_.get());
+  anti_entropy_ = std::make_unique<AntiEntropy>(store_.get(), membership_.get(), clock_, purge_.get());
   streamer_ = std::make_unique<Streamer>(store_.get(), membership_.get());
   eraser_ = std::make_unique<NamespaceEraser>(store_.get(), engine_.get(), &catalog_, NamespaceEraser::Options{});
   maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(), membership_.get(),
@@ -151,6 +156,10 @@ Status Node::OpenParts() {
   services_.dc = config_.dc;
   services_.max_write_age_ms = uint64_t{config_.max_write_age_s} * 1000;
   services_.clock = &clock_;
+  services_.purge = purge_.get();
+#ifdef RINGKV_TEST_CLOCK
+  services_.test_clock = &test_clock_;
+#endif
   if (AdminNeedsToken(config_)) services_.admin_token = security_.credentials.client_token;
 
   if (security_.tls) {
@@ -220,6 +229,7 @@ Status Node::Shutdown() {
   anti_entropy_.reset();
   handoff_.reset();
   gossiper_.reset();
+  if (purge_) purge_->Detach();  // the engine's compactions purge nothing from here on
   namespaces_.reset();
   membership_.reset();
   store_.reset();

@@ -25,6 +25,8 @@
 
 #include <kj/async-io.h>
 #include <kj/compat/tls.h>
+#include "common/offset_clock.h"
+#include "node/repair/purge_guard.h"
 
 #include <memory>
 
@@ -87,10 +89,19 @@ class Node {
   const NodeConfig config_;
   const Security security_;
   // The one clock every part reads the time from (common/clock.h).
+#ifdef RINGKV_TEST_CLOCK
+  // Test builds: the system clock moved by an offset a test sets (admin /test/clock).
+  OffsetClock test_clock_;
+  const Clock& clock_ = test_clock_;
+#else
   const Clock& clock_ = Clock::System();
+#endif
   // The namespace catalog as the data path reads it: Namespaces publishes each change here.
   // Before the engine, whose compactions ask it which tombstones to reap at once.
   PublishedCatalog catalog_;
+  // The purge rule the engine asks (purge_guard.h); attached to gossip once that exists,
+  // detached before it goes, destroyed after the engine.
+  std::unique_ptr<PurgeGuard> purge_;
   std::unique_ptr<storage::StorageEngine> engine_;
   std::unique_ptr<HintStore> hints_;
   std::unique_ptr<ReplicaStore> store_;

@@ -28,8 +28,10 @@ struct NamespaceSettings {
   ConflictMode conflict = ConflictMode::kSiblings;
   uint64_t default_ttl_s = 0;                 // 0: values never expire unless a write says so
   uint64_t max_value_bytes = kMaxValueBytes;  // per value, ≤ kMaxValueBytes
-  // The longest a tombstone (or an expired value) is kept when its node cannot learn that
-  // every replica has it: the upper safety bound on purging (docs/architecture.md).
+  // The least time a tombstone (or an expired value) is kept. It is purged only after this
+  // AND once its node knows every replica holds it (a repair session with each): never by
+  // age alone, so a replica away longer than this cannot bring the value back
+  // (docs/storage.md, "Deletes that stay deleted").
   uint64_t tombstone_grace_s = 10 * 24 * 3600;
 };
 inline bool operator==(const NamespaceSettings& a, const NamespaceSettings& b) {

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 
 #include "node/rpc/credentials.h"
 
@@ -76,13 +78,77 @@ json::value StatsJson(const NodeServices& s) {
   return json::object{{"node", s.node_id}, {"stats", std::move(out)}};
 }
 
+// The purge rule's state: what blocks tombstones from being purged (node/repair/purge_guard.h).
+// Informational: it never makes the node unhealthy.
+json::value PurgeJson(const NodeServices& s) {
+  uint64_t awaiting = s.engine ? s.engine->Info().tombstones_awaiting_proof : 0;
+  ProofGaps gaps = s.purge ? s.purge->Gaps() : ProofGaps{};
+  json::array missing;
+  for (const auto& id : gaps.missing) missing.push_back(json::value(id));
+  json::object out{{"tombstones_awaiting_proof", awaiting},
+                   {"ranges", gaps.ranges},
+                   {"ranges_unproven", gaps.unproven},
+                   {"replicas_without_proof", std::move(missing)}};
+  if (awaiting > 0) {
+    out["advice"] =
+        "tombstones past their grace are kept until every replica of their range has been repaired with; "
+        "a replica that is gone for good must be removed from the ring (kv remove-node), then run kv repair";
+  }
+  return out;
+}
+
 HttpReply Health(const NodeServices& s) {
   std::vector<std::string> reasons = UnhealthyReasons(s);
-  if (reasons.empty()) return Json(200, json::object{{"status", "ok"}, {"node", s.node_id}});
+  if (reasons.empty()) return Json(200, json::object{{"status", "ok"}, {"node", s.node_id}, {"purge", PurgeJson(s)}});
   json::array list;
   for (auto& r : reasons) list.push_back(json::value(r));
-  return Json(503, json::object{{"status", "unavailable"}, {"node", s.node_id}, {"reasons", std::move(list)}});
+  return Json(
+      503, json::object{
+               {"status", "unavailable"}, {"node", s.node_id}, {"reasons", std::move(list)}, {"purge", PurgeJson(s)}});
 }
+
+#ifdef RINGKV_TEST_CLOCK
+// The value of `name` in the query of `target`, or empty.
+std::string_view QueryParam(std::string_view target, std::string_view name) {
+  auto query = target.find('?');
+  if (query == std::string_view::npos) return {};
+  std::string_view rest = target.substr(query + 1);
+  while (!rest.empty()) {
+    std::string_view param = rest.substr(0, rest.find('&'));
+    if (param.size() > name.size() && param.substr(0, name.size()) == name && param[name.size()] == '=') {
+      return param.substr(name.size() + 1);
+    }
+    rest.remove_prefix(std::min(rest.size(), param.size() + 1));
+  }
+  return {};
+}
+
+// Test builds only: /test/clock?offset_ms=N moves the node's wall clock; /test/compact
+// compacts its data engine now (blocking this admin thread meanwhile).
+std::optional<HttpReply> TestRoute(const NodeServices& s, std::string_view path, std::string_view target) {
+  if (path == "/test/clock") {
+    if (!s.test_clock) return Error(404, "this node has no test clock");
+    std::string text(QueryParam(target, "offset_ms"));
+    char* end = nullptr;
+    long long offset = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0') return Error(400, "give offset_ms=MILLISECONDS");
+    s.test_clock->SetOffsetMs(offset);
+    return Json(200, json::object{{"offset_ms", offset}});
+  }
+  if (path == "/test/compact") {
+    if (!s.engine) return Error(404, "no engine");
+    Status st = s.engine->CompactAll();
+    if (!st.ok()) return Error(500, st.ToString());
+    const auto& stats = s.engine->stats();
+    storage::EngineInfo info = s.engine->Info();
+    return Json(200, json::object{{"tombstones_dropped", stats.tombstones_dropped.load()},
+                                  {"tombstones_awaiting_proof", info.tombstones_awaiting_proof},
+                                  {"table_bytes", info.table_bytes},
+                                  {"blob_bytes", info.blob_bytes}});
+  }
+  return std::nullopt;
+}
+#endif
 
 }  // namespace
 
@@ -145,6 +211,9 @@ HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std
   if (path == "/v1/members") return Json(200, Members(s));
   if (path == "/v1/ring") return Json(200, RingJson(s));
   if (path == "/v1/stats") return Json(200, StatsJson(s));
+#ifdef RINGKV_TEST_CLOCK
+  if (auto reply = TestRoute(s, path, target)) return *reply;
+#endif
   return Error(404,
                "no such page: " + std::string(path) + " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats)");
 }

@@ -55,6 +55,13 @@ void ToWire(const MemberRecord& r, wire::MemberRecord::Builder out) {
   out.setHeartbeat(r.heartbeat);
   out.setRingState(ToWire(r.ring_state));
   out.setRingEpoch(r.ring_epoch);
+  auto hints = out.initPendingHints(static_cast<unsigned>(r.pending_hints.size()));
+  unsigned i = 0;
+  for (const auto& [target, oldest] : r.pending_hints) {
+    hints[i].setTarget(target);
+    hints[i].setOldestMs(oldest);
+    ++i;
+  }
 }
 
 Result<MemberRecord> FromWire(wire::MemberRecord::Reader in) {
@@ -69,6 +76,7 @@ Result<MemberRecord> FromWire(wire::MemberRecord::Reader in) {
   r.heartbeat = in.getHeartbeat();
   RINGKV_ASSIGN(r.ring_state, FromWire(in.getRingState()));
   r.ring_epoch = in.getRingEpoch();
+  for (auto h : in.getPendingHints()) r.pending_hints[wire::ToText(h.getTarget())] = h.getOldestMs();
   return r;
 }
 

@@ -15,6 +15,7 @@
 //    of the same generation; only a restart (a higher generation) brings it back.
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <span>
 #include <string>
@@ -39,6 +40,9 @@ struct MemberRecord {
   uint64_t heartbeat = 0;   // bumped by the owner every gossip interval
   RingState ring_state = RingState::kNormal;
   uint64_t ring_epoch = 0;  // bumped on every change of tokens or ring_state
+  // Per target node (or "dc:NAME" cross-DC queue) this node holds hints for: the stamp of
+  // the oldest. Spreads with the next heartbeat; not saved (the hint pass recomputes it).
+  std::map<std::string, uint64_t> pending_hints;
   bool operator==(const MemberRecord&) const = default;
 };
 
@@ -77,6 +81,7 @@ class GossipState {
 
   void SetSelfRingState(RingState state);
   void SetSelfTokens(std::vector<uint64_t> tokens);
+  void SetSelfPendingHints(std::map<std::string, uint64_t> oldest) { records_[0].pending_hints = std::move(oldest); }
   Status Remove(std::string_view id, uint64_t now_ms);
   bool self_removed() const { return self_removed_; }
 

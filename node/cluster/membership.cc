@@ -210,6 +210,11 @@ void Membership::SetSelfState(RingState state) {
   Save();
 }
 
+void Membership::SetSelfPendingHints(std::map<std::string, uint64_t> oldest) {
+  MutexLock lock(&mu_);
+  state_.SetSelfPendingHints(std::move(oldest));
+}
+
 void Membership::SetSelfTokens(std::vector<uint64_t> tokens) {
   MutexLock lock(&mu_);
   state_.SetSelfTokens(std::move(tokens));

@@ -62,6 +62,9 @@ class Membership {
   // Changes made by this node (each spreads by gossip and is saved).
   void SetSelfState(RingState state);
   void SetSelfTokens(std::vector<uint64_t> tokens);
+  // The oldest hint stamp per target this node holds (MemberRecord::pending_hints); gossip
+  // carries it from the next heartbeat on. Changes no ring.
+  void SetSelfPendingHints(std::map<std::string, uint64_t> oldest);
   Status Remove(std::string_view id, uint64_t now_ms);
 
   std::optional<MemberRecord> Find(std::string_view id) const;

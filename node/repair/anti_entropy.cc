@@ -21,12 +21,14 @@ bool Has(const std::vector<const RingNode*>& list, std::string_view id) {
 // The keys of our store that both we and `peer` should hold.
 class SharedKeys final : public KeySource {
  public:
-  SharedKeys(ReplicaStore* store, std::shared_ptr<const RingView> view, std::string self, std::string peer)
-      : store_(store), view_(std::move(view)), self_(std::move(self)), peer_(std::move(peer)) {}
+  SharedKeys(ReplicaStore* store, std::shared_ptr<const RingView> view, std::string self, std::string peer,
+             const PurgeGuard* purge)
+      : store_(store), view_(std::move(view)), self_(std::move(self)), peer_(std::move(peer)), purge_(purge) {}
 
   Status ForEach(const TokenRange& range, const std::function<void(std::string_view, const SiblingSet&)>& fn) override {
     return store_->ForEach({}, [&](std::string_view key, const SiblingSet& set) {
       if (!range.Contains(Ring::KeyToken(key))) return true;
+      if (purge_ && purge_->OutOfRepair(key, set)) return true;
       auto replicas = view_->Replicas(key);
       if (Has(replicas, self_) && Has(replicas, peer_)) fn(key, set);
       return true;
@@ -39,6 +41,7 @@ class SharedKeys final : public KeySource {
   ReplicaStore* store_;
   std::shared_ptr<const RingView> view_;
   std::string self_, peer_;
+  const PurgeGuard* purge_;
 };
 
 // The remote end of a repair session, over RPC from a BackgroundLoop.
@@ -182,7 +185,11 @@ Result<RepairStats> AntiEntropy::Repair(BackgroundLoop::Context& ctx, const std:
 Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const RingNode& peer, TokenRange range,
                                             Options options) {
   auto view = membership_->View();
-  SharedKeys local(store_, view, membership_->self_id(), peer.id);
+  // Before the tree is built: every entry at or below it is in the tree (purge_proof.h).
+  uint64_t start_seq = store_->LastSequence();
+  auto peer_record = membership_->Find(peer.id);
+  uint64_t peer_generation = peer_record ? peer_record->generation : 0;
+  SharedKeys local(store_, view, membership_->self_id(), peer.id, purge_);
   int depth = static_cast<int>(options.depth);
   if (depth == 0) {
     uint64_t shared = 0;
@@ -210,6 +217,14 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
   uint32_t rate = remote_dc && options.cross_dc_keys_per_s > 0 ? options.cross_dc_keys_per_s : options.keys_per_s;
   RpcPeer remote(ctx, peer.address, cluster, opened->getSession(), opened->getRoot().getHash(), rate);
   auto stats = Reconcile(tree, local, remote);
+  if (stats.ok() && purge_) {
+    // Reconcile returns OK only once it pulled the peer's differing entries and pushed ours.
+    auto after = membership_->Find(peer.id);
+    if (peer_record && after && after->generation == peer_generation) {
+      purge_->SessionCompleted(
+          RepairSession{peer.id, peer_generation, view->version, range, start_seq, /*pulled=*/true, /*pushed=*/true});
+    }
+  }
   MutexLock lock(&mu_);
   if (!stats.ok()) {
     ++counters_.failures;
@@ -230,7 +245,7 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
 Result<std::pair<uint64_t, MerkleNode>> AntiEntropy::OpenSession(const std::string& peer, TokenRange range, int depth) {
   auto view = membership_->View();
   if (!view->ring.Find(peer)) return Status::InvalidArgument("'" + peer + "' is not a ring member");
-  SharedKeys local(store_, view, membership_->self_id(), peer);
+  SharedKeys local(store_, view, membership_->self_id(), peer, purge_);
   RINGKV_ASSIGN(MerkleTree tree, MerkleTree::Build(local, range, depth));
   MerkleNode root = tree.Node(0, 0);
   MutexLock lock(&mu_);

@@ -9,6 +9,12 @@
 // `get` (pull) and `replicate` (push). Background repair runs every interval with each
 // peer, rate-limited; `kv repair` runs it now, unthrottled.
 //
+// Purge proof: a session this node initiated that completed (pulled, then pushed) is
+// reported to the PurgeGuard with the engine sequence taken before the tree was built and
+// the peer's incarnation (node/repair/purge_proof.h). Both trees leave out tombstones past
+// their grace (PurgeGuard::OutOfRepair). The peer's side of a session proves nothing to
+// the peer: each node learns from the sessions it initiates.
+//
 // Sessions: the peer keeps at most kMaxSessions trees, each dropped after kSessionIdle
 // without use, so an initiator that dies mid-repair leaks nothing for long.
 
@@ -22,6 +28,7 @@
 #include "common/mutex.h"
 #include "node/cluster/membership.h"
 #include "node/repair/merkle.h"
+#include "node/repair/purge_guard.h"
 #include "node/replica/replica_store.h"
 #include "node/runtime/background_loop.h"
 
@@ -48,8 +55,11 @@ class AntiEntropy {
   };
 
   // `clock` (the node's) times idle sessions out by its SteadyMs; it must outlive this.
-  AntiEntropy(ReplicaStore* store, Membership* membership, const Clock& clock = Clock::System())
-      : store_(store), membership_(membership), clock_(clock) {}
+  // `purge` (may be null: no purge rule) learns of every session this node completes as
+  // initiator, and tells which tombstones the trees leave out; it must outlive this.
+  AntiEntropy(ReplicaStore* store, Membership* membership, const Clock& clock = Clock::System(),
+              PurgeGuard* purge = nullptr)
+      : store_(store), membership_(membership), clock_(clock), purge_(purge) {}
 
   // Initiator: repairs with `peer` (empty: every node we share keys with) over `range`.
   Result<RepairStats> Repair(BackgroundLoop::Context& ctx, const std::string& peer, TokenRange range, Options options);
@@ -75,6 +85,7 @@ class AntiEntropy {
   ReplicaStore* store_;
   Membership* membership_;
   const Clock& clock_;
+  PurgeGuard* const purge_;
   mutable Mutex mu_;  // sessions are opened on workers and read by later RPCs; counters by the admin thread
   std::map<uint64_t, Session> sessions_ GUARDED_BY(mu_);
   uint64_t next_session_ GUARDED_BY(mu_) = 1;

@@ -35,11 +35,27 @@ uint64_t HintedHandoff::DeliverOnce(BackgroundLoop::Context& ctx) {
       delivered += DeliverTo(ctx, target, record->address);
     }
   }
-  MeasureCrossDcLag();
+  MeasurePending();
   return delivered;
 }
 
-void HintedHandoff::MeasureCrossDcLag() {
+HintedHandoff::OldestHint HintedHandoff::OldestStamp(const std::string& target) const {
+  OldestHint out;
+  std::string after;
+  for (size_t seen = 0;;) {
+    if (seen >= kLagScanLimit) return out;  // not scanned whole
+    auto page = hints_->Scan(target, after, kPageSize);
+    if (!page.ok()) return out;
+    if (page->empty()) break;
+    for (const Hint& h : *page) out.oldest_seen = std::min(out.oldest_seen, h.updated_ms);
+    seen += page->size();
+    after = page->back().key;
+  }
+  out.complete = true;
+  return out;
+}
+
+void HintedHandoff::MeasurePending() {
   std::map<std::string, double> lag;
   const std::string self_dc = membership_->Self().dc;
   // Hold the view: `for (... : View()->dc_replication)` would drop it after the first
@@ -49,19 +65,18 @@ void HintedHandoff::MeasureCrossDcLag() {
     if (dc != self_dc) lag[dc] = 0;
   }
   uint64_t now = clock_.WallMs();
+  std::map<std::string, uint64_t> pending;
   for (const auto& [target, count] : hints_->Queued()) {
-    if (!IsDcTarget(target)) continue;
-    uint64_t oldest = now;
-    std::string after;
-    for (size_t seen = 0; seen < kLagScanLimit;) {
-      auto page = hints_->Scan(target, after, kPageSize);
-      if (!page.ok() || page->empty()) break;
-      for (const Hint& h : *page) oldest = std::min(oldest, h.updated_ms);
-      seen += page->size();
-      after = page->back().key;
+    OldestHint oldest = OldestStamp(target);
+    if (oldest.complete && oldest.oldest_seen == ~uint64_t{0}) continue;  // delivered since Queued() answered
+    // Unsure (not scanned whole): claim the oldest possible stamp, which blocks purges.
+    pending[target] = oldest.complete ? oldest.oldest_seen : 0;
+    if (IsDcTarget(target)) {
+      uint64_t from = std::min(oldest.oldest_seen, now);
+      lag[std::string(DcOfTarget(target))] = static_cast<double>(now - from) / 1000.0;
     }
-    lag[std::string(DcOfTarget(target))] = static_cast<double>(now - oldest) / 1000.0;
   }
+  membership_->SetSelfPendingHints(std::move(pending));
   std::lock_guard lock(lag_mu_);
   lag_seconds_ = std::move(lag);
 }

@@ -58,7 +58,16 @@ class HintedHandoff {
   Status Send(BackgroundLoop::Context& ctx, const std::string& address, const std::vector<Hint>& page,
               std::vector<Status>* per_entry, const std::string& hint_for = {});
   bool Expired(const Hint& h) const;
-  void MeasureCrossDcLag();
+  // The stamp of target's oldest queued hint (~0 when none is left); `complete` is false
+  // when there were too many to scan (or the scan failed): then older ones may exist.
+  struct OldestHint {
+    uint64_t oldest_seen = ~uint64_t{0};
+    bool complete = false;
+  };
+  OldestHint OldestStamp(const std::string& target) const;
+  // After a pass: the oldest stamp per target, published by gossip (the purge rule reads
+  // it, node/repair/purge_guard.h), and the cross-DC lag.
+  void MeasurePending();
 
   HintStore* hints_;
   ReplicaStore* store_;

@@ -148,10 +148,14 @@ Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_dat
 
   std::vector<std::string> pull;
   std::vector<std::pair<std::string, SiblingSet>> push;
+  std::vector<std::string> peer_only;  // in the peer's tree, not in ours
   for (const auto& [key, v] : versions) {
     if (v.first == v.second) continue;
     if (v.second) pull.push_back(key);
-    if (!v.first) continue;
+    if (!v.first) {
+      peer_only.push_back(key);
+      continue;
+    }
     // Our set as it is now, before the pull: merging is commutative, so the peer ends with
     // the same merge without our copy of its own versions coming back to it.
     RINGKV_ASSIGN(auto set, local_data.Get(key));
@@ -169,6 +173,13 @@ Result<RepairStats> Reconcile(const MerkleTree& local_tree, KeySource& local_dat
       RINGKV_TRY(local_data.Merge(key, set));
       ++stats.keys_pulled;
     }
+  }
+  // A key our tree left out (a tombstone past its grace, node/repair/purge_guard.h) may
+  // still be held here: if the merge with the peer's copy differs from that copy (the
+  // tombstone defeated a stale value), the peer gets the merge.
+  for (const auto& key : peer_only) {
+    RINGKV_ASSIGN(auto set, local_data.Get(key));
+    if (set && VersionHash(*set) != versions[key].second) push.emplace_back(key, std::move(*set));
   }
   for (size_t start = 0; start < push.size(); start += options.max_batch) {
     std::vector<std::pair<std::string, SiblingSet>> batch(

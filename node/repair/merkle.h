@@ -13,7 +13,9 @@
 // differ; once a differing subtree holds few keys here (or is a leaf), exchange its key
 // digests; then pull the peer's entries we lack or hold
 // differently, merge them (dotted version vectors keep every concurrent version), and push
-// our merged entries for keys the peer lacks or holds differently. Identical replicas
+// our merged entries for keys the peer lacks or holds differently (including keys only the
+// peer's tree has, when our merge with its copy differs from that copy: a tombstone the
+// source left out of our tree defeated a stale value). Identical replicas
 // exchange only their roots; afterwards both sides hold the merge of both for every key.
 
 #include <cstdint>

@@ -98,6 +98,8 @@ class ReplicaStore {
   uint64_t DotCounterFloor() const;
 
   const std::string& node_id() const { return node_id_; }
+  // The engine's last visible sequence number (a repair session's start, for the purge proof).
+  uint64_t LastSequence() const { return engine_->LastSequence(); }
 
  private:
   std::mutex& LockFor(std::string_view key);

@@ -28,6 +28,9 @@ void AddStorage(storage::StorageEngine& engine, Samples& s) {
   s.Gauge("sstables", static_cast<double>(info.num_tables), "SSTables on disk (one size-tiered level)");
   s.Gauge("sstable_bytes", static_cast<double>(info.table_bytes), "bytes of SSTables on disk: the node's load");
   s.Gauge("wal_bytes", static_cast<double>(info.wal_bytes), "bytes in the current write-ahead log");
+  s.Gauge("tombstones_awaiting_proof", static_cast<double>(info.tombstones_awaiting_proof),
+          "tombstones past their grace kept because not every replica is known to hold them (a replica "
+          "down or not repaired with, a hint pending): see /health");
   const storage::StorageStats& st = engine.stats();
   constexpr auto r = std::memory_order_relaxed;
   s.Counter("wal_fsyncs_total", st.wal_fsyncs.load(r), "fsyncs of the write-ahead log");
@@ -146,6 +149,13 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
   AddRepair(services.anti_entropy->counters(), services.streamer->counters(), s);
   if (services.handoff) AddCrossDc(hints, *services.handoff, s);
   AddDroppedNamespaces(services, s);
+  if (services.purge) {
+    ProofGaps gaps = services.purge->Gaps();
+    s.Gauge("purge_ranges", static_cast<double>(gaps.ranges), "token ranges this node replicates");
+    s.Gauge("purge_ranges_unproven", static_cast<double>(gaps.unproven),
+            "of those, ranges without a completed repair session with every other replica since the ring "
+            "changed or this node started: their tombstones cannot be purged");
+  }
   if (services.connections) {
     constexpr auto r = std::memory_order_relaxed;
     s.Gauge("rpc_connections", static_cast<double>(services.connections->open.load(r)), "RPC connections open");

@@ -18,12 +18,14 @@
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
 #include "common/scan_range.h"
+#include "common/offset_clock.h"
 #include "node/cluster/membership.h"
 #include "node/cluster/namespaces.h"
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
 #include "node/repair/namespace_eraser.h"
+#include "node/repair/purge_guard.h"
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
@@ -56,6 +58,8 @@ struct NodeServices {
   uint64_t max_write_age_ms = 60'000;  // older write attempts are refused (CheckWriteAge)
   // The node's clock: write ages, hint stamps, gossip merges. Never null; outlives the server.
   const Clock* clock = &Clock::System();
+  PurgeGuard* purge = nullptr;        // the purge rule's state, for /health and metrics; may be null
+  OffsetClock* test_clock = nullptr;  // test builds only (node.h): what /test/clock moves
 };
 
 class NodeServer final : public wire::Node::Server {

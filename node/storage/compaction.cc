@@ -11,14 +11,19 @@ namespace {
 
 constexpr uint64_t kSmallTableBytes = 1u << 20;
 
-// A tombstone past its grace, or of a key no write can store again (a dropped namespace
-// incarnation's: PublishedCatalog::IsDroppedKey in the node, via policy.reap_at_once).
-bool TombstoneReapable(std::string_view user_key, std::string_view encoded, const MergePolicy& policy) {
+// What the policy says of the newest entry of a key: kPurge, or why it stays (a live
+// value is kTooYoung too: it is simply kept). A tombstone of a key no write can store
+// again (a dropped namespace incarnation's: PublishedCatalog::IsDroppedKey in the node, via
+// policy.reap_at_once) is purged at once.
+PurgeVerdict TombstoneVerdict(std::string_view user_key, SequenceNumber seq, std::string_view encoded,
+                              const MergePolicy& policy) {
   bool tombstone = false;
   uint64_t ts = 0;
-  if (!PeekTombstone(encoded, &tombstone, &ts) || !tombstone) return false;
-  if (policy.now_ms >= ts && policy.now_ms - ts >= policy.grace_ms) return true;
-  return policy.reap_at_once && policy.reap_at_once(user_key);
+  if (!PeekTombstone(encoded, &tombstone, &ts) || !tombstone) return PurgeVerdict::kTooYoung;
+  if (policy.reap_at_once && policy.reap_at_once(user_key)) return PurgeVerdict::kPurge;
+  if (policy.decider) return policy.decider->Decide(user_key, seq, ts);
+  bool old = policy.now_ms >= ts && policy.now_ms - ts >= policy.grace_ms;
+  return old ? PurgeVerdict::kPurge : PurgeVerdict::kTooYoung;
 }
 
 }  // namespace
@@ -136,11 +141,14 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
       value = expired;
       ++result.values_expired;
     }
-    if (policy.reap_tombstones && TombstoneReapable(user_key, value, policy) &&
-        !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
-      separator.Drop(value);
-      ++result.tombstones_dropped;
-      continue;
+    if (policy.reap_tombstones) {
+      PurgeVerdict verdict = TombstoneVerdict(user_key, ExtractSequence(ikey), value, policy);
+      if (verdict == PurgeVerdict::kPurge && !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
+        separator.Drop(value);
+        ++result.tombstones_dropped;
+        continue;
+      }
+      if (verdict == PurgeVerdict::kAwaitingProof) ++result.tombstones_awaiting_proof;
     }
     auto record = separator.Separate(value);
     if (!record.ok()) return fail(record.status());

@@ -27,13 +27,15 @@
 namespace ringkv::storage {
 
 struct MergePolicy {
-  // Drop tombstones older than grace_ms when no table in `outside` may hold an older
-  // version of the key (min_seq below the tombstone's, key in range, bloom says maybe).
+  // Drop a tombstone when `decider` says kPurge (without one: when it is older than
+  // grace_ms), and no table in `outside` may hold an older version of the key (min_seq
+  // below the tombstone's, key in range, bloom says maybe).
   bool reap_tombstones = false;
   // Replace each record whose every live value has expired by now_ms with the tombstone it
   // has become (record.h, ExpireRecord): its value bytes go, inline or in a blob file, and
   // it then meets the tombstone rule above as deleted at its expiry.
   bool expire_values = false;
+  const PurgeDecider* decider = nullptr;
   uint64_t now_ms = 0;
   uint64_t grace_ms = 0;
   // Tombstones of keys it accepts are dropped whatever their age (StorageOptions::reap_at_once).
@@ -65,6 +67,7 @@ struct MergeResult {
   uint64_t entries_written = 0;
   uint64_t tombstones_dropped = 0;
   uint64_t values_expired = 0;  // records turned into tombstones by expiry (some maybe then dropped)
+  uint64_t tombstones_awaiting_proof = 0;  // kept past their grace: the decider lacks proof
   uint64_t bytes_written = 0;
 };
 

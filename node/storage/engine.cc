@@ -504,9 +504,15 @@ EngineInfo StorageEngine::Info() {
   info.blob_bytes = r.version->BlobBytes();
   for (const auto& [number, meta] : r.blob_meta) info.blob_garbage_bytes += meta.garbage_bytes;
   info.last_sequence = r.last_sequence;
+  for (const auto& [number, count] : r.awaiting_proof) info.tombstones_awaiting_proof += count;
   auto size = FileSize(WalPath(r.dir, r.wal_number));
   info.wal_bytes = size.ok() ? *size : 0;
   return info;
+}
+
+SequenceNumber StorageEngine::LastSequence() {
+  MutexLock lock(&rep_->mu);
+  return rep_->last_sequence;
 }
 
 }  // namespace ringkv::storage

@@ -13,8 +13,9 @@
 //    rename), so a crash at any point recovers to a consistent state.
 //  - Keys over 1 KB, values over `max_value_bytes` (default 1 MB) and empty keys are
 //    refused with InvalidArgument and nothing is written.
-//  - Tombstones are kept for `tombstone_grace`, then dropped by compaction only when no
-//    older table outside the compaction could still hold the key.
+//  - A tombstone is dropped by compaction only when `purge_decider` says every replica
+//    holds it and its grace has passed (without a decider: once older than
+//    `tombstone_grace`), and no older table outside the compaction could still hold the key.
 //  - Durable, then visible: a write is inserted into the memtable (and readable) only after
 //    its WAL record is as durable as `options.durability` promises, in sequence order.
 //  - A failed fsync, or a write that failed for any reason but a full disk, makes every
@@ -105,6 +106,9 @@ struct EngineInfo {
   uint64_t blob_garbage_bytes = 0;  // of which no table refers to any more
   uint64_t wal_bytes = 0;
   uint64_t last_sequence = 0;
+  // Tombstones past their grace that the compactions which wrote the live tables had to
+  // keep because the purge decider lacked proof (PurgeVerdict::kAwaitingProof).
+  uint64_t tombstones_awaiting_proof = 0;
 };
 
 class StorageEngine {
@@ -140,6 +144,9 @@ class StorageEngine {
 
   const StorageStats& stats() const;
   EngineInfo Info();
+  // The sequence number of the last write made visible: every entry at or below it is
+  // readable now (repair sessions take it as their start).
+  SequenceNumber LastSequence();
   const std::string& dir() const;
 
  private:

@@ -176,10 +176,19 @@ Status StorageEngine::Rep::FlushImmutable() {
 
 // ---- compaction ----
 
+uint64_t StorageEngine::Rep::GraceMs() const {
+  if (options.purge_decider) return options.purge_decider->MinGraceMs();
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
+}
+
 std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickTombstoneCompaction() {
   uint64_t now = options.clock->WallMs();
-  auto grace_ms =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
+  uint64_t grace_ms = GraceMs();
+  if (options.purge_decider && options.purge_decider->Epoch() != checked_epoch) {
+    // The proof advanced: what a table's last compaction had to keep may go now.
+    checked_epoch = options.purge_decider->Epoch();
+    tombstone_checked.clear();
+  }
   for (const auto& t : version->tables) {
     const TableProperties& p = t->properties();
     if (compacting.count(t->file_number()) || tombstone_checked.count(t->file_number())) continue;
@@ -276,9 +285,9 @@ Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> i
   policy.reap_tombstones = true;
   policy.reap_at_once = options.reap_at_once;
   policy.expire_values = true;
+  policy.decider = options.purge_decider;
   policy.now_ms = options.clock->WallMs();
-  policy.grace_ms =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(options.tombstone_grace).count());
+  policy.grace_ms = GraceMs();
   for (const auto& t : version->tables) {
     if (std::find(inputs.begin(), inputs.end(), t) == inputs.end()) policy.outside.push_back(t);
   }
@@ -320,6 +329,12 @@ Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> i
   }
   mu.Lock();
   for (const auto& t : inputs) compacting.erase(t->file_number());
+  if (s.ok()) {
+    for (const auto& t : inputs) awaiting_proof.erase(t->file_number());
+    if (merged->table && merged->tombstones_awaiting_proof > 0) {
+      awaiting_proof[merged->table->file_number()] = merged->tombstones_awaiting_proof;
+    }
+  }
   // A single-table merge that reaped nothing would only repeat itself: remember its output.
   // (Not one that turned expired values into tombstones: those are new, their grace to come.)
   if (s.ok() && single_table && merged->table && merged->tombstones_dropped == 0 && merged->values_expired == 0) {

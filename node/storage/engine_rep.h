@@ -71,6 +71,10 @@ struct StorageEngine::Rep {
   SequenceNumber last_sequence GUARDED_BY(mu) = 0;
   std::set<uint64_t> compacting GUARDED_BY(mu);         // tables being merged
   std::set<uint64_t> tombstone_checked GUARDED_BY(mu);  // tables a tombstone-only compaction already tried
+  uint64_t checked_epoch GUARDED_BY(mu) = 0;            // the decider's Epoch() when they were tried
+  // Per live table written by a compaction: tombstones it kept past their grace for lack
+  // of proof (EngineInfo::tombstones_awaiting_proof sums them).
+  std::map<uint64_t, uint64_t> awaiting_proof GUARDED_BY(mu);
   uint64_t manual_requested GUARDED_BY(mu) = 0;
   uint64_t manual_done GUARDED_BY(mu) = 0;
   bool closing GUARDED_BY(mu) = false;
@@ -134,6 +138,8 @@ struct StorageEngine::Rep {
   // A table whose expiring records have all expired, if they are a fifth of it or more:
   // compacting it alone drops their values (compaction.h, MergePolicy::expire_values).
   std::vector<std::shared_ptr<SSTable>> PickExpiredCompaction() REQUIRES(mu);
+  // The shortest grace a tombstone gets (the decider's, else tombstone_grace), in ms.
+  uint64_t GraceMs() const;
   // The tables that refer to a blob file whose garbage reached blob_gc_garbage_ratio.
   std::vector<std::shared_ptr<SSTable>> PickBlobGcCompaction() REQUIRES(mu);
   // Blob files whose references a compaction relocates (garbage ratio reached).
