@@ -17,8 +17,8 @@
 
 #include "capnp/convert.h"
 #include "capnp/kv.capnp.h"
-#include "common/scan_range.h"
 #include "common/offset_clock.h"
+#include "common/scan_range.h"
 #include "node/cluster/membership.h"
 #include "node/cluster/namespaces.h"
 #include "node/repair/anti_entropy.h"

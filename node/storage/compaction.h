@@ -66,7 +66,7 @@ struct MergeResult {
   uint64_t entries_read = 0;
   uint64_t entries_written = 0;
   uint64_t tombstones_dropped = 0;
-  uint64_t values_expired = 0;  // records turned into tombstones by expiry (some maybe then dropped)
+  uint64_t values_expired = 0;             // records turned into tombstones by expiry (some maybe then dropped)
   uint64_t tombstones_awaiting_proof = 0;  // kept past their grace: the decider lacks proof
   uint64_t bytes_written = 0;
 };

@@ -79,14 +79,18 @@ void RequireDeletedEverywhere(Client& client, const LocalCluster& cluster, const
   }
   for (int i = 0; i < cluster.size(); ++i) {
     auto held = ReadReplicaDirectly(cluster.address(i), key);
-    INFO(cluster.id(i) << " holds " << (held.ok() ? std::to_string(held->size()) + " values" : held.status().ToString()));
+    INFO(cluster.id(i) << " holds "
+                       << (held.ok() ? std::to_string(held->size()) + " values" : held.status().ToString()));
     CHECK(((!held.ok() && held.status().IsNotFound()) || (held.ok() && held->empty())));
   }
 }
 
 enum class Comeback { kWithOldValue, kWiped };
+// How the key goes while the replica is away: a delete, or a newer value with a TTL that
+// expires (an expired value is deleted at its expiry and purged by the same rule).
+enum class Gone { kDeleted, kExpired };
 
-void ReplicaDownPastGrace(Comeback comeback) {
+void ReplicaDownPastGrace(Comeback comeback, Gone gone = Gone::kDeleted) {
   auto cluster = StartCluster(FastCluster(3));
   auto client = ConnectTo(*cluster);
   const std::string key = "deleted-while-away";
@@ -98,7 +102,13 @@ void ReplicaDownPastGrace(Comeback comeback) {
   REQUIRE(cluster->Stop(kAway).ok());
   auto read = client->Get(key);
   REQUIRE(read.ok());
-  REQUIRE(client->Delete(key, read->context).ok());  // W=2: the two that are up
+  if (gone == Gone::kDeleted) {
+    REQUIRE(client->Delete(key, read->context).ok());  // W=2: the two that are up
+  } else {
+    RequestOptions expiring;
+    expiring.ttl = 1h;  // long expired once the clocks move on by the grace
+    REQUIRE(client->Put(key, "newer, expiring value", read->context, expiring).ok());
+  }
 
   // The grace passes (and the hints for the away replica expire); the two compact.
   for (int i : {0, 1}) SetClockOffset(*cluster, i, kPastGraceMs);
@@ -176,4 +186,9 @@ TEST_CASE("tombstones do not pile up: repeated delete, repair and compaction cyc
   }
   INFO("live data " << live_bytes << " bytes, after " << kCycles << " cycles " << bytes << " bytes");
   CHECK(bytes * 10 <= live_bytes * 11);
+}
+
+TEST_CASE("a value that expired while a replica was down past the grace stays gone when it returns with an older value",
+          "[cluster][purge]") {
+  ReplicaDownPastGrace(Comeback::kWithOldValue, Gone::kExpired);
 }
