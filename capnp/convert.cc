@@ -69,6 +69,13 @@ void ToWire(const SiblingSet& set, VersionedValue::Builder out) {
   out.setLastWriterWins(set.last_writer_wins());
 }
 
+void ToWire(std::span<const std::pair<std::string, SiblingSet>> entries, capnp::List<KeyedValue>::Builder out) {
+  for (unsigned i = 0; i < entries.size(); ++i) {
+    out[i].setKey(AsData(entries[i].first));
+    ToWire(entries[i].second, out[i].initValue());
+  }
+}
+
 Result<SiblingSet> FromWire(VersionedValue::Reader in) {
   RINGKV_ASSIGN(VersionVector context, FromWire(in.getContext()));
   std::vector<ringkv::Sibling> siblings;

@@ -2,6 +2,10 @@
 // Conversions between the wire types of kv.capnp and ringkv's own (common/), in one place.
 // Readers validate what they convert: malformed wire data is an InvalidArgument status.
 
+#include <span>
+#include <string>
+#include <utility>
+
 #include <capnp/list.h>
 
 #include "capnp/kv.capnp.h"
@@ -25,6 +29,8 @@ void ToWire(const std::vector<ringkv::WriteRef>& refs, capnp::List<wire::WriteRe
 std::vector<ringkv::WriteRef> FromWire(capnp::List<wire::WriteRef>::Reader in);
 void ToWire(const SiblingSet& set, VersionedValue::Builder out);
 Result<SiblingSet> FromWire(VersionedValue::Reader in);
+// (key, set) entries into a list sized for them (e.g. req.initEntries(entries.size())).
+void ToWire(std::span<const std::pair<std::string, SiblingSet>> entries, capnp::List<KeyedValue>::Builder out);
 
 void ToWire(const RingView& view, RingSnapshot::Builder out);
 Result<RingView> FromWire(RingSnapshot::Reader in);

@@ -4,11 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -17,6 +19,16 @@
 #include "temp_dir.h"
 
 namespace ringkv::storage {
+
+// Polls `cond` every 10 ms until it holds or `limit` passes; returns whether it held.
+inline bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
 
 // Small memtables and tables so that tests exercise flushes and compactions quickly.
 inline StorageOptions SmallOptions() {

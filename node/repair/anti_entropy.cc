@@ -114,11 +114,7 @@ class RpcPeer final : public MerklePeer {
       size_t n = std::min(kBatch, entries.size() - start);
       auto req = ctx_.pool.Get(address_).replicateRequest();
       wire::FillRequestHeader(req.initHeader(), cluster_);
-      auto list = req.initEntries(static_cast<unsigned>(n));
-      for (unsigned i = 0; i < n; ++i) {
-        list[i].setKey(wire::AsData(entries[start + i].first));
-        wire::ToWire(entries[start + i].second, list[i].initValue());
-      }
+      wire::ToWire(std::span(entries).subspan(start, n), req.initEntries(static_cast<unsigned>(n)));
       RINGKV_ASSIGN(auto reply, ctx_.Await(address_, req.send(), kCallLimit, "repair push to " + address_));
       for (auto e : reply.getErrors()) RINGKV_TRY(wire::FromWire(e));
       Throttle(n);

@@ -161,11 +161,7 @@ Result<uint64_t> Streamer::Leave(BackgroundLoop::Context& ctx) {
     if (page.empty()) return Status::OK();
     auto req = ctx.pool.Get(address).replicateRequest();
     wire::FillRequestHeader(req.initHeader(), membership_->options().cluster_name);
-    auto entries = req.initEntries(static_cast<unsigned>(page.size()));
-    for (unsigned i = 0; i < page.size(); ++i) {
-      entries[i].setKey(wire::AsData(page[i].first));
-      wire::ToWire(page[i].second, entries[i].initValue());
-    }
+    wire::ToWire(page, req.initEntries(static_cast<unsigned>(page.size())));
     auto reply = ctx.Await(address, req.send(), kCallLimit, "leave: streaming to " + address);
     if (!reply.ok()) return reply.status();
     for (auto e : reply->getErrors()) RINGKV_TRY(wire::FromWire(e));

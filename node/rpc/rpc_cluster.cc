@@ -75,11 +75,7 @@ kj::Promise<void> NodeServer::streamKeys(StreamKeysContext context) {
         auto results = context.getResults();
         wire::ToWire(page.status(), results.initError());
         if (!page.ok()) return;
-        auto entries = results.initEntries(static_cast<unsigned>(page->entries.size()));
-        for (unsigned i = 0; i < page->entries.size(); ++i) {
-          entries[i].setKey(wire::AsData(page->entries[i].first));
-          wire::ToWire(page->entries[i].second, entries[i].initValue());
-        }
+        wire::ToWire(page->entries, results.initEntries(static_cast<unsigned>(page->entries.size())));
         results.setNextKey(wire::AsData(page->next_key));
         results.setDone(page->done);
       });
