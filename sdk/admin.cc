@@ -103,7 +103,8 @@ Status Client::Decommission(const std::string& node_id) {
       .status();
 }
 
-// Sends one namespace change to the first live node that answers it.
+// Sends one namespace change to the first live node that answers it (an alter or drop: the
+// first that knows the namespace).
 Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const NamespaceSettings& settings) {
   Client::Impl& impl = *impl_;
   wire::NamespaceOp wire_op = op == NamespaceOp::kCreate  ? wire::NamespaceOp::CREATE
@@ -112,6 +113,7 @@ Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const Na
   RINGKV_TRY(impl.SyncAllowed());
   auto ring = impl.Ring();
   std::string errors;
+  Status not_found;
   for (const RingNode& n : ring->ring.nodes()) {
     if (!ring->IsUp(n.id)) continue;
     auto done = impl.RunSync<bool>([&]() {
@@ -131,9 +133,18 @@ Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const Na
           });
       return Bounded(impl.timer(), kj::mv(call), impl.options().timeout);
     });
+    // A node that has not yet learned the namespace by gossip answers NotFound to an alter
+    // or drop (e.g. right after this client created it through another node): ask the
+    // others; only when every node that answered lacks it is the name unknown.
+    bool not_here = op != NamespaceOp::kCreate && done.status().IsNotFound();
+    if (not_here) {
+      not_found = done.status();
+      continue;
+    }
     if (done.ok() || !(done.status().IsUnavailable() || done.status().IsTimedOut())) return done.status();
     errors += (errors.empty() ? "" : "; ") + done.status().ToString();
   }
+  if (!not_found.ok()) return not_found;
   return Status::Unavailable("no live node took the namespace change: " + errors);
 }
 

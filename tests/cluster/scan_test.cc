@@ -225,8 +225,12 @@ TEST_CASE("scans refuse bad input clearly: unknown namespace, page size, malform
   refused("a", other_prefix, "another prefix");
 
   // Dropped and re-created: the old scan's cursor is stale.
-  REQUIRE(client->DropNamespace("a").ok());
-  REQUIRE(client->CreateNamespace("a", {}).ok());
+  Status dropped = client->DropNamespace("a");
+  INFO("drop: " << dropped.ToString());
+  REQUIRE(dropped.ok());
+  Status recreated = client->CreateNamespace("a", {});
+  INFO("re-create: " << recreated.ToString());
+  REQUIRE(recreated.ok());
   refused("a", foreign, "dropped and re-created");
   auto fresh = client->Scan("a", {});  // the new incarnation is empty
   REQUIRE(fresh.ok());
