@@ -190,10 +190,11 @@ void SetDefaultConflictEverywhere(LocalCluster& cluster, ConflictMode mode) {
 }
 
 // Heals everything, repairs every node against every peer, and reads each key of every
-// prefix at ALL (an LWW namespace's reads resolve to one value). *read_start: when the
-// reads began.
+// prefix at ALL (an LWW namespace's reads resolve to one value). *read_start, *read_end:
+// when the reads began and ended.
 std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::vector<std::string>& prefixes,
-                                            Clock::time_point* read_start = nullptr, ClientOptions options = {}) {
+                                            Clock::time_point* read_start = nullptr,
+                                            Clock::time_point* read_end = nullptr, ClientOptions options = {}) {
   for (int i = 0; i < cluster.size(); ++i) {
     if (!cluster.IsRunning(i)) REQUIRE(cluster.Restart(i).ok());
   }
@@ -219,6 +220,7 @@ std::map<std::string, GetResult> FinalState(LocalCluster& cluster, const std::ve
       out[key] = *got;
     }
   }
+  if (read_end) *read_end = Clock::now();
   return out;
 }
 
@@ -279,10 +281,10 @@ TEST_CASE(
     InjectFor(nemesis, FaultSeconds("RINGKV_CHAOS_SECONDS", 30), &injected);
   });
 
-  Clock::time_point final_reads;
-  auto final_state = FinalState(**cluster, {"chaos-", "ttl-"}, &final_reads);
+  Clock::time_point reads_began, reads_ended;
+  auto final_state = FinalState(**cluster, {"chaos-", "ttl-"}, &reads_began, &reads_ended);
   auto ops = history.ops();
-  CheckReport report = Check(ops, final_state, final_reads);
+  CheckReport report = Check(ops, final_state, reads_began, reads_ended);
   std::printf("chaos: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\nchaos: schedule:%s\nchaos: %s",
               injected, FaultsLine(nemesis).c_str(), Failed(ops), ops.size(),
               ScheduleLine(nemesis, **cluster, ops).c_str(), report.Summary(ops).c_str());
@@ -331,10 +333,10 @@ TEST_CASE(
     InjectFor(nemesis, FaultSeconds("RINGKV_CHAOS_TARGETED_SECONDS", 20), &injected);
   });
 
-  Clock::time_point final_reads;
-  auto final_state = FinalState(**cluster, {"reg-", "del-"}, &final_reads);
+  Clock::time_point reads_began, reads_ended;
+  auto final_state = FinalState(**cluster, {"reg-", "del-"}, &reads_began, &reads_ended);
   auto ops = history.ops();
-  CheckReport report = Check(ops, final_state, final_reads);
+  CheckReport report = Check(ops, final_state, reads_began, reads_ended);
   std::printf(
       "chaos: targeted at primaries: %d faults injected:%s %zu of %zu ops failed (refused, not lost)\n"
       "chaos: schedule:%s\nchaos: %s",

@@ -33,9 +33,9 @@ bool Contains(const std::vector<std::string>& values, const std::string& v) {
 // with the context of their last read). A clock that covers a value nobody ever saw is
 // a lost write dressed up as a superseded one.
 // A put with a TTL is also accounted for when its value may have expired before the final
-// reads began.
+// reads ended (its key may have been read after the expiry).
 void CheckLost(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state,
-               Clock::time_point final_read_start, CheckReport* report) {
+               Clock::time_point final_read_end, CheckReport* report) {
   std::set<std::pair<std::string, std::string>> seen;  // (key, value) returned by a read
   for (const Op& op : history) {
     if (op.kind != Op::kGet || !op.ok) continue;
@@ -48,7 +48,7 @@ void CheckLost(const std::vector<Op>& history, const std::map<std::string, GetRe
     ++report->acked_by_client[op.client];
     auto it = final_state.find(op.key);
     if (it != final_state.end() && Contains(it->second.values, op.value)) continue;
-    if (op.expires() && final_read_start > op.latest_expiry() + kExpiryMargin) {
+    if (op.expires() && final_read_end >= op.earliest_expiry() - kExpiryMargin) {
       ++report->expired;
       continue;
     }
@@ -276,12 +276,12 @@ void PrintWindow(std::ostream& out, const std::vector<Op>& history, const Violat
 }  // namespace
 
 CheckReport Check(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state,
-                  Clock::time_point final_read_start) {
+                  Clock::time_point final_read_start, Clock::time_point final_read_end) {
   CheckReport report;
   report.ops = history.size();
   OpsByKey by_key;
   for (const Op& op : history) by_key[op.key].push_back(&op);
-  CheckLost(history, final_state, final_read_start, &report);
+  CheckLost(history, final_state, final_read_end, &report);
   CheckPhantoms(history, final_state, &report);
   CheckFreshReads(by_key, &report);
   CheckResurrections(history, by_key, final_state, &report);

@@ -56,9 +56,12 @@ struct CheckReport {
   std::string Summary(const std::vector<Op>& history) const;
 };
 
-// `final_read_start`: when the final state's reads began (after every op of `history`);
-// by default, after every value with a TTL expired.
+// `final_read_start` / `final_read_end`: when the final state's reads began (after every op
+// of `history`) and ended; by default, after every value with a TTL expired. A value that
+// may have expired before the reads ended is not demanded of the final state; one the final
+// state holds although it expired before the reads began is a resurrection.
 CheckReport Check(const std::vector<Op>& history, const std::map<std::string, GetResult>& final_state,
-                  Clock::time_point final_read_start = Clock::time_point::max());
+                  Clock::time_point final_read_start = Clock::time_point::max(),
+                  Clock::time_point final_read_end = Clock::time_point::max());
 
 }  // namespace ringkv::chaos

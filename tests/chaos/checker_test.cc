@@ -254,8 +254,13 @@ TEST_CASE("the checker counts a put whose value expired before the final read as
   CHECK(report.violations.empty());
   CHECK(report.expired == 1);
 
-  SECTION("but as lost when the final read began before it could expire") {
-    auto early = Check(h, {{"k", Final({}, {})}}, At(500));
+  SECTION("and as expired when it may have expired while the final reads ran") {
+    auto during = Check(h, {{"k", Final({}, {})}}, At(500), At(1200));
+    CHECK(during.violations.empty());
+    CHECK(during.expired == 1);
+  }
+  SECTION("but as lost when the final reads ended before it could expire") {
+    auto early = Check(h, {{"k", Final({}, {})}}, At(500), At(600));
     CHECK(early.Count("lost") == 1);
   }
 }
