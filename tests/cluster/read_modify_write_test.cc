@@ -277,3 +277,27 @@ TEST_CASE("a read that cannot reach R replicas is retried inside its timeout, th
   CHECK(single.status().IsQuorumNotReached());
   CHECK_THAT(single.status().message(), !Catch::Contains("attempts"));
 }
+
+TEST_CASE("a read at ALL that starts while a replica is down succeeds by retrying once the replica is back") {
+  auto cluster = StartCluster();
+  ClientOptions patient;
+  patient.timeout = std::chrono::seconds(20);
+  patient.retry.max_attempts = 40;
+  patient.retry.initial_backoff = std::chrono::milliseconds(50);
+  patient.retry.max_backoff = std::chrono::milliseconds(400);
+  auto client = ConnectTo(*cluster, patient);
+  REQUIRE(client->Put("k", "v").ok());
+  REQUIRE(cluster->Kill(2).ok());
+
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  Result<GetResult> got = Status::Aborted("not run");
+  std::thread reader([&] { got = client->Get("k", all); });  // fails at first: node 2 is down
+  Status restarted = cluster->Restart(2);                    // takes far longer than an attempt
+  reader.join();
+  REQUIRE(restarted.ok());
+  INFO(got.status().ToString());
+  REQUIRE(got.ok());
+  CHECK(got->values == std::vector<std::string>{"v"});
+  CHECK(got->replies == 3);
+}
