@@ -277,6 +277,8 @@ void ToWire(const Status& status, Error::Builder out) {
     case StatusCode::kUnauthenticated:
       code = ErrorCode::UNAUTHENTICATED;
       break;
+    case StatusCode::kExists:  // the SDK's verdict on a read (PutIfAbsent); no node sends it
+      break;
   }
   out.setCode(code);
   out.setMessage(status.message());

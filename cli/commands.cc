@@ -106,15 +106,25 @@ Result<Context> CurrentContext(Client& c, const std::string& key, const RequestO
   return current.status();
 }
 
+// A put's value: the third word, or stdin when there is none or it is '-'.
+std::string PutValue(const std::vector<std::string>& w) {
+  if (w.size() == 3 && w[2] != "-") return w[2];
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+int PrintPut(const std::string& key, const PutResult& r, const Output& o) {
+  if (o.json) {
+    *o.out << json::serialize(json::object{{"key", key}, {"acks", r.acks}, {"context", r.context.ToHex()}}) << "\n";
+  } else {
+    *o.out << "OK (" << r.acks << " acks)\n";
+  }
+  return kExitOk;
+}
+
 int Put(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const std::string& ctx_hex,
         const Output& o) {
   if (w.size() != 2 && w.size() != 3) return Usage(o, "usage: put KEY [VALUE | -]  (no VALUE or '-': read stdin)");
-  std::string value;
-  if (w.size() == 3 && w[2] != "-") {
-    value = w[2];
-  } else {
-    value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  }
+  std::string value = PutValue(w);
   auto ctx = ParseContext(ctx_hex);
   if (!ctx.ok()) return Fail(o, ctx.status());
   Context use = *ctx;
@@ -125,12 +135,7 @@ int Put(Client& c, const std::vector<std::string>& w, const RequestOptions& req,
   }
   auto r = c.Put(w[1], value, use, req);
   if (!r.ok()) return Fail(o, r.status());
-  if (o.json) {
-    *o.out << json::serialize(json::object{{"key", w[1]}, {"acks", r->acks}, {"context", r->context.ToHex()}}) << "\n";
-  } else {
-    *o.out << "OK (" << r->acks << " acks)\n";
-  }
-  return kExitOk;
+  return PrintPut(w[1], *r, o);
 }
 
 int Del(Client& c, const std::vector<std::string>& w, const RequestOptions& req, const std::string& ctx_hex,
@@ -218,6 +223,8 @@ int ExitCodeFor(const Status& s) {
       return kExitUnavailable;
     case StatusCode::kUnauthenticated:
       return kExitUnauthenticated;
+    case StatusCode::kExists:
+      return kExitExists;
     default:
       return kExitError;
   }
@@ -231,6 +238,8 @@ std::string CommandHelp() {
          "                          what that read saw\n"
          "  put KEY VALUE --ttl 30s  ...that expires 30 s after the write (units ms, s, m, h, d;\n"
          "                          unset: the namespace's default ttl); get --json shows expires_ms\n"
+         "  put KEY VALUE --if-absent  only if the key holds no value; else exit 7 (Exists),\n"
+         "                          nothing written (racing creators both land, as siblings)\n"
          "  del KEY                 delete (supersedes what is there now)\n"
          "  ring                    nodes, vnodes and ownership\n"
          "  scan NS [--prefix P] [--limit N] [--cursor C]\n"
@@ -253,6 +262,13 @@ std::string CommandHelp() {
          "  --level one|quorum|all|local_one|local_quorum|each_quorum, --dc DC (the client's\n"
          "  datacenter), --timeout MS,\n"
          "  --context HEX (put/del: the context a get printed), --json\n";
+}
+
+int PutIfAbsent(Client& client, const std::vector<std::string>& w, const RequestOptions& request, const Output& o) {
+  if (w.size() != 2 && w.size() != 3) return Usage(o, "usage: put KEY [VALUE | -] --if-absent");
+  auto r = client.PutIfAbsent(w[1], PutValue(w), request);
+  if (!r.ok()) return Fail(o, r.status());
+  return PrintPut(w[1], *r, o);
 }
 
 int RunCommand(Client& client, const std::vector<std::string>& words, const RequestOptions& request,

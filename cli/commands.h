@@ -21,6 +21,7 @@ enum ExitCode : int {
   kExitUnavailable = 4,      // no node reachable
   kExitError = 5,            // anything else (a node's storage error...)
   kExitUnauthenticated = 6,  // no or wrong token (--token-file)
+  kExitExists = 7,           // put --if-absent: the key holds a value (nothing written)
 };
 
 struct Output {
@@ -41,6 +42,10 @@ int RunAdminCommand(Client& client, const std::vector<std::string>& words, const
 // `words` is the command and its arguments, e.g. {"put", "k", "v"}.
 int RunCommand(Client& client, const std::vector<std::string>& words, const RequestOptions& request,
                const std::string& context_hex, const Output& out);
+
+// `put KEY [VALUE | -] --if-absent` (Client::PutIfAbsent): `words` as for RunCommand.
+int PutIfAbsent(Client& client, const std::vector<std::string>& words, const RequestOptions& request,
+                const Output& out);
 
 std::string CommandHelp();
 

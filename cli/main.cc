@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   app.add_option("--file", value_file, "put: read the value from this file");
   std::string ttl;
   app.add_option("--ttl", ttl, "put: the value expires this long after the write (500ms, 30s, 5m, 2h, 7d)");
+  bool if_absent = false;
+  app.add_flag("--if-absent", if_absent, "put: only if the key holds no value (else exit 7, nothing written)");
   app.add_flag("--json", json, "JSON output");
   app.add_flag("--lww", lww, "retired: the conflict mode is a namespace setting (kv ns alter NAME conflict=lww)");
   std::string token_file;
@@ -122,6 +124,12 @@ int main(int argc, char** argv) {
     request.ttl = *parsed;
   }
 
+  if (if_absent) {  // checked before connecting, like --ttl
+    if (words.empty() || words[0] != "put")
+      return cli::Usage(out, "--if-absent goes with put: put KEY VALUE --if-absent");
+    if (!context.empty()) return cli::Usage(out, "--if-absent takes no --context: it reads the key itself");
+  }
+
   ClientOptions options;
   options.seeds = SplitComma(cluster);
   options.cluster_name = cluster_name;
@@ -169,5 +177,6 @@ int main(int argc, char** argv) {
     return cli::RunBench(**client, bench, request, out);
   }
   if (words[0] == "scan") return cli::RunScan(**client, words, scan, request, out);
+  if (if_absent) return cli::PutIfAbsent(**client, words, request, out);
   return cli::RunCommand(**client, words, request, context, out);
 }

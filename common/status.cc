@@ -32,6 +32,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "StaleRing";
     case StatusCode::kUnauthenticated:
       return "Unauthenticated";
+    case StatusCode::kExists:
+      return "Exists";
   }
   return "Unknown";
 }
@@ -58,6 +60,14 @@ Status Status::TimedOut(int64_t after_ms, int acked, int needed, std::string det
                                       (detail.empty() ? "" : " (" + detail + ")"));
   s.acked_ = acked;
   s.needed_ = needed;
+  return s;
+}
+
+Status Status::Annotated(std::string_view note) const {
+  if (ok()) return *this;
+  Status s = *this;
+  s.message_ += "; ";
+  s.message_ += note;
   return s;
 }
 

@@ -21,6 +21,7 @@
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
 #include "sdk/quorum.h"
+#include "sdk/retry_policy.h"
 
 namespace ringkv {
 
@@ -58,6 +59,7 @@ Result<Context> Context::FromHex(std::string_view hex) {
 
 Status Client::Impl::Start() {
   if (options_.seeds.empty()) return Status::InvalidArgument("no seed nodes given");
+  RINGKV_TRY(sdk::ValidateRetryPolicy(options_.retry));
   if (options_.n < 1 || options_.w < 1 || options_.r < 1 || options_.w > options_.n || options_.r > options_.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N");
   }
@@ -315,49 +317,91 @@ Result<sdk::QuorumSpec> Client::Impl::Spec(const RequestOptions& o, int n, int w
 
 namespace {
 constexpr int kStaleRingRetries = 3;
+
+std::chrono::milliseconds ToMs(kj::Duration d) { return std::chrono::milliseconds(d / kj::MILLISECONDS); }
+}  // namespace
+
+std::optional<sdk::QuorumSpec> Client::Impl::ForAttempt(sdk::QuorumSpec spec, const Attempts& attempts) {
+  std::chrono::milliseconds remaining = ToMs(attempts.deadline - timer_->now());
+  if (remaining.count() <= 0) return std::nullopt;
+  spec.timeout = sdk::AttemptTimeout(options_.retry, remaining);
+  spec.replica_timeout = std::min(spec.replica_timeout, spec.timeout);
+  return spec;
 }
 
-kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt) {
+template <typename T, typename Again>
+kj::Promise<Result<T>> Client::Impl::AfterFailure(Status failure, Attempts attempts, std::vector<sdk::Replica> replicas,
+                                                  Again again) {
+  if (failure.IsInvalidArgument()) return Result<T>(failure);
+  std::chrono::milliseconds remaining = ToMs(attempts.deadline - timer_->now());
+  if (failure.IsStaleRing() && attempts.stale_ring < kStaleRingRetries && remaining.count() > 0) {
+    ++attempts.stale_ring;
+    return RefreshFrom(kj::mv(replicas)).then([attempts, again = kj::mv(again)]() mutable { return again(attempts); });
+  }
+  RefreshSoon();  // membership may have changed under us
+  double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  std::optional<std::chrono::milliseconds> wait = sdk::NextRetry(options_.retry, attempts.made, failure, remaining, u);
+  if (!wait) {
+    if (attempts.made > 1) failure = failure.Annotated("gave up after " + std::to_string(attempts.made) + " attempts");
+    return Result<T>(failure);
+  }
+  ++attempts.made;
+  // metrics: retry
+  return timer_->afterDelay(wait->count() * kj::MILLISECONDS).then([attempts, again = kj::mv(again)]() mutable {
+    return again(attempts);
+  });
+}
+
+kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec) {
+  Attempts attempts{timer_->now() + spec.timeout.count() * kj::MILLISECONDS};
+  return GetAttempt(kj::mv(key), kj::mv(spec), attempts);
+}
+
+kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::QuorumSpec request, Attempts attempts) {
   auto view = Ring();
-  spec.header.ring_version = view->version;
-  auto targets = sdk::PlaceKey(*view, key, spec.n);
-  if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/true, &spec, &targets); !placed.ok()) {
+  std::optional<sdk::QuorumSpec> spec = ForAttempt(request, attempts);
+  if (!spec) return Result<GetResult>(Status::TimedOut("the request's deadline passed before its next attempt"));
+  spec->header.ring_version = view->version;
+  auto targets = sdk::PlaceKey(*view, key, spec->n);
+  if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/true, &*spec, &targets); !placed.ok()) {
     return Result<GetResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumGet(Env(), kj::mv(targets.replicas), key, spec)
-      .then([this, key, spec, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
-        if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
-        if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
-          return RefreshFrom(replicas).then(
-              [this, key, spec, attempt]() mutable { return GetOnLoop(kj::mv(key), spec, attempt + 1); });
-        }
-        RefreshSoon();
-        return kj::mv(r);
+  return sdk::QuorumGet(Env(), kj::mv(targets.replicas), key, *spec)
+      .then([this, key, request, attempts, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
+        if (r.ok()) return kj::mv(r);
+        return AfterFailure<GetResult>(
+            r.status(), attempts, kj::mv(replicas),
+            [this, key = kj::mv(key), request](Attempts next) mutable { return GetAttempt(key, request, next); });
       });
 }
 
 kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, CausalContext context,
-                                                       sdk::QuorumSpec spec, int attempt) {
-  if (write.write_id == 0) write.write_id = rng_() | 1;  // nonzero; every retry of this put reuses it
+                                                       sdk::QuorumSpec spec) {
+  if (write.write_id == 0) write.write_id = rng_() | 1;  // nonzero; every attempt of this put carries it
+  Attempts attempts{timer_->now() + spec.timeout.count() * kj::MILLISECONDS};
+  return PutAttempt(kj::mv(key), kj::mv(write), kj::mv(context), kj::mv(spec), attempts);
+}
+
+kj::Promise<Result<PutResult>> Client::Impl::PutAttempt(std::string key, Sibling write, CausalContext context,
+                                                        sdk::QuorumSpec request, Attempts attempts) {
   auto view = Ring();
-  spec.header.ring_version = view->version;
-  auto targets = sdk::PlaceKey(*view, key, spec.n);
-  if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/false, &spec, &targets); !placed.ok()) {
+  std::optional<sdk::QuorumSpec> spec = ForAttempt(request, attempts);
+  if (!spec) return Result<PutResult>(Status::TimedOut("the request's deadline passed before its next attempt"));
+  spec->header.ring_version = view->version;
+  auto targets = sdk::PlaceKey(*view, key, spec->n);
+  if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/false, &*spec, &targets); !placed.ok()) {
     return Result<PutResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumPut(Env(), kj::mv(targets), key, write, context, spec)
-      .then([this, key, write, context, spec, attempt,
+  return sdk::QuorumPut(Env(), kj::mv(targets), key, write, context, *spec)
+      .then([this, key, write, context, request, attempts,
              replicas](Result<PutResult> r) mutable -> kj::Promise<Result<PutResult>> {
-        if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
-        if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
-          return RefreshFrom(replicas).then([this, key, write, context, spec, attempt]() mutable {
-            return PutOnLoop(kj::mv(key), kj::mv(write), kj::mv(context), spec, attempt + 1);
-          });
-        }
-        RefreshSoon();
-        return kj::mv(r);
+        if (r.ok()) return kj::mv(r);
+        return AfterFailure<PutResult>(
+            r.status(), attempts, kj::mv(replicas),
+            [this, key = kj::mv(key), write = kj::mv(write), context = kj::mv(context),
+             request](Attempts next) mutable { return PutAttempt(key, write, context, request, next); });
       });
 }
 

@@ -109,9 +109,10 @@ class Client::Impl {
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o, int n, int w, int r, bool lww) const;
   // The default namespace's conflict mode as `ring` (the cached catalog) holds it.
   static bool DefaultIsLww(const RingView& ring);
-  kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt = 0);
-  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
-                                           int attempt = 0);
+  // One get or put, retried per options().retry (and after StaleRing) inside spec.timeout.
+  // A put's attempts all carry `write` as it is after the first: one write id.
+  kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec);
+  kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec);
   // Scans (sdk/scan.cc). PrepareScan checks and resolves a Scan call on the caller's
   // thread (InvalidArgument for bad input, nothing sent); the rest runs on the loop.
   Result<sdk::ScanJob> PrepareScan(const std::string& ns, const ScanOptions& options) const;
@@ -145,6 +146,25 @@ class Client::Impl {
     });
   }
   sdk::RequestEnv Env() { return {pool_.get(), batcher_.get(), timer_, &errors_}; }
+
+  // One request's attempts so far and its deadline: what GetOnLoop and PutOnLoop retry by.
+  struct Attempts {
+    kj::TimePoint deadline;
+    int made = 1;        // attempts made, as the retry policy counts them
+    int stale_ring = 0;  // extra attempts after StaleRing (a refreshed ring, no backoff)
+  };
+  kj::Promise<Result<GetResult>> GetAttempt(std::string key, sdk::QuorumSpec spec, Attempts attempts);
+  kj::Promise<Result<PutResult>> PutAttempt(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
+                                            Attempts attempts);
+  // `spec` for an attempt: its timeout is what is left of the request's (capped by the
+  // policy's attempt_timeout); nullopt once the deadline has passed.
+  std::optional<sdk::QuorumSpec> ForAttempt(sdk::QuorumSpec spec, const Attempts& attempts);
+  // After an attempt failed with `failure`: `again(next)` after the policy's wait (or at
+  // once, after a ring refresh from `replicas`, for StaleRing), or `failure` when the
+  // request ends (annotated with the attempt count when there were several).
+  template <typename T, typename Again>
+  kj::Promise<Result<T>> AfterFailure(Status failure, Attempts attempts, std::vector<sdk::Replica> replicas,
+                                      Again again);
 
   void LoopMain(std::promise<Status>* started);
   kj::Promise<Result<RingView>> FetchRing(const std::string& address);

@@ -18,6 +18,10 @@
 //                     made inside a callback (see below): nothing written
 //   StaleRing         the ring changed under the request three times in a row
 //   Unauthenticated   the cluster requires a token this client lacks
+//   Exists            PutIfAbsent found a live value: nothing written
+// Transient failures (QuorumNotReached, Unavailable, an attempt's TimedOut) are retried
+// first, inside the request's timeout (RetryPolicy); the status is the last attempt's,
+// with "gave up after K attempts" appended when there were several.
 //
 // This header, ringkv/status.h and ringkv/tls_files.h are the SDK's whole public contract
 // (installed under include/ringkv/; an app links ringkv::sdk). Nothing here names a Cap'n
@@ -72,6 +76,28 @@ struct RequestOptions {
   std::optional<std::chrono::milliseconds> ttl;
 };
 
+// How a get or put that failed for a reason that may pass is tried again (Client::Get,
+// Put, Delete, their async forms, and the reads and writes of Update and PutIfAbsent).
+// Retried: QuorumNotReached, Unavailable, and an attempt's TimedOut while the request's
+// deadline has time left. Never retried: InvalidArgument, Unauthenticated, Exists, Aborted
+// and every other error (StaleRing refreshes the ring and retries up to three times, apart
+// from this policy). A put's retries carry the same write (its write id, stamp and
+// context): a replica that stored an earlier attempt keeps one version, never a duplicate
+// sibling. Every attempt and wait fits inside the request's timeout: the request never
+// ends later than without retries.
+struct RetryPolicy {
+  int max_attempts = 3;  // attempts per request, the first included; 1: never retry
+  // Retry k (k = 1, 2, ...) waits b_k * (1 - jitter * u) first, with u uniform in [0, 1) and
+  // b_k = min(max_backoff, initial_backoff * 2^(k-1)): exponential backoff, and jitter that
+  // spreads clients which failed together. jitter 0: exactly b_k; 1: uniform in (0, b_k].
+  std::chrono::milliseconds initial_backoff{20};
+  std::chrono::milliseconds max_backoff{1000};
+  double jitter = 0.5;
+  // Each attempt's own limit; unset: the rest of the request's timeout (so an attempt that
+  // times out ends the request). Set it below the timeout to retry an attempt that hangs.
+  std::optional<std::chrono::milliseconds> attempt_timeout;
+};
+
 struct ClientOptions {
   std::vector<std::string> seeds;  // host:port of any nodes; the ring is learned from them
   std::string cluster_name;        // empty: accept the seeds' cluster
@@ -98,6 +124,10 @@ struct ClientOptions {
   // tls.server_name, and this client presents tls.cert_file (nodes require one).
   std::string token;
   TlsFiles tls;
+  // Retries of transient failures (see RetryPolicy); InvalidArgument from Connect for
+  // max_attempts < 1, a negative backoff, initial_backoff > max_backoff, jitter outside
+  // [0, 1] or an attempt_timeout <= 0.
+  RetryPolicy retry;
 };
 
 // The causal context of a read: pass it to the put that replaces what was read, so that
@@ -139,6 +169,19 @@ struct GetResult {
 struct PutResult {
   Context context;  // the context of the new version (for a later put by the same writer)
   int acks = 0;
+};
+
+// Client::Update's function: given what a read found (every sibling, or found == false),
+// the new value, or std::nullopt to write nothing. It runs on the thread that called
+// Update. A std::exception it throws ends the Update with InvalidArgument carrying its
+// what(), and nothing is written; any other exception propagates unchanged (nothing
+// written either).
+using UpdateFunction = std::function<std::optional<std::string>(const GetResult& current)>;
+
+struct UpdateResult {
+  bool written = false;  // false: the function returned std::nullopt and nothing was sent
+  GetResult read;        // what the function was given
+  PutResult put;         // the write, when `written`
 };
 
 // Paged scans (Client::Scan). A scan walks one namespace in user-key byte order.
@@ -213,6 +256,22 @@ class Client {
                         const RequestOptions& options = {});
   // Deleting writes a tombstone that supersedes the versions `context` covers.
   Result<PutResult> Delete(const std::string& key, const Context& context = {}, const RequestOptions& options = {});
+
+  // Read-modify-write (docs/sdk.md "Read-modify-write"): reads `key` (at options' R),
+  // calls `fn` with the result, and puts what it returns with the read's context, so the
+  // write replaces exactly the versions `fn` saw. Not a transaction: a write made by
+  // someone else between the read and the put is not lost, it stays as a sibling of this
+  // one (the next read returns both). options.timeout bounds the whole call (read, `fn`
+  // and put); the read and the put are retried per ClientOptions::retry, the put with its
+  // one write id, and `fn` runs exactly once. Sync only: InvalidArgument inside a callback.
+  Result<UpdateResult> Update(const std::string& key, const UpdateFunction& fn, const RequestOptions& options = {});
+  // Creates `key` unless it holds a value: reads it at options' R and, when the read finds
+  // a live value, returns Exists (nothing written); otherwise puts `value` with the read's
+  // context (so it replaces a delete it saw). Not linearizable: two creators racing past
+  // their reads both succeed and their values stay as siblings (never one silently lost),
+  // and a value on replicas the read did not reach is not seen. options.timeout bounds the
+  // read and the put together; a ttl applies to the put.
+  Result<PutResult> PutIfAbsent(const std::string& key, const std::string& value, const RequestOptions& options = {});
 
   // One page of namespace `ns` ("default" for keys written without one): the live keys after
   // options.cursor, each read from R of its replicas and merged as Get merges (siblings stay

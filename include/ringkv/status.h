@@ -28,6 +28,7 @@ enum class StatusCode {
   kQuorumNotReached,  // fewer replicas answered than the consistency level needs
   kStaleRing,         // routed with an older ring than the node's: refresh the ring, retry
   kUnauthenticated,   // no or wrong credential (client token / cluster secret) for the call
+  kExists,            // Client::PutIfAbsent: a read at the request's level found a live value
 };
 
 class [[nodiscard]] Status {
@@ -45,6 +46,7 @@ class [[nodiscard]] Status {
   static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   static Status StaleRing(std::string msg) { return {StatusCode::kStaleRing, std::move(msg)}; }
   static Status Unauthenticated(std::string msg) { return {StatusCode::kUnauthenticated, std::move(msg)}; }
+  static Status Exists(std::string msg) { return {StatusCode::kExists, std::move(msg)}; }
   // "quorum not reached: 1 of 2 required replicas acknowledged (...)".
   static Status QuorumNotReached(int acked, int needed, std::string detail);
   // The request's deadline passed first: "timed out after 2000 ms: 1 of 2 required
@@ -64,11 +66,15 @@ class [[nodiscard]] Status {
   bool IsUnavailable() const { return code_ == StatusCode::kUnavailable; }
   bool IsStaleRing() const { return code_ == StatusCode::kStaleRing; }
   bool IsUnauthenticated() const { return code_ == StatusCode::kUnauthenticated; }
+  bool IsExists() const { return code_ == StatusCode::kExists; }
   // For kQuorumNotReached and a request's kTimedOut: how many replicas answered, and how
   // many were needed.
   int acked() const { return acked_; }
   int needed() const { return needed_; }
   const std::string& message() const { return message_; }
+  // The same status (code, acked(), needed()) with `note` appended to the message:
+  // "quorum not reached: 2 of 3 ... (...); gave up after 3 attempts". An OK status stays OK.
+  Status Annotated(std::string_view note) const;
   // "Corruption: bad block checksum in 000012.sst at offset 4096"
   std::string ToString() const;
 

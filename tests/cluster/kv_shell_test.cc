@@ -1,5 +1,5 @@
 // The kv shell against a real cluster: its output, --json, stdin values, and exit codes
-// (0 ok, 1 not found, 2 bad input, 3 quorum not reached, 4 unreachable).
+// (0 ok, 1 not found, 2 bad input, 3 quorum not reached, 4 unreachable, 7 exists).
 
 #include <sys/wait.h>
 
@@ -49,6 +49,24 @@ TEST_CASE("kv put then get prints the value and exits 0") {
   REQUIRE_THAT(json.output, Catch::Contains(R"("found":true)") && Catch::Contains(R"("values":["apple"])"));
   REQUIRE(Kv(*cluster, "put piped", "from stdin").exit_code == 0);
   REQUIRE(Kv(*cluster, "get piped").output == "from stdin\n");
+}
+
+TEST_CASE("kv put --if-absent creates a missing key and exits 7 without writing when it holds a value") {
+  auto cluster = StartCluster();
+  Run created = Kv(*cluster, "put owner ada --if-absent");
+  INFO(created.output);
+  REQUIRE(created.exit_code == 0);
+  REQUIRE_THAT(created.output, Catch::Contains("OK"));
+  Run taken = Kv(*cluster, "put owner grace --if-absent");
+  REQUIRE(taken.exit_code == 7);
+  REQUIRE_THAT(taken.output, Catch::Contains("Exists") && Catch::Contains("nothing was written"));
+  Run json = Kv(*cluster, "--json put owner grace --if-absent");
+  REQUIRE(json.exit_code == 7);
+  REQUIRE_THAT(json.output, Catch::Contains(R"("error":"Exists")"));
+  REQUIRE(Kv(*cluster, "get owner").output == "ada\n");
+  REQUIRE(Kv(*cluster, "get owner --if-absent").exit_code == 2);  // a put's flag only
+  REQUIRE(Kv(*cluster, "put owner x --if-absent --context 00").exit_code == 2);
+  REQUIRE(Kv(*cluster, "get owner").output == "ada\n");
 }
 
 TEST_CASE("kv exit codes distinguish not found, bad input, quorum failure and an unreachable cluster") {
