@@ -317,47 +317,76 @@ namespace {
 constexpr int kStaleRingRetries = 3;
 }
 
-kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec, int attempt) {
+kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec) {
+  auto request = BeginRequest(ClientOp::kGet, key);
+  return GetAttempt(kj::mv(key), kj::mv(spec), kj::mv(request), 0);
+}
+
+kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, CausalContext context,
+                                                       sdk::QuorumSpec spec) {
+  auto request = BeginRequest(write.tombstone ? ClientOp::kDelete : ClientOp::kPut, key);
+  return PutAttempt(kj::mv(key), kj::mv(write), kj::mv(context), kj::mv(spec), kj::mv(request), 0);
+}
+
+Result<GetResult> Client::Impl::Ended(const sdk::RequestScope& request, Result<GetResult> r) {
+  if (r.ok())
+    request.End(metrics_, r.status(), r->replies, static_cast<int>(r->values.size()));
+  else
+    request.End(metrics_, r.status(), 0, 0);
+  return r;
+}
+
+Result<PutResult> Client::Impl::Ended(const sdk::RequestScope& request, Result<PutResult> r) {
+  request.End(metrics_, r.status(), r.ok() ? r->acks : 0, -1);
+  return r;
+}
+
+kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::QuorumSpec spec,
+                                                        sdk::RequestScope request, int attempt) {
   auto view = Ring();
   spec.header.ring_version = view->version;
   auto targets = sdk::PlaceKey(*view, key, spec.n);
   if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/true, &spec, &targets); !placed.ok()) {
-    return Result<GetResult>(placed);
+    return Ended(request, Result<GetResult>(placed));
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumGet(Env(), kj::mv(targets.replicas), key, spec)
-      .then([this, key, spec, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
-        if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
-        if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
-          return RefreshFrom(replicas).then(
-              [this, key, spec, attempt]() mutable { return GetOnLoop(kj::mv(key), spec, attempt + 1); });
-        }
-        RefreshSoon();
-        return kj::mv(r);
-      });
+  return sdk::QuorumGet(Env(request), kj::mv(targets.replicas), key, spec)
+      .then(
+          [this, key, spec, request, attempt, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
+            if (r.ok() || r.status().IsInvalidArgument()) return Ended(request, kj::mv(r));
+            if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
+              metrics_.RecordRetry(ClientOp::kGet);
+              return RefreshFrom(replicas).then([this, key, spec, request, attempt]() mutable {
+                return GetAttempt(kj::mv(key), spec, kj::mv(request), attempt + 1);
+              });
+            }
+            RefreshSoon();
+            return Ended(request, kj::mv(r));
+          });
 }
 
-kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, CausalContext context,
-                                                       sdk::QuorumSpec spec, int attempt) {
+kj::Promise<Result<PutResult>> Client::Impl::PutAttempt(std::string key, Sibling write, CausalContext context,
+                                                        sdk::QuorumSpec spec, sdk::RequestScope request, int attempt) {
   if (write.write_id == 0) write.write_id = rng_() | 1;  // nonzero; every retry of this put reuses it
   auto view = Ring();
   spec.header.ring_version = view->version;
   auto targets = sdk::PlaceKey(*view, key, spec.n);
   if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/false, &spec, &targets); !placed.ok()) {
-    return Result<PutResult>(placed);
+    return Ended(request, Result<PutResult>(placed));
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumPut(Env(), kj::mv(targets), key, write, context, spec)
-      .then([this, key, write, context, spec, attempt,
+  return sdk::QuorumPut(Env(request), kj::mv(targets), key, write, context, spec)
+      .then([this, key, write, context, spec, request, attempt,
              replicas](Result<PutResult> r) mutable -> kj::Promise<Result<PutResult>> {
-        if (r.ok() || r.status().IsInvalidArgument()) return kj::mv(r);
+        if (r.ok() || r.status().IsInvalidArgument()) return Ended(request, kj::mv(r));
         if (r.status().IsStaleRing() && attempt < kStaleRingRetries) {
-          return RefreshFrom(replicas).then([this, key, write, context, spec, attempt]() mutable {
-            return PutOnLoop(kj::mv(key), kj::mv(write), kj::mv(context), spec, attempt + 1);
+          metrics_.RecordRetry(request.op);
+          return RefreshFrom(replicas).then([this, key, write, context, spec, request, attempt]() mutable {
+            return PutAttempt(kj::mv(key), kj::mv(write), kj::mv(context), spec, kj::mv(request), attempt + 1);
           });
         }
         RefreshSoon();
-        return kj::mv(r);
+        return Ended(request, kj::mv(r));
       });
 }
 
@@ -407,19 +436,22 @@ kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(Write w) {
 }
 
 Result<GetResult> Client::Get(const std::string& key, const RequestOptions& options) {
-  RINGKV_ASSIGN(auto target, impl_->Resolve(options, key, nullptr));
-  return impl_->RunSync<GetResult>([&] { return impl_->GetOnLoop(target.stored_key, target.spec); });
+  auto target = impl_->Resolve(options, key, nullptr);
+  if (!target.ok()) return impl_->Rejected(ClientOp::kGet, target.status());
+  return impl_->RunSync<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); });
 }
 
 Result<PutResult> Client::Put(const std::string& key, const std::string& value, const Context& context,
                               const RequestOptions& options) {
-  RINGKV_ASSIGN(auto write, impl_->PrepareWrite(options, key, &value, context));
-  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write)); });
+  auto write = impl_->PrepareWrite(options, key, &value, context);
+  if (!write.ok()) return impl_->Rejected(ClientOp::kPut, write.status());
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 Result<PutResult> Client::Delete(const std::string& key, const Context& context, const RequestOptions& options) {
-  RINGKV_ASSIGN(auto write, impl_->PrepareWrite(options, key, nullptr, context));
-  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write)); });
+  auto write = impl_->PrepareWrite(options, key, nullptr, context);
+  if (!write.ok()) return impl_->Rejected(ClientOp::kDelete, write.status());
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 namespace {
@@ -433,27 +465,27 @@ std::future<Result<T>> Ready(Status s) {
 
 std::future<Result<GetResult>> Client::GetAsync(const std::string& key, const RequestOptions& options) {
   auto target = impl_->Resolve(options, key, nullptr);
-  if (!target.ok()) return Ready<GetResult>(target.status());
+  if (!target.ok()) return Ready<GetResult>(impl_->Rejected(ClientOp::kGet, target.status()));
   return impl_->RunAsync<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); });
 }
 
 std::future<Result<PutResult>> Client::PutAsync(const std::string& key, const std::string& value,
                                                 const Context& context, const RequestOptions& options) {
   auto write = impl_->PrepareWrite(options, key, &value, context);
-  if (!write.ok()) return Ready<PutResult>(write.status());
+  if (!write.ok()) return Ready<PutResult>(impl_->Rejected(ClientOp::kPut, write.status()));
   return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 std::future<Result<PutResult>> Client::DeleteAsync(const std::string& key, const Context& context,
                                                    const RequestOptions& options) {
   auto write = impl_->PrepareWrite(options, key, nullptr, context);
-  if (!write.ok()) return Ready<PutResult>(write.status());
+  if (!write.ok()) return Ready<PutResult>(impl_->Rejected(ClientOp::kDelete, write.status()));
   return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 void Client::GetAsync(const std::string& key, const RequestOptions& options, GetCallback done) {
   auto target = impl_->Resolve(options, key, nullptr);
-  if (!target.ok()) return done(target.status());
+  if (!target.ok()) return done(impl_->Rejected(ClientOp::kGet, target.status()));
   impl_->RunWithCallback<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); },
                                     std::move(done));
 }
@@ -461,7 +493,7 @@ void Client::GetAsync(const std::string& key, const RequestOptions& options, Get
 void Client::PutAsync(const std::string& key, const std::string& value, const Context& context,
                       const RequestOptions& options, PutCallback done) {
   auto write = impl_->PrepareWrite(options, key, &value, context);
-  if (!write.ok()) return done(write.status());
+  if (!write.ok()) return done(impl_->Rejected(ClientOp::kPut, write.status()));
   impl_->RunWithCallback<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); }, std::move(done));
 }
 
@@ -486,6 +518,10 @@ std::vector<RingMember> Client::Members() {
 uint64_t Client::RingVersion() { return impl_->Ring()->version; }
 
 uint64_t Client::InternalErrorCount() const { return impl_->InternalErrorCount(); }
+
+ClientMetrics Client::Metrics() const { return impl_->Metrics(); }
+
+std::string Client::MetricsText() const { return PrometheusText(impl_->Metrics()); }
 
 std::vector<std::string> Client::PreferenceList(const std::string& key, int n) {
   std::vector<std::string> out;

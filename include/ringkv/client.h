@@ -19,9 +19,10 @@
 //   StaleRing         the ring changed under the request three times in a row
 //   Unauthenticated   the cluster requires a token this client lacks
 //
-// This header, ringkv/status.h and ringkv/tls_files.h are the SDK's whole public contract
-// (installed under include/ringkv/; an app links ringkv::sdk). Nothing here names a Cap'n
-// Proto, KJ or other internal type: the client's machinery is behind Client::Impl.
+// This header, ringkv/status.h, ringkv/tls_files.h, ringkv/metrics.h and ringkv/tracing.h
+// are the SDK's whole public contract (installed under include/ringkv/; an app links
+// ringkv::sdk). Nothing here names a Cap'n Proto, KJ or other internal type: the client's
+// machinery is behind Client::Impl.
 
 #include <chrono>
 #include <cstdint>
@@ -33,9 +34,11 @@
 #include <string_view>
 #include <vector>
 
+#include "ringkv/metrics.h"
 #include "ringkv/namespace.h"
 #include "ringkv/status.h"
 #include "ringkv/tls_files.h"
+#include "ringkv/tracing.h"
 
 namespace ringkv {
 
@@ -98,6 +101,9 @@ struct ClientOptions {
   // tls.server_name, and this client presents tls.cert_file (nodes require one).
   std::string token;
   TlsFiles tls;
+  // Tracing hooks (ringkv/tracing.h): a span per request and per call to a replica, on the
+  // client's loop thread. Null (the default): no spans, nothing allocated for them.
+  std::shared_ptr<Tracer> tracer;
 };
 
 // The causal context of a read: pass it to the put that replaces what was read, so that
@@ -258,6 +264,13 @@ class Client {
   // callback threw. Each was logged once (to stderr) and, if a request was waiting on it,
   // failed that request at once with Aborted. 0 in a healthy client.
   uint64_t InternalErrorCount() const;
+
+  // What this client has seen since Connect (ringkv/metrics.h): per operation, requests,
+  // errors by code, timeouts, retries, latency, replicas used and siblings per read; per
+  // kind of replica call, calls, errors and timeouts. Any thread; cheap (no network).
+  ClientMetrics Metrics() const;
+  // The same as Prometheus text (format 0.0.4), for an app to serve on its /metrics.
+  std::string MetricsText() const;
 
   std::vector<RingMember> Members();
   uint64_t RingVersion();
