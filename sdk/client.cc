@@ -336,6 +336,7 @@ kj::Promise<Result<T>> Client::Impl::AfterFailure(Status failure, Attempts attem
   std::chrono::milliseconds remaining = ToMs(attempts.deadline - timer_->now());
   if (failure.IsStaleRing() && attempts.stale_ring < kStaleRingRetries && remaining.count() > 0) {
     ++attempts.stale_ring;
+    metrics_.RecordRetry(attempts.request.op);
     return RefreshFrom(kj::mv(replicas)).then([attempts, again = kj::mv(again)]() mutable { return again(attempts); });
   }
   RefreshSoon();  // membership may have changed under us
@@ -346,16 +347,33 @@ kj::Promise<Result<T>> Client::Impl::AfterFailure(Status failure, Attempts attem
     return Result<T>(failure);
   }
   ++attempts.made;
-  // metrics: retry
+  metrics_.RecordRetry(attempts.request.op);
   return timer_->afterDelay(wait->count() * kj::MILLISECONDS).then([attempts, again = kj::mv(again)]() mutable {
     return again(attempts);
   });
 }
 
 kj::Promise<Result<GetResult>> Client::Impl::GetOnLoop(std::string key, sdk::QuorumSpec spec) {
-  Attempts attempts{timer_->now() + spec.timeout.count() * kj::MILLISECONDS};
-  return GetAttempt(kj::mv(key), kj::mv(spec), attempts);
+  Attempts attempts{timer_->now() + spec.timeout.count() * kj::MILLISECONDS, BeginRequest(ClientOp::kGet, key)};
+  sdk::RequestScope request = attempts.request;
+  return GetAttempt(kj::mv(key), kj::mv(spec), kj::mv(attempts)).then([this, request](Result<GetResult> r) {
+    return Ended(request, kj::mv(r));
+  });
 }
+
+Result<GetResult> Client::Impl::Ended(const sdk::RequestScope& request, Result<GetResult> r) {
+  if (r.ok())
+    request.End(metrics_, r.status(), r->replies, static_cast<int>(r->values.size()));
+  else
+    request.End(metrics_, r.status(), 0, 0);
+  return r;
+}
+
+Result<PutResult> Client::Impl::Ended(const sdk::RequestScope& request, Result<PutResult> r) {
+  request.End(metrics_, r.status(), r.ok() ? r->acks : 0, -1);
+  return r;
+}
+
 
 kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::QuorumSpec request, Attempts attempts) {
   auto view = Ring();
@@ -367,7 +385,7 @@ kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::Qu
     return Result<GetResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumGet(Env(), kj::mv(targets.replicas), key, *spec)
+  return sdk::QuorumGet(Env(attempts.request), kj::mv(targets.replicas), key, *spec)
       .then([this, key, request, attempts, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
         if (r.ok()) return kj::mv(r);
         return AfterFailure<GetResult>(
@@ -379,8 +397,11 @@ kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::Qu
 kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, CausalContext context,
                                                        sdk::QuorumSpec spec) {
   if (write.write_id == 0) write.write_id = rng_() | 1;  // nonzero; every attempt of this put carries it
-  Attempts attempts{timer_->now() + spec.timeout.count() * kj::MILLISECONDS};
-  return PutAttempt(kj::mv(key), kj::mv(write), kj::mv(context), kj::mv(spec), attempts);
+  Attempts attempts{timer_->now() + spec.timeout.count() * kj::MILLISECONDS,
+                    BeginRequest(write.tombstone ? ClientOp::kDelete : ClientOp::kPut, key)};
+  sdk::RequestScope request = attempts.request;
+  return PutAttempt(kj::mv(key), kj::mv(write), kj::mv(context), kj::mv(spec), kj::mv(attempts))
+      .then([this, request](Result<PutResult> r) { return Ended(request, kj::mv(r)); });
 }
 
 kj::Promise<Result<PutResult>> Client::Impl::PutAttempt(std::string key, Sibling write, CausalContext context,
@@ -394,7 +415,7 @@ kj::Promise<Result<PutResult>> Client::Impl::PutAttempt(std::string key, Sibling
     return Result<PutResult>(placed);
   }
   auto replicas = targets.replicas;
-  return sdk::QuorumPut(Env(), kj::mv(targets), key, write, context, *spec)
+  return sdk::QuorumPut(Env(attempts.request), kj::mv(targets), key, write, context, *spec)
       .then([this, key, write, context, request, attempts,
              replicas](Result<PutResult> r) mutable -> kj::Promise<Result<PutResult>> {
         if (r.ok()) return kj::mv(r);
@@ -451,19 +472,22 @@ kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(Write w) {
 }
 
 Result<GetResult> Client::Get(const std::string& key, const RequestOptions& options) {
-  RINGKV_ASSIGN(auto target, impl_->Resolve(options, key, nullptr));
-  return impl_->RunSync<GetResult>([&] { return impl_->GetOnLoop(target.stored_key, target.spec); });
+  auto target = impl_->Resolve(options, key, nullptr);
+  if (!target.ok()) return impl_->Rejected(ClientOp::kGet, target.status());
+  return impl_->RunSync<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); });
 }
 
 Result<PutResult> Client::Put(const std::string& key, const std::string& value, const Context& context,
                               const RequestOptions& options) {
-  RINGKV_ASSIGN(auto write, impl_->PrepareWrite(options, key, &value, context));
-  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write)); });
+  auto write = impl_->PrepareWrite(options, key, &value, context);
+  if (!write.ok()) return impl_->Rejected(ClientOp::kPut, write.status());
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 Result<PutResult> Client::Delete(const std::string& key, const Context& context, const RequestOptions& options) {
-  RINGKV_ASSIGN(auto write, impl_->PrepareWrite(options, key, nullptr, context));
-  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write)); });
+  auto write = impl_->PrepareWrite(options, key, nullptr, context);
+  if (!write.ok()) return impl_->Rejected(ClientOp::kDelete, write.status());
+  return impl_->RunSync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 namespace {
@@ -477,27 +501,27 @@ std::future<Result<T>> Ready(Status s) {
 
 std::future<Result<GetResult>> Client::GetAsync(const std::string& key, const RequestOptions& options) {
   auto target = impl_->Resolve(options, key, nullptr);
-  if (!target.ok()) return Ready<GetResult>(target.status());
+  if (!target.ok()) return Ready<GetResult>(impl_->Rejected(ClientOp::kGet, target.status()));
   return impl_->RunAsync<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); });
 }
 
 std::future<Result<PutResult>> Client::PutAsync(const std::string& key, const std::string& value,
                                                 const Context& context, const RequestOptions& options) {
   auto write = impl_->PrepareWrite(options, key, &value, context);
-  if (!write.ok()) return Ready<PutResult>(write.status());
+  if (!write.ok()) return Ready<PutResult>(impl_->Rejected(ClientOp::kPut, write.status()));
   return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 std::future<Result<PutResult>> Client::DeleteAsync(const std::string& key, const Context& context,
                                                    const RequestOptions& options) {
   auto write = impl_->PrepareWrite(options, key, nullptr, context);
-  if (!write.ok()) return Ready<PutResult>(write.status());
+  if (!write.ok()) return Ready<PutResult>(impl_->Rejected(ClientOp::kDelete, write.status()));
   return impl_->RunAsync<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); });
 }
 
 void Client::GetAsync(const std::string& key, const RequestOptions& options, GetCallback done) {
   auto target = impl_->Resolve(options, key, nullptr);
-  if (!target.ok()) return done(target.status());
+  if (!target.ok()) return done(impl_->Rejected(ClientOp::kGet, target.status()));
   impl_->RunWithCallback<GetResult>([&] { return impl_->GetOnLoop(target->stored_key, target->spec); },
                                     std::move(done));
 }
@@ -505,7 +529,7 @@ void Client::GetAsync(const std::string& key, const RequestOptions& options, Get
 void Client::PutAsync(const std::string& key, const std::string& value, const Context& context,
                       const RequestOptions& options, PutCallback done) {
   auto write = impl_->PrepareWrite(options, key, &value, context);
-  if (!write.ok()) return done(write.status());
+  if (!write.ok()) return done(impl_->Rejected(ClientOp::kPut, write.status()));
   impl_->RunWithCallback<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); }, std::move(done));
 }
 
@@ -530,6 +554,10 @@ std::vector<RingMember> Client::Members() {
 uint64_t Client::RingVersion() { return impl_->Ring()->version; }
 
 uint64_t Client::InternalErrorCount() const { return impl_->InternalErrorCount(); }
+
+ClientMetrics Client::Metrics() const { return impl_->Metrics(); }
+
+std::string Client::MetricsText() const { return PrometheusText(impl_->Metrics()); }
 
 std::vector<std::string> Client::PreferenceList(const std::string& key, int n) {
   std::vector<std::string> out;

@@ -20,8 +20,10 @@
 #include "capnp/convert.h"
 #include "common/mutex.h"
 #include "ringkv/client.h"
+#include "sdk/metrics_recorder.h"
 #include "sdk/quorum.h"
 #include "sdk/request_batcher.h"
+#include "sdk/request_trace.h"
 #include "sdk/scan.h"
 
 namespace ringkv {
@@ -84,6 +86,23 @@ class Client::Impl {
   }
 
   uint64_t InternalErrorCount() const { return errors_.count(); }
+  // What this client has seen (ringkv/metrics.h): recorded on the loop and, for requests
+  // refused for bad input, on the calling thread (Rejected); read by any thread.
+  sdk::MetricsRecorder& metrics() { return metrics_; }
+  ClientMetrics Metrics() const {
+    ClientMetrics m = metrics_.Snapshot();
+    m.internal_errors = errors_.count();
+    return m;
+  }
+  // A request arriving on the loop (`stored_key` names its namespace for the span).
+  sdk::RequestScope BeginRequest(ClientOp op, std::string_view stored_key) {
+    return sdk::RequestScope::Begin(options_.tracer.get(), op, stored_key);
+  }
+  // Counts a request refused on the calling thread before it was sent, and returns `s`.
+  Status Rejected(ClientOp op, Status s) {
+    metrics_.RecordRejected(op, s);
+    return s;
+  }
 
   // What a request on `key` (and `value`, for a put) becomes once its namespace is applied:
   // the stored key (common/namespace.h) and the quorum spec. InvalidArgument for a bad key,
@@ -109,8 +128,10 @@ class Client::Impl {
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o, int n, int w, int r, bool lww) const;
   // The default namespace's conflict mode as `ring` (the cached catalog) holds it.
   static bool DefaultIsLww(const RingView& ring);
-  // One get or put, retried per options().retry (and after StaleRing) inside spec.timeout.
-  // A put's attempts all carry `write` as it is after the first: one write id.
+  // One request each, from here to its result (retries included): timed and counted in
+  // metrics(), and traced with ClientOptions::tracer. A tombstone `write` is a delete.
+  // Retried per options().retry (and after StaleRing) inside spec.timeout; a put's
+  // attempts all carry `write` as it is after the first: one write id.
   kj::Promise<Result<GetResult>> GetOnLoop(std::string key, sdk::QuorumSpec spec);
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec);
   // Scans (sdk/scan.cc). PrepareScan checks and resolves a Scan call on the caller's
@@ -145,11 +166,17 @@ class Client::Impl {
       return errors_.Record("a request", e);
     });
   }
-  sdk::RequestEnv Env() { return {pool_.get(), batcher_.get(), timer_, &errors_}; }
+  sdk::RequestEnv Env(const sdk::RequestScope& request) {
+    return {pool_.get(), batcher_.get(), timer_, &errors_, &metrics_, request.trace};
+  }
+  // Ends `request` with `r` (metrics, span) and returns `r`.
+  Result<GetResult> Ended(const sdk::RequestScope& request, Result<GetResult> r);
+  Result<PutResult> Ended(const sdk::RequestScope& request, Result<PutResult> r);
 
   // One request's attempts so far and its deadline: what GetOnLoop and PutOnLoop retry by.
   struct Attempts {
     kj::TimePoint deadline;
+    sdk::RequestScope request;  // timed, counted and traced as one request, retries included
     int made = 1;        // attempts made, as the retry policy counts them
     int stale_ring = 0;  // extra attempts after StaleRing (a refreshed ring, no backoff)
   };
@@ -182,6 +209,7 @@ class Client::Impl {
 
   const ClientOptions options_;             // never written after construction: read by every thread
   sdk::InternalErrors errors_;              // written on the loop thread, count read by any thread
+  sdk::MetricsRecorder metrics_;            // relaxed atomics: written by the loop (and callers), read by any thread
   std::shared_ptr<const TlsMaterial> tls_;  // loaded by Start(); null without TLS
   std::thread thread_;
   std::thread::id loop_thread_id_;

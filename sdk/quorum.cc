@@ -50,10 +50,13 @@ std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const RequestEn
 
 // A call to one replica, bounded: a replica silent for `limit` is slow, not gone.
 template <typename T>
-kj::Promise<T> Bounded(RequestEnv env, kj::Promise<T> call, const Replica& to, std::chrono::milliseconds limit) {
-  return wire::Bounded(*env.timer, kj::mv(call), limit, [env, to]() -> T {
+kj::Promise<T> Bounded(RequestEnv env, kj::Promise<T> call, const Replica& to, std::chrono::milliseconds limit,
+                       ReplicaCallReport report) {
+  return wire::Bounded(*env.timer, kj::mv(call), limit, [env, to, report]() -> T {
     env.pool->MarkDown(to.address);  // keep the connection; route around it for a while
-    return Status::TimedOut(to.address + ": no answer in time");
+    Status timed_out = Status::TimedOut(to.address + ": no answer in time");
+    report.Settled(timed_out);
+    return timed_out;
   });
 }
 
@@ -74,35 +77,43 @@ kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, 
     return env.batcher->CoordinatePut(address, kj::mv(key), kj::mv(context), kj::mv(write), header, kj::mv(hint_for),
                                       kj::mv(ship));
   };
+  auto report = env.Report(ReplicaCall::kCoordinate, at, hint_for);
   auto call = ViaWan(env, spec, at, kj::mv(send))
                   .then(
-                      [env, at](Result<SiblingSet> r) {
+                      [env, at, report](Result<SiblingSet> r) {
                         env.pool->MarkHealthy(at.address);
+                        report.Settled(r.status());
                         return r;
                       },
-                      [env, at](kj::Exception&& e) -> Result<SiblingSet> {
+                      [env, at, report](kj::Exception&& e) -> Result<SiblingSet> {
                         env.pool->MarkFailed(at.address);
-                        return Status::Unavailable(at.address + ": " + Describe(e));
+                        Status failed = Status::Unavailable(at.address + ": " + Describe(e));
+                        report.Settled(failed);
+                        return failed;
                       });
-  return Bounded(env, kj::mv(call), at, limit);
+  return Bounded(env, kj::mv(call), at, limit, kj::mv(report));
 }
 
 kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
                                 const QuorumSpec& spec, std::string hint_for = {}) {
+  auto report = env.Report(hint_for.empty() ? ReplicaCall::kReplicate : ReplicaCall::kHint, to, hint_for);
   auto send = [env, address = to.address, key, set, header = spec.header, hint_for = kj::mv(hint_for)]() mutable {
     return env.batcher->Replicate(address, kj::mv(key), kj::mv(set), header, kj::mv(hint_for));
   };
   auto call = ViaWan(env, spec, to, kj::mv(send))
                   .then(
-                      [env, to](Status st) {
+                      [env, to, report](Status st) {
                         env.pool->MarkHealthy(to.address);
+                        report.Settled(st);
                         return st;
                       },
-                      [env, to](kj::Exception&& e) {
+                      [env, to, report](kj::Exception&& e) {
                         env.pool->MarkFailed(to.address);
-                        return Status::Unavailable(to.address + ": " + Describe(e));
+                        Status failed = Status::Unavailable(to.address + ": " + Describe(e));
+                        report.Settled(failed);
+                        return failed;
                       });
-  return Bounded(env, kj::mv(call), to, spec.replica_timeout);
+  return Bounded(env, kj::mv(call), to, spec.replica_timeout, kj::mv(report));
 }
 
 // ---- put ----
@@ -378,13 +389,15 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
   }
   for (const Replica& replica : replicas) {
     GetState* s = state.get();
+    auto report = env.Report(ReplicaCall::kGet, replica);
     ViaWan(env, spec, replica,
            [env, address = replica.address, key, header = spec.header]() {
              return env.batcher->Get(address, key, header);
            })
         .then(
-            [env, s, keep = kj::addRef(*state), replica, key, spec](Result<SiblingSet> held) {
+            [env, s, keep = kj::addRef(*state), replica, key, spec, report](Result<SiblingSet> held) {
               env.pool->MarkHealthy(replica.address);
+              report.Settled(held.status());
               if (!held.ok() && IsRequestError(held.status())) return s->Finish(held.status());
               if (!held.ok()) {
                 s->tally.Failed(replica, held.status());
@@ -400,9 +413,11 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
               }
               OnGetAnswer(env, *s, key, spec);
             },
-            [env, s, keep = kj::addRef(*state), replica, key, spec](kj::Exception&& e) {
+            [env, s, keep = kj::addRef(*state), replica, key, spec, report](kj::Exception&& e) {
               env.pool->MarkFailed(replica.address);
-              s->tally.Failed(replica, Status::Unavailable(Describe(e)));
+              Status failed = Status::Unavailable(Describe(e));
+              report.Settled(failed);
+              s->tally.Failed(replica, failed);
               OnGetAnswer(env, *s, key, spec);
             })
         .detach(FailRequestOn(kj::addRef(*state), "reading a replica"));

@@ -45,6 +45,7 @@
 #include "sdk/placement.h"
 #include "sdk/quorum_spec.h"
 #include "sdk/request_batcher.h"
+#include "sdk/request_trace.h"
 
 namespace ringkv::sdk {
 
@@ -52,7 +53,13 @@ struct RequestEnv {
   wire::ConnectionPool* pool;
   RequestBatcher* batcher;  // every call goes through it, coalesced per node
   kj::Timer* timer;
-  InternalErrors* errors;  // an exception inside a request fails it at once, logged and counted here
+  InternalErrors* errors;               // an exception inside a request fails it at once, logged and counted here
+  MetricsRecorder* metrics;             // every replica call is counted here as it settles
+  std::shared_ptr<RequestTrace> trace;  // the request's span, if traced: each replica call gets one too
+
+  ReplicaCallReport Report(ReplicaCall call, const Replica& to, std::string_view hint_for = {}) const {
+    return ReplicaCallReport(metrics, trace.get(), call, to, hint_for);
+  }
 };
 
 kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::string key, Sibling write,

@@ -159,6 +159,7 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
           if (job->stale_retries++ >= kStaleRingRetries) {
             return Result<ScanPage>(Status::StaleRing("scan: the ring kept changing under the page: " + failures));
           }
+          metrics_.RecordRetry(ClientOp::kScan);
           kj::Vector<kj::Promise<void>> fetches;
           for (const RingNode& n : view->ring.nodes()) {
             fetches.add(FetchRingFrom(n.address).then([this](Result<RingView> v) {
@@ -248,9 +249,16 @@ kj::Promise<Result<KeyCount>> Client::Impl::CountKeysOnLoop(std::string ns, uint
 }
 
 Result<ScanPage> Client::Scan(const std::string& ns, const ScanOptions& options) {
-  RINGKV_ASSIGN(sdk::ScanJob job, impl_->PrepareScan(ns, options));
-  auto shared = std::make_shared<sdk::ScanJob>(std::move(job));
-  return impl_->RunSync<ScanPage>([&] { return impl_->ScanPageOnLoop(shared); });
+  auto job = impl_->PrepareScan(ns, options);
+  if (!job.ok()) return impl_->Rejected(ClientOp::kScan, job.status());
+  auto shared = std::make_shared<sdk::ScanJob>(std::move(job).value());
+  return impl_->RunSync<ScanPage>([&] {
+    auto request = impl_->BeginRequest(ClientOp::kScan, shared->stored_prefix);
+    return impl_->ScanPageOnLoop(shared).then([this, request](Result<ScanPage> page) {
+      request.End(impl_->metrics(), page.status(), -1, -1);
+      return page;
+    });
+  });
 }
 
 Result<KeyCount> Client::CountKeys(const std::string& ns) {

@@ -23,9 +23,10 @@
 // first, inside the request's timeout (RetryPolicy); the status is the last attempt's,
 // with "gave up after K attempts" appended when there were several.
 //
-// This header, ringkv/status.h and ringkv/tls_files.h are the SDK's whole public contract
-// (installed under include/ringkv/; an app links ringkv::sdk). Nothing here names a Cap'n
-// Proto, KJ or other internal type: the client's machinery is behind Client::Impl.
+// This header, ringkv/status.h, ringkv/tls_files.h, ringkv/metrics.h and ringkv/tracing.h
+// are the SDK's whole public contract (installed under include/ringkv/; an app links
+// ringkv::sdk). Nothing here names a Cap'n Proto, KJ or other internal type: the client's
+// machinery is behind Client::Impl.
 
 #include <chrono>
 #include <cstdint>
@@ -37,9 +38,11 @@
 #include <string_view>
 #include <vector>
 
+#include "ringkv/metrics.h"
 #include "ringkv/namespace.h"
 #include "ringkv/status.h"
 #include "ringkv/tls_files.h"
+#include "ringkv/tracing.h"
 
 namespace ringkv {
 
@@ -128,6 +131,9 @@ struct ClientOptions {
   // max_attempts < 1, a negative backoff, initial_backoff > max_backoff, jitter outside
   // [0, 1] or an attempt_timeout <= 0.
   RetryPolicy retry;
+  // Tracing hooks (ringkv/tracing.h): a span per request and per call to a replica, on the
+  // client's loop thread. Null (the default): no spans, nothing allocated for them.
+  std::shared_ptr<Tracer> tracer;
 };
 
 // The causal context of a read: pass it to the put that replaces what was read, so that
@@ -317,6 +323,13 @@ class Client {
   // callback threw. Each was logged once (to stderr) and, if a request was waiting on it,
   // failed that request at once with Aborted. 0 in a healthy client.
   uint64_t InternalErrorCount() const;
+
+  // What this client has seen since Connect (ringkv/metrics.h): per operation, requests,
+  // errors by code, timeouts, retries, latency, replicas used and siblings per read; per
+  // kind of replica call, calls, errors and timeouts. Any thread; cheap (no network).
+  ClientMetrics Metrics() const;
+  // The same as Prometheus text (format 0.0.4), for an app to serve on its /metrics.
+  std::string MetricsText() const;
 
   std::vector<RingMember> Members();
   uint64_t RingVersion();
