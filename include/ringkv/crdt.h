@@ -167,8 +167,7 @@ class CrdtClient {
   Result<int64_t> Increment(const std::string& key, int64_t by = 1, const RequestOptions& options = {});
 
   Result<OrSet> GetSet(const std::string& key, const RequestOptions& options = {});
-  Status AddToSet(const std::string& key, const std::vector<std::string>& elements,
-                  const RequestOptions& options = {});
+  Status AddToSet(const std::string& key, const std::vector<std::string>& elements, const RequestOptions& options = {});
   // Removes the elements the read found (the others are ignored); nothing is written if
   // none was there.
   Status RemoveFromSet(const std::string& key, const std::vector<std::string>& elements,

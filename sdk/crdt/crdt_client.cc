@@ -38,9 +38,10 @@ template <typename T>
 Result<T> DecodeAs(const std::string& key, std::string_view bytes) {
   Result<T> state = T::Decode(bytes);
   if (!state.ok() && state.status().IsInvalidArgument()) return WrongType(key, state.status());
-  if (!state.ok()) return Status(state.status().code() == StatusCode::kNotSupported
-                                     ? state.status()
-                                     : Status::Corruption("key '" + key + "': " + state.status().message()));
+  if (!state.ok())
+    return Status(state.status().code() == StatusCode::kNotSupported
+                      ? state.status()
+                      : Status::Corruption("key '" + key + "': " + state.status().message()));
   return state;
 }
 
@@ -76,8 +77,7 @@ class CrdtClient::Impl {
   // Runs `op(state, actor)` on the key's current state and writes the result, unless op
   // returns false (nothing to change). Returns the state the op produced.
   template <typename T>
-  Result<T> Update(const std::string& key, const RequestOptions& options,
-                   const std::function<bool(T&, ActorId)>& op) {
+  Result<T> Update(const std::string& key, const RequestOptions& options, const std::function<bool(T&, ActorId)>& op) {
     std::lock_guard<std::mutex> serial(StripeOf(key, options));
     Context context;
     RINGKV_ASSIGN(T state, Read<T>(key, options, &context));
@@ -129,8 +129,7 @@ class CrdtClient::Impl {
   std::unordered_map<std::string, std::string> cache_ GUARDED_BY(mu_);  // CacheKey -> encoded state
 };
 
-CrdtClient::CrdtClient(Client& client, CrdtClientOptions options)
-    : impl_(std::make_unique<Impl>(client, options)) {}
+CrdtClient::CrdtClient(Client& client, CrdtClientOptions options) : impl_(std::make_unique<Impl>(client, options)) {}
 CrdtClient::~CrdtClient() = default;
 
 ActorId CrdtClient::actor() const { return impl_->actor(); }

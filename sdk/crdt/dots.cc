@@ -19,7 +19,7 @@ bool Descends(const CrdtClock& a, const CrdtClock& b) {
 }
 
 CrdtClock MergeDots(const CrdtClock& a_dots, const CrdtClock& a_clock, const CrdtClock& b_dots,
-                        const CrdtClock& b_clock) {
+                    const CrdtClock& b_clock) {
   CrdtClock out;
   for (const auto& [actor, counter] : a_dots) {
     auto in_b = b_dots.find(actor);

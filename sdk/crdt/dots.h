@@ -24,6 +24,6 @@ bool Descends(const CrdtClock& a, const CrdtClock& b);
 // stays; a dot only one holds stays if the other state has not seen it (a concurrent add),
 // and goes if it has (the other state removed it). This is the ORSWOT merge rule.
 CrdtClock MergeDots(const CrdtClock& a_dots, const CrdtClock& a_clock, const CrdtClock& b_dots,
-                        const CrdtClock& b_clock);
+                    const CrdtClock& b_clock);
 
 }  // namespace ringkv::crdt

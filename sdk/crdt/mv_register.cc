@@ -36,7 +36,8 @@ void MvRegister::Merge(const MvRegister& other) {
   all.insert(all.end(), other.entries_.begin(), other.entries_.end());
   std::vector<Entry> kept;
   for (const Entry& e : all) {
-    bool dominated = std::any_of(all.begin(), all.end(), [&](const Entry& o) { return StrictlyDominates(o.clock, e.clock); });
+    bool dominated =
+        std::any_of(all.begin(), all.end(), [&](const Entry& o) { return StrictlyDominates(o.clock, e.clock); });
     if (!dominated) kept.push_back(e);
   }
   auto order = [](const Entry& a, const Entry& b) { return std::tie(a.clock, a.value) < std::tie(b.clock, b.value); };

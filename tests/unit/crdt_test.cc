@@ -92,7 +92,8 @@ TEST_CASE("counter merge is commutative, associative and idempotent, and the val
   for (uint32_t seed = 1; seed <= 20; ++seed) {
     std::vector<int64_t> applied(kReplicas, 0);
     auto states = Simulate<PnCounter>(
-        seed, 200, [&](PnCounter& c, ActorId actor, std::mt19937& rng, int r) {
+        seed, 200,
+        [&](PnCounter& c, ActorId actor, std::mt19937& rng, int r) {
           int64_t by = static_cast<int64_t>(rng() % 21) - 10;
           c.Add(actor, by);
           applied[r] += by;
@@ -143,8 +144,8 @@ TEST_CASE("OR-set: a remove never loses a concurrent add") {
   OrSet a, b;
   a.Add(1, "milk");
   b.Merge(a);
-  a.Remove("milk");   // a removes the add it saw...
-  b.Add(2, "milk");   // ...while b adds milk again, concurrently
+  a.Remove("milk");  // a removes the add it saw...
+  b.Add(2, "milk");  // ...while b adds milk again, concurrently
   a.Merge(b);
   b.Merge(a);
   REQUIRE(a.Contains("milk"));
