@@ -191,8 +191,8 @@ TEST_CASE("both sides of a partition update a counter and a set; after the heal 
 
   constexpr int kOps = 8;
   {
-    auto partition = Partition::Create({"127.0.0.1", "127.0.0.101"},
-                                       {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.102"});
+    auto partition =
+        Partition::Create({"127.0.0.1", "127.0.0.101"}, {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.102"});
     REQUIRE(partition.ok());
     REQUIRE(crdt_a.RemoveFromSet(key, {"milk"}).ok());  // a removes the milk it saw...
     REQUIRE(crdt_b.AddToSet(key, {"milk"}).ok());       // ...b adds milk again, concurrently
@@ -233,4 +233,37 @@ TEST_CASE("both sides of a partition update a counter and a set; after the heal 
   auto seen = crdt_a.GetSet(key, all);
   REQUIRE(seen.ok());
   CHECK(seen->Elements() == expected);
+}
+
+TEST_CASE("kv counter and kv set show and update CRDT values, with --json, and refuse bad input with exit 2") {
+  auto cluster = StartCluster();
+  auto kv = [&](const std::string& args) {
+    return RunCommand(std::string(RINGKV_KV_PATH) + " --cluster " + cluster->seeds() + " --cluster-name test-cluster " +
+                      args + " 2>&1");
+  };
+  CHECK(kv("counter get visits").output == "0\n");
+  CHECK(kv("counter incr visits 5").output == "5\n");
+  CHECK(kv("counter decr visits").output == "4\n");
+  auto json = kv("--json counter get visits");
+  CHECK(json.exit_code == 0);
+  CHECK(json.output == R"({"key":"visits","type":"counter","value":4})"
+                       "\n");
+  auto bad = kv("counter incr visits 0");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("positive"));
+  CHECK(kv("counter get visits").output == "4\n");
+
+  CHECK(kv("set add cart milk eggs").exit_code == 0);
+  CHECK(kv("set remove cart eggs").exit_code == 0);
+  CHECK(kv("set add cart bread").exit_code == 0);
+  CHECK(kv("set get cart").output == "bread\nmilk\n");
+  CHECK(kv("--json set get cart").output == R"({"key":"cart","type":"set","elements":["bread","milk"]})"
+                                            "\n");
+  auto wrong = kv("set add visits x");  // a counter
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.output, Catch::Contains("a counter, not a set"));
+  CHECK(kv("put plain v").exit_code == 0);
+  CHECK(kv("counter incr plain").exit_code == 2);
+  CHECK(kv("get plain").output == "v\n");
+  CHECK(kv("set frob cart").exit_code == 2);
 }
