@@ -37,12 +37,9 @@ Status WrongType(const std::string& key, const Status& why) {
 template <typename T>
 Result<T> DecodeAs(const std::string& key, std::string_view bytes) {
   Result<T> state = T::Decode(bytes);
-  if (!state.ok() && state.status().IsInvalidArgument()) return WrongType(key, state.status());
-  if (!state.ok())
-    return Status(state.status().code() == StatusCode::kNotSupported
-                      ? state.status()
-                      : Status::Corruption("key '" + key + "': " + state.status().message()));
-  return state;
+  if (state.ok() || state.status().code() == StatusCode::kNotSupported) return state;
+  if (state.status().IsInvalidArgument()) return WrongType(key, state.status());
+  return Status::Corruption("key '" + key + "': " + state.status().message());
 }
 
 }  // namespace
