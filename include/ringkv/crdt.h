@@ -56,7 +56,7 @@ class PnCounter {
   void Merge(const PnCounter& other);
   std::string Encode() const;
   static Result<PnCounter> Decode(std::string_view bytes);
-  bool operator==(const PnCounter& other) const = default;
+  bool operator==(const PnCounter& other) const { return up_ == other.up_ && down_ == other.down_; }
 
  private:
   // Per actor: the sum of its increments and of its decrements (both only grow).
@@ -75,7 +75,7 @@ class OrSet {
   void Merge(const OrSet& other);
   std::string Encode() const;
   static Result<OrSet> Decode(std::string_view bytes);
-  bool operator==(const OrSet& other) const = default;
+  bool operator==(const OrSet& other) const { return clock_ == other.clock_ && entries_ == other.entries_; }
 
  private:
   CrdtClock clock_;  // every add this state has seen (removed ones too)
@@ -93,13 +93,13 @@ class MvRegister {
   void Merge(const MvRegister& other);
   std::string Encode() const;
   static Result<MvRegister> Decode(std::string_view bytes);
-  bool operator==(const MvRegister& other) const = default;
+  bool operator==(const MvRegister& other) const { return entries_ == other.entries_; }
 
  private:
   struct Entry {
     CrdtClock clock;  // the assignment's version: what it had seen, plus itself
     std::string value;
-    bool operator==(const Entry& other) const = default;
+    bool operator==(const Entry& other) const { return clock == other.clock && value == other.value; }
   };
   std::vector<Entry> entries_;  // none dominates another; sorted by (clock, value)
 };
@@ -113,7 +113,7 @@ class Flag {
   void Merge(const Flag& other);
   std::string Encode() const;
   static Result<Flag> Decode(std::string_view bytes);
-  bool operator==(const Flag& other) const = default;
+  bool operator==(const Flag& other) const { return clock_ == other.clock_ && dots_ == other.dots_; }
 
  private:
   CrdtClock clock_;  // every enable seen

@@ -21,7 +21,7 @@ struct CounterTally {
 
 struct CounterReport {
   uint64_t attempted = 0, acked = 0, final_total = 0;
-  uint64_t failed_but_counted = 0;   // increments that reported an error and landed anyway
+  uint64_t failed_but_counted = 0;    // increments that reported an error and landed anyway
   std::vector<Violation> violations;  // kind "lost" or "duplicated", one per key
   // "3120 increments attempted, 2890 acknowledged, final 2950 (60 failed ones landed): 0 violations".
   std::string Summary() const;
