@@ -163,7 +163,7 @@ TEST_CASE("a full cache rotates the actor and forgets, and counts stay exact") {
   CHECK(crdt.GetCounter("k1").value().Value() == 6);
 }
 
-TEST_CASE("both sides of a partition update a counter and a set; after the heal every replica holds the merge") {
+TEST_CASE("both sides of a partition update a counter and a set, and after the heal every replica holds the merge") {
   LocalClusterOptions options = FastCluster(4);  // a fourth node holds the hints for the cut-off one
   auto cluster = StartCluster(options);
   ClientOptions a_options, b_options;
