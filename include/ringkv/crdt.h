@@ -128,20 +128,36 @@ struct CrdtClientOptions {
   ActorId actor = 0;
 };
 
-// CrdtClient: reads, updates and writes CRDT values through a Client (its public Get/Put).
-// An update is: Get (every sibling) -> decode and merge them all, plus this client's last
-// written state of the key -> apply the op -> Put with the read's context, so the new state
-// replaces exactly the versions it merged; a version the read missed stays a sibling and is
-// merged by the next reader. Readers never see siblings: Get* returns their merge.
+// CrdtClient: reads, updates and writes CRDT values through a Client (its public Get/Put/
+// Delete). An update is: Get (every sibling) -> decode and merge them all, plus this
+// client's last written state of the key unless the read is known to hold it -> apply the
+// op -> Put with the read's context, so the new state replaces exactly the versions it
+// merged; a version the read missed stays a sibling and is merged by the next reader.
+// Readers never see siblings: Get* returns their merge.
 //
 // Causal chains (why the cache): updates are made as this client's actor (a random 64-bit
 // id). A put that failed or timed out may still have landed on a replica that the next read
 // does not reach; without it, the next update would reuse the same counter of this actor and
 // the two states would overlap instead of adding up (a counter loses an increment, a set
 // drops an add). So the client keeps, per key, the last state it wrote — stored before the
-// put is sent, whether the put then succeeds or not — and merges it into what it reads.
-// The cache holds at most max_cached_keys keys; when full, the client switches to a fresh
-// actor id and clears it (a new actor starts new chains, so nothing it forgot matters).
+// put is sent, whether the put then succeeds or not — with, once the put is acknowledged,
+// the causal context of the version it created. The next update merges that state into
+// what it reads, unless the read's context covers the stored one: then the read holds the
+// write or a write that superseded it, and merging would undo that (a delete would come
+// back). If such a read lacks the state (it was deleted), the key's updates go on as a
+// fresh actor, so no step of the old actor is reused. The cache holds at most
+// max_cached_keys keys; when full, the client switches to a fresh actor id and clears it
+// (a new actor starts new chains, so nothing it forgot matters).
+//
+// Deletes: a delete with a read's context (Client::Delete by anyone, or CrdtClient::Delete)
+// stays deleted when this client updates the key again, except in two narrow cases:
+// (1) this client's last put of the key failed (outcome unknown, e.g. TimedOut) and another
+// client's delete then superseded it, before this client's next update: that update
+// carries the failed put's state back, as it cannot tell "deleted" from "missed by this
+// read" (CrdtClient::Delete through this same client has no such case: it drops the state);
+// (2) the next update's read misses the delete (it reaches only replicas that have not seen
+// it: R + W <= N, or sloppy quorum under failures): like any read-modify-write, it writes
+// back what it read, and the cached state too if the read also missed this client's write.
 //
 // Updates of one key through one CrdtClient are serialized (striped mutexes, held on the
 // calling thread across the Get and the Put). A failed put is never retried here: its
@@ -150,8 +166,8 @@ struct CrdtClientOptions {
 // the state anyway (a counter increment that reported an error may therefore still count).
 //
 // Errors: InvalidArgument when the key holds another CRDT type or a plain value (nothing is
-// written), plus every error of Client::Get and Client::Put. A key never written, or
-// deleted, reads as the empty state. Thread-safe; the sync calls block the calling thread
+// written), plus every error of Client::Get, Client::Put and Client::Delete. A key never
+// written, or deleted, reads as the empty state. Thread-safe; the sync calls block the calling thread
 // (not usable inside a Client callback, like every sync call).
 class CrdtClient {
  public:
@@ -160,7 +176,15 @@ class CrdtClient {
   CrdtClient(const CrdtClient&) = delete;
   CrdtClient& operator=(const CrdtClient&) = delete;
 
-  ActorId actor() const;  // the current actor id (changes when the cache is rotated)
+  // The client's current actor id (changes when the cache is rotated; a key whose state
+  // was deleted is updated as a fresh actor of its own).
+  ActorId actor() const;
+
+  // Deletes the key, whatever type it holds: reads it and deletes what the read found
+  // (Client::Delete with the read's context; a concurrent update the read missed survives
+  // as a sibling), and forgets this client's cached state of it, so the client's next
+  // update starts from the empty state whatever the delete's outcome.
+  Status Delete(const std::string& key, const RequestOptions& options = {});
 
   Result<PnCounter> GetCounter(const std::string& key, const RequestOptions& options = {});
   // Adds `by` (negative: subtracts); returns the value this update wrote.

@@ -2,7 +2,8 @@
 // clients converge without losing an update, a partition's two sides merge after the heal
 // (hinted handoff and repair bring every replica to the same state, and an add on one side
 // survives a concurrent remove on the other), an increment whose put failed is carried by
-// the next one instead of overlapping it, and an op on a value of another type writes nothing.
+// the next one instead of overlapping it, a delete stays deleted when the writer whose state
+// it removed updates the key again, and an op on a value of another type writes nothing.
 
 #include <algorithm>
 #include <thread>
@@ -113,7 +114,9 @@ TEST_CASE("an increment whose put failed is carried by the next one instead of o
   auto cluster = StartCluster(FastCluster());
   auto client = ClientOf(*cluster, 0);
   CrdtClient crdt(*client);
-  REQUIRE(crdt.Increment("hits", 1).ok());
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  REQUIRE(crdt.Increment("hits", 1, all).ok());  // on every replica before 1 and 2 die
   // Only node 0 is up: the read (R=1) finds 1, the put lands there and fails (W=2): an
   // outcome the writer cannot know.
   REQUIRE(cluster->Kill(1).ok());
@@ -126,19 +129,23 @@ TEST_CASE("an increment whose put failed is carried by the next one instead of o
   REQUIRE(OnReplica<PnCounter>(*cluster, 0, "hits").value().Value() == 2);
   // The next read misses node 0 (paused): it finds 1, and without the client's memory of
   // what it wrote the next increment would write this actor's count 2 again.
+  // Node 0 is paused before 1 and 2 come back, or it may hand them the failed put's
+  // copy first (then the read finds 2 and the case is not made).
+  REQUIRE(cluster->Pause(0).ok());
   REQUIRE(cluster->Restart(1).ok());
   REQUIRE(cluster->Restart(2).ok());
-  REQUIRE(cluster->Pause(0).ok());
-  REQUIRE(Eventually(20s, [&] {  // nodes 1 and 2 answer again (a read writes nothing)
+  std::string last_read;
+  bool missed = Eventually(20s, [&] {  // nodes 1 and 2 answer again (a read writes nothing)
     auto read = crdt.GetCounter("hits");
+    last_read = read.ok() ? std::to_string(read->Value()) : read.status().ToString();
     return read.ok() && read->Value() == 1;
-  }));
+  });
+  INFO("the read found " << last_read);
+  REQUIRE(missed);
   auto next = crdt.Increment("hits", 1);
   INFO(next.status().ToString());
   REQUIRE(next.ok());
   REQUIRE(cluster->Resume(0).ok());
-  RequestOptions all;
-  all.level = Consistency::kAll;
   Result<PnCounter> hits = Status::NotFound("not yet");
   REQUIRE(Eventually(20s, [&] {
     hits = crdt.GetCounter("hits", all);
@@ -147,6 +154,81 @@ TEST_CASE("an increment whose put failed is carried by the next one instead of o
   // The failed increment counts (it landed), and the next one came on top of it.
   CHECK(*next == 3);
   CHECK(hits->Value() == 3);
+}
+
+TEST_CASE("a counter and a set deleted by another client stay deleted when the first writer updates them again") {
+  auto cluster = StartCluster();
+  auto a = ClientOf(*cluster, 0);
+  auto b = ClientOf(*cluster, 1);
+  CrdtClient crdt_a(*a), crdt_b(*b);
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  REQUIRE(crdt_a.Increment("likes", 5, all).ok());
+  REQUIRE(crdt_a.AddToSet("cart", {"milk", "eggs"}, all).ok());
+  // b deletes both with its read's context: a plain Client::Delete for the counter,
+  // CrdtClient::Delete for the set.
+  auto read = b->Get("likes", all);
+  REQUIRE(read.ok());
+  REQUIRE(read->found);
+  REQUIRE(b->Delete("likes", read->context, all).ok());
+  REQUIRE(crdt_b.Delete("cart", all).ok());
+  REQUIRE_FALSE(b->Get("likes", all).value().found);
+  REQUIRE_FALSE(b->Get("cart", all).value().found);
+  // a, which still remembers what it wrote, updates both again: only the new update shows.
+  auto likes = crdt_a.Increment("likes", 2, all);
+  REQUIRE(likes.ok());
+  CHECK(*likes == 2);
+  REQUIRE(crdt_a.AddToSet("cart", {"bread"}, all).ok());
+  CHECK(crdt_b.GetCounter("likes", all).value().Value() == 2);
+  CHECK(crdt_b.GetSet("cart", all).value().Elements() == std::vector<std::string>{"bread"});
+  // A delete through a's own CrdtClient stays deleted for a's next update too.
+  REQUIRE(crdt_a.Delete("likes", all).ok());
+  REQUIRE(crdt_a.Increment("likes", 1, all).ok());
+  CHECK(crdt_b.GetCounter("likes", all).value().Value() == 1);
+}
+
+TEST_CASE(
+    "after a delete its read saw, the writer goes on as a fresh actor and a concurrent copy of its old state keeps "
+    "every increment") {
+  auto cluster = StartCluster(FastCluster());
+  ClientOptions c_options, ab_options;
+  c_options.bind_host = "127.0.0.101";  // with node 0 alone
+  c_options.w = c_options.r = 1;
+  ab_options.bind_host = "127.0.0.102";  // with nodes 1, 2
+  auto a = ClientOf(*cluster, 1, ab_options);
+  auto b = ClientOf(*cluster, 2, ab_options);
+  auto c = ClientOf(*cluster, 0, c_options);
+  CrdtClient crdt_a(*a);
+  RequestOptions all;
+  all.level = Consistency::kAll;
+  REQUIRE(crdt_a.Increment("likes", 5, all).ok());
+  auto before = b->Get("likes", all);
+  REQUIRE(before.ok());
+  REQUIRE(before->values.size() == 1);
+  {
+    auto partition = Partition::Create({"127.0.0.1", "127.0.0.101"}, {"127.0.0.2", "127.0.0.3", "127.0.0.102"});
+    REQUIRE(partition.ok());
+    // On node 0's side, c adds 1 to the state it read (a's 5): a version concurrent with
+    // b's delete, holding a's old steps.
+    PnCounter old = PnCounter::Decode(before->values[0]).value();
+    old.Add(77, 1);
+    REQUIRE(c->Put("likes", old.Encode(), before->context).ok());
+    // On the other side b deletes what it read, and a's next read (nodes 1, 2) covers a's
+    // write but holds none of it: a must not restart its own actor at 0 (its 2 would
+    // overlap the 5 in c's copy and be lost), so it goes on as a fresh one.
+    REQUIRE(b->Delete("likes", before->context).ok());
+    auto likes = crdt_a.Increment("likes", 2);
+    REQUIRE(likes.ok());
+    CHECK(*likes == 2);
+    REQUIRE(partition->Heal().ok());
+  }
+  // c's copy and a's new state are siblings: their merge keeps 5 + 1 + 2.
+  Result<PnCounter> merged = Status::NotFound("not yet");
+  REQUIRE(Eventually(20s, [&] {
+    merged = crdt_a.GetCounter("likes", all);
+    return merged.ok();
+  }));
+  CHECK(merged->Value() == 8);
 }
 
 TEST_CASE("a full cache rotates the actor and forgets, and counts stay exact") {
