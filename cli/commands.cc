@@ -11,6 +11,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "cli/crdt_commands.h"
 #include "cli/scan_command.h"
 #include "ringkv/limits.h"
 
@@ -241,6 +242,10 @@ std::string CommandHelp() {
          "  put KEY VALUE --if-absent  only if the key holds no value; else exit 7 (Exists),\n"
          "                          nothing written (racing creators both land, as siblings)\n"
          "  del KEY                 delete (supersedes what is there now)\n"
+         "  counter get|incr|decr KEY [N]\n"
+         "                          a counter (CRDT): concurrent increments all count\n"
+         "  set get|add|remove KEY [VALUE...]\n"
+         "                          a set (add-wins CRDT): a remove never loses a concurrent add\n"
          "  ring                    nodes, vnodes and ownership\n"
          "  scan NS [--prefix P] [--limit N] [--cursor C]\n"
          "                          the live keys of namespace NS in key order, paged (--count:\n"
@@ -258,7 +263,7 @@ std::string CommandHelp() {
          "  ns drop NAME            drop a namespace\n"
          "  bench                   load test: --ops 1M --mix 50:50 --value-size 100 --concurrency 64\n"
          "                          [--keys 100k] [--plot FILE.svg]; honours --n/--w/--r, --json\n"
-         "options before the command: --ns NAMESPACE (get/put/del), --n/--w/--r N,\n"
+         "options before the command: --ns NAMESPACE (get/put/del/counter/set), --n/--w/--r N,\n"
          "  --level one|quorum|all|local_one|local_quorum|each_quorum, --dc DC (the client's\n"
          "  datacenter), --timeout MS,\n"
          "  --context HEX (put/del: the context a get printed), --json\n";
@@ -280,6 +285,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (cmd == "del" || cmd == "delete") return Del(client, words, request, context_hex, out);
   if (cmd == "ring") return Ring(client, out);
   if (cmd == "scan") return RunScan(client, words, {}, request, out);
+  if (int code = RunCrdtCommand(client, words, request, out); code >= 0) return code;
   if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();

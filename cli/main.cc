@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"one", "quorum", "all", "local_one", "local_quorum", "each_quorum"}));
   app.add_option("--timeout", timeout_ms, "request timeout, ms");
   std::string ns;
-  app.add_option("--ns", ns, "get/put/del: the namespace of the key (default: default; kv ns list)");
+  app.add_option("--ns", ns, "get/put/del/counter/set: the namespace of the key (default: default; kv ns list)");
   app.add_option("--context", context, "put/del: the context printed by a get (hex)");
   app.add_option("--file", value_file, "put: read the value from this file");
   std::string ttl;

@@ -1,62 +1,41 @@
-// shopping_cart: the Dynamo paper's example. A cart is a set of items; two app servers
-// add to the same cart at the same time from the same version, so ringkv keeps both
-// writes as siblings instead of dropping one. The next reader merges them (set union),
-// writes the merge back with the read's context, and the cart is one value again.
+// shopping_cart: the Dynamo paper's example, with the cart as an OR-set (ringkv/crdt.h).
+// Two app servers update the same cart at the same time from the same version: ringkv
+// keeps both writes as siblings, and CrdtClient merges them on the next read — every add
+// kept, and a remove concurrent with an add of the same item loses (add wins), so an item
+// a customer put back is never dropped, and a removed item never comes back by itself.
 //   shopping_cart [HOST:PORT,...]
-//
-// Union merge has the paper's known quirk: an item removed in one sibling and still
-// present in the other comes back. Apps that need removals store tombstoned items
-// (an "OR-set"); this sample only adds.
 
 #include <cstdio>
 #include <ctime>
-#include <set>
-#include <sstream>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "ringkv/client.h"
+#include "ringkv/crdt.h"
 #include "sample_util.h"
 
 using namespace ringkv;
 
 namespace {
 
-using Cart = std::set<std::string>;
-
-Cart Parse(const std::string& value) {
-  Cart items;
-  std::istringstream in(value);
-  for (std::string item; std::getline(in, item, ',');) {
-    if (!item.empty()) items.insert(item);
-  }
-  return items;
-}
-
-std::string Serialize(const Cart& cart) {
+std::string Show(const OrSet& cart) {
   std::string out;
-  for (const auto& item : cart) out += (out.empty() ? "" : ",") + item;
+  for (const auto& item : cart.Elements()) out += (out.empty() ? "" : ",") + item;
   return out;
 }
 
-// Reads the cart, merging any siblings (the union of every version's items).
-Result<std::pair<Cart, Context>> ReadCart(Client& kv, const std::string& key, size_t* siblings = nullptr) {
-  RequestOptions all;
-  all.level = Consistency::kAll;  // see every replica's versions (the sample wants them all)
-  RINGKV_ASSIGN(GetResult got, kv.Get(key, all));
-  Cart merged;
-  for (const auto& v : got.values) merged.merge(Parse(v));
-  if (siblings) *siblings = got.values.size();
-  return std::pair{merged, got.context};
-}
-
-// Read-modify-write: add `item` on top of everything the read saw.
-Status AddItem(Client& kv, const std::string& key, const std::string& item) {
-  RINGKV_ASSIGN(auto read, ReadCart(kv, key));
-  read.first.insert(item);
-  return kv.Put(key, Serialize(read.first), read.second).status();
-}
-
 int Fail(const char* step, const Status& s) { return samples::Fail("shopping_cart", step, s); }
+
+// The merge of every version a read found, as CrdtClient::GetSet computes it.
+Result<OrSet> Merge(const GetResult& read) {
+  OrSet cart;
+  for (const std::string& value : read.values) {
+    RINGKV_ASSIGN(OrSet version, OrSet::Decode(value));
+    cart.Merge(version);
+  }
+  return cart;
+}
 
 }  // namespace
 
@@ -66,39 +45,53 @@ int main(int argc, char** argv) {
   auto mobile = Client::Connect(options);
   if (!web.ok()) return Fail("connect", web.status());
   if (!mobile.ok()) return Fail("connect", mobile.status());
+  CrdtClient web_carts(**web), mobile_carts(**mobile);
   const std::string key = "cart:alice:" + std::to_string(std::time(nullptr));
 
-  if (Status s = AddItem(**web, key, "milk"); !s.ok()) return Fail("add milk", s);
-  std::printf("web adds milk\n");
+  if (Status s = web_carts.AddToSet(key, {"milk", "eggs"}); !s.ok()) return Fail("add milk, eggs", s);
+  std::printf("web adds milk and eggs\n");
 
-  // Both servers read the same version, then write without seeing each other.
-  auto web_read = ReadCart(**web, key);
-  auto mobile_read = ReadCart(**mobile, key);
-  if (!web_read.ok() || !mobile_read.ok())
-    return Fail("read", web_read.ok() ? mobile_read.status() : web_read.status());
-  web_read->first.insert("eggs");
-  mobile_read->first.insert("bread");
-  auto w = (*web)->PutAsync(key, Serialize(web_read->first), web_read->second);
-  auto m = (*mobile)->PutAsync(key, Serialize(mobile_read->first), mobile_read->second);
+  // A race, made by hand to be sure it happens: both servers read the same version, then
+  // write without seeing each other (CrdtClient does the same read-apply-put, one at a time).
+  // An update made by hand needs an actor id of its own (never one a CrdtClient uses).
+  std::random_device rd;
+  const ActorId mobile_actor = (uint64_t{rd()} << 32) | rd();
+  RequestOptions all;
+  all.level = Consistency::kAll;  // see every replica's versions
+  auto before = (*web)->Get(key, all);
+  if (!before.ok()) return Fail("read", before.status());
+  auto web_view = Merge(*before), mobile_view = Merge(*before);
+  if (!web_view.ok()) return Fail("decode", web_view.status());
+  if (!mobile_view.ok()) return Fail("decode", mobile_view.status());
+  web_view->Remove("eggs");                 // the customer drops the eggs on the web...
+  mobile_view->Add(mobile_actor, "eggs");   // ...and puts them back on the phone,
+  mobile_view->Add(mobile_actor, "bread");  // with bread
+  auto w = (*web)->PutAsync(key, web_view->Encode(), before->context);
+  auto m = (*mobile)->PutAsync(key, mobile_view->Encode(), before->context);
   if (Status s = w.get().status(); !s.ok()) return Fail("web put", s);
   if (Status s = m.get().status(); !s.ok()) return Fail("mobile put", s);
-  std::printf("web adds eggs and mobile adds bread, concurrently, from the same version\n");
+  std::printf("web removes eggs while mobile adds eggs and bread, from the same version\n");
 
-  size_t siblings = 0;
-  auto seen = ReadCart(**web, key, &siblings);
-  if (!seen.ok()) return Fail("read siblings", seen.status());
-  std::printf("a read finds %zu siblings; merged: %s\n", siblings, Serialize(seen->first).c_str());
+  auto raced = (*web)->Get(key, all);
+  if (!raced.ok()) return Fail("read siblings", raced.status());
+  auto seen = web_carts.GetSet(key, all);  // merges the siblings: the app never sees them
+  if (!seen.ok()) return Fail("read cart", seen.status());
+  std::printf("the store holds %zu siblings; the cart reads as: %s (the add of eggs wins)\n", raced->values.size(),
+              Show(*seen).c_str());
 
-  // Writing the merge back with the read's context replaces both siblings.
-  if (Status s = (*web)->Put(key, Serialize(seen->first), seen->second).status(); !s.ok()) return Fail("merge", s);
-  if (Status s = AddItem(**mobile, key, "apples"); !s.ok()) return Fail("add apples", s);
-  size_t after_siblings = 0;
-  auto final_cart = ReadCart(**mobile, key, &after_siblings);
+  // The next update writes one merged version that replaces both siblings.
+  if (Status s = web_carts.RemoveFromSet(key, {"eggs"}); !s.ok()) return Fail("remove eggs", s);
+  if (Status s = mobile_carts.AddToSet(key, {"apples"}); !s.ok()) return Fail("add apples", s);
+  auto after = (*mobile)->Get(key, all);
+  auto final_cart = mobile_carts.GetSet(key, all);
+  if (!after.ok()) return Fail("final read", after.status());
   if (!final_cart.ok()) return Fail("final read", final_cart.status());
-  std::printf("after the merge and one more add: %zu version, cart = %s\n", after_siblings,
-              Serialize(final_cart->first).c_str());
+  std::printf("web removes eggs (now it saw them), mobile adds apples: %zu version, cart = %s\n", after->values.size(),
+              Show(*final_cart).c_str());
 
-  bool ok = siblings == 2 && after_siblings == 1 && final_cart->first == Cart{"apples", "bread", "eggs", "milk"};
-  std::printf("%s\n", ok ? "shopping_cart ok: no add was lost" : "shopping_cart: UNEXPECTED RESULT");
+  bool ok = raced->values.size() == 2 && seen->Elements() == std::vector<std::string>{"bread", "eggs", "milk"} &&
+            after->values.size() == 1 && final_cart->Elements() == std::vector<std::string>{"apples", "bread", "milk"};
+  std::printf("%s\n",
+              ok ? "shopping_cart ok: no add was lost, no removed item came back" : "shopping_cart: UNEXPECTED RESULT");
   return ok ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 
 #include "common/vector_clock.h"
 #include "tests/chaos/checker.h"
+#include "tests/chaos/counter_checker.h"
 
 using namespace ringkv;
 using namespace ringkv::chaos;
@@ -287,4 +288,20 @@ TEST_CASE("the checker does not ask a fresh read for a value that may have expir
     std::vector<Op> early = {PutWithTtl("k", "a", ContextWith({{"n1", 1}}), 0, 10, 1000), Get("k", {}, 100, 110)};
     CHECK(Check(early, {{"k", Final({}, {})}}, At(2000)).Count("stale") == 1);
   }
+}
+
+TEST_CASE("the counter checker accepts counts between acknowledged and attempted, and reports lost or doubled ones") {
+  std::map<std::string, CounterTally> tallies = {{"a", {10, 7}}, {"b", {5, 5}}, {"c", {4, 2}}, {"d", {3, 3}}};
+  CounterReport ok = CheckCounters(tallies, {{"a", 9}, {"b", 5}, {"c", 2}, {"d", 3}});
+  CHECK(ok.violations.empty());
+  CHECK(ok.failed_but_counted == 2);
+  CounterReport bad = CheckCounters(tallies, {{"a", 6}, {"b", 5}, {"c", 5}});  // d missing: 0
+  REQUIRE(bad.violations.size() == 3);
+  CHECK(bad.violations[0].kind == "lost");
+  CHECK(bad.violations[0].key == "a");
+  CHECK(bad.violations[1].kind == "duplicated");
+  CHECK(bad.violations[1].key == "c");
+  CHECK(bad.violations[2].kind == "lost");
+  CHECK(bad.violations[2].key == "d");
+  CHECK_THAT(bad.Summary(), Catch::Contains("3 violations") && Catch::Contains("final 6, acknowledged 7"));
 }

@@ -20,7 +20,7 @@ trap cleanup EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 
 # The SDK's contract and nothing else: no internal header may be installed, or be needed.
-expected="include/ringkv/client.h include/ringkv/limits.h include/ringkv/metrics.h include/ringkv/namespace.h include/ringkv/status.h include/ringkv/tls_files.h include/ringkv/tracing.h"
+expected="include/ringkv/client.h include/ringkv/crdt.h include/ringkv/limits.h include/ringkv/metrics.h include/ringkv/namespace.h include/ringkv/status.h include/ringkv/tls_files.h include/ringkv/tracing.h"
 installed=$(cd "$work/prefix" && find . -type f \( -path './include/*' -o -name '*.h' -o -name '*.hpp' \) \
   | sed 's|^\./||' | sort | xargs)
 if [[ "$installed" != "$expected" ]]; then

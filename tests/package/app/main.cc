@@ -1,5 +1,7 @@
-// Puts, reads back and deletes one key through the installed SDK: app HOST:PORT
+// Puts, reads back and deletes one key, and increments a CRDT counter, through the
+// installed SDK: app HOST:PORT
 #include <ringkv/client.h>
+#include <ringkv/crdt.h>
 
 #include <cstdio>
 
@@ -17,6 +19,10 @@ int main(int argc, char** argv) {
   auto del = (*client)->Delete("package:key", got->context);
   auto gone = (*client)->Get("package:key");
   if (!del.ok() || !gone.ok() || gone->found) return std::fprintf(stderr, "delete failed\n"), 1;
+  ringkv::CrdtClient crdt(**client);
+  auto count = crdt.Increment("package:counter", 2);
+  if (!count.ok() || *count != 2 || crdt.GetCounter("package:counter")->Value() != 2)
+    return std::fprintf(stderr, "counter failed\n"), 1;
   std::printf("app ok\n");
   return 0;
 }
