@@ -37,9 +37,12 @@ Result<UpdateResult> Client::Update(const std::string& key, const UpdateFunction
   try {
     value = fn(out.read);
   } catch (const std::exception& e) {
-    // The application's own failure, as a value; any other exception type propagates.
+    // The application's own failure, as a value, whatever it threw.
     return Status::InvalidArgument("update of '" + key + "': the function threw: " + e.what() +
                                    "; nothing was written");
+  } catch (...) {
+    return Status::InvalidArgument("update of '" + key +
+                                   "': the function threw an exception that is not a std::exception; nothing was written");
   }
   if (!value) return out;
   RINGKV_ASSIGN(auto left, TimeLeftForPut(deadline, "update of '" + key + "'"));

@@ -179,9 +179,8 @@ struct PutResult {
 
 // Client::Update's function: given what a read found (every sibling, or found == false),
 // the new value, or std::nullopt to write nothing. It runs on the thread that called
-// Update. A std::exception it throws ends the Update with InvalidArgument carrying its
-// what(), and nothing is written; any other exception propagates unchanged (nothing
-// written either).
+// Update. An exception it throws ends the Update with InvalidArgument (carrying what() of
+// a std::exception), and nothing is written.
 using UpdateFunction = std::function<std::optional<std::string>(const GetResult& current)>;
 
 struct UpdateResult {

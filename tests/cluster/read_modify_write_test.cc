@@ -119,6 +119,15 @@ TEST_CASE("an Update whose function throws writes nothing and returns InvalidArg
   REQUIRE(missing.ok());
   CHECK_FALSE(missing->found);
   CHECK(missing->siblings.empty());
+
+  // Something that is not a std::exception is an error value too, not an escape.
+  auto odd = client->Update("account", [](const GetResult&) -> std::optional<std::string> { throw 42; });
+  CHECK(odd.status().IsInvalidArgument());
+  CHECK_THAT(odd.status().message(), Catch::Contains("not a std::exception"));
+  auto still = client->Get("account");
+  REQUIRE(still.ok());
+  CHECK(still->siblings.size() == 1);
+  CHECK(still->values == std::vector<std::string>{"100"});
 }
 
 TEST_CASE("an Update whose function returns nullopt sends nothing, and one returning a value writes it") {
