@@ -232,6 +232,9 @@ std::string CommandHelp() {
          "  put KEY VALUE --ttl 30s  ...that expires 30 s after the write (units ms, s, m, h, d;\n"
          "                          unset: the namespace's default ttl); get --json shows expires_ms\n"
          "  del KEY                 delete (supersedes what is there now)\n"
+         "  mget KEY...             read many keys in one batch: a line per key (--json: an array)\n"
+         "  mput KEY=VALUE...       write many keys in one batch, each replacing what a read sees\n"
+         "                          now (--ttl applies to each); bad input writes none of them\n"
          "  ring                    nodes, vnodes and ownership\n"
          "  scan NS [--prefix P] [--limit N] [--cursor C]\n"
          "                          the live keys of namespace NS in key order, paged (--count:\n"
@@ -265,6 +268,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (cmd == "ring") return Ring(client, out);
   if (cmd == "scan") return RunScan(client, words, {}, request, out);
   if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
+  if (int code = RunBatchCommand(client, words, request, context_hex, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();
     return kExitOk;

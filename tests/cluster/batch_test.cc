@@ -289,11 +289,38 @@ TEST_CASE("a sync batch call inside a callback is refused, the callback form wor
   std::promise<Result<Client::GetResults>> inner_async;
   client->GetAsync("anything", {}, [&](Result<GetResult>) {
     inner_sync.set_value(client->MultiGet({"a", "b"}).status());
-    client->MultiGetAsync({"a", "b"}, {},
-                          [&](Result<Client::GetResults> r) { inner_async.set_value(std::move(r)); });
+    client->MultiGetAsync({"a", "b"}, {}, [&](Result<Client::GetResults> r) { inner_async.set_value(std::move(r)); });
   });
   REQUIRE(inner_sync.get_future().get().IsInvalidArgument());
   auto r = inner_async.get_future().get();
   REQUIRE(r.ok());
   REQUIRE(r->size() == 2);
+}
+
+TEST_CASE("kv mput writes every KEY=VALUE and kv mget prints a line per key; bad input writes none") {
+  auto cluster = StartCluster();
+  auto kv = [&](const std::string& args) {
+    return ringkv::testing::RunCommand(std::string(RINGKV_KV_PATH) + " --cluster " + cluster->seeds() +
+                                       " --cluster-name test-cluster " + args);
+  };
+  auto put = kv("mput fruit=apple veg=leek eq=a=b");
+  INFO(put.output);
+  REQUIRE(put.exit_code == 0);
+  REQUIRE_THAT(put.output, Catch::Contains("fruit: OK") && Catch::Contains("eq: OK"));
+  auto get = kv("mget fruit veg eq missing");
+  INFO(get.output);
+  REQUIRE(get.exit_code == 1);  // one key not found
+  REQUIRE(get.output == "fruit: apple\nveg: leek\neq: a=b\nmissing: (not found)\n");
+  // mput replaces what it reads, as put does: no siblings from writing a key again.
+  REQUIRE(kv("mput fruit=pear").exit_code == 0);
+  auto json = kv("--json mget fruit");
+  REQUIRE(json.exit_code == 0);
+  REQUIRE_THAT(json.output, Catch::Contains(R"("key":"fruit","found":true,"values":["pear"])"));
+
+  auto bad = kv("mput a=1 noequals");
+  REQUIRE(bad.exit_code == 2);
+  auto dup = kv("mput b=1 b=2");
+  REQUIRE(dup.exit_code == 2);
+  REQUIRE_THAT(dup.output, Catch::Contains("entries 0 and 1"));
+  REQUIRE(kv("mget a b").output == "a: (not found)\nb: (not found)\n");
 }
