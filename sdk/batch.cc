@@ -47,7 +47,7 @@ struct Client::Batch {
   // ---- checking a batch (caller's thread) ----
 
   static Result<std::vector<Impl::Target>> PrepareGets(const Impl& impl, const std::vector<std::string>& keys,
-                                                        const RequestOptions& options) {
+                                                       const RequestOptions& options) {
     std::vector<Impl::Target> targets;
     std::vector<sdk::BatchKey> checked;
     targets.reserve(keys.size());
@@ -65,7 +65,7 @@ struct Client::Batch {
   // `value_of(entry)`: the entry's value, or nullptr for a delete.
   template <typename Entry, typename ValueOf>
   static Result<std::vector<Impl::Write>> PrepareWrites(const Impl& impl, const std::vector<Entry>& entries,
-                                                         const RequestOptions& options, ValueOf value_of) {
+                                                        const RequestOptions& options, ValueOf value_of) {
     std::vector<Impl::Write> writes;
     std::vector<sdk::BatchKey> checked;
     writes.reserve(entries.size());
@@ -82,17 +82,14 @@ struct Client::Batch {
     return writes;
   }
 
-  static Result<std::vector<Impl::Write>> PreparePuts(const Impl& impl,
-                                                       const std::vector<PutEntry>& entries,
-                                                       const RequestOptions& options) {
+  static Result<std::vector<Impl::Write>> PreparePuts(const Impl& impl, const std::vector<PutEntry>& entries,
+                                                      const RequestOptions& options) {
     return PrepareWrites(impl, entries, options, [](const PutEntry& e) { return &e.value; });
   }
 
-  static Result<std::vector<Impl::Write>> PrepareDeletes(const Impl& impl,
-                                                          const std::vector<DeleteEntry>& entries,
-                                                          const RequestOptions& options) {
-    return PrepareWrites(impl, entries, options,
-                         [](const DeleteEntry&) -> const std::string* { return nullptr; });
+  static Result<std::vector<Impl::Write>> PrepareDeletes(const Impl& impl, const std::vector<DeleteEntry>& entries,
+                                                         const RequestOptions& options) {
+    return PrepareWrites(impl, entries, options, [](const DeleteEntry&) -> const std::string* { return nullptr; });
   }
 
   // ---- running a batch (loop thread) ----
@@ -109,7 +106,6 @@ struct Client::Batch {
     for (Impl::Write& w : writes) calls.add(impl.PutOnLoop(kj::mv(w)));
     return InOrder(kj::mv(calls));
   }
-
 };
 
 // ---- Client ----
@@ -150,15 +146,13 @@ std::future<Result<Client::PutResults>> Client::MultiDeleteAsync(const std::vect
   return impl_->RunAsync<PutResults>([&] { return Batch::PutAllOnLoop(*impl_, *writes); });
 }
 
-void Client::MultiGetAsync(const std::vector<std::string>& keys, const RequestOptions& options,
-                           MultiGetCallback done) {
+void Client::MultiGetAsync(const std::vector<std::string>& keys, const RequestOptions& options, MultiGetCallback done) {
   auto targets = Batch::PrepareGets(*impl_, keys, options);
   if (!targets.ok()) return done(targets.status());
   impl_->RunWithCallback<GetResults>([&] { return Batch::GetAllOnLoop(*impl_, *targets); }, std::move(done));
 }
 
-void Client::MultiPutAsync(const std::vector<PutEntry>& entries, const RequestOptions& options,
-                           MultiPutCallback done) {
+void Client::MultiPutAsync(const std::vector<PutEntry>& entries, const RequestOptions& options, MultiPutCallback done) {
   auto writes = Batch::PreparePuts(*impl_, entries, options);
   if (!writes.ok()) return done(writes.status());
   impl_->RunWithCallback<PutResults>([&] { return Batch::PutAllOnLoop(*impl_, *writes); }, std::move(done));
