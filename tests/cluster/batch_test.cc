@@ -297,7 +297,7 @@ TEST_CASE("a sync batch call inside a callback is refused, the callback form wor
   REQUIRE(r->size() == 2);
 }
 
-TEST_CASE("kv mput writes every KEY=VALUE and kv mget prints a line per key; bad input writes none") {
+TEST_CASE("kv mput writes every KEY=VALUE and kv mget prints a line per key, and bad input writes none") {
   auto cluster = StartCluster();
   auto kv = [&](const std::string& args) {
     return ringkv::testing::RunCommand(std::string(RINGKV_KV_PATH) + " --cluster " + cluster->seeds() +
