@@ -107,9 +107,9 @@ bool RingSettled(Client& client, SentMessages& sent) {
 
 TEST_CASE("a 100-key MultiPut and MultiGet send one message per node per phase and return every key in order") {
   auto cluster = StartCluster();
+  SentMessages sent;  // outlives the client: its loop thread calls the observer
   auto client = ConnectQuick(*cluster);
   auto keys = Keys("batch:", 100);
-  SentMessages sent;
   REQUIRE(RingSettled(*client, sent));
   sent.Clear();
 
