@@ -104,9 +104,8 @@ uint64_t Failed(const Status& s, uint64_t keys) { return s.ok() ? 0 : keys; }
 
 Measured SingleGets(Client& client, Keys& keys, const Flags& f) {
   Driver d(f.total_keys, [&](uint64_t i, Done done) {
-    client.GetAsync(Keys::Name(i % keys.size()), {}, [done](Result<GetResult> r) {
-      done(r.ok() ? 1 : 0, Failed(r.status(), 1));
-    });
+    client.GetAsync(Keys::Name(i % keys.size()), {},
+                    [done](Result<GetResult> r) { done(r.ok() ? 1 : 0, Failed(r.status(), 1)); });
   });
   return d.Run(f.concurrency);
 }
@@ -167,7 +166,6 @@ Measured Median(std::vector<Measured> runs) {
   return runs[runs.size() / 2];
 }
 
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -183,8 +181,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (f.batch < 1 || f.concurrency < 1 || f.repeat < 1 || f.value_size < 0 ||
       f.keys < static_cast<uint64_t>(f.batch) * static_cast<uint64_t>(f.concurrency) ||
-      f.total_keys < static_cast<uint64_t>(f.batch) ||
-      static_cast<size_t>(f.batch) > kMaxBatchEntries) {
+      f.total_keys < static_cast<uint64_t>(f.batch) || static_cast<size_t>(f.batch) > kMaxBatchEntries) {
     std::fprintf(stderr,
                  "batch_bench: --batch (1..%zu), --concurrency, --repeat must be positive, --keys >= batch x "
                  "concurrency (no two calls in flight share a key), --total_keys >= --batch\n",
@@ -210,8 +207,8 @@ int main(int argc, char** argv) {
   std::printf(
       "batch_bench: N=3 W=2 R=2, %d-key batches, %d calls in flight, %llu keys a run over %llu, %d-byte "
       "values, median of %d interleaved runs (2-core machine shared by 3 nodes + client: compare ratios)\n",
-      f.batch, f.concurrency, static_cast<unsigned long long>(f.total_keys),
-      static_cast<unsigned long long>(f.keys), f.value_size, f.repeat);
+      f.batch, f.concurrency, static_cast<unsigned long long>(f.total_keys), static_cast<unsigned long long>(f.keys),
+      f.value_size, f.repeat);
 
   // Write every key once so the gets find values (and the puts replace one version each).
   Flags load = f;
@@ -233,8 +230,9 @@ int main(int argc, char** argv) {
     if (single.empty()) return;
     Measured s = Median(single), b = Median(batch);
     std::printf("%-10s %14.0f %14.0f %8.2f%s\n", name, b.keys_per_sec, s.keys_per_sec, b.keys_per_sec / s.keys_per_sec,
-                s.failed_keys + b.failed_keys ? ("  FAILED KEYS: " + std::to_string(s.failed_keys + b.failed_keys)).c_str()
-                                              : "");
+                s.failed_keys + b.failed_keys
+                    ? ("  FAILED KEYS: " + std::to_string(s.failed_keys + b.failed_keys)).c_str()
+                    : "");
   };
   report("get", single_get, multi_get);
   report("put", single_put, multi_put);

@@ -79,7 +79,10 @@ int MultiPut(Client& c, const std::vector<std::string>& w, const RequestOptions&
   if (!current.ok()) return Fail(o, current.status());
   for (size_t i = 0; i < keys.size(); ++i) {
     const Result<GetResult>& seen = (*current)[i];
-    if (!seen.ok()) return Fail(o, Status::Unavailable("reading '" + keys[i] + "' first: " + seen.status().ToString() + "; nothing was written"));
+    if (!seen.ok()) {  // its own status, so the exit code says what went wrong
+      *o.err << "reading '" << keys[i] << "' first failed; nothing was written\n";
+      return Fail(o, seen.status());
+    }
     entries[i].context = seen->context;
   }
   auto r = c.MultiPut(entries, req);
