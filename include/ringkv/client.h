@@ -269,7 +269,8 @@ class Client {
   // input (what the single call refuses, named with the entry's index), the batch is empty
   // or holds over kMaxBatchEntries entries, or two entries name one key in one namespace.
   // `options` applies to every entry; an entry's own `options`, when set, replaces it
-  // (not merged field by field). The call's outer Result is OK whenever the batch ran.
+  // (not merged field by field). Besides bad input, the outer Result fails only as a single
+  // call's would: a sync call inside a callback (InvalidArgument), an internal error (Aborted).
   struct PutEntry {
     std::string key;
     std::string value;
