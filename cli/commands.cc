@@ -242,6 +242,9 @@ std::string CommandHelp() {
          "  put KEY VALUE --if-absent  only if the key holds no value; else exit 7 (Exists),\n"
          "                          nothing written (racing creators both land, as siblings)\n"
          "  del KEY                 delete (supersedes what is there now)\n"
+         "  mget KEY...             read many keys in one batch: a line per key (--json: an array)\n"
+         "  mput KEY=VALUE...       write many keys in one batch, each replacing what a read sees\n"
+         "                          now (--ttl applies to each); bad input writes none of them\n"
          "  counter get|incr|decr KEY [N]\n"
          "                          a counter (CRDT): concurrent increments all count\n"
          "  set get|add|remove KEY [VALUE...]\n"
@@ -287,6 +290,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (cmd == "scan") return RunScan(client, words, {}, request, out);
   if (int code = RunCrdtCommand(client, words, request, out); code >= 0) return code;
   if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
+  if (int code = RunBatchCommand(client, words, request, context_hex, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();
     return kExitOk;

@@ -39,6 +39,12 @@ int Usage(const Output& o, const std::string& what);
 // `words` as for RunCommand; returns -1 when `words` is not an admin command.
 int RunAdminCommand(Client& client, const std::vector<std::string>& words, const Output& out);
 
+// Batch commands (batch_commands.cc): mget KEY..., mput KEY=VALUE... (one MultiGet or
+// MultiPut; a line per key, or a JSON array with --json). `words` and `context_hex` as
+// for RunCommand; returns -1 when `words` is not a batch command.
+int RunBatchCommand(Client& client, const std::vector<std::string>& words, const RequestOptions& request,
+                    const std::string& context_hex, const Output& out);
+
 // `words` is the command and its arguments, e.g. {"put", "k", "v"}.
 int RunCommand(Client& client, const std::vector<std::string>& words, const RequestOptions& request,
                const std::string& context_hex, const Output& out);

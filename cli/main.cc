@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
   }
   RequestOptions request;
   if (!ttl.empty()) {  // checked before connecting: bad input writes nothing
-    if (words.empty() || words[0] != "put") return cli::Usage(out, "--ttl goes with put: put KEY VALUE --ttl 30s");
+    if (words.empty() || (words[0] != "put" && words[0] != "mput"))
+      return cli::Usage(out, "--ttl goes with put: put KEY VALUE --ttl 30s");
     auto parsed = cli::ParseTtl(ttl);
     if (!parsed.ok()) return cli::Fail(out, parsed.status());
     request.ttl = *parsed;

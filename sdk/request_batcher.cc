@@ -15,6 +15,11 @@ std::atomic<bool> fault_armed{false};
 std::mutex fault_mu;
 std::function<void(std::string_view)> fault_fn;  // guarded by fault_mu
 
+// The test observer (SetSendObserverForTesting), kept the same way.
+std::atomic<bool> observer_armed{false};
+std::mutex observer_mu;
+RequestBatcher::SendObserver observer_fn;  // guarded by observer_mu
+
 }  // namespace
 
 void RequestBatcher::SetFaultForTesting(std::function<void(std::string_view stage)> fault) {
@@ -31,6 +36,22 @@ void RequestBatcher::Fault(std::string_view stage) {
     fault = fault_fn;
   }
   if (fault) fault(stage);
+}
+
+void RequestBatcher::SetSendObserverForTesting(SendObserver observer) {
+  std::lock_guard lock(observer_mu);
+  observer_fn = std::move(observer);
+  observer_armed.store(static_cast<bool>(observer_fn), std::memory_order_release);
+}
+
+void RequestBatcher::Sent(std::string_view kind, const std::string& address, size_t items) {
+  if (!observer_armed.load(std::memory_order_acquire)) return;
+  SendObserver observer;
+  {
+    std::lock_guard lock(observer_mu);
+    observer = observer_fn;
+  }
+  if (observer) observer(kind, address, items);
 }
 
 template <typename Waiters, typename Build>
@@ -131,6 +152,7 @@ kj::Promise<void> RequestBatcher::SendGets(const std::string& address, const Rou
   auto waiters = std::make_shared<std::vector<PendingGet>>(kj::mv(taken));
   return Guarded("a get batch", address, waiters, [&]() -> kj::Promise<void> {
     Fault("send get");
+    Sent("get", address, waiters->size());
     auto req = pool_.Get(address).getRequest();
     wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
     auto keys = req.initKeys(static_cast<unsigned>(waiters->size()));
@@ -164,6 +186,7 @@ kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, con
   auto waiters = std::make_shared<std::vector<PendingReplicate>>(kj::mv(taken));
   return Guarded("a replicate batch", address, waiters, [&]() -> kj::Promise<void> {
     Fault("send replicate");
+    Sent("replicate", address, waiters->size());
     auto req = pool_.Get(address).replicateRequest();
     wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);
     const auto& batch = *waiters;
@@ -192,6 +215,7 @@ kj::Promise<void> RequestBatcher::SendPuts(const std::string& address, const Rou
   auto waiters = std::make_shared<std::vector<PendingPut>>(kj::mv(taken));
   return Guarded("a put batch", address, waiters, [&]() -> kj::Promise<void> {
     Fault("send put");
+    Sent("put", address, waiters->size());
     const auto& batch = *waiters;
     auto req = pool_.Get(address).coordinatePutsRequest();
     wire::FillRequestHeader(req.initHeader(), header.cluster, header.ring_version);

@@ -40,6 +40,11 @@ class RequestBatcher {
   // replicate", "send put"); a throw there stands for an unexpected failure at that
   // point. Empty: none (the default). Thread-safe.
   static void SetFaultForTesting(std::function<void(std::string_view stage)> fault);
+  // Tests only, process-wide: `observer(kind, address, items)` runs on the loop thread for
+  // every message a batcher sends: kind "get", "replicate" or "put" (coordinatePuts), the
+  // node's address and how many keys it carries. Empty: none (the default). Thread-safe.
+  using SendObserver = std::function<void(std::string_view kind, const std::string& address, size_t items)>;
+  static void SetSendObserverForTesting(SendObserver observer);
 
   // What the node holds for `key` (an empty set when nothing); rejects if the call failed.
   kj::Promise<Result<SiblingSet>> Get(const std::string& address, std::string key, const RouteHeader& header);
@@ -97,6 +102,8 @@ class RequestBatcher {
 
   // Runs the test fault for `stage`, if one is set.
   static void Fault(std::string_view stage);
+  // Reports a message about to be sent to the test observer, if one is set.
+  static void Sent(std::string_view kind, const std::string& address, size_t items);
   // Builds and sends one batch (`build` returns the send's promise); if that throws, every
   // waiter in `waiters` fails at once with the recorded error.
   template <typename Waiters, typename Build>

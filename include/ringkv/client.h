@@ -192,6 +192,9 @@ struct UpdateResult {
 // Paged scans (Client::Scan). A scan walks one namespace in user-key byte order.
 inline constexpr size_t kMaxScanPageSize = 10'000;
 
+// The most entries one batch call (Client::MultiGet, MultiPut, MultiDelete) takes.
+inline constexpr size_t kMaxBatchEntries = 10'000;
+
 struct ScanOptions {
   // Only keys that start with it. Keys are placed by hash, so a prefix scan still asks
   // every node: it reads less from each, not fewer of them.
@@ -318,6 +321,50 @@ class Client {
   void PutAsync(const std::string& key, const std::string& value, const Context& context, const RequestOptions& options,
                 PutCallback done);
 
+  // ---- batches (sdk/batch.cc; docs/sdk.md "Batches") ----
+  // Many keys in one call. Each entry is the single-key request it names (its own replicas,
+  // quorum, level, retries on a stale ring, read repair) and gets its own result, in the
+  // order given: one key failing (QuorumNotReached, TimedOut, ...) fails only that key. All
+  // entries start in the same turn of the client's loop, so the calls to each node travel
+  // together: a get batch sends one `get` per node, a put batch one `coordinatePuts` per
+  // coordinating node and then one `replicate` per node for each coordinating node's reply
+  // (up to 128 keys or 4 MB of values per message; more take more messages).
+  // The whole call is refused with InvalidArgument, nothing sent, when any entry is bad
+  // input (what the single call refuses, named with the entry's index), the batch is empty
+  // or holds over kMaxBatchEntries entries, or two entries name one key in one namespace.
+  // `options` applies to every entry; an entry's own `options`, when set, replaces it
+  // (not merged field by field). Besides bad input, the outer Result fails only as a single
+  // call's would: a sync call inside a callback (InvalidArgument), an internal error (Aborted).
+  struct PutEntry {
+    std::string key;
+    std::string value;
+    Context context;  // as for Put: the versions this write replaces
+    std::optional<RequestOptions> options;
+  };
+  struct DeleteEntry {
+    std::string key;
+    Context context;
+    std::optional<RequestOptions> options;
+  };
+  using GetResults = std::vector<Result<GetResult>>;  // one per key, in order
+  using PutResults = std::vector<Result<PutResult>>;  // one per entry, in order
+  Result<GetResults> MultiGet(const std::vector<std::string>& keys, const RequestOptions& options = {});
+  Result<PutResults> MultiPut(const std::vector<PutEntry>& entries, const RequestOptions& options = {});
+  Result<PutResults> MultiDelete(const std::vector<DeleteEntry>& entries, const RequestOptions& options = {});
+  std::future<Result<GetResults>> MultiGetAsync(const std::vector<std::string>& keys,
+                                                const RequestOptions& options = {});
+  std::future<Result<PutResults>> MultiPutAsync(const std::vector<PutEntry>& entries,
+                                                const RequestOptions& options = {});
+  std::future<Result<PutResults>> MultiDeleteAsync(const std::vector<DeleteEntry>& entries,
+                                                   const RequestOptions& options = {});
+  // Callback forms, with the rules of the single-key ones above; bad input calls `done` at
+  // once (on the calling thread) with InvalidArgument.
+  using MultiGetCallback = std::function<void(Result<GetResults>)>;
+  using MultiPutCallback = std::function<void(Result<PutResults>)>;
+  void MultiGetAsync(const std::vector<std::string>& keys, const RequestOptions& options, MultiGetCallback done);
+  void MultiPutAsync(const std::vector<PutEntry>& entries, const RequestOptions& options, MultiPutCallback done);
+  void MultiDeleteAsync(const std::vector<DeleteEntry>& entries, const RequestOptions& options, MultiPutCallback done);
+
   // Failures inside the client itself: an unexpected exception in its machinery, or one a
   // callback threw. Each was logged once (to stderr) and, if a request was waiting on it,
   // failed that request at once with Aborted. 0 in a healthy client.
@@ -358,7 +405,8 @@ class Client {
   Result<std::vector<NamespaceInfo>> ListNamespaces(const std::string& node_id = {});
 
  private:
-  class Impl;  // the state on the client's event-loop thread (sdk/client_impl.h), never installed
+  class Impl;    // the state on the client's event-loop thread (sdk/client_impl.h), never installed
+  struct Batch;  // the batch calls' checking and starting (sdk/batch.cc)
   enum class NamespaceOp { kCreate, kAlter, kDrop };
   Status ChangeNamespace(NamespaceOp op, const std::string& name, const NamespaceSettings& settings);
   explicit Client(std::unique_ptr<Impl> impl);
