@@ -33,9 +33,11 @@ uint64_t DirBytes(const std::string& dir) {
 
 class RingkvEngine : public KvEngine {
  public:
-  RingkvEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large) {
+  RingkvEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large,
+               const MemtableQueueOptions& queue) {
     StorageOptions o;  // defaults: batch durability, 32 MB memtable, 4 KB blocks, 10 bits/key, 8 MB cache
     if (large.blob_threshold > 0) o.blob_threshold_bytes = large.blob_threshold;
+    if (queue.ringkv_max_immutable > 0) o.max_immutable_memtables = queue.ringkv_max_immutable;
     o.compression = compression == "zstd"   ? Compression::kZstd
                     : compression == "none" ? Compression::kNone
                                             : Compression::kLz4;
@@ -85,8 +87,10 @@ class RingkvEngine : public KvEngine {
 #ifdef RINGKV_HAVE_ROCKSDB
 class RocksEngine : public KvEngine {
  public:
-  RocksEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large) {
+  RocksEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large,
+              const MemtableQueueOptions& queue) {
     rocksdb::Options o;
+    if (queue.rocksdb_write_buffers > 0) o.max_write_buffer_number = queue.rocksdb_write_buffers;
     if (large.value_size >= kRocksBlobValueBytes) {
       o.enable_blob_files = true;
       o.min_blob_size = large.blob_threshold > 0 ? large.blob_threshold : StorageOptions().blob_threshold_bytes;
@@ -148,11 +152,11 @@ bool RocksDbAvailable() {
 }
 
 std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression,
-                                     const LargeValueOptions& large) {
+                                     const LargeValueOptions& large, const MemtableQueueOptions& queue) {
   std::filesystem::create_directories(dir);
-  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression, large);
+  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression, large, queue);
 #ifdef RINGKV_HAVE_ROCKSDB
-  if (name == "rocksdb") return std::make_unique<RocksEngine>(dir, compression, large);
+  if (name == "rocksdb") return std::make_unique<RocksEngine>(dir, compression, large, queue);
 #endif
   Die("unknown engine " + name);
 }
