@@ -23,10 +23,16 @@ namespace {
   std::exit(1);
 }
 
+// The engine's flush thread may still be deleting files (a WAL it retired) while this
+// runs: a file gone between the listing and its size counts as 0 bytes.
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) total += e.file_size();
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code gone;
+    if (!it->is_regular_file(gone)) continue;
+    uint64_t size = it->file_size(gone);
+    if (!gone) total += size;
   }
   return total;
 }
