@@ -23,19 +23,27 @@ namespace {
   std::exit(1);
 }
 
+// The engine's flush thread may still be deleting files (a WAL it retired) while this
+// runs: a file gone between the listing and its size counts as 0 bytes.
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) total += e.file_size();
+  std::error_code ec;
+  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code gone;
+    if (!it->is_regular_file(gone)) continue;
+    uint64_t size = it->file_size(gone);
+    if (!gone) total += size;
   }
   return total;
 }
 
 class RingkvEngine : public KvEngine {
  public:
-  RingkvEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large) {
+  RingkvEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large,
+               const MemtableQueueOptions& queue) {
     StorageOptions o;  // defaults: batch durability, 32 MB memtable, 4 KB blocks, 10 bits/key, 8 MB cache
     if (large.blob_threshold > 0) o.blob_threshold_bytes = large.blob_threshold;
+    if (queue.ringkv_max_immutable > 0) o.max_immutable_memtables = queue.ringkv_max_immutable;
     o.compression = compression == "zstd"   ? Compression::kZstd
                     : compression == "none" ? Compression::kNone
                                             : Compression::kLz4;
@@ -85,8 +93,10 @@ class RingkvEngine : public KvEngine {
 #ifdef RINGKV_HAVE_ROCKSDB
 class RocksEngine : public KvEngine {
  public:
-  RocksEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large) {
+  RocksEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large,
+              const MemtableQueueOptions& queue) {
     rocksdb::Options o;
+    if (queue.rocksdb_write_buffers > 0) o.max_write_buffer_number = queue.rocksdb_write_buffers;
     if (large.value_size >= kRocksBlobValueBytes) {
       o.enable_blob_files = true;
       o.min_blob_size = large.blob_threshold > 0 ? large.blob_threshold : StorageOptions().blob_threshold_bytes;
@@ -148,11 +158,11 @@ bool RocksDbAvailable() {
 }
 
 std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression,
-                                     const LargeValueOptions& large) {
+                                     const LargeValueOptions& large, const MemtableQueueOptions& queue) {
   std::filesystem::create_directories(dir);
-  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression, large);
+  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression, large, queue);
 #ifdef RINGKV_HAVE_ROCKSDB
-  if (name == "rocksdb") return std::make_unique<RocksEngine>(dir, compression, large);
+  if (name == "rocksdb") return std::make_unique<RocksEngine>(dir, compression, large, queue);
 #endif
   Die("unknown engine " + name);
 }

@@ -41,7 +41,15 @@ struct LargeValueOptions {
 };
 inline constexpr size_t kRocksBlobValueBytes = 64u << 10;
 
+// How many full memtables may wait for their flush before writes stall (0: each engine's
+// default): ringkv's max_immutable_memtables, and RocksDB's max_write_buffer_number (which
+// counts the active memtable too: its default 2 is one waiting memtable).
+struct MemtableQueueOptions {
+  int ringkv_max_immutable = 0;
+  int rocksdb_write_buffers = 0;
+};
+
 std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression,
-                                     const LargeValueOptions& large = {});
+                                     const LargeValueOptions& large = {}, const MemtableQueueOptions& queue = {});
 
 }  // namespace ringkv::bench

@@ -5,13 +5,15 @@
 // path; RocksDB sync=false), 32 MB memtable, 4 KB blocks, 10-bit bloom filters, 8 MB block
 // cache, LZ4. Keys are zero-padded decimals, values are ~50% compressible. Each workload
 // is repeated and the median reported, with the ratio ringkv/RocksDB (> 1: ringkv faster).
+// Full memtables waiting for their flush: each engine's default (ringkv 2, RocksDB 1);
+// --max_immutable_memtables and --rocksdb_write_buffers change them.
 //
 // Large values (docs/storage.md, "Large values"): --value_size 4096|65536|1048576 with
 // --total_mb 128 --benchmarks fillrandom,readrandom; RocksDB's blob files are on for
 // values >= 64 KB.
 //
 //   storage_bench [--num 1000000] [--value_size 100] [--key_size 16] [--repeat 3] [--total_mb MB]
-//                 [--blob_threshold BYTES]
+//                 [--blob_threshold BYTES] [--max_immutable_memtables N] [--rocksdb_write_buffers N]
 //                 [--benchmarks fillseq,fillrandom,overwrite,readrandom,readmissing]
 //                 [--engine both|ringkv|rocksdb] [--compression lz4|zstd|none] [--db DIR] [--json]
 
@@ -46,6 +48,7 @@ struct Flags {
   bool json = false;
   uint64_t total_mb = 0;        // > 0: --num = this much data / (key + value size)
   uint64_t blob_threshold = 0;  // 0: ringkv's default
+  MemtableQueueOptions queue;   // 0s: each engine's default
 };
 
 std::string MakeKey(uint64_t i, int key_size) {
@@ -156,7 +159,8 @@ std::map<std::string, double> RunEngine(const std::string& name, const Flags& f,
       e.reset();
       if (fresh) fs::remove_all(dir);
       e = OpenEngine(name, dir, f.compression,
-                     LargeValueOptions{static_cast<size_t>(f.value_size), static_cast<size_t>(f.blob_threshold)});
+                     LargeValueOptions{static_cast<size_t>(f.value_size), static_cast<size_t>(f.blob_threshold)},
+                     f.queue);
     };
     reopen(true);
     bool filled = false;
@@ -211,6 +215,10 @@ int main(int argc, char** argv) {
   app.add_option("--blob_threshold", f.blob_threshold,
                  "values at least this large go to blob files (ringkv; RocksDB's min_blob_size when its blob "
                  "files are on, for values >= 64 KB); default: ringkv's");
+  app.add_option("--max_immutable_memtables", f.queue.ringkv_max_immutable,
+                 "ringkv: full memtables that may wait for their flush (default: ringkv's)");
+  app.add_option("--rocksdb_write_buffers", f.queue.rocksdb_write_buffers,
+                 "RocksDB's max_write_buffer_number, the active memtable included (default: RocksDB's, 2)");
   CLI11_PARSE(app, argc, argv);
   if (f.total_mb > 0)
     f.num = std::max<uint64_t>(1, (f.total_mb << 20) / static_cast<uint64_t>(f.key_size + f.value_size));

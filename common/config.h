@@ -30,6 +30,10 @@ struct StorageOptions {
   bool salvage_wal = false;
 
   size_t memtable_bytes = 32u << 20;  // flush threshold
+  // Full memtables that may wait for their flush while writes go on into a fresh one (as
+  // RocksDB's max_write_buffer_number - 1); a writer stalls only when this many are queued.
+  // Memory: up to (1 + this) x memtable_bytes. At least 1.
+  int max_immutable_memtables = 2;
   // Largest record value the engine accepts. Users' values are capped at kMaxValueBytes
   // (1 MB); a replica stores a key's siblings together, so the node raises this.
   size_t max_value_bytes = 1u << 20;

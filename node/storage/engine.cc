@@ -61,6 +61,10 @@ const std::string& StorageEngine::dir() const { return rep_->dir; }
 // ---- open and recovery ----
 
 Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& dir, const StorageOptions& options) {
+  if (options.max_immutable_memtables < 1) {
+    return Status::InvalidArgument("max_immutable_memtables is " + std::to_string(options.max_immutable_memtables) +
+                                   "; it must be at least 1");
+  }
   RINGKV_TRY(CreateDirIfMissing(dir));
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->rep_ = std::make_unique<Rep>(dir, options);
@@ -157,7 +161,9 @@ Status StorageEngine::Rep::Recover(const std::vector<uint64_t>& wals) {
   mem = std::make_shared<Memtable>();
   if (!replayed->Empty()) {
     // Move the replayed writes into a table now so that the old WALs can go.
-    imm = std::move(replayed);
+    imms.push_back(Immutable{std::move(replayed), nullptr, log_number});
+    ++memtables_sealed;
+    PublishImmutables();
     return FlushImmutable();
   }
   VersionEdit edit;
@@ -189,26 +195,38 @@ Status StorageEngine::Rep::MakeRoomForWrite() {
     bool too_many_tables = static_cast<int>(version->tables.size()) >= options.stall_table_count;
     bool mem_full = !mem->Empty() && mem->ApproximateBytes() >= options.memtable_bytes;
     if (!too_many_tables && !mem_full) return Status::OK();
-    if (too_many_tables || imm != nullptr) {
+    if (too_many_tables || ImmutablesFull()) {
       // A flush or compaction that cannot run for lack of space would hold the writer here
       // for as long as the disk stays full: refuse the write instead.
-      if (imm != nullptr && !flush_space_error.ok()) return flush_space_error;
+      if (ImmutablesFull() && !flush_space_error.ok()) return flush_space_error;
       if (too_many_tables && !compaction_space_error.ok()) return compaction_space_error;
       if (!stalled) stats.write_stalls.fetch_add(1, std::memory_order_relaxed);
       stalled = true;
       WaitAndCount();
       continue;
     }
-    // Switch to a fresh memtable and WAL; the flush thread writes the old one out.
-    uint64_t number = next_file_number++;
-    RINGKV_ASSIGN(auto new_wal, Wal::Create(WalPath(dir, number), options, &stats));
-    imm = std::move(mem);
-    imm_wal = std::move(wal);
-    mem = std::make_shared<Memtable>();
-    wal = std::move(new_wal);
-    wal_number = number;
-    bg_cv.SignalAll();
+    RINGKV_TRY(SealMemtable());  // the flush thread writes the full one out
   }
+}
+
+Status StorageEngine::Rep::SealMemtable() {
+  uint64_t number = next_file_number++;
+  RINGKV_ASSIGN(auto new_wal, Wal::Create(WalPath(dir, number), options, &stats));
+  imms.push_back(Immutable{std::move(mem), std::move(wal), wal_number});
+  ++memtables_sealed;
+  mem = std::make_shared<Memtable>();
+  wal = std::move(new_wal);
+  wal_number = number;
+  PublishImmutables();
+  bg_cv.SignalAll();
+  return Status::OK();
+}
+
+void StorageEngine::Rep::PublishImmutables() {
+  auto list = std::make_shared<MemtableList>();
+  list->reserve(imms.size());
+  for (auto it = imms.rbegin(); it != imms.rend(); ++it) list->push_back(it->mem);
+  imm_list = std::move(list);
 }
 
 Status StorageEngine::Rep::AppendToWal(const WriteBatch& batch, Writer* w, bool* durable_now) {
@@ -292,8 +310,8 @@ bool StorageEngine::WriteWouldBlock() {
   if (r.options.durability == Durability::kAlways) return true;
   MutexLock lock(&r.mu);
   bool mem_full = !r.mem->Empty() && r.mem->ApproximateBytes() >= r.options.memtable_bytes;
-  return (mem_full && r.imm != nullptr) || static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count ||
-         r.wal->WritesWouldWait();
+  return (mem_full && r.ImmutablesFull()) ||
+         static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count || r.wal->WritesWouldWait();
 }
 
 Status StorageEngine::WriteError() {
@@ -351,35 +369,38 @@ Status StorageEngine::Write(const WriteBatch& batch) {
 
 std::shared_ptr<const Snapshot> StorageEngine::GetSnapshot() {
   MutexLock lock(&rep_->mu);
-  return std::make_shared<Snapshot>(rep_->mem, rep_->imm, rep_->version, rep_->last_sequence);
+  return std::make_shared<Snapshot>(rep_->mem, rep_->imm_list, rep_->version, rep_->last_sequence);
 }
 
 Result<Record> StorageEngine::Get(std::string_view key, ReadMode mode) {
   RINGKV_TRY(ValidateKey(key));
   // A snapshot without the heap: copies of the three pointers, taken under the lock.
-  std::shared_ptr<Memtable> mem, imm;
+  std::shared_ptr<Memtable> mem;
+  std::shared_ptr<const MemtableList> imms;
   std::shared_ptr<const Version> version;
   SequenceNumber seq;
   {
     MutexLock lock(&rep_->mu);
     mem = rep_->mem;
-    imm = rep_->imm;
+    imms = rep_->imm_list;
     version = rep_->version;
     seq = rep_->last_sequence;
   }
 
+  // Memtables hold disjoint sequence ranges, newest first: the first one that has the key
+  // has its newest version.
   std::string encoded;
   SequenceNumber found_seq = 0;
   bool found = false;
-  for (const Memtable* m : {mem.get(), imm.get()}) {
-    if (m == nullptr) continue;
-    if (auto e = m->Get(key, seq)) {
+  auto search = [&](const Memtable& m) {
+    if (auto e = m.Get(key, seq)) {
       encoded = std::move(e->value);
       found_seq = e->seq;
       found = true;
-      break;
     }
-  }
+  };
+  search(*mem);
+  for (size_t i = 0; !found && i < imms->size(); ++i) search(*(*imms)[i]);
   // Tables are newest first by max sequence; their sequence ranges may overlap after a
   // size-tiered merge, so keep looking while a table could hold something newer.
   for (const auto& t : version->tables) {
@@ -415,22 +436,15 @@ std::unique_ptr<RecordIterator> StorageEngine::NewIterator(const RangeOptions& o
 Status StorageEngine::Flush() {
   Rep& r = *rep_;
   MutexLock lock(&r.mu);
-  // A flush already under way (or failing for lack of space: then say so).
-  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.Wait(&r.mu);
+  // Room in the queue, unless its flushes fail for lack of space (then say so).
+  while (!r.mem->Empty() && r.ImmutablesFull() && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.Wait(&r.mu);
   if (!r.bg_error.ok()) return r.bg_error;
-  if (r.imm != nullptr) return r.flush_space_error;
-  if (r.mem->Empty()) return Status::OK();
-  uint64_t number = r.next_file_number++;
-  RINGKV_ASSIGN(auto new_wal, Wal::Create(WalPath(r.dir, number), r.options, &r.stats));
-  r.imm = std::move(r.mem);
-  r.imm_wal = std::move(r.wal);
-  r.mem = std::make_shared<Memtable>();
-  r.wal = std::move(new_wal);
-  r.wal_number = number;
-  r.flush_space_error = Status::OK();  // this flush's own outcome decides
-  r.bg_cv.SignalAll();
-  while (r.imm != nullptr && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.Wait(&r.mu);
-  return r.bg_error.ok() ? r.flush_space_error : r.bg_error;
+  if (!r.imms.empty() && !r.flush_space_error.ok()) return r.flush_space_error;
+  if (!r.mem->Empty()) RINGKV_TRY(r.SealMemtable());
+  uint64_t target = r.memtables_sealed;  // this memtable and every one queued before it
+  while (r.memtables_flushed < target && r.bg_error.ok() && r.flush_space_error.ok()) r.done_cv.Wait(&r.mu);
+  if (!r.bg_error.ok()) return r.bg_error;
+  return r.memtables_flushed >= target ? Status::OK() : r.flush_space_error;
 }
 
 Status StorageEngine::CompactAll() {
@@ -450,7 +464,7 @@ Status StorageEngine::WaitForCompactions() {
     if (!r.bg_error.ok() || r.closing) return r.bg_error;
     RINGKV_TRY(r.flush_space_error);  // it would not catch up while the disk is full
     RINGKV_TRY(r.compaction_space_error);
-    bool busy = r.imm != nullptr || r.compaction_running;
+    bool busy = !r.imms.empty() || r.compaction_running;
     if (!busy && r.PickCompaction(false).empty()) return Status::OK();
     r.bg_cv.SignalAll();
     r.done_cv.WaitFor(&r.mu, std::chrono::milliseconds(20));
@@ -497,7 +511,8 @@ EngineInfo StorageEngine::Info() {
   MutexLock lock(&r.mu);
   EngineInfo info;
   info.memtable_bytes = r.mem->ApproximateBytes();
-  info.immutable_memtable_bytes = r.imm ? r.imm->ApproximateBytes() : 0;
+  for (const auto& imm : r.imms) info.immutable_memtable_bytes += imm.mem->ApproximateBytes();
+  info.immutable_memtables = r.imms.size();
   info.num_tables = r.version->tables.size();
   info.table_bytes = r.version->TotalBytes();
   info.num_blob_files = r.version->blobs.size();

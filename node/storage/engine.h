@@ -3,7 +3,7 @@
 //
 //   Write -> WAL (group commit) -> memtable --flush--> SSTable --size-tiered compaction--> SSTable
 //                                                  \--> blob file (values >= blob_threshold_bytes)
-//   Get   -> memtable -> immutable memtable -> SSTables newest first (bloom filter first)
+//   Get   -> memtable -> immutable memtables (newest first) -> SSTables newest first (bloom filter first)
 //            -> the blob file, when the record refers to one
 //
 // Guarantees:
@@ -27,9 +27,11 @@
 //    no live table and no snapshot or iterator refers to it; one mostly garbage has its
 //    live values rewritten by compaction. A damaged blob file reads as Corruption naming it.
 //  - Flush, compaction and fsync run on background threads; a write waits only when the
-//    memtable is full while the previous one is still flushing, when tables pile up past
-//    `stall_table_count` (both counted as write stalls), or when more than 8 MB of WAL
-//    wait for a slow disk. None of these waits holds the lock that reads take.
+//    memtable is full while `max_immutable_memtables` earlier ones still wait for their
+//    flush, when tables pile up past `stall_table_count` (both counted as write stalls), or
+//    when more than 8 MB of WAL wait for a slow disk. None of these waits holds the lock
+//    that reads take. Full memtables are flushed one at a time, oldest first, and a WAL is
+//    deleted only once every write it holds is in a table.
 // Thread-safe: any number of readers and writers.
 
 #include <cstdint>
@@ -98,7 +100,8 @@ enum class ReadMode { kMayBlock, kNoBlock };
 
 struct EngineInfo {
   uint64_t memtable_bytes = 0;
-  uint64_t immutable_memtable_bytes = 0;
+  uint64_t immutable_memtable_bytes = 0;  // of the full memtables waiting for their flush
+  uint64_t immutable_memtables = 0;       // how many there are (at most max_immutable_memtables)
   uint64_t num_tables = 0;
   uint64_t table_bytes = 0;
   uint64_t num_blob_files = 0;

@@ -1,4 +1,4 @@
-// StorageEngine's background work: flushing the immutable memtable, size-tiered and
+// StorageEngine's background work: flushing the immutable memtables (oldest first), size-tiered and
 // tombstone compactions, and installing each result as a new version + manifest.
 
 #include <algorithm>
@@ -108,8 +108,8 @@ Status StorageEngine::Rep::InstallVersion(const VersionEdit& edit) {
 void StorageEngine::Rep::FlushLoop() {
   MutexLock lock(&mu);
   for (;;) {
-    while (!closing && imm == nullptr) bg_cv.Wait(&mu);
-    if (imm == nullptr) return;  // closing with nothing left to flush
+    while (!closing && imms.empty()) bg_cv.Wait(&mu);
+    if (imms.empty()) return;  // closing with nothing left to flush
     Status s = FlushImmutable();
     if (IsDiskFull(s)) {
       // Nothing is lost (the memtable stays, its table was removed): try again later.
@@ -128,17 +128,19 @@ void StorageEngine::Rep::FlushLoop() {
 }
 
 Status StorageEngine::Rep::FlushImmutable() {
-  // Writes appended to imm's WAL are inserted into imm once durable: wait for them.
-  while (WritersUsing(imm.get())) published_cv.Wait(&mu);
-  std::shared_ptr<Memtable> mem_to_flush = imm;
-  std::shared_ptr<Wal> old_wal = imm_wal;
+  // Writes appended to its WAL are inserted into the memtable once durable: wait for them.
+  while (WritersUsing(imms.front().mem.get())) published_cv.Wait(&mu);
+  std::shared_ptr<Memtable> mem_to_flush = imms.front().mem;
+  std::shared_ptr<Wal> old_wal = imms.front().wal;
   uint64_t number = next_file_number++;
   uint64_t blob_number = next_file_number++;
-  uint64_t new_log_number = wal_number;  // every older WAL is covered once this table is live
-  mu.Unlock();                           // imm stays set meanwhile: no other flush starts, readers still see it
+  // Once this table is live, the next memtable's WAL (or the active one's) is the oldest
+  // that still matters: the WALs before it hold only writes that are in tables.
+  uint64_t new_log_number = imms.size() > 1 ? imms[1].wal_number : wal_number;
+  mu.Unlock();  // the memtable stays queued meanwhile: readers still see it, and it alone is flushed
 
   Status s = old_wal ? old_wal->Close() : Status::OK();
-  // imm holds only writes that reached the log before it filled up; the table replaces it.
+  // The memtable holds only writes that reached the log before it filled up; the table replaces it.
   if (!s.ok() && old_wal->OutOfSpace()) s = Status::OK();
   std::optional<MergeResult> merged;
   if (s.ok()) {
@@ -167,9 +169,10 @@ Status StorageEngine::Rep::FlushImmutable() {
   }
   if (s.ok()) DeleteObsoleteWals(new_log_number);
   mu.Lock();
-  if (s.ok()) {
-    imm.reset();
-    imm_wal.reset();
+  if (s.ok()) {  // the table is in the version: the memtable can leave the readers' view
+    imms.pop_front();
+    ++memtables_flushed;
+    PublishImmutables();
   }
   return s;
 }

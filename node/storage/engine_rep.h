@@ -59,11 +59,24 @@ struct StorageEngine::Rep {
   Mutex mu;         // guards everything GUARDED_BY(mu) below
   CondVar bg_cv;    // work for the background threads
   CondVar done_cv;  // background progress: stalled writers, Flush(), CompactAll()
+  // A full memtable waiting for its flush, with the WAL that holds its writes.
+  struct Immutable {
+    std::shared_ptr<Memtable> mem;
+    std::shared_ptr<Wal> wal;  // closed by the flush thread; null for the writes replayed at open
+    uint64_t wal_number = 0;   // of `wal`: the manifest's log number stays at or below it until `mem` is a table
+  };
+
   std::shared_ptr<Memtable> mem GUARDED_BY(mu);
-  std::shared_ptr<Memtable> imm GUARDED_BY(mu);  // being flushed; null when none
-  std::shared_ptr<Wal> wal GUARDED_BY(mu);       // receives writes to `mem`
-  std::shared_ptr<Wal> imm_wal GUARDED_BY(mu);   // holds the writes of `imm`; closed by the flush thread
+  std::shared_ptr<Wal> wal GUARDED_BY(mu);  // receives writes to `mem`
   uint64_t wal_number GUARDED_BY(mu) = 0;
+  // The full memtables, oldest first, at most options.max_immutable_memtables: the flush
+  // thread writes out the front one, so tables are made (and WALs retired) in write order.
+  std::deque<Immutable> imms GUARDED_BY(mu);
+  // The same memtables for readers, newest first: rebuilt by PublishImmutables whenever
+  // `imms` changes, so Get copies one pointer.
+  std::shared_ptr<const MemtableList> imm_list GUARDED_BY(mu) = std::make_shared<MemtableList>();
+  uint64_t memtables_sealed GUARDED_BY(mu) = 0;   // memtables ever queued in `imms`
+  uint64_t memtables_flushed GUARDED_BY(mu) = 0;  // of which written out (Flush waits on these)
   std::shared_ptr<const Version> version GUARDED_BY(mu);
   std::map<uint64_t, BlobFileMeta> blob_meta GUARDED_BY(mu);  // every blob file of `version`, as in the manifest
   uint64_t next_file_number GUARDED_BY(mu) = 1;
@@ -105,6 +118,12 @@ struct StorageEngine::Rep {
   // ---- write path (engine.cc); the helpers that wait release `mu` meanwhile ----
   // Waits while the engine cannot take a write; refuses it when it never could.
   Status MakeRoomForWrite() REQUIRES(mu);
+  bool ImmutablesFull() const REQUIRES(mu) { return static_cast<int>(imms.size()) >= options.max_immutable_memtables; }
+  // Queues `mem` for its flush and starts a fresh memtable and WAL.
+  // REQUIRES: !ImmutablesFull().
+  Status SealMemtable() REQUIRES(mu);
+  // Rebuilds `imm_list` from `imms`.
+  void PublishImmutables() REQUIRES(mu);
   void WaitAndCount() REQUIRES(mu);
   // Gives `w` its sequence numbers, appends it to the WAL and queues it in `writers`;
   // *durable_now as for Wal::Append.
@@ -120,7 +139,8 @@ struct StorageEngine::Rep {
   // ---- background work (engine_background.cc) ----
   void FlushLoop() EXCLUDES(mu);
   void CompactionLoop() EXCLUDES(mu);
-  // Writes `imm` out as a table and installs it; releases `mu` around the I/O.
+  // Writes the oldest immutable memtable out as a table, installs it and retires its WAL;
+  // releases `mu` around the I/O. REQUIRES: !imms.empty().
   Status FlushImmutable() REQUIRES(mu);
   // The tables the next compaction merges (when `manual`, all not being merged already);
   // empty when none is due.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "node/storage/arena.h"
 #include "node/storage/iterator.h"
@@ -52,5 +53,10 @@ class Memtable : public std::enable_shared_from_this<Memtable> {
   Table table_;
   std::atomic<uint64_t> entries_{0};
 };
+
+// The immutable memtables of one moment, newest first (their sequence ranges are disjoint
+// and descend in this order). Replaced whole when one is added or flushed, never changed,
+// so a reader copies one pointer.
+using MemtableList = std::vector<std::shared_ptr<Memtable>>;
 
 }  // namespace ringkv::storage

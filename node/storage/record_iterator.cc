@@ -11,7 +11,7 @@ class SnapshotIterator : public RecordIterator {
       : snapshot_(std::move(snapshot)), end_(std::move(end)) {
     std::vector<std::unique_ptr<InternalIterator>> children;
     children.push_back(snapshot_->mem()->NewIterator());
-    if (snapshot_->imm()) children.push_back(snapshot_->imm()->NewIterator());
+    for (const auto& imm : snapshot_->imms()) children.push_back(imm->NewIterator());
     for (const auto& t : snapshot_->version()->tables) children.push_back(t->NewIterator());
     merged_ = NewMergingIterator(std::move(children));
     merged_->Seek(MakeInternalKey(start, kMaxSequence));

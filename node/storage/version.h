@@ -1,8 +1,8 @@
 #pragma once
 // Version: the immutable set of live SSTables at one moment; Snapshot: a version plus the
-// memtables and the sequence number that together give a consistent point-in-time view.
-// Both are shared_ptr-held: whoever holds one keeps its files (tables and blob files) and
-// memory alive.
+// memtables (the active one and those waiting for their flush) and the sequence number
+// that together give a consistent point-in-time view. Both are shared_ptr-held: whoever
+// holds one keeps its files (tables and blob files) and memory alive.
 
 #include <map>
 #include <memory>
@@ -47,18 +47,18 @@ struct Version {
 
 class Snapshot {
  public:
-  Snapshot(std::shared_ptr<Memtable> mem, std::shared_ptr<Memtable> imm, std::shared_ptr<const Version> version,
-           SequenceNumber seq)
-      : mem_(std::move(mem)), imm_(std::move(imm)), version_(std::move(version)), seq_(seq) {}
+  Snapshot(std::shared_ptr<Memtable> mem, std::shared_ptr<const MemtableList> imms,
+           std::shared_ptr<const Version> version, SequenceNumber seq)
+      : mem_(std::move(mem)), imms_(std::move(imms)), version_(std::move(version)), seq_(seq) {}
 
   const std::shared_ptr<Memtable>& mem() const { return mem_; }
-  const std::shared_ptr<Memtable>& imm() const { return imm_; }  // may be null
+  const MemtableList& imms() const { return *imms_; }  // newest first; may be empty
   const std::shared_ptr<const Version>& version() const { return version_; }
   SequenceNumber sequence() const { return seq_; }
 
  private:
   std::shared_ptr<Memtable> mem_;
-  std::shared_ptr<Memtable> imm_;
+  std::shared_ptr<const MemtableList> imms_;
   std::shared_ptr<const Version> version_;
   SequenceNumber seq_;
 };
