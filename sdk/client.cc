@@ -374,7 +374,6 @@ Result<PutResult> Client::Impl::Ended(const sdk::RequestScope& request, Result<P
   return r;
 }
 
-
 kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::QuorumSpec request, Attempts attempts) {
   auto view = Ring();
   std::optional<sdk::QuorumSpec> spec = ForAttempt(request, attempts);

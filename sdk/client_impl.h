@@ -177,8 +177,8 @@ class Client::Impl {
   struct Attempts {
     kj::TimePoint deadline;
     sdk::RequestScope request;  // timed, counted and traced as one request, retries included
-    int made = 1;        // attempts made, as the retry policy counts them
-    int stale_ring = 0;  // extra attempts after StaleRing (a refreshed ring, no backoff)
+    int made = 1;               // attempts made, as the retry policy counts them
+    int stale_ring = 0;         // extra attempts after StaleRing (a refreshed ring, no backoff)
   };
   kj::Promise<Result<GetResult>> GetAttempt(std::string key, sdk::QuorumSpec spec, Attempts attempts);
   kj::Promise<Result<PutResult>> PutAttempt(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,

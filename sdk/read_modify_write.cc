@@ -41,8 +41,8 @@ Result<UpdateResult> Client::Update(const std::string& key, const UpdateFunction
     return Status::InvalidArgument("update of '" + key + "': the function threw: " + e.what() +
                                    "; nothing was written");
   } catch (...) {
-    return Status::InvalidArgument("update of '" + key +
-                                   "': the function threw an exception that is not a std::exception; nothing was written");
+    return Status::InvalidArgument(
+        "update of '" + key + "': the function threw an exception that is not a std::exception; nothing was written");
   }
   if (!value) return out;
   RINGKV_ASSIGN(auto left, TimeLeftForPut(deadline, "update of '" + key + "'"));

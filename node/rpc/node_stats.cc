@@ -47,6 +47,8 @@ void AddStorage(storage::StorageEngine& engine, Samples& s) {
   s.Counter("block_cache_misses_total", st.block_cache_misses.load(r), "block cache misses");
   s.Counter("write_stalls_total", st.write_stalls.load(r), "writes that waited for a flush or compaction");
   s.Counter("write_errors_total", st.write_errors.load(r), "WAL writes and fsyncs that failed (a full disk included)");
+  s.Counter("flush_errors_total", st.flush_errors.load(r),
+            "memtable flushes that failed other than for a full disk (the error is sticky: writes are refused)");
   s.Gauge("writes_refused", engine.WriteError().ok() ? 0 : 1,
           "1 while storage refuses writes (a failed fsync, or a full disk); /health says why");
 }

@@ -121,7 +121,14 @@ void StorageEngine::Rep::FlushLoop() {
       continue;
     }
     flush_space_error = Status::OK();
-    if (!s.ok()) SetBackgroundError(s);
+    if (!s.ok()) {
+      // Sticky (LevelDB's order): every later write is refused, and the memtables stay in
+      // their WALs for the next open to replay. Trying this flush again at once would spin.
+      stats.flush_errors.fetch_add(1, std::memory_order_relaxed);
+      SetBackgroundError(s);
+      while (!closing) bg_cv.Wait(&mu);
+      return;
+    }
     done_cv.SignalAll();
     bg_cv.SignalAll();  // compaction may have work now
   }

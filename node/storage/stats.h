@@ -28,6 +28,7 @@ struct StorageStats {
   Counter max_write_stall_micros{0};
   Counter corrupt_wal_records_skipped{0};
   Counter write_errors{0};          // WAL writes and fsyncs that failed (full disk included)
+  Counter flush_errors{0};          // flushes that failed for a reason other than a full disk (sticky)
   Counter blob_bytes_written{0};    // values written to blob files by flushes and compactions
   Counter blob_bytes_relocated{0};  // of which live values moved out of mostly-garbage files
   Counter blob_files_deleted{0};

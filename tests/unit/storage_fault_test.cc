@@ -170,6 +170,35 @@ TEST_CASE("a flush that finds the disk full is retried, and writes that need its
   RequireContentsEqual(*reopened, acked);
 }
 
+TEST_CASE("a flush that fails with an I/O error is tried once, refuses every later write, and a reopen loses nothing") {
+  FaultsGuard faults;
+  TempDir dir;
+  StorageOptions options = SmallOptions();  // 64 KB memtables
+  std::map<std::string, std::string> acked;
+  {
+    auto engine = OpenOrDie(dir.path(), options);
+    faults.Set({.write_errno = EIO, .sync_errno = 0, .path_part = ".sst"});
+    Status refused;
+    for (int i = 0; i < 4000 && refused.ok(); ++i) {  // fills memtables until a flush has failed
+      std::string value(200, static_cast<char>('a' + i % 26));
+      refused = engine->Put(KeyOf(i), Value(value));
+      if (refused.ok()) acked[KeyOf(i)] = value;
+    }
+    INFO(refused.ToString());
+    REQUIRE(refused.IsIOError());
+    REQUIRE_FALSE(IsDiskFull(refused));
+    REQUIRE(engine->Put("after", Value("v")).IsIOError());
+    RequireContentsEqual(*engine, acked);
+    REQUIRE_FALSE(engine->Close().ok());
+    // Once, not in a loop: the flush thread stops at a sticky error instead of trying the
+    // same flush again and again while the faults last (they last until the engine closed).
+    CHECK(engine->stats().flush_errors.load() == 1);
+  }
+  faults.Set({});
+  auto reopened = OpenOrDie(dir.path(), options);
+  RequireContentsEqual(*reopened, acked);
+}
+
 TEST_CASE("a write waiting for the WAL's backlog holds up no read, and WriteWouldBlock says it would wait") {
   FaultsGuard faults;
   TempDir dir;
