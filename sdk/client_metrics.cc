@@ -2,24 +2,13 @@
 // of a ClientMetrics snapshot. Pure: nothing here touches the client.
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include "common/prometheus_number.h"
 #include "ringkv/metrics.h"
 
 namespace ringkv {
 namespace {
-
-// Shortest text that reads back as the same double: counters print as integers.
-std::string FormatDouble(double v) {
-  char buf[32];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
 
 // One family at a time: the HELP and TYPE header, then its series.
 class Exposition {
@@ -28,7 +17,7 @@ class Exposition {
     out_ += "# HELP ringkv_client_" + name + " " + help + "\n# TYPE ringkv_client_" + name + " " + type + "\n";
   }
   void Sample(const std::string& name, const std::string& labels, double value) {
-    out_ += "ringkv_client_" + name + (labels.empty() ? "" : "{" + labels + "}") + " " + FormatDouble(value) + "\n";
+    out_ += "ringkv_client_" + name + (labels.empty() ? "" : "{" + labels + "}") + " " + PrometheusNumber(value) + "\n";
   }
   // Cumulative buckets, then _sum and _count. `bound(i)` is the i-th bucket's `le`.
   template <typename Buckets, typename Bound>
@@ -36,7 +25,7 @@ class Exposition {
     uint64_t cumulative = 0;
     for (size_t b = 0; b < buckets.size(); ++b) {
       cumulative += buckets[b];
-      std::string le = b + 1 < buckets.size() ? FormatDouble(bound(b)) : "+Inf";
+      std::string le = b + 1 < buckets.size() ? PrometheusNumber(bound(b)) : "+Inf";
       Sample(name + "_bucket", labels + ",le=\"" + le + "\"", static_cast<double>(cumulative));
     }
     Sample(name + "_sum", labels, sum);

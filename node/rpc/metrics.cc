@@ -1,26 +1,15 @@
 #include "node/rpc/metrics.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 
 #include "common/namespace.h"
+#include "common/prometheus_number.h"
 
 namespace ringkv {
 namespace {
 
-// Shortest text that reads back as the same double: counters print as integers.
-std::string FormatDouble(double v) {
-  char buf[32];
-  for (int precision = 6; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
 std::string BucketLabel(std::string_view op, double le) {
-  return "op=\"" + std::string(op) + "\",le=\"" + (le < 0 ? std::string("+Inf") : FormatDouble(le)) + "\"";
+  return "op=\"" + std::string(op) + "\",le=\"" + (le < 0 ? std::string("+Inf") : PrometheusNumber(le)) + "\"";
 }
 
 // "x_seconds_bucket" -> "x_seconds": a histogram's series share one family header.
@@ -121,7 +110,7 @@ std::string PrometheusText(const std::vector<MetricSample>& samples) {
       families.push_back(
           {"# HELP ringkv_" + family + " " + s.help + "\n# TYPE ringkv_" + family + " " + type + "\n", ""});
     }
-    families[it->second].lines += "ringkv_" + s.Key() + " " + FormatDouble(s.value) + "\n";
+    families[it->second].lines += "ringkv_" + s.Key() + " " + PrometheusNumber(s.value) + "\n";
   }
   std::string out;
   for (const Family& f : families) out += f.header + f.lines;

@@ -52,6 +52,16 @@ constexpr std::chrono::seconds kSkew{-30};  // this far off (behind)
 // node (unbound, they would send from node1's 127.0.0.1).
 constexpr const char* kClientIp = "127.0.0.50";
 
+// Client threads end however the scope that started them ends: `stop` is set, and each is joined.
+struct StopAndJoinOnExit {
+  std::atomic<bool>& stop;
+  std::vector<std::thread>& threads;
+  ~StopAndJoinOnExit() {
+    stop = true;
+    for (auto& t : threads) t.join();
+  }
+};
+
 // Seconds of faults: the environment variable `name` if a positive integer, else `fallback`.
 int FaultSeconds(const char* name, int fallback) {
   const char* s = std::getenv(name);
@@ -146,14 +156,7 @@ void RunClients(LocalCluster& cluster, const std::vector<ClientPlan>& plans, His
     clients.push_back(std::move(client).value());
   }
   std::vector<std::thread> threads;
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& threads;
-    ~Joiner() {
-      stop = true;
-      for (auto& t : threads) t.join();
-    }
-  } joiner{stop, threads};
+  StopAndJoinOnExit joiner{stop, threads};
   for (size_t c = 0; c < plans.size(); ++c) {
     threads.emplace_back(ClientLoop, std::ref(*clients[c]), static_cast<int>(c), std::cref(plans[c]), std::ref(history),
                          std::cref(stop), std::cref(faults));
@@ -447,14 +450,7 @@ TEST_CASE("counter workload: under every fault no acknowledged increment is lost
   {
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
-    struct Joiner {
-      std::atomic<bool>& stop;
-      std::vector<std::thread>& threads;
-      ~Joiner() {
-        stop = true;
-        for (auto& t : threads) t.join();
-      }
-    } joiner{stop, threads};
+    StopAndJoinOnExit joiner{stop, threads};
     for (int c = 0; c < kClients; ++c) {
       threads.emplace_back(CounterLoop, std::ref(*clients[c]), c, std::ref(tallies[c]), std::cref(stop));
     }
