@@ -58,7 +58,7 @@ TEST_CASE("a request's latency lands in the first bucket whose bound it does not
   m.RecordRequest(ClientOp::kGet, 101us, Status::OK(), 2, 1);  // just over it
   m.RecordRequest(ClientOp::kGet, 3ms, Status::OK(), 3, 1);    // <= 5 ms
   m.RecordRequest(ClientOp::kGet, 20s, Status::OK(), 2, 1);    // over every bound
-  const ClientMetrics snapshot = m.Snapshot();  // held: `h` refers into it
+  const ClientMetrics snapshot = m.Snapshot();                 // held: `h` refers into it
   const LatencyHistogram& h = snapshot.of(ClientOp::kGet).latency;
   CHECK(h.buckets[0] == 1);
   CHECK(h.buckets[1] == 1);
