@@ -48,6 +48,18 @@ bool WaitFor(F condition, std::chrono::milliseconds limit = std::chrono::seconds
   return true;
 }
 
+// Puts 200-byte values under KeyOf(0), KeyOf(1), ... until one is refused or `limit` were
+// put; records each acknowledged one in `acked` and returns the refusal (OK if none).
+Status PutUntilRefused(StorageEngine& engine, int limit, std::map<std::string, std::string>* acked) {
+  Status refused;
+  for (int i = 0; i < limit && refused.ok(); ++i) {
+    std::string value(200, static_cast<char>('a' + i % 26));
+    refused = engine.Put(KeyOf(i), Value(value));
+    if (refused.ok()) (*acked)[KeyOf(i)] = value;
+  }
+  return refused;
+}
+
 }  // namespace
 
 TEST_CASE("a write whose WAL fsync failed is never visible, and every later write is refused") {
@@ -149,12 +161,7 @@ TEST_CASE("a flush that finds the disk full is retried, and writes that need its
   {
     auto engine = OpenOrDie(dir.path(), options);
     faults.Set({.write_errno = ENOSPC, .sync_errno = 0, .path_part = ".sst"});
-    Status refused;
-    for (int i = 0; i < 2000 && refused.ok(); ++i) {  // fills a memtable, then the next one
-      std::string value(200, static_cast<char>('a' + i % 26));
-      refused = engine->Put(KeyOf(i), Value(value));
-      if (refused.ok()) acked[KeyOf(i)] = value;
-    }
+    Status refused = PutUntilRefused(*engine, 2000, &acked);  // a memtable, then the next
     INFO(refused.ToString());
     REQUIRE(IsDiskFull(refused));
     REQUIRE(IsDiskFull(engine->WriteError()));
@@ -178,12 +185,7 @@ TEST_CASE("a flush that fails with an I/O error is tried once, refuses every lat
   {
     auto engine = OpenOrDie(dir.path(), options);
     faults.Set({.write_errno = EIO, .sync_errno = 0, .path_part = ".sst"});
-    Status refused;
-    for (int i = 0; i < 4000 && refused.ok(); ++i) {  // fills memtables until a flush has failed
-      std::string value(200, static_cast<char>('a' + i % 26));
-      refused = engine->Put(KeyOf(i), Value(value));
-      if (refused.ok()) acked[KeyOf(i)] = value;
-    }
+    Status refused = PutUntilRefused(*engine, 4000, &acked);  // until a flush has failed
     INFO(refused.ToString());
     REQUIRE(refused.IsIOError());
     REQUIRE_FALSE(IsDiskFull(refused));
