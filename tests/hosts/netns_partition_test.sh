@@ -102,9 +102,8 @@ wait_until() {  # what, tries (0.2 s apart), command...
   done
   fail "not within $((tries / 5)) s: $what"
 }
-hints_queued() {  # node number: the node's queued hint entries (its /metrics, on its host's loopback)
-  ip netns exec "${prefix}-n$1" curl -sf "http://127.0.0.1:8001/metrics" |
-    awk '$1 == "ringkv_hints_queued_total" {print $2}'
+metric() {  # node number, metric: its value in the node's /metrics (served on its host's loopback)
+  ip netns exec "${prefix}-n$1" curl -sf "http://127.0.0.1:8001/metrics" | awk -v name="$2" '$1 == name {print $2}'
 }
 
 # Every replica answers from the client host: a write at ALL is acknowledged by all three.
@@ -131,8 +130,11 @@ if client --level all get before1 >/dev/null 2>&1; then fail "a read at ALL succ
 
 ip link set "$(link_of 3)" up  # heal
 # Node 3 catches up by hinted handoff: the other nodes hand it what it missed.
-holds_no_hints() { [[ $(hints_queued "$1") == 0 ]]; }
+holds_no_hints() { [[ $(metric "$1" ringkv_hints_queued_total) == 0 ]]; }
 for n in 1 2; do wait_until "node $n handed its hints to node 3" 150 holds_no_hints "$n"; done
+delivered=$(($(metric 1 ringkv_hints_delivered_total) + $(metric 2 ringkv_hints_delivered_total)))
+echo "hints delivered to node 3 after the heal: $delivered"
+((delivered > 0)) || fail "no hint was delivered to node 3: the writes it missed were not handed off"
 
 # What hints cannot cover, anti-entropy does: a write acknowledged by W=2 while its copy to
 # node 3 was still in flight when the link went down (and the short-lived kv process exited
