@@ -65,6 +65,12 @@ fail() {
   || { tail -30 "$work/package.log"; fail "scripts/package.sh failed"; }
 debs=("$work"/debs/*.deb)
 ((${#debs[@]} == 3)) || fail "expected 3 packages, got: ${debs[*]}"
+# Runtime dependencies from dpkg-shlibdeps (the Cap'n Proto the binaries link), the dev
+# package's from cmake/Packaging.cmake.
+for deb in "$work"/debs/ringkv-node_*.deb "$work"/debs/ringkv-cli_*.deb; do
+  dpkg-deb -f "$deb" Depends | grep -q "libcapnp-" || fail "$deb: no Cap'n Proto runtime dependency"
+done
+dpkg-deb -f "$work"/debs/libringkv-dev_*.deb Depends | grep -q "libcapnp-dev" || fail "libringkv-dev: no libcapnp-dev dependency"
 dpkg -i "${debs[@]}" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i failed"; }
 
 # What the maintainer scripts and the package set up.
