@@ -272,6 +272,18 @@ std::string CommandHelp() {
          "  --context HEX (put/del: the context a get printed), --json\n";
 }
 
+bool IsCommand(const std::string& word) {
+  if (word == "help" || word == "delete") return true;
+  std::istringstream help(CommandHelp());
+  std::string line;
+  std::getline(help, line);  // "commands:"
+  while (std::getline(help, line) && line.rfind("options", 0) != 0) {
+    if (line.size() < 3 || line.compare(0, 2, "  ") != 0 || line[2] == ' ') continue;  // a continuation
+    if (line.substr(2, line.find(' ', 2) - 2) == word) return true;
+  }
+  return false;
+}
+
 int PutIfAbsent(Client& client, const std::vector<std::string>& w, const RequestOptions& request, const Output& o) {
   if (w.size() != 2 && w.size() != 3) return Usage(o, "usage: put KEY [VALUE | -] --if-absent");
   auto r = client.PutIfAbsent(w[1], PutValue(w), request);

@@ -54,6 +54,9 @@ int PutIfAbsent(Client& client, const std::vector<std::string>& words, const Req
                 const Output& out);
 
 std::string CommandHelp();
+// Whether WORD is a one-shot command: one CommandHelp() lists (a line "  WORD ..." of its
+// commands part), or help/delete. kv checks it before connecting, so a typo exits 2 at once.
+bool IsCommand(const std::string& word);
 
 // A put's --ttl: a positive whole number with a unit, ms, s, m, h or d ("30s", "500ms",
 // "2h"); InvalidArgument naming the text otherwise. The SDK checks the range (≤ 10 years).

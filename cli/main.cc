@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   int n = 0, w = 0, r = 0, timeout_ms = 0;
   bool json = false, lww = false;
   std::vector<std::string> words;
-  app.add_option("--cluster,-c", cluster, "seed nodes, host:port[,host:port...]");
+  app.add_option("--cluster,-c", cluster, "seed nodes, host:port[,host:port...] (default 127.0.0.1:7001)")
+      ->envname("RINGKV_CLUSTER");
   app.add_option("--cluster-name", cluster_name, "refuse nodes of another cluster");
   std::string local_dc;
   app.add_option("--dc", local_dc, "this client's datacenter (LOCAL_* levels count there)");
@@ -165,6 +166,8 @@ int main(int argc, char** argv) {
   else if (level == "each_quorum")
     request.level = Consistency::kEachQuorum;
 
+  // Before connecting: a mistyped command is bad input (2), not an unreachable cluster (4).
+  if (!words.empty() && !cli::IsCommand(words[0])) return cli::Usage(out, "unknown command '" + words[0] + "'");
   auto client = Client::Connect(options);
   if (!client.ok()) {
     const char* what =

@@ -14,6 +14,10 @@ PACKAGES=(
   iptables                # network partitions between 127.0.0.x nodes in the fault tests
   chromium chromium-driver  # the dashboard test drives a real headless browser (WebDriver)
   curl                    # the demo reads the admin endpoint
+  dpkg-dev file           # scripts/package.sh: CPack's DEB generator runs dpkg-shlibdeps (and file)
+  adduser                 # ringkv-node's maintainer scripts create the ringkv system user
+  systemd                 # systemd-analyze verify on the packaged unit (runs without systemd as PID 1)
+  iproute2                # the multi-host test: network namespaces, veth pairs, a bridge
   openssl                 # scripts/make-certs.sh: a test CA and node/client certificates for TLS
   clang-14 libclang-rt-14-dev  # libFuzzer for scripts/fuzz.sh; the thread-safety analysis
   clang-format-14         # scripts/check-format.sh: the code keeps .clang-format (Google, 120 columns)

@@ -103,6 +103,43 @@ TEST_CASE("kv exit codes distinguish not found, bad input, quorum failure and an
   REQUIRE(WEXITSTATUS(status) == 4);
 }
 
+TEST_CASE("kv rejects an unknown command with exit 2 before connecting and tries to connect for every known one") {
+  // Port 1 on loopback: nothing listens, so a command that gets as far as connecting exits 4.
+  std::string kv = std::string(RINGKV_KV_PATH) + " --cluster 127.0.0.1:1 ";
+  Run unknown = ringkv::testing::RunCommand(kv + "frobnicate k");
+  INFO(unknown.output);
+  REQUIRE(unknown.exit_code == 2);
+  REQUIRE_THAT(unknown.output, Catch::Contains("unknown command 'frobnicate'"));
+  REQUIRE_THAT(unknown.output, !Catch::Contains("cannot reach"));
+  for (const char* known :
+       {"get k", "put k v", "del k", "delete k", "mget a b", "mput a=1", "counter get c", "set get s", "ring",
+        "scan default", "cluster status", "hints", "repair", "node remove x", "ns list", "bench"}) {
+    Run run = ringkv::testing::RunCommand(kv + known);
+    INFO(known << ": " << run.output);
+    REQUIRE(run.exit_code == 4);
+  }
+  REQUIRE(ringkv::testing::RunCommand(kv + "help").exit_code == 0);
+}
+
+TEST_CASE("kv takes the seed nodes from RINGKV_CLUSTER when --cluster is not given") {
+  auto cluster = StartCluster();
+  std::string kv = std::string(RINGKV_KV_PATH) + " --cluster-name test-cluster ";
+  std::string env = "RINGKV_CLUSTER=" + cluster->seeds() + " ";
+  Run put = ringkv::testing::RunCommand(env + kv + "put envkey from-env");
+  INFO(put.output);
+  REQUIRE(put.exit_code == 0);
+  REQUIRE(Kv(*cluster, "get envkey").output == "from-env\n");
+  REQUIRE(ringkv::testing::RunCommand(env + kv + "get envkey").output == "from-env\n");
+  // --cluster wins over the variable.
+  Run flag =
+      ringkv::testing::RunCommand("RINGKV_CLUSTER=127.0.0.1:1 " + kv + "--cluster " + cluster->seeds() + " get envkey");
+  REQUIRE(flag.exit_code == 0);
+  REQUIRE(flag.output == "from-env\n");
+  Run wrong = ringkv::testing::RunCommand("RINGKV_CLUSTER=127.0.0.1:1 " + kv + "get envkey");
+  REQUIRE(wrong.exit_code == 4);
+  REQUIRE_THAT(wrong.output, Catch::Contains("127.0.0.1:1"));
+}
+
 TEST_CASE("kv shows siblings with the context that resolves them") {
   auto cluster = StartCluster();
   REQUIRE(Kv(*cluster, "put cart milk").exit_code == 0);
