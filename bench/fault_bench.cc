@@ -129,8 +129,7 @@ void CartWriter(Client& client, int side, int keys, int value_size, uint64_t see
   }
 }
 
-Result<std::unique_ptr<Client>> ConnectFrom(testing::LocalCluster& cluster, const std::string& host,
-                                            const Flags& f) {
+Result<std::unique_ptr<Client>> ConnectFrom(testing::LocalCluster& cluster, const std::string& host, const Flags& f) {
   ClientOptions o;
   o.bind_host = host;
   if (f.health_interval_ms >= 0) o.health_interval = std::chrono::milliseconds(f.health_interval_ms);
@@ -154,8 +153,8 @@ int RunVersions(testing::LocalCluster& cluster, const Flags& f) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
   for (int i = 0; i < kWriters; ++i) {
-    writers.emplace_back(CartWriter, std::ref(*clients[i]), 0, f.keys, f.value_size, 1000 + i, std::cref(stop),
-                         nullptr, &tally);
+    writers.emplace_back(CartWriter, std::ref(*clients[i]), 0, f.keys, f.value_size, 1000 + i, std::cref(stop), nullptr,
+                         &tally);
   }
   std::this_thread::sleep_for(std::chrono::seconds(f.versions_s));
   stop = true;
@@ -240,8 +239,8 @@ int RunFaults(testing::LocalCluster& cluster, const Flags& f) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       size_t now = counts.Bucket(Clock::now());
       while (printed + 10 <= now) {
-        std::printf("  t=%5.1fs  %-16s side A %7.0f/s  side B %7.0f/s  total %7.0f/s\n", printed / 10.0,
-                    name.c_str(), counts.Rate(0, printed, printed + 10), counts.Rate(1, printed, printed + 10),
+        std::printf("  t=%5.1fs  %-16s side A %7.0f/s  side B %7.0f/s  total %7.0f/s\n", printed / 10.0, name.c_str(),
+                    counts.Rate(0, printed, printed + 10), counts.Rate(1, printed, printed + 10),
                     counts.Rate(-1, printed, printed + 10));
         printed += 10;
       }

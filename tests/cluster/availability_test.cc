@@ -26,7 +26,9 @@ std::string KeyWhere(Client& client, const std::string& prefix, Fits fits) {
     std::string key = prefix + std::to_string(i);
     if (fits(client.PreferenceList(key, 3))) return key;
   }
-  FAIL("no key with the replicas wanted among 10000");
+  std::string example;
+  for (const auto& id : client.PreferenceList(prefix + "0", 3)) example += id + " ";
+  FAIL("no key with the replicas wanted among 10000 (" << prefix << "0 is on " << example << ")");
   return "";
 }
 
@@ -34,9 +36,20 @@ bool Has(const std::vector<std::string>& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
+// Keys that need the other side of a {node1, node2} | {node3, node4, node5} split: from
+// node1's side, the primary and at least two replicas are across; from the other side, the
+// primary and two replicas are node1 and node2.
+bool FarFromA(const std::vector<std::string>& r) {
+  return r.size() == 3 && r[0] != "node1" && r[0] != "node2" && (Has(r, "node1") + Has(r, "node2")) <= 1;
+}
+bool FarFromB(const std::vector<std::string>& r) {
+  return r.size() == 3 && (r[0] == "node1" || r[0] == "node2") && Has(r, "node1") && Has(r, "node2");
+}
+
 }  // namespace
 
-TEST_CASE("a read whose R replicas are paused fails with QuorumNotReached naming them unreachable, not at its timeout") {
+TEST_CASE(
+    "a read whose R replicas are paused fails with QuorumNotReached naming them unreachable, not at its timeout") {
   auto cluster = StartCluster();
   auto client = ConnectTo(*cluster);
   RequestOptions all;
@@ -78,10 +91,18 @@ TEST_CASE(
   a_options.replica_timeout = b_options.replica_timeout = 2s;
   auto a = ConnectTo(*cluster, a_options);
   auto b = ConnectTo(*cluster, b_options);
-  const std::string n1 = cluster->id(0), n2 = cluster->id(1);
-  // For a: every replica on the other side. For b: two replicas on a's side.
-  std::string far_from_a = KeyWhere(*a, "far-a-", [&](const auto& r) { return !Has(r, n1) && !Has(r, n2); });
-  std::string far_from_b = KeyWhere(*b, "far-b-", [&](const auto& r) { return Has(r, n1) && Has(r, n2); });
+  // Both clients hold the settled ring (five members, none still joining) before keys are
+  // picked by it.
+  auto settled = [](Client& c) {
+    auto members = c.Members();
+    return AllMembersUp(c) && members.size() == 5 &&
+           std::all_of(members.begin(), members.end(), [](const RingMember& m) { return m.state == "normal"; });
+  };
+  REQUIRE(Eventually(20s, [&] { return settled(*a) && settled(*b) && a->RingVersion() == b->RingVersion(); }));
+  REQUIRE(cluster->id(0) == "node1");
+  REQUIRE(cluster->id(1) == "node2");
+  std::string far_from_a = KeyWhere(*a, "far-a-", FarFromA);
+  std::string far_from_b = KeyWhere(*b, "far-b-", FarFromB);
   RequestOptions all;
   all.level = Consistency::kAll;
   REQUIRE(b->Put(far_from_a, "before", {}, all).ok());
@@ -99,15 +120,16 @@ TEST_CASE(
       INFO(got.status().ToString());
       CHECK(got.status().IsQuorumNotReached());
     }
-    // Known unreachable: a put whose replicas are all across the split is coordinated by a
-    // fallback at once (before, each unreachable replica was tried first and waited on).
+    // Known unreachable: a put whose primary is across the split is coordinated on this
+    // side at once (before, the unreachable primary was tried first and waited on for the
+    // whole replica timeout, here the request's).
     for (int i = 0; i < 10; ++i) {
       std::string prefix = "split-" + std::to_string(i) + "-";
-      auto pa = a->Put(KeyWhere(*a, prefix, [&](const auto& r) { return !Has(r, n1) && !Has(r, n2); }), "a");
+      auto pa = a->Put(KeyWhere(*a, prefix, FarFromA), "a");
       INFO(pa.status().ToString());
       REQUIRE(pa.ok());
       CHECK(pa->acks >= 2);
-      auto pb = b->Put(KeyWhere(*b, prefix, [&](const auto& r) { return Has(r, n1) && Has(r, n2); }), "b");
+      auto pb = b->Put(KeyWhere(*b, prefix, FarFromB), "b");
       INFO(pb.status().ToString());
       REQUIRE(pb.ok());
       CHECK(pb->acks >= 2);
