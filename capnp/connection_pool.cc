@@ -122,6 +122,10 @@ Node::Client ConnectionPool::Get(const std::string& address) {
             " ms (paused or cut off); probed again every " + std::to_string(options_.health_interval.count()) + " ms",
         address));
   }
+  return Dial(address);
+}
+
+Node::Client ConnectionPool::Dial(const std::string& address) {
   Entry& entry = entries_[address];
   KJ_IF_MAYBE (cap, entry.cap) {
     return *cap;
@@ -210,11 +214,16 @@ void ConnectionPool::Ping(const std::string& address, Entry& entry) {
     checks_->add(Bounded(timer_, kj::mv(answered), options_.health_timeout, [] {
                    return false;
                  }).then([this, address, serial = entry.serial](bool ok) {
-      health_[address].pinging = false;
+      Health& health = health_[address];
+      health.pinging = false;
       auto it = entries_.find(address);
       // Only the connection pinged is judged: a newer one gets its own ping.
-      if (ok || it == entries_.end() || it->second.serial != serial) return;
-      SetUnreachable(address);
+      if (it == entries_.end() || it->second.serial != serial) return;
+      if (!ok) return SetUnreachable(address);
+      if (health.unreachable) {  // a connection Dial() opened was answered
+        health.unreachable = false;
+        MarkHealthy(address);
+      }
     }));
   }
 }
@@ -254,18 +263,21 @@ void ConnectionPool::Probe(const std::string& address) {
 }
 
 void ConnectionPool::Install(const std::string& address, Probed probed) {
-  auto it = entries_.find(address);
-  if (it != entries_.end()) {
-    DeferDestroy(kj::heap<Entry>(kj::mv(it->second)));
-    entries_.erase(it);
+  health_[address].unreachable = false;
+  MarkHealthy(address);
+  if (entries_.count(address) != 0) {
+    // Dial() opened a connection meanwhile (an admin call may be waiting on it): keep it,
+    // its own health check judges it. The probe's connection is not needed.
+    auto spare = kj::heap<Entry>();
+    spare->connection = kj::mv(probed.connection);
+    DeferDestroy(kj::mv(spare));
+    return;
   }
   Entry& entry = entries_[address];
   entry.serial = next_serial_++;
   entry.connection = kj::mv(probed.connection);
   entry.cap = kj::mv(probed.cap);
   entry.watcher = WatchDisconnect(address, *entry.connection);
-  health_[address].unreachable = false;
-  MarkHealthy(address);
 }
 
 void ConnectionPool::taskFailed(kj::Exception&& e) {

@@ -64,8 +64,14 @@ class ConnectionPool : private kj::TaskSet::ErrorHandler {
   ConnectionPool(kj::AsyncIoProvider& io, kj::LowLevelAsyncIoProvider& low_level, kj::Timer& timer,
                  PoolOptions options = {});
 
-  // A capability for the node at `address` (calls queue while it connects).
+  // A capability for the node at `address` (calls queue while it connects); for an
+  // unreachable node (see above), one whose calls fail at once.
   Node::Client Get(const std::string& address);
+  // The same, but connecting even to an unreachable node: for calls addressed to that one
+  // node (admin calls, ring fetches, scans), which should reach it as soon as it is back
+  // rather than fail until a probe has found it. An answered health check of the
+  // connection makes the node reachable again.
+  Node::Client Dial(const std::string& address);
   // Forget the connection (after an RPC failure) and mark the node down for a while.
   void MarkFailed(const std::string& address);
   // Route around the node for a while but keep its connection (it is slow, not gone).
@@ -111,7 +117,7 @@ class ConnectionPool : private kj::TaskSet::ErrorHandler {
   void Ping(const std::string& address, Entry& entry);
   void Probe(const std::string& address);
   void SetUnreachable(const std::string& address);
-  // Makes `probed` the node's connection (the one it replaces is dropped).
+  // The node is reachable; `probed` becomes its connection unless Dial() opened one meanwhile.
   void Install(const std::string& address, Probed probed);
   kj::Promise<void> WatchDisconnect(const std::string& address, Connection& connection);
   static void DeferDestroy(kj::Own<Entry> doomed);

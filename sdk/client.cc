@@ -143,7 +143,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
 }
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
-  auto req = pool_->Get(address).ringRequest();
+  auto req = pool_->Dial(address).ringRequest();
   wire::FillRequestHeader(req.initHeader(), ClusterName());
   auto call = req.send().then(
       [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
