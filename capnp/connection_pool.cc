@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "capnp/bounded.h"
+#include "capnp/request_header.h"
 #include "capnp/tls.h"
 
 namespace ringkv::wire {
@@ -39,6 +41,11 @@ ConnectionPool::ConnectionPool(kj::AsyncIoProvider& io, kj::LowLevelAsyncIoProvi
     auto context = MakeTlsContext(*options_.tls, TlsRole::kClient);
     KJ_REQUIRE(context.ok(), context.status().ToString());
     tls_ = std::move(context).value();
+  }
+  checks_ = kj::heap<kj::TaskSet>(static_cast<kj::TaskSet::ErrorHandler&>(*this));
+  if (options_.health_interval.count() > 0) {
+    health_loop_ = HealthLoop().eagerlyEvaluate(
+        [](kj::Exception&& e) { KJ_LOG(ERROR, "connection health checks stopped (a bug)", e); });
   }
 }
 
@@ -108,6 +115,17 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> ConnectionPool::ConnectTcp(const std::st
 }
 
 Node::Client ConnectionPool::Get(const std::string& address) {
+  if (IsUnreachable(address)) {
+    return Node::Client(KJ_EXCEPTION(
+        DISCONNECTED,
+        "unreachable: no answer to a health check within " + std::to_string(options_.health_timeout.count()) +
+            " ms (paused or cut off); probed again every " + std::to_string(options_.health_interval.count()) + " ms",
+        address));
+  }
+  return Dial(address);
+}
+
+Node::Client ConnectionPool::Dial(const std::string& address) {
   Entry& entry = entries_[address];
   KJ_IF_MAYBE (cap, entry.cap) {
     return *cap;
@@ -124,10 +142,7 @@ Node::Client ConnectionPool::Get(const std::string& address) {
     }
     Entry& e = it->second;
     e.connection = kj::heap<Connection>(kj::mv(stream));
-    e.watcher =
-        e.connection->network.onDisconnect()
-            .then([this, address]() { MarkFailed(address); }, [this, address](kj::Exception&&) { MarkFailed(address); })
-            .eagerlyEvaluate(nullptr);
+    e.watcher = WatchDisconnect(address, *e.connection);
     return Login(*e.connection);
   });
   Node::Client cap(kj::mv(connecting));
@@ -135,14 +150,24 @@ Node::Client ConnectionPool::Get(const std::string& address) {
   return cap;
 }
 
+kj::Promise<void> ConnectionPool::WatchDisconnect(const std::string& address, Connection& connection) {
+  return connection.network.onDisconnect()
+      .then([this, address]() { MarkFailed(address); }, [this, address](kj::Exception&&) { MarkFailed(address); })
+      .eagerlyEvaluate(nullptr);
+}
+
+void ConnectionPool::DeferDestroy(kj::Own<Entry> doomed) {
+  // Destroying an entry may be running inside its own watcher or a call on it: later.
+  kj::evalLater([doomed = kj::mv(doomed)]() mutable { doomed = nullptr; }).detach([](kj::Exception&&) {});
+}
+
 void ConnectionPool::MarkFailed(const std::string& address) {
   MarkDown(address);
   auto it = entries_.find(address);
   if (it == entries_.end()) return;
-  // Destroying the entry may be running inside its own watcher: defer the teardown.
   auto doomed = kj::heap<Entry>(kj::mv(it->second));
   entries_.erase(it);
-  kj::evalLater([doomed = kj::mv(doomed)]() mutable { doomed = nullptr; }).detach([](kj::Exception&&) {});
+  DeferDestroy(kj::mv(doomed));
 }
 
 void ConnectionPool::MarkDown(const std::string& address) {
@@ -152,8 +177,112 @@ void ConnectionPool::MarkDown(const std::string& address) {
 void ConnectionPool::MarkHealthy(const std::string& address) { down_until_.erase(address); }
 
 bool ConnectionPool::IsDown(const std::string& address) const {
+  if (IsUnreachable(address)) return true;
   auto it = down_until_.find(address);
   return it != down_until_.end() && timer_.now() < it->second;
+}
+
+bool ConnectionPool::IsUnreachable(const std::string& address) const {
+  auto it = health_.find(address);
+  return it != health_.end() && it->second.unreachable;
+}
+
+// ---- health ----
+
+kj::Promise<void> ConnectionPool::HealthLoop() {
+  return timer_.afterDelay(options_.health_interval.count() * kj::MILLISECONDS).then([this]() {
+    CheckHealth();
+    return HealthLoop();
+  });
+}
+
+void ConnectionPool::CheckHealth() {
+  for (auto& [address, entry] : entries_) {
+    if (entry.cap != nullptr && !health_[address].pinging) Ping(address, entry);
+  }
+  for (auto& [address, health] : health_) {
+    if (health.unreachable && health.probes < kMaxProbes) Probe(address);
+  }
+}
+
+void ConnectionPool::Ping(const std::string& address, Entry& entry) {
+  KJ_IF_MAYBE (cap, entry.cap) {
+    health_[address].pinging = true;
+    auto request = cap->pingRequest();
+    FillRequestHeader(request.initHeader(), "");
+    auto answered = request.send().then([](auto&&) { return true; }, [](kj::Exception&&) { return false; });
+    checks_->add(Bounded(timer_, kj::mv(answered), options_.health_timeout, [] {
+                   return false;
+                 }).then([this, address, serial = entry.serial](bool ok) {
+      Health& health = health_[address];
+      health.pinging = false;
+      auto it = entries_.find(address);
+      // Only the connection pinged is judged: a newer one gets its own ping.
+      if (it == entries_.end() || it->second.serial != serial) return;
+      if (!ok) return SetUnreachable(address);
+      if (health.unreachable) {  // a connection Dial() opened was answered
+        health.unreachable = false;
+        MarkHealthy(address);
+      }
+    }));
+  }
+}
+
+void ConnectionPool::SetUnreachable(const std::string& address) {
+  health_[address].unreachable = true;
+  MarkFailed(address);  // its connection goes: every call waiting on it fails now
+}
+
+void ConnectionPool::Probe(const std::string& address) {
+  ++health_[address].probes;
+  auto probe =
+      kj::evalNow([this, address] { return Connect(address); })
+          .then([this](kj::Own<kj::AsyncIoStream> stream) {
+            auto connection = kj::heap<Connection>(kj::mv(stream));
+            Node::Client cap = Login(*connection);
+            auto request = cap.pingRequest();
+            FillRequestHeader(request.initHeader(), "");
+            return request.send().then([connection = kj::mv(connection), cap](auto&&) mutable -> kj::Maybe<Probed> {
+              return Probed{kj::mv(connection), kj::mv(cap)};
+            });
+          })
+          .catch_([](kj::Exception&&) -> kj::Maybe<Probed> { return nullptr; });
+  checks_->add(Bounded(timer_, kj::mv(probe), options_.health_timeout, []() -> kj::Maybe<Probed> {
+                 return nullptr;
+               }).then([this, address](kj::Maybe<Probed> answered) {
+    Health& health = health_[address];
+    --health.probes;
+    KJ_IF_MAYBE (p, answered) {
+      if (health.unreachable) return Install(address, kj::mv(*p));
+      // Another probe won: this connection is not needed.
+      auto spare = kj::heap<Entry>();
+      spare->connection = kj::mv(p->connection);
+      DeferDestroy(kj::mv(spare));
+    }
+  }));
+}
+
+void ConnectionPool::Install(const std::string& address, Probed probed) {
+  health_[address].unreachable = false;
+  MarkHealthy(address);
+  if (entries_.count(address) != 0) {
+    // Dial() opened a connection meanwhile (an admin call may be waiting on it): keep it,
+    // its own health check judges it. The probe's connection is not needed.
+    auto spare = kj::heap<Entry>();
+    spare->connection = kj::mv(probed.connection);
+    DeferDestroy(kj::mv(spare));
+    return;
+  }
+  Entry& entry = entries_[address];
+  entry.serial = next_serial_++;
+  entry.connection = kj::mv(probed.connection);
+  entry.cap = kj::mv(probed.cap);
+  entry.watcher = WatchDisconnect(address, *entry.connection);
+}
+
+void ConnectionPool::taskFailed(kj::Exception&& e) {
+  // Every check catches its own failures; this is a bug.
+  KJ_LOG(ERROR, "connection health check failed", e);
 }
 
 }  // namespace ringkv::wire

@@ -45,7 +45,7 @@ Status Client::RefreshRing() {
 Result<std::vector<NodeStat>> Client::NodeStats(const std::string& node_id) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<std::vector<NodeStat>>([&]() {
-    auto req = impl_->pool().Get(address).statsRequest();
+    auto req = impl_->pool().Dial(address).statsRequest();
     wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
     auto call = req.send().then(
         [](capnp::Response<wire::Node::StatsResults>&& resp) -> Result<std::vector<NodeStat>> {
@@ -65,7 +65,7 @@ Result<RepairReport> Client::Repair(const std::string& node_id, const std::strin
                                     uint64_t range_end) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_->RunSync<RepairReport>([&]() {
-    auto req = impl_->pool().Get(address).repairRequest();
+    auto req = impl_->pool().Dial(address).repairRequest();
     wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
     req.setPeer(peer);
     req.initRange().setStart(range_start);
@@ -88,7 +88,7 @@ Status Client::Decommission(const std::string& node_id) {
   RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
   return impl_
       ->RunSync<bool>([&]() {
-        auto req = impl_->pool().Get(address).decommissionRequest();
+        auto req = impl_->pool().Dial(address).decommissionRequest();
         wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
         auto call = req.send().then(
             [](capnp::Response<wire::Node::DecommissionResults>&& resp) -> Result<bool> {
@@ -117,7 +117,7 @@ Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const Na
   for (const RingNode& n : ring->ring.nodes()) {
     if (!ring->IsUp(n.id)) continue;
     auto done = impl.RunSync<bool>([&]() {
-      auto req = impl.pool().Get(n.address).changeNamespaceRequest();
+      auto req = impl.pool().Dial(n.address).changeNamespaceRequest();
       wire::FillRequestHeader(req.initHeader(), impl.ClusterName());
       req.setOp(wire_op);
       req.setName(name);
@@ -199,7 +199,7 @@ Status Client::RemoveNode(const std::string& node_id) {
   for (const RingNode& n : ring->ring.nodes()) {
     if (n.id == node_id || !ring->IsUp(n.id)) continue;
     auto done = impl_->RunSync<bool>([&]() {
-      auto req = impl_->pool().Get(n.address).removeNodeRequest();
+      auto req = impl_->pool().Dial(n.address).removeNodeRequest();
       wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
       req.setNodeId(node_id);
       auto call = req.send().then(

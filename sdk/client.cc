@@ -5,6 +5,7 @@
 
 #include <kj/async-io.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <random>
@@ -60,6 +61,7 @@ Result<Context> Context::FromHex(std::string_view hex) {
 Status Client::Impl::Start() {
   if (options_.seeds.empty()) return Status::InvalidArgument("no seed nodes given");
   RINGKV_TRY(sdk::ValidateRetryPolicy(options_.retry));
+  if (options_.health_interval.count() < 0) return Status::InvalidArgument("health_interval must not be negative");
   if (options_.n < 1 || options_.w < 1 || options_.r < 1 || options_.w > options_.n || options_.r > options_.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N");
   }
@@ -110,6 +112,8 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   pool_options.bind_host = options_.bind_host;
   pool_options.credential = options_.token;
   pool_options.tls = tls_;
+  pool_options.health_interval = options_.health_interval;
+  pool_options.health_timeout = std::max(options_.replica_timeout, std::chrono::milliseconds(500));
   pool_ = std::make_unique<wire::ConnectionPool>(*io.provider, *io.lowLevelProvider, *timer_, pool_options);
   batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_, errors_);
   // Background ring fetches (RefreshSoon): no request waits on them.
@@ -139,7 +143,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
 }
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
-  auto req = pool_->Get(address).ringRequest();
+  auto req = pool_->Dial(address).ringRequest();
   wire::FillRequestHeader(req.initHeader(), ClusterName());
   auto call = req.send().then(
       [](capnp::Response<wire::Node::RingResults>&& resp) -> Result<RingView> {
@@ -385,12 +389,21 @@ kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::Qu
   }
   auto replicas = targets.replicas;
   return sdk::QuorumGet(Env(attempts.request), kj::mv(targets.replicas), key, *spec)
-      .then([this, key, request, attempts, replicas](Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
+      .then([this, key, request, attempts, replicas, r_needed = spec->need_per_dc.empty() ? spec->r : 0](
+                Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
         if (r.ok()) return kj::mv(r);
+        // Too few replicas reachable for R: a retry would fail the same way at once, until
+        // the pool's probes find them again; the caller hears now (and can fall back).
+        if (r.status().IsQuorumNotReached() && Reachable(replicas) < r_needed) return kj::mv(r);
         return AfterFailure<GetResult>(
             r.status(), attempts, kj::mv(replicas),
             [this, key = kj::mv(key), request](Attempts next) mutable { return GetAttempt(key, request, next); });
       });
+}
+
+int Client::Impl::Reachable(const std::vector<sdk::Replica>& replicas) {
+  return static_cast<int>(std::count_if(replicas.begin(), replicas.end(),
+                                        [this](const sdk::Replica& r) { return !pool_->IsUnreachable(r.address); }));
 }
 
 kj::Promise<Result<PutResult>> Client::Impl::PutOnLoop(std::string key, Sibling write, CausalContext context,

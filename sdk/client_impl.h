@@ -183,6 +183,9 @@ class Client::Impl {
   kj::Promise<Result<GetResult>> GetAttempt(std::string key, sdk::QuorumSpec spec, Attempts attempts);
   kj::Promise<Result<PutResult>> PutAttempt(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
                                             Attempts attempts);
+  // How many of `replicas` the connection pool does not hold unreachable (failed health
+  // checks, not yet answered a probe): calls to the others fail at once.
+  int Reachable(const std::vector<sdk::Replica>& replicas);
   // `spec` for an attempt: its timeout is what is left of the request's (capped by the
   // policy's attempt_timeout); nullopt once the deadline has passed.
   std::optional<sdk::QuorumSpec> ForAttempt(sdk::QuorumSpec spec, const Attempts& attempts);

@@ -115,7 +115,7 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
       calls.add(NodeReply{node.id, Status::Unavailable(node.address + ": known down, not asked")});
       continue;
     }
-    auto req = pool_->Get(node.address).scanRequest();
+    auto req = pool_->Dial(node.address).scanRequest();
     wire::FillRequestHeader(req.initHeader(), job->spec.header.cluster, job->spec.header.ring_version);
     FillRange(req.initRange(), *job);
     req.setMaxEntries(static_cast<uint32_t>(job->page_size - job->page.items.size()));
@@ -208,7 +208,7 @@ kj::Promise<Result<KeyCount>> Client::Impl::CountKeysOnLoop(std::string ns, uint
       calls.add(Result<uint64_t>(Status::Unavailable(node.address + ": known down, not asked")));
       continue;  // its share is estimated from the others'
     }
-    auto req = pool_->Get(node.address).countKeysRequest();
+    auto req = pool_->Dial(node.address).countKeysRequest();
     wire::FillRequestHeader(req.initHeader(), ClusterName());
     auto range = req.initRange();
     range.setNamespace(ns);

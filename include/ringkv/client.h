@@ -112,6 +112,14 @@ struct ClientOptions {
   // A replica that has not answered a write within this is treated as down for it: its copy
   // goes out as a hint, and the client routes around the node for a second.
   std::chrono::milliseconds replica_timeout{500};
+  // Connection health: every health_interval each node connection is pinged; a node that
+  // does not answer within replica_timeout (at least 500 ms; paused, cut off) is unreachable: requests
+  // waiting on it and new calls to it fail at once (Unavailable for that replica, so a get
+  // whose R replicas are unreachable fails with QuorumNotReached instead of waiting for
+  // its timeout), and it is probed on a fresh connection every health_interval until it
+  // answers (after a heal: within about one interval). 0: off (only timeouts and refused
+  // connections mark a node down).
+  std::chrono::milliseconds health_interval{250};
   std::chrono::milliseconds ring_refresh{5000};
   std::string bind_host;  // local address for outgoing connections (empty: any)
   std::string local_dc;   // this client's datacenter: what LOCAL_* levels count in
