@@ -113,7 +113,7 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   pool_options.credential = options_.token;
   pool_options.tls = tls_;
   pool_options.health_interval = options_.health_interval;
-  pool_options.health_timeout = std::max(options_.replica_timeout, std::chrono::milliseconds(500));
+  pool_options.health_timeout = std::max(2 * options_.replica_timeout, std::chrono::milliseconds(1000));
   pool_ = std::make_unique<wire::ConnectionPool>(*io.provider, *io.lowLevelProvider, *timer_, pool_options);
   batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_, errors_);
   // Background ring fetches (RefreshSoon): no request waits on them.

@@ -113,7 +113,8 @@ struct ClientOptions {
   // goes out as a hint, and the client routes around the node for a second.
   std::chrono::milliseconds replica_timeout{500};
   // Connection health: every health_interval each node connection is pinged; a node that
-  // does not answer within replica_timeout (at least 500 ms; paused, cut off) is unreachable: requests
+  // does not answer within twice replica_timeout (at least 1 s: a node busy on a loaded
+  // machine is not cut off; paused or cut off it is) is unreachable: requests
   // waiting on it and new calls to it fail at once (Unavailable for that replica, so a get
   // whose R replicas are unreachable fails with QuorumNotReached instead of waiting for
   // its timeout), and it is probed on a fresh connection every health_interval until it
