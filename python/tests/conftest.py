@@ -2,8 +2,10 @@
 tree's, named by $RINGKV_KVNODE, which ctest sets) on 127.0.0.1-3, each on a free port with
 its own data directory under a temporary directory. Every node is killed and the directory
 removed when the session ends, whatever happened; a node that does not start fails the
-tests with its log."""
+tests with its log. Should the test process itself die (a crash, a sanitizer abort, a
+kill), each node gets SIGKILL from the kernel (PR_SET_PDEATHSIG), so none outlives it."""
 
+import ctypes
 import os
 import shutil
 import signal
@@ -15,10 +17,30 @@ import time
 import pytest
 
 
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL when the test process exits, however it exits."""
+    if _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+
+
 def _free_port(host):
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def _node_environment():
+    """The nodes' environment: the test's, without the sanitizer runtimes preloaded for the
+    interpreter (an ASan kvnode links its own, and its leak check stays on)."""
+    env = dict(os.environ)
+    env.pop("LD_PRELOAD", None)
+    if "RINGKV_NODE_ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] = env["RINGKV_NODE_ASAN_OPTIONS"]
+    return env
 
 
 class LocalCluster:
@@ -49,6 +71,7 @@ class LocalCluster:
                              "--data", n["data"], "--seeds", members, "--cluster-name", self.CLUSTER_NAME,
                              "--durability", "batch", "--memtable-mb", "4", "--log-level", "warn"],
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            preexec_fn=_die_with_parent, env=_node_environment(),
                         )
                     )
             for n, p in zip(self.nodes, self.processes):
