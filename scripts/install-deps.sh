@@ -23,6 +23,8 @@ PACKAGES=(
   clang-format-14         # scripts/check-format.sh: the code keeps .clang-format (Google, 120 columns)
   redis-server redis-tools  # benchmark baseline only (bench/cluster_bench)
   librocksdb-dev          # benchmark baseline only (bench/storage_bench)
+  python3-dev python3-pybind11 python3-setuptools python3-pip  # the Python package (python/, pip install .)
+  python3-pytest          # its tests against a local cluster (python/tests, run by ctest)
 )
 
 missing=()

@@ -545,6 +545,13 @@ void Client::PutAsync(const std::string& key, const std::string& value, const Co
   impl_->RunWithCallback<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); }, std::move(done));
 }
 
+void Client::DeleteAsync(const std::string& key, const Context& context, const RequestOptions& options,
+                         PutCallback done) {
+  auto write = impl_->PrepareWrite(options, key, nullptr, context);
+  if (!write.ok()) return done(impl_->Rejected(ClientOp::kDelete, write.status()));
+  impl_->RunWithCallback<PutResult>([&] { return impl_->PutOnLoop(kj::mv(write).value()); }, std::move(done));
+}
+
 std::vector<RingMember> Client::Members() {
   auto ring = impl_->Ring();
   auto ownership = ring->ring.Ownership();

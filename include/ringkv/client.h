@@ -329,6 +329,7 @@ class Client {
   void GetAsync(const std::string& key, const RequestOptions& options, GetCallback done);
   void PutAsync(const std::string& key, const std::string& value, const Context& context, const RequestOptions& options,
                 PutCallback done);
+  void DeleteAsync(const std::string& key, const Context& context, const RequestOptions& options, PutCallback done);
 
   // ---- batches (sdk/batch.cc; docs/sdk.md "Batches") ----
   // Many keys in one call. Each entry is the single-key request it names (its own replicas,

@@ -20,7 +20,7 @@ trap cleanup EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 
 # The SDK's contract and nothing else: no internal header may be installed, or be needed.
-expected="include/ringkv/client.h include/ringkv/crdt.h include/ringkv/limits.h include/ringkv/metrics.h include/ringkv/namespace.h include/ringkv/status.h include/ringkv/tls_files.h include/ringkv/tracing.h"
+expected="include/ringkv/client.h include/ringkv/crdt.h include/ringkv/limits.h include/ringkv/metrics.h include/ringkv/namespace.h include/ringkv/ringkv.h include/ringkv/status.h include/ringkv/tls_files.h include/ringkv/tracing.h"
 installed=$(cd "$work/prefix" && find . -type f \( -path './include/*' -o -name '*.h' -o -name '*.hpp' \) \
   | sed 's|^\./||' | sort | xargs)
 if [[ "$installed" != "$expected" ]]; then
@@ -32,6 +32,10 @@ for header in ${expected//include\//}; do
   echo "#include <$header>" | "${CXX:-c++}" -std=c++17 -fsyntax-only -I"$work/prefix/include" -x c++ - \
     || { echo "installed $header does not compile on its own from the prefix"; exit 1; }
 done
+# The C ABI: its header is C (C99, pedantic) and libringkv.so is installed with it.
+echo "#include <ringkv/ringkv.h>" | "${CC:-cc}" -std=c99 -pedantic -Werror -fsyntax-only -I"$work/prefix/include" -x c - \
+  || { echo "installed ringkv/ringkv.h does not compile as C"; exit 1; }
+ls "$work"/prefix/lib*/libringkv.so >/dev/null 2>&1 || { echo "libringkv.so is not installed"; exit 1; }
 cmake -S "$here/app" -B "$work/app" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" "$@" >/dev/null
 cmake --build "$work/app" >/dev/null
 
