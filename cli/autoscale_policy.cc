@@ -168,9 +168,8 @@ std::optional<ScaleDecision> AutoscalePolicy::ScaleDown(const std::vector<const 
       TotalDisk(last) / static_cast<double>(state.nodes - 1) >= t_.up_disk_bytes) {
     return std::nullopt;  // the remaining nodes would be over the scale-up disk threshold
   }
-  std::string why =
-      Format("ops/s per node stayed below %.0f for %.1f s (highest %.0f)", t_.down_ops_per_node, Seconds(t_.window),
-             hi_ops);
+  std::string why = Format("ops/s per node stayed below %.0f for %.1f s (highest %.0f)", t_.down_ops_per_node,
+                           Seconds(t_.window), hi_ops);
   size_t floor = std::max(state.replication_factor, t_.min_nodes);
   if (state.nodes <= floor) {
     return ScaleDecision{ScaleAction::kNone, "",
@@ -188,8 +187,8 @@ std::optional<ScaleDecision> AutoscalePolicy::ScaleDown(const std::vector<const 
       continue;
     }
     double a = ops[n.id], b = ops[pick->id];
-    if (a < b || (a == b && (n.disk_bytes < pick->disk_bytes ||
-                             (n.disk_bytes == pick->disk_bytes && n.id > pick->id)))) {
+    if (a < b ||
+        (a == b && (n.disk_bytes < pick->disk_bytes || (n.disk_bytes == pick->disk_bytes && n.id > pick->id)))) {
       pick = &n;
     }
   }

@@ -97,8 +97,7 @@ class AutoscalePolicy {
   // The samples the window at `now` covers: after now - window and after the last change.
   std::vector<const LoadSample*> WindowAt(const ClusterState& state, AutoscaleClock::time_point now) const;
   std::optional<ScaleDecision> ScaleUp(const std::vector<const LoadSample*>& window, const ClusterState& state) const;
-  std::optional<ScaleDecision> ScaleDown(const std::vector<const LoadSample*>& window,
-                                         const ClusterState& state) const;
+  std::optional<ScaleDecision> ScaleDown(const std::vector<const LoadSample*>& window, const ClusterState& state) const;
 
   const AutoscaleThresholds t_;
   std::deque<LoadSample> samples_;

@@ -42,7 +42,8 @@ double P99Ms(const StatsReading& before, const StatsReading& after) {
     if (bound != std::numeric_limits<double>::infinity()) largest_finite = bound;
   }
   for (const auto& [bound, count] : by_bound) {
-    if (count >= 0.99 * total) return 1000 * (bound == std::numeric_limits<double>::infinity() ? largest_finite : bound);
+    if (count >= 0.99 * total)
+      return 1000 * (bound == std::numeric_limits<double>::infinity() ? largest_finite : bound);
   }
   return 1000 * largest_finite;
 }

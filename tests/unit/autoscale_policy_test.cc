@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli/autoscale_policy.h"
+#include "cli/command_template.h"
 #include "cli/node_load.h"
 
 using namespace ringkv;
@@ -105,8 +106,8 @@ TEST_CASE("low load for the whole window removes the least-needed node") {
   AutoscaleClock::time_point now = kStart;
   for (int i = 0; i <= 11; ++i) {
     now = kStart + std::chrono::seconds(i);
-    LoadSample s{now, {{"node1", 60, 1, 1e6, 0}, {"node2", 20, 1, 1e6, 0}, {"node3", 50, 1, 1e6, 0},
-                       {"node4", 40, 1, 1e6, 0}}};
+    LoadSample s{
+        now, {{"node1", 60, 1, 1e6, 0}, {"node2", 20, 1, 1e6, 0}, {"node3", 50, 1, 1e6, 0}, {"node4", 40, 1, 1e6, 0}}};
     p.Observe(s);
   }
   auto d = p.Decide(State(4), now);
@@ -120,8 +121,8 @@ TEST_CASE("between equally idle nodes the one with less disk goes, then the grea
   AutoscaleClock::time_point now = kStart;
   for (int i = 0; i <= 11; ++i) {
     now = kStart + std::chrono::seconds(i);
-    p.Observe(LoadSample{now, {{"node1", 10, 1, 5e6, 0}, {"node2", 10, 1, 2e6, 0}, {"node3", 10, 1, 2e6, 0},
-                               {"node4", 10, 1, 9e6, 0}}});
+    p.Observe(LoadSample{
+        now, {{"node1", 10, 1, 5e6, 0}, {"node2", 10, 1, 2e6, 0}, {"node3", 10, 1, 2e6, 0}, {"node4", 10, 1, 9e6, 0}}});
   }
   auto d = p.Decide(State(4), now);
   CHECK(d.action == ScaleAction::kRemove);
@@ -211,8 +212,8 @@ TEST_CASE("a slow worst node adds a node when p99 is a signal; a p99 over the sc
     AutoscaleClock::time_point now = kStart;
     for (int i = 0; i <= 11; ++i) {
       now = kStart + std::chrono::seconds(i);
-      p.Observe(LoadSample{now, {{"node1", 5, 20, 0, 0}, {"node2", 5, 2, 0, 0}, {"node3", 5, 2, 0, 0},
-                                 {"node4", 5, 2, 0, 0}}});
+      p.Observe(LoadSample{
+          now, {{"node1", 5, 20, 0, 0}, {"node2", 5, 2, 0, 0}, {"node3", 5, 2, 0, 0}, {"node4", 5, 2, 0, 0}}});
     }
     CHECK(p.Decide(State(4), now).action == ScaleAction::kNone);
   }
@@ -224,8 +225,8 @@ TEST_CASE("queued hints block a scale-down, and so does disk the remaining nodes
     AutoscaleClock::time_point now = kStart;
     for (int i = 0; i <= 11; ++i) {
       now = kStart + std::chrono::seconds(i);
-      p.Observe(LoadSample{now, {{"node1", 5, 1, 0, 0}, {"node2", 5, 1, 0, 12}, {"node3", 5, 1, 0, 0},
-                                 {"node4", 5, 1, 0, 0}}});
+      p.Observe(LoadSample{
+          now, {{"node1", 5, 1, 0, 0}, {"node2", 5, 1, 0, 12}, {"node3", 5, 1, 0, 0}, {"node4", 5, 1, 0, 0}}});
     }
     CHECK(p.Decide(State(4), now).action == ScaleAction::kNone);
   }
@@ -237,14 +238,14 @@ TEST_CASE("queued hints block a scale-down, and so does disk the remaining nodes
     for (int i = 0; i <= 11; ++i) {
       now = kStart + std::chrono::seconds(i);
       // 280 bytes on 4 nodes: 3 nodes would hold 93 each (fine); 320 would be 107 (too much).
-      p.Observe(LoadSample{now, {{"node1", 5, 1, 80, 0}, {"node2", 5, 1, 80, 0}, {"node3", 5, 1, 80, 0},
-                                 {"node4", 5, 1, 80, 0}}});
+      p.Observe(LoadSample{
+          now, {{"node1", 5, 1, 80, 0}, {"node2", 5, 1, 80, 0}, {"node3", 5, 1, 80, 0}, {"node4", 5, 1, 80, 0}}});
     }
     CHECK(p.Decide(State(4), now).action == ScaleAction::kNone);
     for (int i = 12; i <= 30; ++i) {
       now = kStart + std::chrono::seconds(i);
-      p.Observe(LoadSample{now, {{"node1", 5, 1, 70, 0}, {"node2", 5, 1, 70, 0}, {"node3", 5, 1, 70, 0},
-                                 {"node4", 5, 1, 70, 0}}});
+      p.Observe(LoadSample{
+          now, {{"node1", 5, 1, 70, 0}, {"node2", 5, 1, 70, 0}, {"node3", 5, 1, 70, 0}, {"node4", 5, 1, 70, 0}}});
     }
     CHECK(p.Decide(State(4), now).action == ScaleAction::kRemove);
   }
@@ -258,8 +259,8 @@ TEST_CASE("a node's load is the growth of its counters: keys per second, p99 fro
                       {"rpc_latency_seconds_bucket{op=\"get\",le=\"+Inf\"}", 10}};
   StatsReading after{{"rpc_keys_total{op=\"get\"}", 1100},
                      {"rpc_keys_total{op=\"put\"}", 1050},
-                     {"rpc_latency_seconds_bucket{op=\"get\",le=\"0.001\"}", 960},   // 950 new under 1 ms
-                     {"rpc_latency_seconds_bucket{op=\"get\",le=\"0.01\"}", 1005},   // 45 more under 10 ms
+                     {"rpc_latency_seconds_bucket{op=\"get\",le=\"0.001\"}", 960},  // 950 new under 1 ms
+                     {"rpc_latency_seconds_bucket{op=\"get\",le=\"0.01\"}", 1005},  // 45 more under 10 ms
                      {"rpc_latency_seconds_bucket{op=\"get\",le=\"+Inf\"}", 1010},  // 5 slower
                      {"sstable_bytes", 1000},
                      {"memtable_bytes", 200},
@@ -277,4 +278,18 @@ TEST_CASE("a node's load is the growth of its counters: keys per second, p99 fro
   NodeLoad restarted = LoadBetween("node1", after, before, 1.0);
   CHECK(restarted.ops_per_s == Approx(150));
   CHECK(LoadBetween("node1", before, before, 1.0).p99_ms == 0);  // no calls: no latency
+}
+
+TEST_CASE("a command template's placeholders become shell-quoted values; an unknown one is refused") {
+  auto cmd = ExpandCommand("provision --id {node_id} --join {seed} --x {{literal}",
+                           {{"node_id", "auto1"}, {"seed", "127.0.0.1:7001"}});
+  REQUIRE(cmd.ok());
+  CHECK(*cmd == "provision --id 'auto1' --join '127.0.0.1:7001' --x {literal}");
+  auto hostile = ExpandCommand("echo {node_id}", {{"node_id", "a'; rm -rf /tmp/x; echo '"}});
+  REQUIRE(hostile.ok());
+  CHECK(*hostile == "echo 'a'\\''; rm -rf /tmp/x; echo '\\'''");
+  auto unknown = ExpandCommand("echo {nodeid}", {{"node_id", "a"}});
+  CHECK(unknown.status().IsInvalidArgument());
+  CHECK(unknown.status().message().find("{nodeid}") != std::string::npos);
+  CHECK(ExpandCommand("echo {node_id", {{"node_id", "a"}}).status().IsInvalidArgument());
 }
