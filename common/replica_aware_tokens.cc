@@ -37,7 +37,8 @@ class Allocator {
     nodes_ = weights_.size();
     target_.assign(n_ * nodes_, 0);
     for (size_t l = 0; l < n_; ++l) {
-      for (size_t k = 0; k < nodes_; ++k) target_[l * nodes_ + k] = std::min(1.0, static_cast<double>(l + 1) * weights_[k]);
+      for (size_t k = 0; k < nodes_; ++k)
+        target_[l * nodes_ + k] = std::min(1.0, static_cast<double>(l + 1) * weights_[k]);
     }
     std::sort(tokens_.begin(), tokens_.end(), [](const Token& x, const Token& y) { return x.position < y.position; });
   }

@@ -36,8 +36,9 @@ TEST_CASE("POST /v1/autoscale records a decision that GET /v1/autoscale then sho
   AutoscaleLog log;
   NodeServices services;
   services.autoscale = &log;
-  auto posted = HandleAdminRequest(services, "POST", "/v1/autoscale", "",
-                                   R"({"action":"add","node":"auto1","reason":"ops/s per node above 300","time_ms":5})");
+  auto posted =
+      HandleAdminRequest(services, "POST", "/v1/autoscale", "",
+                         R"({"action":"add","node":"auto1","reason":"ops/s per node above 300","time_ms":5})");
   CHECK(posted.status == 200);
   auto shown = HandleAdminRequest(services, "GET", "/v1/autoscale");
   REQUIRE(shown.status == 200);
