@@ -201,14 +201,15 @@ bool Autoscaler::Step() {
   std::string unfinished;
   if (pending_) {
     auto age = std::chrono::duration_cast<milliseconds>(now - pending_->since).count() / 1000;
-    unfinished = "waiting for " + pending_->node +
-                 (pending_->action == ScaleAction::kAdd ? " to join" : " to leave") + " (" + std::to_string(age) +
-                 " s)";
+    unfinished = "waiting for " + pending_->node + (pending_->action == ScaleAction::kAdd ? " to join" : " to leave") +
+                 " (" + std::to_string(age) + " s)";
   }
   for (const auto& m : members) {
     if (!unfinished.empty()) break;
-    if (m.state != "normal") unfinished = m.id + " is " + m.state;
-    else if (m.status != "up") unfinished = m.id + " is " + m.status;
+    if (m.state != "normal")
+      unfinished = m.id + " is " + m.state;
+    else if (m.status != "up")
+      unfinished = m.id + " is " + m.status;
   }
   auto sample = Sample(members, &unfinished);
   if (sample) policy_.Observe(*sample);
@@ -265,8 +266,8 @@ void Autoscaler::TrackPending(const std::vector<RingMember>& members, AutoscaleC
   for (const auto& x : members) {
     if (x.id == pending_->node) m = &x;
   }
-  bool finished = pending_->action == ScaleAction::kAdd ? (m && m->state == "normal" && m->status == "up")
-                                                        : m == nullptr;
+  bool finished =
+      pending_->action == ScaleAction::kAdd ? (m && m->state == "normal" && m->status == "up") : m == nullptr;
   auto took = std::chrono::duration_cast<milliseconds>(now - pending_->since);
   if (finished) {
     std::string what = pending_->action == ScaleAction::kAdd ? "joined" : "left";
@@ -314,11 +315,9 @@ void Autoscaler::Add(const std::vector<RingMember>& members, AutoscaleClock::tim
     if (seed.empty()) seed = m.address;
     seeds += (seeds.empty() ? "" : ",") + m.address;
   }
-  auto cmd = ExpandCommand(flags_.provision_cmd, {{"node_id", id},
-                                                  {"address", ""},
-                                                  {"seed", seed},
-                                                  {"seeds", seeds},
-                                                  {"cluster_name", cluster_name_}});
+  auto cmd = ExpandCommand(
+      flags_.provision_cmd,
+      {{"node_id", id}, {"address", ""}, {"seed", seed}, {"seeds", seeds}, {"cluster_name", cluster_name_}});
   auto rc = cmd.ok() ? RunShell(*cmd, change_timeout_) : Result<int>(cmd.status());
   if (!rc.ok() || *rc != 0) {
     Log("failed", id,
@@ -352,12 +351,10 @@ void Autoscaler::Log(const std::string& action, const std::string& node, const s
   json::object counters;
   for (const auto& [a, n] : counts_) counters[a] = n;
   if (out_.json) {
-    *out_.out << json::serialize(json::object{{"time", IsoTime(at)},
-                                              {"action", action},
-                                              {"node", node},
-                                              {"reason", reason},
-                                              {"counts", counters}})
-              << std::endl;
+    *out_.out
+        << json::serialize(json::object{
+               {"time", IsoTime(at)}, {"action", action}, {"node", node}, {"reason", reason}, {"counts", counters}})
+        << std::endl;
   } else {
     *out_.out << IsoTime(at) << " " << action << (node.empty() ? "" : " " + node) << ": " << reason << std::endl;
   }
@@ -369,7 +366,8 @@ void Autoscaler::Log(const std::string& action, const std::string& node, const s
   } else {
     last_reported_none_.clear();
   }
-  std::string body = json::serialize(json::object{{"action", action}, {"node", node}, {"reason", reason}, {"time_ms", at}});
+  std::string body =
+      json::serialize(json::object{{"action", action}, {"node", node}, {"reason", reason}, {"time_ms", at}});
   for (const auto& address : SplitList(flags_.report_to)) {
     Status s = PostDecision(address, body, flags_.report_token);
     if (!s.ok()) *out_.err << "autoscale: could not report to " << address << ": " << s.ToString() << "\n";
@@ -431,11 +429,12 @@ int RunAutoscale(Client& client, const AutoscaleFlags& flags, const std::string&
   if (Status s = t.Validate(); !s.ok()) return Fail(out, s);
   if (interval->count() <= 0) return Usage(out, "--interval must be positive");
   if (flags.provision_cmd.empty()) {
-    return Usage(out, "autoscale needs --provision-cmd (e.g. 'scripts/provision-local-node.sh --id {node_id} "
-                      "--join {seed}'); see docs/operations.md, Automatic scaling");
+    return Usage(out,
+                 "autoscale needs --provision-cmd (e.g. 'scripts/provision-local-node.sh --id {node_id} "
+                 "--join {seed}'); see docs/operations.md, Automatic scaling");
   }
-  std::map<std::string, std::string> probe{{"node_id", "x"}, {"address", "x"}, {"seed", "x"}, {"seeds", "x"},
-                                           {"cluster_name", "x"}};
+  std::map<std::string, std::string> probe{
+      {"node_id", "x"}, {"address", "x"}, {"seed", "x"}, {"seeds", "x"}, {"cluster_name", "x"}};
   if (auto c = ExpandCommand(flags.provision_cmd, probe); !c.ok()) return Fail(out, c.status());
   if (auto c = ExpandCommand(flags.decommission_cmd, probe); !c.ok()) return Fail(out, c.status());
   Autoscaler a(client, flags, t, *interval, *change_timeout, cluster_name, replication_factor, out);

@@ -30,9 +30,9 @@ struct AutoscaleFlags {
   size_t min_nodes = 0, max_nodes = 0;
   std::string provision_cmd, decommission_cmd;
   std::string node_prefix = "auto";
-  std::string report_to;     // admin host:port list
-  std::string report_token;  // Bearer token for nodes whose admin endpoint requires it
-  bool once = false;         // decide once the window is covered, finish that change, exit
+  std::string report_to;        // admin host:port list
+  std::string report_token;     // Bearer token for nodes whose admin endpoint requires it
+  bool once = false;            // decide once the window is covered, finish that change, exit
   uint64_t max_iterations = 0;  // 0: run until killed
 };
 

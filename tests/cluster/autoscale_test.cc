@@ -170,15 +170,36 @@ TEST_CASE("kv autoscale adds a node under load and decommissions one when idle; 
   std::string scripts = std::string(RINGKV_SOURCE_DIR) + "/scripts/";
   std::string admins;
   for (int i = 0; i < (*cluster)->size(); ++i) admins += (i ? "," : "") + (*cluster)->admin_address(i);
-  Autoscaler autoscaler(
-      {RINGKV_KV_PATH, "-c", (*cluster)->seeds(), "--cluster-name", "test-cluster", "autoscale", "--scale-up-ops",
-       "150", "--scale-down-ops", "40", "--window", "2s", "--cooldown", "2s", "--interval", "400ms",
-       "--change-timeout", "60s", "--max-nodes", "4", "--max-iterations", "600", "--report-to", admins,
-       "--provision-cmd",
-       scripts + "provision-local-node.sh --id {node_id} --join {seed} --dir " + dir.path() + " --kvnode " +
-           RINGKV_KVNODE_PATH + " -- " + node_flags,
-       "--decommission-cmd", scripts + "decommission-local-node.sh --id {node_id} --dir " + dir.path() + " --wipe"},
-      dir.file("autoscale.log"));
+  Autoscaler autoscaler({RINGKV_KV_PATH,
+                         "-c",
+                         (*cluster)->seeds(),
+                         "--cluster-name",
+                         "test-cluster",
+                         "autoscale",
+                         "--scale-up-ops",
+                         "150",
+                         "--scale-down-ops",
+                         "40",
+                         "--window",
+                         "2s",
+                         "--cooldown",
+                         "2s",
+                         "--interval",
+                         "400ms",
+                         "--change-timeout",
+                         "60s",
+                         "--max-nodes",
+                         "4",
+                         "--max-iterations",
+                         "600",
+                         "--report-to",
+                         admins,
+                         "--provision-cmd",
+                         scripts + "provision-local-node.sh --id {node_id} --join {seed} --dir " + dir.path() +
+                             " --kvnode " + RINGKV_KVNODE_PATH + " -- " + node_flags,
+                         "--decommission-cmd",
+                         scripts + "decommission-local-node.sh --id {node_id} --dir " + dir.path() + " --wipe"},
+                        dir.file("autoscale.log"));
 
   chaos::History history;
   std::vector<std::unique_ptr<Client>> chaos_clients;
