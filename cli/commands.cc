@@ -266,6 +266,8 @@ std::string CommandHelp() {
          "  ns drop NAME            drop a namespace\n"
          "  bench                   load test: --ops 1M --mix 50:50 --value-size 100 --concurrency 64\n"
          "                          [--keys 100k] [--plot FILE.svg]; honours --n/--w/--r, --json\n"
+         "  autoscale               add/decommission nodes by load: --provision-cmd CMD, thresholds,\n"
+         "                          --window, --cooldown (docs/operations.md, Automatic scaling)\n"
          "options before the command: --ns NAMESPACE (get/put/del/counter/set), --n/--w/--r N,\n"
          "  --level one|quorum|all|local_one|local_quorum|each_quorum, --dc DC (the client's\n"
          "  datacenter), --timeout MS,\n"

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "cli/autoscale_command.h"
 #include "cli/bench_command.h"
 #include "cli/commands.h"
 #include "cli/repl.h"
@@ -84,6 +85,8 @@ int main(int argc, char** argv) {
   app.add_option("--limit", scan.limit, "scan: print at most this many keys (default: all)")->group("scan");
   app.add_option("--cursor", scan.cursor, "scan: continue where a scan with --limit stopped")->group("scan");
   app.add_flag("--count", scan.count, "scan: print the approximate key count instead")->group("scan");
+  cli::AutoscaleFlags autoscale;
+  cli::AddAutoscaleFlags(app, &autoscale);
   app.add_option("command", words, "get KEY | put KEY [VALUE] | del KEY | ring | help");
   try {
     app.parse(argc, argv);
@@ -179,6 +182,10 @@ int main(int argc, char** argv) {
   if (words[0] == "bench") {
     if (words.size() != 1) return cli::Usage(out, "bench takes options, not arguments: kv bench --ops 1M --mix 50:50");
     return cli::RunBench(**client, bench, request, out);
+  }
+  if (words[0] == "autoscale") {
+    if (words.size() != 1) return cli::Usage(out, "autoscale takes options, not arguments (docs/operations.md)");
+    return cli::RunAutoscale(**client, autoscale, cluster_name, n > 0 ? static_cast<size_t>(n) : 3, out);
   }
   if (words[0] == "scan") return cli::RunScan(**client, words, scan, request, out);
   if (if_absent) return cli::PutIfAbsent(**client, words, request, out);

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "common/hash.h"
+#include "common/replica_aware_tokens.h"
 
 namespace ringkv {
 namespace {
@@ -52,7 +53,8 @@ Result<Ring> Ring::FromNodes(std::vector<RingNode> nodes, uint64_t version) {
   return ring;
 }
 
-std::vector<uint64_t> Ring::AllocateTokens(const Ring& current, std::string_view node_id, uint32_t vnodes) {
+std::vector<uint64_t> Ring::AllocateTokens(const Ring& current, std::string_view node_id, uint32_t vnodes,
+                                           size_t replicas) {
   std::vector<uint64_t> tokens;
   if (vnodes == 0) return tokens;
   if (current.empty()) {  // evenly spaced, rotated by the id so clusters differ
@@ -61,6 +63,7 @@ std::vector<uint64_t> Ring::AllocateTokens(const Ring& current, std::string_view
     for (uint32_t i = 0; i < vnodes; ++i) tokens.push_back(offset + step * i);
     return tokens;
   }
+  if (replicas > 1) return AllocateReplicaAwareTokens(current, vnodes, replicas);
   // Each owner's arcs and current share.
   std::vector<uint64_t> sorted;
   for (const auto& t : current.tokens_) sorted.push_back(t.token);
@@ -124,11 +127,11 @@ std::vector<uint64_t> Ring::AllocateTokens(const Ring& current, std::string_view
   return tokens;
 }
 
-Result<Ring> Ring::Bootstrap(std::vector<RingNode> nodes, uint32_t vnodes) {
+Result<Ring> Ring::Bootstrap(std::vector<RingNode> nodes, uint32_t vnodes, size_t replicas) {
   Ring ring;
   std::vector<RingNode> joined;
   for (auto& n : nodes) {
-    n.tokens = AllocateTokens(ring, n.id, vnodes);
+    n.tokens = AllocateTokens(ring, n.id, vnodes, replicas);
     joined.push_back(n);
     RINGKV_ASSIGN(ring, FromNodes(joined, ring.version_ + 1));
   }
@@ -206,6 +209,18 @@ std::map<std::string, double> Ring::Ownership() const {
   for (const auto& t : tokens_) sorted.push_back(t.token);
   for (size_t i = 0; i < sorted.size(); ++i) {
     out[nodes_[tokens_[i].node].id] += static_cast<double>(ArcSize(sorted, i)) / kCircle;
+  }
+  return out;
+}
+
+std::map<std::string, double> Ring::ReplicaOwnership(size_t n) const {
+  std::map<std::string, double> out;
+  for (const auto& node : nodes_) out[node.id] = 0;
+  std::vector<uint64_t> sorted;
+  for (const auto& t : tokens_) sorted.push_back(t.token);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    double arc = static_cast<double>(ArcSize(sorted, i)) / kCircle;
+    for (const RingNode* node : PreferenceListForToken(sorted[i], n)) out[node->id] += arc;
   }
   return out;
 }

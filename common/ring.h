@@ -7,7 +7,8 @@
 // AllocateTokens, which takes from every current owner in proportion to how far it is
 // above its new fair share. So ownership stays proportional to weight (vnodes) — the
 // coefficient of variation is ~0 instead of the ~1/sqrt(vnodes) of random tokens — and a
-// join moves only the keys the new node must own, K·w/(W+w).
+// join moves only the keys the new node must own, K·w/(W+w). Given the replication factor,
+// it balances each node's share of all N replicas as well (replica_aware_tokens.h).
 //
 // PreferenceList(key, n): walk clockwise from the key's token, skipping tokens of
 // physical nodes already chosen, until n distinct nodes are found.
@@ -43,10 +44,14 @@ class Ring {
   // Validates: unique ids, >= 1 token each, no token shared by two nodes.
   static Result<Ring> FromNodes(std::vector<RingNode> nodes, uint64_t version = 1);
 
-  // Tokens for a node joining `current` with `vnodes` tokens (its weight).
-  static std::vector<uint64_t> AllocateTokens(const Ring& current, std::string_view node_id, uint32_t vnodes);
+  // Tokens for a node joining `current` with `vnodes` tokens (its weight). With `replicas`
+  // > 1 they balance each node's share of the keys it holds one of `replicas` copies of
+  // (ReplicaOwnership), not only primaries (common/replica_aware_tokens.h); 1: primaries only
+  // (what per-DC placement uses, whose replicas are not the first N nodes clockwise).
+  static std::vector<uint64_t> AllocateTokens(const Ring& current, std::string_view node_id, uint32_t vnodes,
+                                              size_t replicas = 1);
   // A ring built by joining `nodes` one at a time in the order given (tokens allocated).
-  static Result<Ring> Bootstrap(std::vector<RingNode> nodes, uint32_t vnodes = kDefaultVnodes);
+  static Result<Ring> Bootstrap(std::vector<RingNode> nodes, uint32_t vnodes = kDefaultVnodes, size_t replicas = 1);
 
   // Distinct physical nodes for `key` (at most min(n, node count)), primary first.
   std::vector<const RingNode*> PreferenceList(std::string_view key, size_t n) const;
@@ -60,6 +65,9 @@ class Ring {
 
   // Fraction of the circle each node owns as primary (sums to 1).
   std::map<std::string, double> Ownership() const;
+  // Fraction of the circle each node holds one of the `n` replicas of (PreferenceList(key,
+  // n) names it): the load it carries. Sums to min(n, size()); even is min(n, size())/size().
+  std::map<std::string, double> ReplicaOwnership(size_t n) const;
 
   const std::vector<RingNode>& nodes() const { return nodes_; }
   const RingNode* Find(std::string_view id) const;

@@ -14,6 +14,10 @@
 namespace ringkv {
 namespace {
 
+// How many replicas the tokens balance (Ring::AllocateTokens): N, unless per-DC placement
+// picks the replicas (then primaries only: its replicas are not the first N clockwise).
+size_t TokenReplicas(const NodeConfig& config) { return config.dc_replication.empty() ? config.replication_factor : 1; }
+
 // The first ring epoch of a node started without a saved membership table. The ring version
 // is the sum of every member's highest epoch; a node restarted with its data wiped must
 // start above every epoch its id used before, or it would count its own epoch lower than
@@ -54,7 +58,7 @@ Result<std::vector<MemberRecord>> Founders(const NodeConfig& config) {
     nodes.push_back(n);
   }
   std::sort(nodes.begin(), nodes.end(), [](const RingNode& a, const RingNode& b) { return a.id < b.id; });
-  RINGKV_ASSIGN(Ring ring, Ring::Bootstrap(std::move(nodes), config.vnodes));
+  RINGKV_ASSIGN(Ring ring, Ring::Bootstrap(std::move(nodes), config.vnodes, TokenReplicas(config)));
   std::vector<MemberRecord> out;
   for (const RingNode& n : ring.nodes()) out.push_back(FromRingNode(n, RingState::kNormal));
   return out;
@@ -111,7 +115,8 @@ Result<std::unique_ptr<Membership>> OpenMembership(const NodeConfig& config, kj:
       return Status::InvalidArgument("node id '" + config.id +
                                      "' is already a ring member; remove it first (kv node remove) or pick another id");
     }
-    self.tokens = Ring::AllocateTokens(seed_view.future, config.id, config.vnodes);
+    self.tokens = Ring::AllocateTokens(seed_view.future, config.id, config.vnodes,
+                                       config.dc_replication.empty() ? seed_view.replication_factor : size_t{1});
     self.ring_state = RingState::kJoining;
     for (const RingNode& n : seed_view.ring.nodes()) {
       others.push_back(FromRingNode(n, seed_view.future.Find(n.id) ? RingState::kNormal : RingState::kLeaving));

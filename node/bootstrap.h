@@ -1,8 +1,8 @@
 #pragma once
 // How a starting node finds its place in the cluster, in order of precedence:
 //   1. a saved membership table in its data directory (a restart): keep tokens and state;
-//   2. --join HOST:PORT: fetch the ring from that member, claim tokens (taken from every
-//      owner in proportion to its excess, see Ring::AllocateTokens) and start as joining —
+//   2. --join HOST:PORT: fetch the ring from that member, claim tokens (placed to balance
+//      each node's share of all N replicas, see Ring::AllocateTokens) and start as joining —
 //      the maintenance thread then streams our ranges in;
 //   3. --seeds: a new cluster's founders, whose tokens every founder derives alike.
 

@@ -117,6 +117,7 @@ class Node {
   std::unique_ptr<Maintenance> maintenance_;
   std::unique_ptr<WorkerPool> workers_;  // its jobs use the parts above: drained before they go
   RpcMetrics metrics_;
+  AutoscaleLog autoscale_log_;  // what an autoscaler reported (admin endpoint)
   ConnectionStats connections_;
   NodeServices services_;
   kj::Own<kj::TlsContext> tls_;

@@ -45,7 +45,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& request = parser_->get();
     HttpReply reply =
         HandleAdminRequest(services_, std::string_view(request.method_string()), std::string_view(request.target()),
-                           std::string_view(request[http::field::authorization]));
+                           std::string_view(request[http::field::authorization]), std::string_view(request.body()));
     if (request.method() == http::verb::head) reply.body.clear();
     Reply(std::move(reply), request.keep_alive());
   }

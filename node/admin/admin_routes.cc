@@ -107,6 +107,40 @@ HttpReply Health(const NodeServices& s) {
                {"status", "unavailable"}, {"node", s.node_id}, {"reasons", std::move(list)}, {"purge", PurgeJson(s)}});
 }
 
+json::value AutoscaleJson(const NodeServices& s) {
+  json::array decisions;
+  json::object counts;
+  if (s.autoscale) {
+    for (const AutoscaleEntry& e : s.autoscale->Recent()) {
+      decisions.push_back(
+          json::object{{"time_ms", e.time_ms}, {"action", e.action}, {"node", e.node}, {"reason", e.reason}});
+    }
+    auto n = s.autoscale->Counts();
+    for (size_t i = 0; i < n.size(); ++i) counts[AutoscaleLog::kActions[i]] = n[i];
+  }
+  return json::object{{"decisions", std::move(decisions)}, {"counts", std::move(counts)}};
+}
+
+// POST /v1/autoscale {"action":"add","node":"auto1","reason":"...","time_ms":1700000000000}
+HttpReply RecordAutoscale(const NodeServices& s, std::string_view body) {
+  if (!s.autoscale) return Error(404, "this node keeps no autoscale decisions");
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return Error(400, "the body must be a JSON object {action, node, reason, time_ms}");
+  const json::object& o = v.as_object();
+  AutoscaleEntry e;
+  auto text = [&](const char* key, std::string* out) {
+    if (const json::value* f = o.if_contains(key); f && f->is_string()) *out = std::string(f->as_string());
+  };
+  text("action", &e.action);
+  text("node", &e.node);
+  text("reason", &e.reason);
+  if (const json::value* t = o.if_contains("time_ms"); t && t->is_int64()) e.time_ms = t->as_int64();
+  Status st = s.autoscale->Record(std::move(e));
+  if (!st.ok()) return Error(400, st.message());
+  return Json(200, json::object{{"recorded", true}});
+}
+
 #ifdef RINGKV_TEST_CLOCK
 // The value of `name` in the query of `target`, or empty.
 std::string_view QueryParam(std::string_view target, std::string_view name) {
@@ -198,24 +232,28 @@ std::string_view PresentedToken(std::string_view target, std::string_view author
 }
 
 HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std::string_view target,
-                             std::string_view authorization) {
+                             std::string_view authorization, std::string_view body) {
   std::string_view path = target.substr(0, target.find('?'));
-  if (method != "GET" && method != "HEAD") return Error(405, "only GET is served here");
+  bool post = method == "POST" && path == "/v1/autoscale";
+  if (method != "GET" && method != "HEAD" && !post)
+    return Error(405, "only GET is served here (and POST /v1/autoscale)");
   if (path != "/health" && !s.admin_token.empty() &&
       !ConstantTimeEquals(PresentedToken(target, authorization), s.admin_token)) {
     return Error(401, "this endpoint requires the client token: Authorization: Bearer TOKEN (or ?token=TOKEN)");
   }
+  if (post) return RecordAutoscale(s, body);
   if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", std::string(DashboardPage())};
   if (path == "/health") return Health(s);
   if (path == "/metrics") return {200, "text/plain; version=0.0.4", PrometheusText(CollectNodeSamples(s))};
   if (path == "/v1/members") return Json(200, Members(s));
   if (path == "/v1/ring") return Json(200, RingJson(s));
   if (path == "/v1/stats") return Json(200, StatsJson(s));
+  if (path == "/v1/autoscale") return Json(200, AutoscaleJson(s));
 #ifdef RINGKV_TEST_CLOCK
   if (auto reply = TestRoute(s, path, target)) return *reply;
 #endif
-  return Error(404,
-               "no such page: " + std::string(path) + " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats)");
+  return Error(404, "no such page: " + std::string(path) +
+                        " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats, /v1/autoscale)");
 }
 
 }  // namespace ringkv

@@ -9,6 +9,8 @@
 //   GET /v1/members  members as this node's gossip sees them
 //   GET /v1/ring     ring version, replication factor, each node's tokens and ownership
 //   GET /v1/stats    the metrics as one JSON object {"name{labels}": value}
+//   GET /v1/autoscale   the last decisions an autoscaler posted, and their counts by action
+//   POST /v1/autoscale  an autoscaler's decision {"action","node","reason","time_ms"} (node/rpc/autoscale_log.h)
 //
 // With services.admin_token set, everything but /health answers 401 unless the request
 // carries the token: "Authorization: Bearer TOKEN", or ?token=TOKEN (so a browser can open
@@ -27,9 +29,9 @@ struct HttpReply {
   std::string body;
 };
 
-// `authorization`: the request's Authorization header (empty if none).
+// `authorization`: the request's Authorization header (empty if none); `body`: the request's body.
 HttpReply HandleAdminRequest(const NodeServices& services, std::string_view method, std::string_view target,
-                             std::string_view authorization = {});
+                             std::string_view authorization = {}, std::string_view body = {});
 
 // Why the node should not take traffic now; empty when healthy.
 std::vector<std::string> UnhealthyReasons(const NodeServices& services);

@@ -154,6 +154,14 @@ int AntiEntropy::DepthFor(uint64_t keys) {
 
 Result<RepairStats> AntiEntropy::Repair(BackgroundLoop::Context& ctx, const std::string& peer, TokenRange range,
                                         Options options) {
+  {
+    MutexLock lock(&mu_);
+    ++counters_.running;
+  }
+  KJ_DEFER({
+    MutexLock lock(&mu_);
+    --counters_.running;
+  });
   auto view = membership_->View();
   const std::string& self = membership_->self_id();
   RepairStats total;

@@ -41,6 +41,7 @@ struct AntiEntropyCounters {
   uint64_t bytes_sent = 0;
   uint64_t bytes_received = 0;
   uint64_t failures = 0;
+  uint64_t running = 0;  // repairs (Repair calls) under way now: an autoscaler waits for them
 };
 
 class AntiEntropy {

@@ -108,8 +108,19 @@ void AddRepair(const AntiEntropyCounters& ae, const StreamCounters& sc, Samples&
   s.Counter("repair_bytes_sent_total", ae.bytes_sent, "bytes repair sent");
   s.Counter("repair_bytes_received_total", ae.bytes_received, "bytes repair received");
   s.Counter("repair_failures_total", ae.failures, "repair sessions that failed");
+  s.Gauge("repair_sessions_running", static_cast<double>(ae.running),
+          "Merkle repairs run from this node that are under way now");
   s.Counter("stream_keys_received_total", sc.keys_received, "keys streamed in while joining");
   s.Counter("stream_keys_sent_total", sc.keys_sent, "keys streamed out to a joining node or while leaving");
+}
+
+void AddAutoscale(const AutoscaleLog& log, Samples& s) {
+  auto counts = log.Counts();
+  for (size_t i = 0; i < counts.size(); ++i) {
+    s.Counter("autoscale_decisions_total", counts[i],
+              "decisions an autoscaler (kv autoscale --report-to) posted to this node, by action",
+              "action=\"" + std::string(AutoscaleLog::kActions[i]) + "\"");
+  }
 }
 
 void AddDroppedNamespaces(const NodeServices& services, Samples& s) {
@@ -151,6 +162,7 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
   AddRepair(services.anti_entropy->counters(), services.streamer->counters(), s);
   if (services.handoff) AddCrossDc(hints, *services.handoff, s);
   AddDroppedNamespaces(services, s);
+  if (services.autoscale) AddAutoscale(*services.autoscale, s);
   if (services.purge) {
     ProofGaps gaps = services.purge->Gaps();
     s.Gauge("purge_ranges", static_cast<double>(gaps.ranges), "token ranges this node replicates");

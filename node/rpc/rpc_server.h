@@ -29,6 +29,7 @@
 #include "node/repair/streaming.h"
 #include "node/replica/hint_store.h"
 #include "node/replica/replica_store.h"
+#include "node/rpc/autoscale_log.h"
 #include "node/rpc/credentials.h"
 #include "node/rpc/metrics.h"
 #include "node/rpc/rpc_listener.h"
@@ -60,6 +61,7 @@ struct NodeServices {
   const Clock* clock = &Clock::System();
   PurgeGuard* purge = nullptr;        // the purge rule's state, for /health and metrics; may be null
   OffsetClock* test_clock = nullptr;  // test builds only (node.h): what /test/clock moves
+  AutoscaleLog* autoscale = nullptr;  // decisions an autoscaler posted (admin endpoint); may be null
 };
 
 class NodeServer final : public wire::Node::Server {
