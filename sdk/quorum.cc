@@ -94,10 +94,13 @@ kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, 
   return Bounded(env, kj::mv(call), at, limit, kj::mv(report));
 }
 
-kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::string& key, const SiblingSet& set,
-                                const QuorumSpec& spec, std::string hint_for = {}) {
+// `set` is shared by every replica's call (and the batcher), not copied per replica.
+kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::string& key,
+                                std::shared_ptr<const SiblingSet> set, const QuorumSpec& spec,
+                                std::string hint_for = {}) {
   auto report = env.Report(hint_for.empty() ? ReplicaCall::kReplicate : ReplicaCall::kHint, to, hint_for);
-  auto send = [env, address = to.address, key, set, header = spec.header, hint_for = kj::mv(hint_for)]() mutable {
+  auto send = [env, address = to.address, key, set = kj::mv(set), header = spec.header,
+               hint_for = kj::mv(hint_for)]() mutable {
     return env.batcher->Replicate(address, kj::mv(key), kj::mv(set), header, kj::mv(hint_for));
   };
   auto call = ViaWan(env, spec, to, kj::mv(send))
@@ -131,7 +134,7 @@ struct PutState : kj::Refcounted {
   size_t next_fallback = 0;
   std::vector<std::string> missed;  // replicas whose coordination attempt failed
   std::optional<Replica> coordinator;
-  SiblingSet set;
+  std::shared_ptr<const SiblingSet> set;  // the coordinated result, sent to every other replica
 
   PutTally tally;  // holders, per DC, pending acks, calls in flight: when the put is decided
   bool done = false;
@@ -235,9 +238,9 @@ void ReplicateToPending(kj::Own<PutState> s, Replica p) {
 void OnCoordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const std::string& covered) {
   PutState& st = *s;
   st.coordinator = c;
-  st.set = kj::mv(set);
+  st.set = std::make_shared<const SiblingSet>(kj::mv(set));
   st.tally.Held(c.id, covered.empty() ? c.dc : st.tally.DcOf(covered));
-  st.result.context = Context(st.set.ReadContext().Encode());
+  st.result.context = Context(st.set->ReadContext().Encode());
   for (const Replica& r : st.targets.replicas) {
     if (r.id == c.id || r.id == covered) continue;
     bool down = Contains(st.missed, r.id) || KnownDown(st.env, st.targets, r);
@@ -310,9 +313,11 @@ void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const Quoru
   if (s.repaired) return;
   s.repaired = true;
   if (s.merged.empty()) return;
+  std::shared_ptr<const SiblingSet> merged;  // made once, for the first replica that differs
   for (const auto& [replica, held] : s.answers) {
     if (held == s.merged) continue;
-    ReplicateAt(env, replica, key, s.merged, spec).detach([errors = env.errors](kj::Exception&& e) {
+    if (!merged) merged = std::make_shared<const SiblingSet>(s.merged);
+    ReplicateAt(env, replica, key, merged, spec).detach([errors = env.errors](kj::Exception&& e) {
       (void)errors->Record("read repair", e);  // the read has its answer: nothing to fail
     });
   }

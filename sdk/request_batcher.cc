@@ -84,8 +84,9 @@ kj::Promise<Result<SiblingSet>> RequestBatcher::Get(const std::string& address, 
   return kj::mv(paf.promise);
 }
 
-kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::string key, SiblingSet set,
-                                              const RouteHeader& header, std::string hint_for) {
+kj::Promise<Status> RequestBatcher::Replicate(const std::string& address, std::string key,
+                                              std::shared_ptr<const SiblingSet> set, const RouteHeader& header,
+                                              std::string hint_for) {
   Fault("queue replicate");
   auto paf = kj::newPromiseAndFulfiller<Status>();
   const QueueKey& qk = address;
@@ -111,7 +112,7 @@ kj::Promise<Result<SiblingSet>> RequestBatcher::CoordinatePut(const std::string&
 
 size_t RequestBatcher::PendingReplicate::ValueBytes() const {
   size_t bytes = 0;
-  for (const Sibling& s : set.siblings()) bytes += s.value.size();
+  for (const Sibling& s : set->siblings()) bytes += s.value.size();
   return bytes;
 }
 
@@ -193,7 +194,7 @@ kj::Promise<void> RequestBatcher::SendReplicates(const std::string& address, con
     auto entries = req.initEntries(static_cast<unsigned>(batch.size()));
     for (unsigned i = 0; i < batch.size(); ++i) {
       entries[i].setKey(wire::AsData(batch[i].key));
-      wire::ToWire(batch[i].set, entries[i].initValue());
+      wire::ToWire(*batch[i].set, entries[i].initValue());
       entries[i].setHintFor(batch[i].hint_for);
     }
     return req.send().then(

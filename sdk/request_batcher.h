@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,8 +51,10 @@ class RequestBatcher {
   kj::Promise<Result<SiblingSet>> Get(const std::string& address, std::string key, const RouteHeader& header);
   // `hint_for` non-empty: the node keeps `set` as a hint for that replica.
   // The node resolves by the key's namespace (its conflict mode); nothing here chooses it.
-  kj::Promise<Status> Replicate(const std::string& address, std::string key, SiblingSet set, const RouteHeader& header,
-                                std::string hint_for = {});
+  // `set` is shared, never copied: a put replicates one set to every replica (and the
+  // copies were ~5% of a quorum put's client CPU; docs/performance.md).
+  kj::Promise<Status> Replicate(const std::string& address, std::string key, std::shared_ptr<const SiblingSet> set,
+                                const RouteHeader& header, std::string hint_for = {});
   // The node coordinates the write; resolves to the key's resulting set or the node's error.
   kj::Promise<Result<SiblingSet>> CoordinatePut(const std::string& address, std::string key, CausalContext context,
                                                 Sibling write, const RouteHeader& header, std::string hint_for = {},
@@ -66,7 +69,7 @@ class RequestBatcher {
   struct PendingReplicate {
     size_t ValueBytes() const;
     std::string key;
-    SiblingSet set;
+    std::shared_ptr<const SiblingSet> set;  // never null
     std::string hint_for;
     kj::Own<kj::PromiseFulfiller<Status>> done;
   };
