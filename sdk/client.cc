@@ -21,6 +21,7 @@
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
 #include "sdk/quorum.h"
+#include "sdk/replica_choice.h"
 #include "sdk/retry_policy.h"
 
 namespace ringkv {
@@ -60,6 +61,7 @@ Result<Context> Context::FromHex(std::string_view hex) {
 Status Client::Impl::Start() {
   if (options_.seeds.empty()) return Status::InvalidArgument("no seed nodes given");
   RINGKV_TRY(sdk::ValidateRetryPolicy(options_.retry));
+  RINGKV_TRY(sdk::ValidateHedging(options_.hedging));
   if (options_.n < 1 || options_.w < 1 || options_.r < 1 || options_.w > options_.n || options_.r > options_.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N");
   }
