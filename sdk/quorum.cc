@@ -321,6 +321,8 @@ void ArmHedge(kj::Own<PutState> s, const Replica& asked) {
   if (!Hedging(st.env) || st.hedged || st.next_coordinator >= st.coordinators.size()) return;
   const Replica& next = st.coordinators[st.next_coordinator];
   if (!IsReplica(st, next) || KnownDown(st.env, st.targets, next)) return;
+  // A hedged put is a second write: only against a known p95, never on a guess.
+  if (!st.env.latency->P95(asked.id, CallKind::kWrite, Now())) return;
   auto delay = HedgeDelay(*st.env.latency, CallKind::kWrite, {asked}, Now(), st.env.hedging);
   auto fail = FailRequestOn(kj::addRef(st), "hedging a put");
   st.env.timer->afterDelay(delay.count() * kj::MILLISECONDS)
