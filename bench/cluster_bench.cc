@@ -9,6 +9,9 @@
 // SET and GET throughput). Medians of `--repeat` runs.
 //
 //   cluster_bench [--ops 100000] [--concurrency 64] [--value_size 100] [--keys 100000] [--repeat 3]
+//
+// --tail: instead, the Dynamo paper's Table 2 form with one replica slow or stopped
+// (bench/tail_table.h): cluster_bench --tail [--tail-ops 20000] [--slow-ms 20] [--hedging both]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -16,6 +19,7 @@
 #include <map>
 
 #include "bench/redis_baseline.h"
+#include "bench/tail_table.h"
 #include "cli/load_generator.h"
 #include "tests/cluster/local_cluster.h"
 
@@ -77,6 +81,12 @@ int main(int argc, char** argv) {
   app.add_option("--workloads", f.workloads, "any of put,get,50/50");
   app.add_option("--configs", f.configs, "any of quorum (N=3 W=2 R=2), one (N=W=R=1)");
   app.add_flag("--redis,!--no-redis", f.redis, "run the Redis baseline");
+  bool tail = false;
+  bench::TailOptions tail_options;
+  app.add_flag("--tail", tail, "print the Dynamo Table 2 form with one replica slow or stopped instead");
+  app.add_option("--tail-ops", tail_options.ops, "--tail: operations per run");
+  app.add_option("--slow-ms", tail_options.slow_ms, "--tail: how long the slow replica holds back its replies");
+  app.add_option("--hedging", tail_options.hedging, "--tail: on, off or both (interleaved)");
   CLI11_PARSE(app, argc, argv);
   if (f.ops == 0 || f.concurrency < 1 || f.repeat < 1 || f.keys == 0) {
     std::fprintf(stderr, "cluster_bench: --ops, --concurrency, --repeat and --keys must be positive\n");
@@ -94,6 +104,13 @@ int main(int argc, char** argv) {
   if (!client.ok()) {
     std::fprintf(stderr, "cluster_bench: %s\n", client.status().ToString().c_str());
     return 1;
+  }
+  if (tail) {
+    tail_options.concurrency = f.concurrency;
+    tail_options.value_size = f.value_size;
+    tail_options.keys = f.keys;
+    tail_options.repeat = f.repeat;
+    return bench::RunTailTable(**cluster, tail_options);
   }
   std::printf(
       "cluster_bench: %llu ops, %d in flight, %d-byte values, %llu keys, median of %d runs "

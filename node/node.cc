@@ -158,6 +158,13 @@ Status Node::OpenParts() {
   services_.max_write_age_ms = uint64_t{config_.max_write_age_s} * 1000;
   services_.clock = &clock_;
   services_.purge = purge_.get();
+  test_reply_delay_ms_.store(config_.test_reply_delay_ms);
+  services_.test_reply_delay_ms = &test_reply_delay_ms_;
+  services_.timer = &io_.provider->getTimer();
+  if (config_.test_reply_delay_ms > 0) {
+    spdlog::warn("TEST HOOK on: every data reply is held back {} ms (--test-reply-delay-ms)",
+                 config_.test_reply_delay_ms);
+  }
 #ifdef RINGKV_TEST_CLOCK
   services_.test_clock = &test_clock_;
 #endif

@@ -92,6 +92,9 @@ class Node {
 #ifdef RINGKV_TEST_CLOCK
   // Test builds: the system clock moved by an offset a test sets (admin /test/clock).
   OffsetClock test_clock_;
+  // TEST HOOK: replies to data calls held back this many ms (--test-reply-delay-ms, admin
+  // /test/reply-delay in test builds).
+  std::atomic<uint32_t> test_reply_delay_ms_{0};
   const Clock& clock_ = test_clock_;
 #else
   const Clock& clock_ = Clock::System();

@@ -111,6 +111,9 @@ const std::vector<OptionSpec>& Options() {
       Field(
           "simulated-wan-delay-ms", &NodeConfig::simulated_wan_delay_ms,
           "tests and demos: wait this long before each batch shipped to another DC (a WAN where tc netem is missing)"),
+      Field("test-reply-delay-ms", &NodeConfig::test_reply_delay_ms,
+            "TEST HOOK, never in production: hold back every reply to a data call (get, put, replicate) this "
+            "long, on a timer, to make this node a slow replica; 0 = off"),
       Field("cluster-secret-file", &NodeConfig::cluster_secret_file,
             "file (chmod 600) holding the cluster secret nodes present to each other; without it a "
             "process cannot gossip, stream or repair with this node. Empty = nodes not authenticated"),

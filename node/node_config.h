@@ -52,6 +52,10 @@ struct NodeConfig {
   uint32_t repair_keys_per_s = 20000;          // rate limit of entries a background repair moves
   uint32_t repair_cross_dc_keys_per_s = 5000;  // the same with a peer in another DC
   uint32_t simulated_wan_delay_ms = 0;         // tests: delay before each page shipped to another DC
+  // TEST HOOK: every reply to a data call (get, put, replicate) is held back this long, on a
+  // timer (the loop keeps serving): a slow replica for tail-latency tests and benches. Also
+  // settable at runtime in test builds (admin /test/reply-delay?ms=N).
+  uint32_t test_reply_delay_ms = 0;
   // Security (docs/security.md).
   std::string cluster_secret_file;        // nodes must present this secret to each other
   std::string client_token_file;          // clients (SDK, kv, admin endpoint) must present this token

@@ -22,6 +22,7 @@
 #include "sdk/client_impl.h"
 #include "sdk/placement.h"
 #include "sdk/quorum.h"
+#include "sdk/replica_choice.h"
 #include "sdk/retry_policy.h"
 
 namespace ringkv {
@@ -62,6 +63,7 @@ Status Client::Impl::Start() {
   if (options_.seeds.empty()) return Status::InvalidArgument("no seed nodes given");
   RINGKV_TRY(sdk::ValidateRetryPolicy(options_.retry));
   if (options_.health_interval.count() < 0) return Status::InvalidArgument("health_interval must not be negative");
+  RINGKV_TRY(sdk::ValidateHedging(options_.hedging));
   if (options_.n < 1 || options_.w < 1 || options_.r < 1 || options_.w > options_.n || options_.r > options_.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N");
   }

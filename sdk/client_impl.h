@@ -20,6 +20,7 @@
 #include "capnp/convert.h"
 #include "common/mutex.h"
 #include "ringkv/client.h"
+#include "sdk/latency_tracker.h"
 #include "sdk/metrics_recorder.h"
 #include "sdk/quorum.h"
 #include "sdk/request_batcher.h"
@@ -167,7 +168,7 @@ class Client::Impl {
     });
   }
   sdk::RequestEnv Env(const sdk::RequestScope& request) {
-    return {pool_.get(), batcher_.get(), timer_, &errors_, &metrics_, request.trace};
+    return {pool_.get(), batcher_.get(), timer_, &errors_, &metrics_, request.trace, &latency_, options_.hedging};
   }
   // Ends `request` with `r` (metrics, span) and returns `r`.
   Result<GetResult> Ended(const sdk::RequestScope& request, Result<GetResult> r);
@@ -222,7 +223,8 @@ class Client::Impl {
   kj::Timer* timer_ = nullptr;
   std::unique_ptr<wire::ConnectionPool> pool_;
   std::unique_ptr<sdk::RequestBatcher> batcher_;
-  std::unique_ptr<Impl> self_;  // set by Destroy() on the loop thread: LoopMain frees it last
+  sdk::LatencyTracker latency_;  // every replica call's answer time, per node: the replica choice
+  std::unique_ptr<Impl> self_;   // set by Destroy() on the loop thread: LoopMain frees it last
   std::mt19937_64 rng_{std::random_device{}()};
   kj::Maybe<kj::TimePoint> last_error_refresh_;
   kj::Own<kj::TaskSet> background_;

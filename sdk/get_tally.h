@@ -39,6 +39,8 @@ class GetTally {
   // Every replica asked has replied or failed (the time for read repair).
   bool AllSettled() const { return replies_ + failures_ == total_; }
   int replies() const { return replies_; }
+  // Replicas that have replied or failed so far.
+  int settled() const { return replies_ + failures_; }
   // At the deadline: notes every replica that has not replied as silent; the status.
   Status TimedOut(std::chrono::milliseconds after);
 

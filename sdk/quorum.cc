@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "sdk/get_tally.h"
 #include "sdk/put_tally.h"
+#include "sdk/replica_choice.h"
 
 namespace ringkv::sdk {
 
@@ -42,17 +43,47 @@ auto FailRequestOn(kj::Own<State> s, const char* where) {
   return [s = kj::mv(s), where](kj::Exception&& e) mutable { s->Finish(s->env.errors->Record(where, e)); };
 }
 
+LatencyTracker::Time Now() { return std::chrono::steady_clock::now().time_since_epoch(); }
+
+bool Hedging(const RequestEnv& env) { return env.latency != nullptr && env.hedging.enabled; }
+
 // Nodes not known down first, keeping preference order within each group.
 std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const RequestEnv& env, const Targets& t) {
   std::stable_partition(replicas.begin(), replicas.end(), [&](const Replica& r) { return !KnownDown(env, t, r); });
   return replicas;
 }
 
+// The order a request asks a key's replicas in: with hedging the fastest first
+// (sdk/replica_choice.h), else healthy first.
+std::vector<Replica> AskOrder(std::vector<Replica> replicas, const RequestEnv& env, const Targets& t, CallKind kind) {
+  if (!Hedging(env)) return HealthyFirst(kj::mv(replicas), env, t);
+  return FastestFirst(kj::mv(replicas), *env.latency, kind, Now(), env.hedging,
+                      [&](const Replica& r) { return KnownDown(env, t, r); });
+}
+
+// One replica call's entry in the client's latency tracker: started when the call is made,
+// ended when it settles or is given up on (ending twice is harmless).
+struct CallTiming {
+  LatencyTracker* tracker = nullptr;
+  std::string node;
+  uint64_t ticket = 0;
+
+  static CallTiming Start(const RequestEnv& env, const Replica& to, CallKind kind) {
+    CallTiming t{env.latency, to.id, 0};
+    if (t.tracker) t.ticket = t.tracker->Started(t.node, kind, Now());
+    return t;
+  }
+  void End() const {
+    if (tracker) tracker->Ended(node, ticket, Now());
+  }
+};
+
 // A call to one replica, bounded: a replica silent for `limit` is slow, not gone.
 template <typename T>
 kj::Promise<T> Bounded(RequestEnv env, kj::Promise<T> call, const Replica& to, std::chrono::milliseconds limit,
-                       ReplicaCallReport report) {
-  return wire::Bounded(*env.timer, kj::mv(call), limit, [env, to, report]() -> T {
+                       ReplicaCallReport report, CallTiming timing) {
+  return wire::Bounded(*env.timer, kj::mv(call), limit, [env, to, report, timing]() -> T {
+    timing.End();
     env.pool->MarkDown(to.address);  // keep the connection; route around it for a while
     Status timed_out = Status::TimedOut(to.address + ": no answer in time");
     report.Settled(timed_out);
@@ -78,20 +109,23 @@ kj::Promise<Result<SiblingSet>> CoordinateAt(RequestEnv env, const Replica& at, 
                                       kj::mv(ship));
   };
   auto report = env.Report(ReplicaCall::kCoordinate, at, hint_for);
+  auto timing = CallTiming::Start(env, at, CallKind::kWrite);
   auto call = ViaWan(env, spec, at, kj::mv(send))
                   .then(
-                      [env, at, report](Result<SiblingSet> r) {
+                      [env, at, report, timing](Result<SiblingSet> r) {
+                        timing.End();
                         env.pool->MarkHealthy(at.address);
                         report.Settled(r.status());
                         return r;
                       },
-                      [env, at, report](kj::Exception&& e) -> Result<SiblingSet> {
+                      [env, at, report, timing](kj::Exception&& e) -> Result<SiblingSet> {
+                        timing.End();
                         env.pool->MarkFailed(at.address);
                         Status failed = Status::Unavailable(at.address + ": " + Describe(e));
                         report.Settled(failed);
                         return failed;
                       });
-  return Bounded(env, kj::mv(call), at, limit, kj::mv(report));
+  return Bounded(env, kj::mv(call), at, limit, kj::mv(report), kj::mv(timing));
 }
 
 // `set` is shared by every replica's call (and the batcher), not copied per replica.
@@ -103,20 +137,23 @@ kj::Promise<Status> ReplicateAt(RequestEnv env, const Replica& to, const std::st
                hint_for = kj::mv(hint_for)]() mutable {
     return env.batcher->Replicate(address, kj::mv(key), kj::mv(set), header, kj::mv(hint_for));
   };
+  auto timing = CallTiming::Start(env, to, CallKind::kWrite);
   auto call = ViaWan(env, spec, to, kj::mv(send))
                   .then(
-                      [env, to, report](Status st) {
+                      [env, to, report, timing](Status st) {
+                        timing.End();
                         env.pool->MarkHealthy(to.address);
                         report.Settled(st);
                         return st;
                       },
-                      [env, to, report](kj::Exception&& e) {
+                      [env, to, report, timing](kj::Exception&& e) {
+                        timing.End();
                         env.pool->MarkFailed(to.address);
                         Status failed = Status::Unavailable(to.address + ": " + Describe(e));
                         report.Settled(failed);
                         return failed;
                       });
-  return Bounded(env, kj::mv(call), to, spec.replica_timeout, kj::mv(report));
+  return Bounded(env, kj::mv(call), to, spec.replica_timeout, kj::mv(report), kj::mv(timing));
 }
 
 // ---- put ----
@@ -130,6 +167,8 @@ struct PutState : kj::Refcounted {
   CausalContext context;
 
   std::vector<Replica> coordinators;  // replicas (healthy first), then fallbacks if sloppy
+  size_t next_coordinator = 0;        // the next of them to try
+  bool hedged = false;                // a second coordinator was asked after the hedge delay
   std::vector<Replica> fallbacks;     // for hints, healthy first
   size_t next_fallback = 0;
   std::vector<std::string> missed;  // replicas whose coordination attempt failed
@@ -262,12 +301,51 @@ void OnCoordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const 
   st.CheckDone();
 }
 
-void TryCoordinator(kj::Own<PutState> s, size_t i) {
+bool IsReplica(const PutState& st, const Replica& c) {
+  return std::find(st.targets.replicas.begin(), st.targets.replicas.end(), c) != st.targets.replicas.end();
+}
+
+// A coordinator stored the write. The first one's value goes to every other replica
+// (OnCoordinated); a hedged one that stored it too holds the same write (same write id and
+// stamp: one version once the sets meet) and counts as a holder.
+void Coordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const std::string& covered) {
+  if (!s->coordinator) return OnCoordinated(kj::mv(s), c, kj::mv(set), covered);
+  s->tally.Held(c.id, covered.empty() ? c.dc : s->tally.DcOf(covered));
+  if (!covered.empty()) s->tally.outcomes().HintHeld(covered, c.id);
+  s->CheckDone();
+}
+
+void TryNextCoordinator(kj::Own<PutState> s);
+
+// With hedging: when `asked` has not coordinated within the hedge delay (its p95 for
+// writes, bounded), the next replica coordinates the same write as well — once per put.
+void ArmHedge(kj::Own<PutState> s, const Replica& asked) {
   PutState& st = *s;
-  if (st.done) return;
+  if (!Hedging(st.env) || st.hedged || st.next_coordinator >= st.coordinators.size()) return;
+  const Replica& next = st.coordinators[st.next_coordinator];
+  if (!IsReplica(st, next) || KnownDown(st.env, st.targets, next)) return;
+  // A hedged put is a second write: only against a known p95, never on a guess.
+  if (!st.env.latency->P95(asked.id, CallKind::kWrite, Now())) return;
+  auto delay = HedgeDelay(*st.env.latency, CallKind::kWrite, {asked}, Now(), st.env.hedging);
+  auto fail = FailRequestOn(kj::addRef(st), "hedging a put");
+  st.env.timer->afterDelay(delay.count() * kj::MILLISECONDS)
+      .then([s = kj::mv(s)]() mutable {
+        if (s->done || s->coordinator || s->hedged) return;
+        s->hedged = true;
+        TryNextCoordinator(kj::mv(s));
+      })
+      .detach(kj::mv(fail));
+}
+
+// Sends the write to the next coordinator, unless one has stored it already; a failed
+// attempt moves on to the one after.
+void TryNextCoordinator(kj::Own<PutState> s) {
+  PutState& st = *s;
+  if (st.done || st.coordinator) return;
+  size_t i = st.next_coordinator++;
   if (i >= st.coordinators.size()) return st.CheckDone();
-  const Replica& c = st.coordinators[i];
-  bool is_replica = std::find(st.targets.replicas.begin(), st.targets.replicas.end(), c) != st.targets.replicas.end();
+  const Replica c = st.coordinators[i];
+  bool is_replica = IsReplica(st, c);
   // A fallback coordinates into a hint for the primary replica.
   std::string hint_for = is_replica ? std::string() : st.targets.replicas.front().id;
   // The attempt stands for a replica: itself, or the primary a fallback would hold a hint for.
@@ -277,25 +355,33 @@ void TryCoordinator(kj::Own<PutState> s, size_t i) {
   st.tally.CallStarted();
   auto fail = FailRequestOn(kj::addRef(st), "coordinating a put");
   CoordinateAt(st.env, c, st.key, st.context, st.write, st.spec, hint_for, limit)
-      .then([s = kj::mv(s), i, c, hint_for, is_replica, stands_for](Result<SiblingSet> set) mutable {
+      .then([s = kj::addRef(st), c, hint_for, is_replica, stands_for](Result<SiblingSet> set) mutable {
         s->tally.CallSettled();
-        if (set.ok()) return OnCoordinated(kj::mv(s), c, kj::mv(set).value(), hint_for);
+        if (set.ok()) return Coordinated(kj::mv(s), c, kj::mv(set).value(), hint_for);
         if (IsRequestError(set.status())) return s->Finish(set.status());
         if (is_replica)
           s->Failed(c, set.status());
         else
           s->tally.outcomes().HintFailed(stands_for.id, c.id, set.status());
         if (is_replica) s->missed.push_back(c.id);
-        TryCoordinator(kj::mv(s), i + 1);
+        if (s->coordinator) return s->CheckDone();
+        TryNextCoordinator(kj::mv(s));
       })
       .detach(kj::mv(fail));
+  ArmHedge(kj::mv(s), c);
 }
 
 // ---- get ----
 
 struct GetState : kj::Refcounted {
   RequestEnv env;
-  GetTally tally;  // replies and failures, per DC: when the read is decided
+  QuorumSpec spec;
+  std::string key;
+  GetTally tally;              // replies and failures, per DC: when the read is decided
+  std::vector<Replica> order;  // the replicas in the order they are asked
+  std::vector<bool> asked;     // by index into `order`
+  int asked_count = 0;
+  uint64_t hedge_timer = 0;  // the latest hedge timer armed: an older one that fires does nothing
   bool done = false;
   bool repaired = false;
   SiblingSet merged;
@@ -323,14 +409,93 @@ void ReadRepair(RequestEnv env, GetState& s, const std::string& key, const Quoru
   }
 }
 
-void OnGetAnswer(RequestEnv env, GetState& s, const std::string& key, const QuorumSpec& spec) {
+void OnGetAnswer(GetState& s) {
   if (std::optional<Status> verdict = s.tally.Verdict()) {
     if (verdict->ok())
       s.Finish(ToGetResult(s.merged, s.tally.replies()));
     else
       s.Finish(*verdict);
   }
-  if (s.tally.AllSettled()) ReadRepair(env, s, key, spec);
+  // Read repair once every replica asked has settled and the read is decided (or every
+  // replica was asked): the replicas never asked are left to hints and Merkle repair.
+  bool all_asked = s.asked_count == static_cast<int>(s.order.size());
+  if (s.tally.settled() == s.asked_count && (s.done || all_asked)) ReadRepair(s.env, s, s.key, s.spec);
+}
+
+void AskReplica(kj::Own<GetState> state, size_t i);
+
+// Asks the first replica not asked yet, if any is left; whether it did.
+bool AskNext(GetState& s) {
+  std::optional<size_t> next = NextAsk(s.order, s.asked, s.spec.need_per_dc);
+  if (!next) return false;
+  AskReplica(kj::addRef(s), *next);
+  return true;
+}
+
+// With hedging and replicas left to ask: if the read is still open after the hedge delay
+// of the replicas asked (the largest of their p95s, bounded), the next replica is asked and
+// the timer armed again. Arming replaces the timer armed before.
+void ArmHedge(GetState& s) {
+  if (!Hedging(s.env) || s.done || !NextAsk(s.order, s.asked, s.spec.need_per_dc)) return;
+  std::vector<Replica> asked;
+  for (size_t i = 0; i < s.order.size(); ++i) {
+    if (s.asked[i]) asked.push_back(s.order[i]);
+  }
+  auto delay = HedgeDelay(*s.env.latency, CallKind::kRead, asked, Now(), s.env.hedging);
+  uint64_t armed = ++s.hedge_timer;
+  auto fail = FailRequestOn(kj::addRef(s), "hedging a read");
+  s.env.timer->afterDelay(delay.count() * kj::MILLISECONDS)
+      .then([s = kj::addRef(s), armed]() mutable {
+        if (s->done || armed != s->hedge_timer) return;
+        if (AskNext(*s)) ArmHedge(*s);
+      })
+      .detach(kj::mv(fail));
+}
+
+void AskReplica(kj::Own<GetState> state, size_t i) {
+  GetState* s = state.get();
+  s->asked[i] = true;
+  ++s->asked_count;
+  const Replica replica = s->order[i];
+  RequestEnv env = s->env;
+  auto report = env.Report(ReplicaCall::kGet, replica);
+  auto timing = CallTiming::Start(env, replica, CallKind::kRead);
+  auto fail = FailRequestOn(kj::addRef(*s), "reading a replica");
+  ViaWan(env, s->spec, replica,
+         [env, address = replica.address, key = s->key, header = s->spec.header]() {
+           return env.batcher->Get(address, key, header);
+         })
+      .then(
+          [env, s, keep = kj::addRef(*s), replica, report, timing](Result<SiblingSet> held) {
+            timing.End();
+            env.pool->MarkHealthy(replica.address);
+            report.Settled(held.status());
+            if (!held.ok() && IsRequestError(held.status())) return s->Finish(held.status());
+            if (!held.ok()) {
+              s->tally.Failed(replica, held.status());
+              if (!s->done && AskNext(*s)) ArmHedge(*s);  // in its place, at once
+            } else {
+              s->tally.Replied(replica);
+              // Expired values are absent by this client's clock too (a node whose clock
+              // is behind may still hold them); and an answer differing from the merge
+              // only in that is not repaired.
+              held->Expire(ClientWallMs(s->spec.clock_offset));
+              s->merged.Merge(*held);
+              if (s->spec.lww) s->merged.ResolveLww();
+              s->answers.emplace_back(replica, kj::mv(held).value());
+            }
+            OnGetAnswer(*s);
+          },
+          [env, s, keep = kj::addRef(*s), replica, report, timing](kj::Exception&& e) {
+            timing.End();
+            env.pool->MarkFailed(replica.address);
+            Status failed = Status::Unavailable(Describe(e));
+            report.Settled(failed);
+            s->tally.Failed(replica, failed);
+            if (!s->done && AskNext(*s)) ArmHedge(*s);
+            OnGetAnswer(*s);
+          })
+      .detach(kj::mv(fail));
 }
 
 }  // namespace
@@ -365,7 +530,7 @@ kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::s
   state->key = kj::mv(key);
   state->write = kj::mv(write);
   state->context = kj::mv(context);
-  state->coordinators = HealthyFirst(targets.replicas, env, targets);
+  state->coordinators = AskOrder(targets.replicas, env, targets, CallKind::kWrite);
   state->fallbacks = HealthyFirst(targets.fallbacks, env, targets);
   if (spec.sloppy) {
     state->coordinators.insert(state->coordinators.end(), state->fallbacks.begin(), state->fallbacks.end());
@@ -373,7 +538,7 @@ kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::s
   state->targets = kj::mv(targets);
   PutState* s = state.get();
   auto keep = kj::addRef(*state);
-  TryCoordinator(kj::mv(state), 0);
+  TryNextCoordinator(kj::mv(state));
   return wire::Bounded(*env.timer, kj::mv(paf.promise), spec.timeout,
                        [s, keep = kj::mv(keep), spec]() -> Result<PutResult> {
                          s->done = true;
@@ -392,41 +557,21 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
     state->Finish(possible);
     return kj::mv(paf.promise);
   }
-  for (const Replica& replica : replicas) {
-    GetState* s = state.get();
-    auto report = env.Report(ReplicaCall::kGet, replica);
-    ViaWan(env, spec, replica,
-           [env, address = replica.address, key, header = spec.header]() {
-             return env.batcher->Get(address, key, header);
-           })
-        .then(
-            [env, s, keep = kj::addRef(*state), replica, key, spec, report](Result<SiblingSet> held) {
-              env.pool->MarkHealthy(replica.address);
-              report.Settled(held.status());
-              if (!held.ok() && IsRequestError(held.status())) return s->Finish(held.status());
-              if (!held.ok()) {
-                s->tally.Failed(replica, held.status());
-              } else {
-                s->tally.Replied(replica);
-                // Expired values are absent by this client's clock too (a node whose clock
-                // is behind may still hold them); and an answer differing from the merge
-                // only in that is not repaired.
-                held->Expire(ClientWallMs(spec.clock_offset));
-                s->merged.Merge(*held);
-                if (spec.lww) s->merged.ResolveLww();
-                s->answers.emplace_back(replica, kj::mv(held).value());
-              }
-              OnGetAnswer(env, *s, key, spec);
-            },
-            [env, s, keep = kj::addRef(*state), replica, key, spec, report](kj::Exception&& e) {
-              env.pool->MarkFailed(replica.address);
-              Status failed = Status::Unavailable(Describe(e));
-              report.Settled(failed);
-              s->tally.Failed(replica, failed);
-              OnGetAnswer(env, *s, key, spec);
-            })
-        .detach(FailRequestOn(kj::addRef(*state), "reading a replica"));
+  state->spec = spec;
+  state->key = key;
+  // With hedging the fastest R first (per DC: each DC's need), the rest after the hedge
+  // delay; without, every replica at once.
+  std::vector<size_t> first;
+  if (Hedging(env)) {
+    state->order = AskOrder(kj::mv(replicas), env, Targets{}, CallKind::kRead);
+    first = FirstAsks(state->order, spec.r, spec.need_per_dc);
+  } else {
+    state->order = kj::mv(replicas);
+    for (size_t i = 0; i < state->order.size(); ++i) first.push_back(i);
   }
+  state->asked.assign(state->order.size(), false);
+  for (size_t i : first) AskReplica(kj::addRef(*state), i);
+  ArmHedge(*state);
   GetState* s = state.get();
   return wire::Bounded(*env.timer, kj::mv(paf.promise), spec.timeout,
                        [env, s, keep = kj::mv(state), key, spec]() -> Result<GetResult> {

@@ -101,6 +101,25 @@ struct RetryPolicy {
   std::optional<std::chrono::milliseconds> attempt_timeout;
 };
 
+// How a request picks its replicas and hedges against a slow one (docs/sdk.md "Replica
+// choice and hedging"). The client keeps, per node, a moving average and a recent p95 of
+// its answer times and the age of its oldest unanswered call. A get asks the R fastest
+// replicas (every replica for ALL; per DC for EACH_QUORUM) and one more after the hedge
+// delay if the read is not answered by then, or at once when one fails; a put goes to the
+// fastest replica as coordinator and to the next after the hedge delay (the same write: one
+// version). The hedge delay is the p95 of the replicas asked, within [min_delay, max_delay].
+// A node whose oldest unanswered call is older than suspect_after is asked last.
+// enabled = false: every get asks all its replicas at once and a put moves to the next
+// coordinator only when one fails or passes replica_timeout (the behaviour before hedging).
+// InvalidArgument from Connect for min_delay <= 0, min_delay > max_delay or
+// suspect_after <= 0.
+struct HedgingOptions {
+  bool enabled = true;
+  std::chrono::milliseconds min_delay{2};
+  std::chrono::milliseconds max_delay{50};
+  std::chrono::milliseconds suspect_after{100};
+};
+
 struct ClientOptions {
   std::vector<std::string> seeds;  // host:port of any nodes; the ring is learned from them
   std::string cluster_name;        // empty: accept the seeds' cluster
@@ -140,6 +159,8 @@ struct ClientOptions {
   // max_attempts < 1, a negative backoff, initial_backoff > max_backoff, jitter outside
   // [0, 1] or an attempt_timeout <= 0.
   RetryPolicy retry;
+  // Latency-aware replica choice and hedged requests (see HedgingOptions).
+  HedgingOptions hedging;
   // Tracing hooks (ringkv/tracing.h): a span per request and per call to a replica, on the
   // client's loop thread. Null (the default): no spans, nothing allocated for them.
   std::shared_ptr<Tracer> tracer;

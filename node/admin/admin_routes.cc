@@ -157,7 +157,8 @@ std::string_view QueryParam(std::string_view target, std::string_view name) {
   return {};
 }
 
-// Test builds only: /test/clock?offset_ms=N moves the node's wall clock; /test/compact
+// Test builds only: /test/clock?offset_ms=N moves the node's wall clock; /test/reply-delay?ms=N
+// holds back the node's data replies N ms (the tail-latency test hook; 0 = off); /test/compact
 // compacts its data engine now (blocking this admin thread meanwhile).
 std::optional<HttpReply> TestRoute(const NodeServices& s, std::string_view path, std::string_view target) {
   if (path == "/test/clock") {
@@ -168,6 +169,15 @@ std::optional<HttpReply> TestRoute(const NodeServices& s, std::string_view path,
     if (text.empty() || *end != '\0') return Error(400, "give offset_ms=MILLISECONDS");
     s.test_clock->SetOffsetMs(offset);
     return Json(200, json::object{{"offset_ms", offset}});
+  }
+  if (path == "/test/reply-delay") {  // the test hook of kvnode --test-reply-delay-ms, at runtime
+    if (!s.test_reply_delay_ms) return Error(404, "this node has no reply-delay hook");
+    std::string text(QueryParam(target, "ms"));
+    char* end = nullptr;
+    long long ms = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || ms < 0 || ms > 60'000) return Error(400, "give ms=0..60000");
+    s.test_reply_delay_ms->store(static_cast<uint32_t>(ms));
+    return Json(200, json::object{{"reply_delay_ms", ms}});
   }
   if (path == "/test/compact") {
     if (!s.engine) return Error(404, "no engine");

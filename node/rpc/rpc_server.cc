@@ -92,8 +92,8 @@ kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
     if (WouldBlock(results.back().status())) deferred.push_back(i);
   }
   if (deferred.empty()) {
-    finish(std::move(results));
-    return kj::READY_NOW;
+    finish(std::move(results));  // fills the reply; it goes out when the returned promise resolves
+    return TestReplyDelay();
   }
   using All = std::vector<Result<T>>;
   return s_.workers
@@ -101,7 +101,14 @@ kj::Promise<void> NodeServer::RunOps(RpcOp rpc, std::vector<Op<T>> ops,
         for (size_t i : deferred) results[i] = ops[i](Mode::kMayBlock);
         return std::move(results);
       })
-      .then([finish = std::move(finish)](All all) mutable { finish(std::move(all)); });
+      .then([finish = std::move(finish)](All all) mutable { finish(std::move(all)); })
+      .then([this] { return TestReplyDelay(); });
+}
+
+kj::Promise<void> NodeServer::TestReplyDelay() const {
+  uint32_t ms = s_.test_reply_delay_ms ? s_.test_reply_delay_ms->load(std::memory_order_relaxed) : 0;
+  if (ms == 0 || s_.timer == nullptr) return kj::READY_NOW;
+  return s_.timer->afterDelay(ms * kj::MILLISECONDS);
 }
 
 std::shared_ptr<const NamespaceCatalog> NodeServer::Catalog() const {

@@ -11,6 +11,9 @@
 // request routed with an older ring than ours gets staleRing; bad input (oversized
 // key/value, malformed clock) comes back as invalidArgument.
 
+#include <kj/timer.h>
+
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -62,6 +65,11 @@ struct NodeServices {
   PurgeGuard* purge = nullptr;        // the purge rule's state, for /health and metrics; may be null
   OffsetClock* test_clock = nullptr;  // test builds only (node.h): what /test/clock moves
   AutoscaleLog* autoscale = nullptr;  // decisions an autoscaler posted (admin endpoint); may be null
+  // TEST HOOK (kvnode --test-reply-delay-ms, admin /test/reply-delay): every reply to a data
+  // call (get, put, replicate) is held back this many ms on `timer` — a slow replica for
+  // tail-latency tests; the loop keeps serving meanwhile. Null or 0: replies go out at once.
+  std::atomic<uint32_t>* test_reply_delay_ms = nullptr;
+  kj::Timer* timer = nullptr;  // the node's loop timer (for the hook above)
 };
 
 class NodeServer final : public wire::Node::Server {
@@ -108,6 +116,9 @@ class NodeServer final : public wire::Node::Server {
   // The call is counted in metrics as `rpc`.
   template <typename T>
   kj::Promise<void> RunOps(RpcOp rpc, std::vector<Op<T>> ops, std::function<void(std::vector<Result<T>>)> reply);
+
+  // The test hook's wait before a data call's reply goes out (READY_NOW when off).
+  kj::Promise<void> TestReplyDelay() const;
 
   NodeServices s_;
   Access access_;
