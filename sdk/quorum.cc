@@ -47,6 +47,14 @@ LatencyTracker::Time Now() { return std::chrono::steady_clock::now().time_since_
 
 bool Hedging(const RequestEnv& env) { return env.latency != nullptr && env.hedging.enabled; }
 
+// True if the budget allows one more hedge now (and spends it).
+bool SpendHedge(const RequestEnv& env) { return env.hedge_budget == nullptr || env.hedge_budget->TrySpend(); }
+
+// A request started: it earns its share of a hedge.
+void EarnHedge(const RequestEnv& env) {
+  if (env.hedge_budget != nullptr) env.hedge_budget->OnRequest();
+}
+
 // Nodes not known down first, keeping preference order within each group.
 std::vector<Replica> HealthyFirst(std::vector<Replica> replicas, const RequestEnv& env, const Targets& t) {
   std::stable_partition(replicas.begin(), replicas.end(), [&](const Replica& r) { return !KnownDown(env, t, r); });
@@ -330,7 +338,7 @@ void ArmHedge(kj::Own<PutState> s, const Replica& asked) {
   auto fail = FailRequestOn(kj::addRef(st), "hedging a put");
   st.env.timer->afterDelay(delay.count() * kj::MILLISECONDS)
       .then([s = kj::mv(s)]() mutable {
-        if (s->done || s->coordinator || s->hedged) return;
+        if (s->done || s->coordinator || s->hedged || !SpendHedge(s->env)) return;
         s->hedged = true;
         TryNextCoordinator(kj::mv(s));
       })
@@ -446,7 +454,7 @@ void ArmHedge(GetState& s) {
   auto fail = FailRequestOn(kj::addRef(s), "hedging a read");
   s.env.timer->afterDelay(delay.count() * kj::MILLISECONDS)
       .then([s = kj::addRef(s), armed]() mutable {
-        if (s->done || armed != s->hedge_timer) return;
+        if (s->done || armed != s->hedge_timer || !SpendHedge(s->env)) return;
         if (AskNext(*s)) ArmHedge(*s);
       })
       .detach(kj::mv(fail));
@@ -536,6 +544,7 @@ kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::s
     state->coordinators.insert(state->coordinators.end(), state->fallbacks.begin(), state->fallbacks.end());
   }
   state->targets = kj::mv(targets);
+  EarnHedge(env);
   PutState* s = state.get();
   auto keep = kj::addRef(*state);
   TryNextCoordinator(kj::mv(state));
@@ -570,6 +579,7 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
     for (size_t i = 0; i < state->order.size(); ++i) first.push_back(i);
   }
   state->asked.assign(state->order.size(), false);
+  EarnHedge(env);
   for (size_t i : first) AskReplica(kj::addRef(*state), i);
   ArmHedge(*state);
   GetState* s = state.get();

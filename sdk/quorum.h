@@ -49,6 +49,7 @@
 #include "common/vector_clock.h"
 #include "ringkv/client.h"
 #include "sdk/internal_errors.h"
+#include "sdk/hedge_budget.h"
 #include "sdk/latency_tracker.h"
 #include "sdk/placement.h"
 #include "sdk/quorum_spec.h"
@@ -66,6 +67,7 @@ struct RequestEnv {
   std::shared_ptr<RequestTrace> trace;  // the request's span, if traced: each replica call gets one too
   LatencyTracker* latency = nullptr;    // every replica call is timed here; null: not timed, not hedged
   HedgingOptions hedging;               // the replica choice and hedge delays (ringkv/client.h)
+  HedgeBudget* hedge_budget = nullptr;  // every hedge spends from it; null: hedges are not capped
 
   ReplicaCallReport Report(ReplicaCall call, const Replica& to, std::string_view hint_for = {}) const {
     return ReplicaCallReport(metrics, trace.get(), call, to, hint_for);

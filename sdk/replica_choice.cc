@@ -15,6 +15,9 @@ Status ValidateHedging(const HedgingOptions& o) {
   if (o.min_delay.count() <= 0) return Status::InvalidArgument("hedging.min_delay must be > 0");
   if (o.min_delay > o.max_delay) return Status::InvalidArgument("hedging.min_delay must be <= hedging.max_delay");
   if (o.suspect_after.count() <= 0) return Status::InvalidArgument("hedging.suspect_after must be > 0");
+  if (!(o.budget_ratio >= 0 && o.budget_ratio <= 1)) {
+    return Status::InvalidArgument("hedging.budget_ratio must be between 0 and 1");
+  }
   return Status::OK();
 }
 

@@ -111,13 +111,17 @@ struct RetryPolicy {
 // A node whose oldest unanswered call is older than suspect_after is asked last.
 // enabled = false: every get asks all its replicas at once and a put moves to the next
 // coordinator only when one fails or passes replica_timeout (the behaviour before hedging).
-// InvalidArgument from Connect for min_delay <= 0, min_delay > max_delay or
-// suspect_after <= 0.
+// Hedges are capped by budget_ratio. InvalidArgument from Connect for min_delay <= 0,
+// min_delay > max_delay, suspect_after <= 0 or budget_ratio outside [0, 1].
 struct HedgingOptions {
   bool enabled = true;
   std::chrono::milliseconds min_delay{2};
   std::chrono::milliseconds max_delay{50};
   std::chrono::milliseconds suspect_after{100};
+  // Hedges may add at most this share of the requests made (a burst of 10 aside): each
+  // request earns this much of a hedge and each hedge spends one. A slow batch or a cluster
+  // slow everywhere so cannot double its load. 0: never hedge (replica choice stays).
+  double budget_ratio = 0.1;
 };
 
 struct ClientOptions {

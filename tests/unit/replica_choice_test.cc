@@ -1,6 +1,8 @@
 // The replica choice (sdk/replica_choice.h) without a cluster: which replicas a request asks
 // first, in what order, and how long it waits before asking another.
 
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include "sdk/replica_choice.h"
@@ -121,4 +123,13 @@ TEST_CASE("hedging options are checked") {
   o = HedgingOptions{};
   o.suspect_after = 0ms;
   CHECK(ValidateHedging(o).IsInvalidArgument());
+  o = HedgingOptions{};
+  o.budget_ratio = -0.1;
+  CHECK(ValidateHedging(o).IsInvalidArgument());
+  o.budget_ratio = 1.5;
+  CHECK(ValidateHedging(o).IsInvalidArgument());
+  o.budget_ratio = std::numeric_limits<double>::quiet_NaN();
+  CHECK(ValidateHedging(o).IsInvalidArgument());
+  o.budget_ratio = 0;  // never hedge: allowed
+  CHECK(ValidateHedging(o).ok());
 }
