@@ -302,9 +302,28 @@ CompactionPick PickLeveledCompaction(const Version& version, const StorageOption
                                      const std::map<int, std::string>& cursor) {
   CompactionPick pick;
   std::string smallest, largest;
-  // Level 0 first: its tables are what every read consults.
-  if (!version.levels.empty() &&
-      static_cast<int>(version.levels[0].size()) >= std::max(1, options.level0_compaction_trigger)) {
+  // The level with the highest score (LevelDB's rule): level 0 by its table count against
+  // the trigger, the others by their bytes against their target (never the last level: it
+  // has none below). Level 0 alone first would let level 1 grow without bound while writes
+  // outpace compaction, and every level-0 merge rewrite all of it.
+  int trigger = std::max(1, options.level0_compaction_trigger);
+  double level0_score =
+      version.levels.empty() ? 0.0 : static_cast<double>(version.levels[0].size()) / static_cast<double>(trigger);
+  int best = -1;
+  double best_score = 1.0;
+  if (level0_score >= best_score) {
+    best = 0;
+    best_score = level0_score;
+  }
+  for (int level = 1; level < LastLevel(options) && static_cast<size_t>(level) < version.levels.size(); ++level) {
+    double score = static_cast<double>(version.LevelBytes(static_cast<size_t>(level))) /
+                   static_cast<double>(LevelTargetBytes(level, options));
+    if (score > best_score) {
+      best = level;
+      best_score = score;
+    }
+  }
+  if (best == 0) {
     pick.inputs = version.levels[0];  // all of them: older level-0 versions must not stay above newer level-1 ones
     KeyRange(pick.inputs, &smallest, &largest);
     auto below = OverlappingTables(version, 1, smallest, largest);
@@ -312,18 +331,7 @@ CompactionPick PickLeveledCompaction(const Version& version, const StorageOption
     pick.output_level = 1;
     return pick;
   }
-  // Then the level most over its target (never the last: it has no level below).
-  int best = 0;
-  double best_score = 1.0;
-  for (int level = 1; level < LastLevel(options) && static_cast<size_t>(level) < version.levels.size(); ++level) {
-    double score = static_cast<double>(version.LevelBytes(static_cast<size_t>(level))) /
-                   static_cast<double>(LevelTargetBytes(level, options));
-    if (score >= best_score) {
-      best = level;
-      best_score = score;
-    }
-  }
-  if (best == 0) return pick;
+  if (best < 0) return pick;
   const auto& tables = version.levels[static_cast<size_t>(best)];
   std::shared_ptr<SSTable> chosen = tables.front();
   auto at = cursor.find(best);

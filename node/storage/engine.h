@@ -29,7 +29,8 @@
 //    live values rewritten by compaction. A damaged blob file reads as Corruption naming it.
 //  - Flush, compaction and fsync run on background threads; a write waits only when the
 //    memtable is full while `max_immutable_memtables` earlier ones still wait for their
-//    flush, when tables pile up past `stall_table_count` (both counted as write stalls), or
+//    flush, when tables pile up (level 0 at 5 x `level0_compaction_trigger`; size-tiered:
+//    `stall_table_count` tables; both counted as write stalls), or
 //    when more than 8 MB of WAL wait for a slow disk. None of these waits holds the lock
 //    that reads take. Full memtables are flushed one at a time, oldest first, and a WAL is
 //    deleted only once every write it holds is in a table.

@@ -123,9 +123,15 @@ struct StorageEngine::Rep {
   Status MakeRoomForWrite() REQUIRES(mu);
   // Writes wait while true: too many level-0 tables (leveled) or tables (size-tiered).
   bool TooManyTables() const REQUIRES(mu) {
-    size_t count =
-        options.compaction_style == CompactionStyle::kLeveled ? version->levels[0].size() : version->tables.size();
-    return static_cast<int>(count) >= options.stall_table_count;
+    if (options.compaction_style == CompactionStyle::kLeveled)
+      return static_cast<int>(version->levels[0].size()) >= Level0StallTables();
+    return static_cast<int>(version->tables.size()) >= options.stall_table_count;
+  }
+  // Leveled: writes wait while level 0 holds this many tables (5 merges' worth, 20 by
+  // default; RocksDB stops writes at 36, LevelDB at 12), so that they cannot outrun
+  // compaction for long; never more than stall_table_count.
+  int Level0StallTables() const {
+    return std::min(options.stall_table_count, 5 * std::max(1, options.level0_compaction_trigger));
   }
   uint64_t CompactionDebtBytes() const REQUIRES(mu) {
     return options.compaction_style == CompactionStyle::kLeveled ? LeveledDebtBytes(*version, options)

@@ -28,8 +28,7 @@ std::string RandomBytes(std::mt19937& rng, size_t n) {
 }
 
 // Random overwrites of `keys` keys, `writes` of them, recorded in `model`.
-void Overwrite(StorageEngine& engine, std::map<std::string, std::string>* model, int keys, int writes,
-               uint32_t seed) {
+void Overwrite(StorageEngine& engine, std::map<std::string, std::string>* model, int keys, int writes, uint32_t seed) {
   std::mt19937 rng(seed);
   for (int i = 0; i < writes; ++i) {
     std::string k = KeyOf(static_cast<int>(rng() % static_cast<uint32_t>(keys)));
@@ -80,7 +79,8 @@ TEST_CASE("leveled compaction pushes tables down several levels, keeps each leve
   auto layout = engine->Layout();
   RequireLevelsWellFormed(layout);
   REQUIRE(DeepestLevel(layout) >= 3);
-  size_t level0 = static_cast<size_t>(std::count_if(layout.begin(), layout.end(), [](auto& t) { return t.level == 0; }));
+  size_t level0 =
+      static_cast<size_t>(std::count_if(layout.begin(), layout.end(), [](auto& t) { return t.level == 0; }));
   REQUIRE(level0 < 3);  // below the trigger once settled
   // Each merge into a level below 0 is cut into tables of about target_table_bytes.
   REQUIRE(std::all_of(layout.begin(), layout.end(), [](auto& t) { return t.level == 0 || t.bytes < 64 * 1024; }));
@@ -197,7 +197,8 @@ TEST_CASE("an expired tombstone merged into level 1 is kept while a deeper level
   RequireContentsEqual(*engine, model);
 }
 
-TEST_CASE("a crash after a merge wrote its tables but before the manifest named them loses nothing and leaves no file") {
+TEST_CASE(
+    "a crash after a merge wrote its tables but before the manifest named them loses nothing and leaves no file") {
   if (!FileFaultsCompiledIn()) SKIP("fault injection not compiled in");
   TempDir dir;
   std::map<std::string, std::string> model;
