@@ -37,11 +37,21 @@ uint64_t DirBytes(const std::string& dir) {
   return total;
 }
 
+// "L<level> <tables>".
+std::string LevelLabel(int level, uint64_t tables) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "L%d %llu", level, static_cast<unsigned long long>(tables));
+  return buf;
+}
+
 class RingkvEngine : public KvEngine {
  public:
   RingkvEngine(const std::string& dir, const std::string& compression, const LargeValueOptions& large,
-               const MemtableQueueOptions& queue) {
-    StorageOptions o;  // defaults: batch durability, 32 MB memtable, 4 KB blocks, 10 bits/key, 8 MB cache
+               const MemtableQueueOptions& queue, bool size_tiered)
+      : name_(size_tiered ? "ringkv-tiered" : "ringkv") {
+    // Defaults: batch durability, 32 MB memtable, 4 KB blocks, 10 bits/key, 8 MB cache, leveled compaction.
+    StorageOptions o;
+    if (size_tiered) o.compaction_style = CompactionStyle::kSizeTiered;
     if (large.blob_threshold > 0) o.blob_threshold_bytes = large.blob_threshold;
     if (queue.ringkv_max_immutable > 0) o.max_immutable_memtables = queue.ringkv_max_immutable;
     o.compression = compression == "zstd"   ? Compression::kZstd
@@ -52,7 +62,7 @@ class RingkvEngine : public KvEngine {
     engine_ = std::move(e).value();
     dir_ = dir;
   }
-  std::string Name() const override { return "ringkv"; }
+  std::string Name() const override { return name_; }
   void Put(const std::string& key, std::string_view value) override {
     record_.value.assign(value);
     Status s = engine_->Put(key, record_);
@@ -71,6 +81,25 @@ class RingkvEngine : public KvEngine {
     if (Status s = engine_->Flush(); !s.ok()) Die("ringkv flush: " + s.ToString());
     if (Status s = engine_->WaitForCompactions(); !s.ok()) Die("ringkv compaction: " + s.ToString());
   }
+  EngineGauges Gauges() override {
+    const auto& st = engine_->stats();
+    storage::EngineInfo info = engine_->Info();
+    EngineGauges g;
+    g.compaction_debt_bytes = info.compaction_debt_bytes;
+    g.tables = info.num_tables;
+    g.level0_tables = info.tables_per_level.empty() ? info.num_tables : info.tables_per_level[0];
+    for (size_t level = 0; level < info.tables_per_level.size(); ++level) {
+      if (!g.tables_per_level.empty()) g.tables_per_level += ", ";
+      g.tables_per_level += LevelLabel(static_cast<int>(level), info.tables_per_level[level]);
+    }
+    g.bloom_checks = st.bloom_checks.load();
+    g.bloom_skips = st.bloom_skips.load();
+    g.cache_hits = st.block_cache_hits.load();
+    g.cache_misses = st.block_cache_misses.load();
+    g.stalls = st.write_stalls.load();
+    g.stall_micros = st.write_stall_micros.load();
+    return g;
+  }
   EngineReport Report(uint64_t logical) override {
     const auto& st = engine_->stats();
     double flushed = static_cast<double>(st.flush_bytes_written.load() + st.compaction_bytes_written.load());
@@ -85,6 +114,7 @@ class RingkvEngine : public KvEngine {
   }
 
  private:
+  std::string name_;
   std::unique_ptr<storage::StorageEngine> engine_;
   storage::Record record_{"", "", 0, false};
   std::string dir_;
@@ -140,6 +170,22 @@ class RocksEngine : public KvEngine {
     }
   }
   EngineReport Report(uint64_t) override { return {}; }
+  EngineGauges Gauges() override {
+    EngineGauges g;
+    uint64_t v = 0;
+    if (db_->GetIntProperty("rocksdb.estimate-pending-compaction-bytes", &v)) g.compaction_debt_bytes = v;
+    for (int level = 0; level < 7; ++level) {
+      std::string files;
+      if (!db_->GetProperty("rocksdb.num-files-at-level" + std::to_string(level), &files)) break;
+      uint64_t n = std::strtoull(files.c_str(), nullptr, 10);
+      if (level == 0) g.level0_tables = n;
+      g.tables += n;
+      if (n == 0 && level > 0) continue;
+      if (!g.tables_per_level.empty()) g.tables_per_level += ", ";
+      g.tables_per_level += LevelLabel(level, n);
+    }
+    return g;
+  }
 
  private:
   std::unique_ptr<rocksdb::DB> db_;
@@ -160,7 +206,8 @@ bool RocksDbAvailable() {
 std::unique_ptr<KvEngine> OpenEngine(const std::string& name, const std::string& dir, const std::string& compression,
                                      const LargeValueOptions& large, const MemtableQueueOptions& queue) {
   std::filesystem::create_directories(dir);
-  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression, large, queue);
+  if (name == "ringkv") return std::make_unique<RingkvEngine>(dir, compression, large, queue, false);
+  if (name == "ringkv-tiered") return std::make_unique<RingkvEngine>(dir, compression, large, queue, true);
 #ifdef RINGKV_HAVE_ROCKSDB
   if (name == "rocksdb") return std::make_unique<RocksEngine>(dir, compression, large, queue);
 #endif

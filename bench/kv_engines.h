@@ -17,6 +17,23 @@ struct EngineReport {
   double stall_ms_max = 0;
 };
 
+// What an engine says about its own state, for the bench to print: compaction debt (ringkv:
+// EngineInfo::compaction_debt_bytes; RocksDB: rocksdb.estimate-pending-compaction-bytes),
+// tables, and (ringkv only, cumulative counters) the read path's bloom filter and block
+// cache figures and the write stalls.
+struct EngineGauges {
+  uint64_t compaction_debt_bytes = 0;
+  uint64_t level0_tables = 0;
+  uint64_t tables = 0;
+  std::string tables_per_level;  // "L0 3, L1 5, ..." (or "" when the engine has no levels)
+  uint64_t bloom_checks = 0;     // tables whose bloom filter a read consulted
+  uint64_t bloom_skips = 0;      // of which the filter said "absent"
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+  uint64_t stalls = 0;
+  uint64_t stall_micros = 0;
+};
+
 class KvEngine {
  public:
   virtual ~KvEngine() = default;
@@ -27,10 +44,12 @@ class KvEngine {
   // Flushes the memtable and waits for pending compactions, so reads see a settled tree.
   virtual void SettleForReads() = 0;
   virtual EngineReport Report(uint64_t logical_bytes) = 0;
+  virtual EngineGauges Gauges() = 0;
 };
 
 bool RocksDbAvailable();
-// "ringkv" or "rocksdb"; exits with a message if the engine cannot open.
+// "ringkv" (its default compaction, leveled), "ringkv-tiered" (size-tiered) or "rocksdb"; exits
+// with a message if the engine cannot open.
 // How an engine keeps large values: ringkv's blob_threshold_bytes (0: its default); RocksDB
 // turns its integrated blob files on (enable_blob_files, min_blob_size = the same threshold,
 // blob garbage collection on) for workloads whose values are >= kRocksBlobValueBytes, as its

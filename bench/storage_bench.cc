@@ -12,10 +12,24 @@
 // --total_mb 128 --benchmarks fillrandom,readrandom; RocksDB's blob files are on for
 // values >= 64 KB.
 //
+// At scale (docs/storage.md, "Compaction"): --num 10000000 --reads 1000000 --benchmarks
+// fillrandom,readrandom; each read run prints, for ringkv, the tables consulted per read
+// (bloom filters checked), the share the filters excluded and the block cache's hit rate.
+// Space and write amplification are printed once compaction has settled after the last fill.
+//
+// Sustained overwrite (`overwritetimed`): random overwrites of the --num keys (filled first)
+// as fast as the engine takes them for --duration_s seconds (default 30; 600 for the
+// ten-minute run), printing per --interval_s (default 10; 60 for per-minute figures) the
+// rate, the p50/p99/max write latency, write stalls and the compaction debt (bytes
+// compaction still has to merge), so a growing debt or a climbing p99 shows.
+//
 //   storage_bench [--num 1000000] [--value_size 100] [--key_size 16] [--repeat 3] [--total_mb MB]
 //                 [--blob_threshold BYTES] [--max_immutable_memtables N] [--rocksdb_write_buffers N]
-//                 [--benchmarks fillseq,fillrandom,overwrite,readrandom,readmissing]
+//                 [--benchmarks fillseq,fillrandom,overwrite,readrandom,readmissing,overwritetimed]
+//                 [--duration_s S] [--interval_s S]
 //                 [--engine both|ringkv|rocksdb] [--compression lz4|zstd|none] [--db DIR] [--json]
+
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -49,6 +63,8 @@ struct Flags {
   uint64_t total_mb = 0;        // > 0: --num = this much data / (key + value size)
   uint64_t blob_threshold = 0;  // 0: ringkv's default
   MemtableQueueOptions queue;   // 0s: each engine's default
+  double duration_s = 30;       // overwritetimed
+  double interval_s = 10;
 };
 
 std::string MakeKey(uint64_t i, int key_size) {
@@ -83,9 +99,18 @@ class ValueGenerator {
 struct RunResult {
   double ops_per_sec = 0;
   double mb_per_sec = 0;
+  uint64_t ops = 0;  // overwritetimed: how many writes
 };
 
 using Clock = std::chrono::steady_clock;
+
+// CPU time (user + system) the calling thread has used.
+double ThreadCpuSeconds() {
+  struct rusage u {};
+  ::getrusage(RUSAGE_THREAD, &u);
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
 
 double Seconds(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
@@ -115,6 +140,8 @@ RunResult Read(KvEngine& e, const Flags& f, bool missing, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::string value;
   uint64_t found = 0;
+  EngineGauges before = e.Gauges();
+  double cpu_before = ThreadCpuSeconds();
   auto start = Clock::now();
   for (uint64_t r = 0; r < reads; ++r) {
     std::string key = MakeKey(rng() % f.num, f.key_size);
@@ -122,13 +149,120 @@ RunResult Read(KvEngine& e, const Flags& f, bool missing, uint64_t seed) {
     found += e.Get(key, &value) ? 1 : 0;
   }
   double secs = Seconds(start);
+  double cpu = ThreadCpuSeconds() - cpu_before;
   if (missing ? found != 0 : found != reads) {
     std::fprintf(stderr, "storage_bench: %s on %s found %llu of %llu keys: wrong answers\n",
                  missing ? "readmissing" : "readrandom", e.Name().c_str(), static_cast<unsigned long long>(found),
                  static_cast<unsigned long long>(reads));
     std::exit(1);
   }
+  EngineGauges after = e.Gauges();
+  // On a machine shared with other builds the reader gets a varying share of a core: its
+  // own CPU time per read is the figure that load does not move (reads run on the calling
+  // thread in both engines, and nothing runs in the background once compaction settled).
+  std::fprintf(stderr,
+               "  [%s] %s: %.2f us of the reading thread's CPU per read (%.0f reads per CPU-second), %.0f%% of "
+               "a core\n",
+               e.Name().c_str(), missing ? "readmissing" : "readrandom", cpu * 1e6 / static_cast<double>(reads),
+               static_cast<double>(reads) / cpu, 100.0 * cpu / secs);
+  if (after.bloom_checks > before.bloom_checks) {
+    double checks = static_cast<double>(after.bloom_checks - before.bloom_checks);
+    double skips = static_cast<double>(after.bloom_skips - before.bloom_skips);
+    double hits = static_cast<double>(after.cache_hits - before.cache_hits);
+    double misses = static_cast<double>(after.cache_misses - before.cache_misses);
+    std::fprintf(stderr,
+                 "  [%s] per read: %.2f tables consulted (bloom filters checked), %.2f excluded by the filter, "
+                 "%.2f blocks read (block cache hit rate %.1f%%); %llu tables (%s)\n",
+                 e.Name().c_str(), checks / static_cast<double>(reads), skips / static_cast<double>(reads),
+                 (hits + misses) / static_cast<double>(reads), hits + misses > 0 ? 100.0 * hits / (hits + misses) : 0.0,
+                 static_cast<unsigned long long>(after.tables), after.tables_per_level.c_str());
+  } else {
+    std::fprintf(stderr, "  [%s] %llu tables (%s)\n", e.Name().c_str(), static_cast<unsigned long long>(after.tables),
+                 after.tables_per_level.c_str());
+  }
   return {static_cast<double>(reads) / secs, static_cast<double>(reads) * (f.key_size + f.value_size) / secs / 1e6};
+}
+
+// Write latencies in nanoseconds, in buckets 4 per power of two (at most 19% wide).
+class LatencyHistogram {
+ public:
+  void Add(uint64_t ns) {
+    ++buckets_[Bucket(ns)];
+    ++count_;
+    max_ = std::max(max_, ns);
+  }
+  uint64_t count() const { return count_; }
+  uint64_t max() const { return max_; }
+  // The upper bound of the bucket that holds the q-quantile.
+  uint64_t Quantile(double q) const {
+    uint64_t target = static_cast<uint64_t>(q * static_cast<double>(count_));
+    uint64_t seen = 0;
+    for (size_t b = 0; b < kBuckets; ++b) {
+      seen += buckets_[b];
+      if (seen > target) return std::min(UpperBound(b), max_);
+    }
+    return max_;
+  }
+
+ private:
+  static constexpr size_t kBuckets = 64 * 4;
+  static size_t Bucket(uint64_t ns) {
+    if (ns < 4) return static_cast<size_t>(ns);
+    int top = 63 - __builtin_clzll(ns);  // >= 2
+    size_t sub = static_cast<size_t>((ns >> (top - 2)) & 3);
+    return std::min(kBuckets - 1, static_cast<size_t>(top) * 4 + sub);
+  }
+  static uint64_t UpperBound(size_t b) {
+    if (b < 4) return b;
+    size_t top = b / 4, sub = b % 4;
+    return ((uint64_t{4} + sub + 1) << (top - 2)) - 1;
+  }
+  uint64_t buckets_[kBuckets] = {};
+  uint64_t count_ = 0;
+  uint64_t max_ = 0;
+};
+
+// overwritetimed: random overwrites as fast as the engine takes them, for f.duration_s,
+// with a line per f.interval_s. Returns the whole run's rate.
+RunResult OverwriteTimed(KvEngine& e, const Flags& f, uint64_t seed) {
+  ValueGenerator values(f.value_size);
+  std::mt19937_64 rng(seed);
+  auto start = Clock::now();
+  auto interval_start = start;
+  LatencyHistogram hist;
+  EngineGauges last = e.Gauges();
+  uint64_t total = 0;
+  int interval = 0;
+  std::fprintf(stderr, "  [%s] %8s %10s %9s %9s %10s %7s %9s %12s %s\n", e.Name().c_str(), "t (s)", "ops/s", "p50 us",
+               "p99 us", "max us", "stalls", "stall ms", "debt MB", "tables");
+  for (;;) {
+    for (int batch = 0; batch < 256; ++batch) {
+      std::string key = MakeKey(rng() % f.num, f.key_size);
+      auto t0 = Clock::now();
+      e.Put(key, values.Next());
+      hist.Add(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count()));
+    }
+    double in_interval = Seconds(interval_start);
+    if (in_interval < f.interval_s) continue;
+    ++interval;
+    EngineGauges g = e.Gauges();
+    total += hist.count();
+    std::fprintf(stderr, "  [%s] %8.0f %10.0f %9.1f %9.1f %10.1f %7llu %9.1f %12.1f %s\n", e.Name().c_str(),
+                 Seconds(start), static_cast<double>(hist.count()) / in_interval, hist.Quantile(0.5) / 1e3,
+                 hist.Quantile(0.99) / 1e3, static_cast<double>(hist.max()) / 1e3,
+                 static_cast<unsigned long long>(g.stalls - last.stalls),
+                 static_cast<double>(g.stall_micros - last.stall_micros) / 1e3,
+                 static_cast<double>(g.compaction_debt_bytes) / 1e6,
+                 g.tables_per_level.empty() ? std::to_string(g.tables).c_str() : g.tables_per_level.c_str());
+    last = g;
+    hist = LatencyHistogram();
+    interval_start = Clock::now();
+    if (Seconds(start) >= f.duration_s) break;
+  }
+  e.FinishWrites();
+  double secs = Seconds(start);
+  return {static_cast<double>(total) / secs, static_cast<double>(total) * (f.key_size + f.value_size) / secs / 1e6,
+          total};
 }
 
 double Median(std::vector<double> v) {
@@ -148,12 +282,13 @@ std::vector<std::string> Split(const std::string& s) {
   return out;
 }
 
-// Runs every workload `repeat` times on one engine; reads use the DB the last fill left.
-std::map<std::string, double> RunEngine(const std::string& name, const Flags& f, const std::string& dir,
-                                        EngineReport* report) {
-  std::map<std::string, std::vector<double>> samples;
+// Runs every workload once (run `rep`) on one engine; reads use the DB the last fill left.
+// The engines take turns run by run (main), so the machine's load falls on all of them alike.
+void RunEngine(const std::string& name, const Flags& f, const std::string& dir, int rep,
+               std::map<std::string, std::vector<double>>* samples_out, EngineReport* report) {
+  auto& samples = *samples_out;
   auto workloads = Split(f.benchmarks);
-  for (int rep = 0; rep < f.repeat; ++rep) {
+  {
     std::unique_ptr<KvEngine> e;
     auto reopen = [&](bool fresh) {
       e.reset();
@@ -170,12 +305,29 @@ std::map<std::string, double> RunEngine(const std::string& name, const Flags& f,
         if (filled) reopen(true);
         r = Fill(*e, f, w, 1000 + static_cast<uint64_t>(rep));
         filled = true;
-        if (rep == f.repeat - 1 && w == "fillrandom")
+        if (rep == f.repeat - 1 && w == "fillrandom") {
+          e->SettleForReads();  // space amplification once compaction has settled
           *report = e->Report(static_cast<uint64_t>(f.num) * (f.key_size + f.value_size));
+        }
       } else if (w == "overwrite") {
         if (!filled) Fill(*e, f, "fillrandom", 7);
         filled = true;
         r = Fill(*e, f, "overwrite", 2000 + static_cast<uint64_t>(rep));
+      } else if (w == "overwritetimed") {
+        if (!filled) Fill(*e, f, "fillrandom", 7);
+        filled = true;
+        r = OverwriteTimed(*e, f, 4000 + static_cast<uint64_t>(rep));
+        if (rep == f.repeat - 1) {
+          e->SettleForReads();
+          *report = e->Report(static_cast<uint64_t>(f.num) * (f.key_size + f.value_size));
+          // Write amplification against every byte written (the fill and the overwrites),
+          // space amplification against the live data (one value per key).
+          double written = static_cast<double>(f.num + r.ops), live = static_cast<double>(f.num);
+          report->write_amp *= live / written;
+          report->write_amp_no_wal *= live / written;
+          std::fprintf(stderr, "  [%s] after overwritetimed and settling: space amplification %.2f\n", name.c_str(),
+                       report->space_amp);
+        }
       } else if (w == "readrandom" || w == "readmissing") {
         if (!filled) {
           Fill(*e, f, "fillseq", 7);  // every key present for the hit test
@@ -190,10 +342,9 @@ std::map<std::string, double> RunEngine(const std::string& name, const Flags& f,
       samples[w].push_back(r.ops_per_sec);
       std::fprintf(stderr, "  [%s run %d] %-12s %12.0f ops/s\n", name.c_str(), rep + 1, w.c_str(), r.ops_per_sec);
     }
+    e.reset();
+    fs::remove_all(dir);  // room on the disk for the next engine's run
   }
-  std::map<std::string, double> medians;
-  for (auto& [w, v] : samples) medians[w] = Median(v);
-  return medians;
 }
 
 }  // namespace
@@ -207,7 +358,8 @@ int main(int argc, char** argv) {
   app.add_option("--key_size", f.key_size);
   app.add_option("--repeat", f.repeat, "runs per workload; the median is reported");
   app.add_option("--benchmarks", f.benchmarks);
-  app.add_option("--engine", f.engine)->check(CLI::IsMember({"both", "ringkv", "rocksdb"}));
+  app.add_option("--engine", f.engine)->check(CLI::IsMember({"both", "ringkv", "rocksdb", "all"}));
+  // "all": ringkv (its default, leveled compaction), ringkv-tiered (size-tiered) and RocksDB.
   app.add_option("--compression", f.compression)->check(CLI::IsMember({"lz4", "zstd", "none"}));
   app.add_option("--db", f.db, "working directory (default: a fresh temp dir, removed at the end)");
   app.add_flag("--json", f.json, "also print a JSON summary line");
@@ -219,6 +371,8 @@ int main(int argc, char** argv) {
                  "ringkv: full memtables that may wait for their flush (default: ringkv's)");
   app.add_option("--rocksdb_write_buffers", f.queue.rocksdb_write_buffers,
                  "RocksDB's max_write_buffer_number, the active memtable included (default: RocksDB's, 2)");
+  app.add_option("--duration_s", f.duration_s, "overwritetimed: seconds of overwrites (600: the ten-minute run)");
+  app.add_option("--interval_s", f.interval_s, "overwritetimed: seconds per printed line");
   CLI11_PARSE(app, argc, argv);
   if (f.total_mb > 0)
     f.num = std::max<uint64_t>(1, (f.total_mb << 20) / static_cast<uint64_t>(f.key_size + f.value_size));
@@ -231,6 +385,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> engines;
   if (f.engine != "rocksdb") engines.push_back("ringkv");
+  if (f.engine == "all") engines.push_back("ringkv-tiered");
   if (f.engine != "ringkv") {
     if (RocksDbAvailable())
       engines.push_back("rocksdb");
@@ -241,29 +396,36 @@ int main(int argc, char** argv) {
       "storage_bench: %llu keys, %d-byte keys, %d-byte values, %s, median of %d runs "
       "(2-core machine, noisy: compare ratios, not absolutes)\n",
       static_cast<unsigned long long>(f.num), f.key_size, f.value_size, f.compression.c_str(), f.repeat);
-  std::map<std::string, std::map<std::string, double>> results;
+  std::map<std::string, std::map<std::string, std::vector<double>>> samples;
   std::map<std::string, EngineReport> reports;
-  for (const auto& name : engines) {
-    results[name] = RunEngine(name, f, f.db + "/" + name, &reports[name]);
+  for (int rep = 0; rep < f.repeat; ++rep) {
+    for (const auto& name : engines) RunEngine(name, f, f.db + "/" + name, rep, &samples[name], &reports[name]);
   }
-  std::printf("\n%-12s %14s %14s %10s\n", "workload", "ringkv ops/s", "rocksdb ops/s", "ratio");
+  std::map<std::string, std::map<std::string, double>> results;
+  for (auto& [name, by_workload] : samples) {
+    for (auto& [w, v] : by_workload) results[name][w] = Median(v);
+  }
   std::string json = "{";
-  for (const auto& w : Split(f.benchmarks)) {
-    double a = results["ringkv"][w], b = results["rocksdb"][w];
-    std::printf("%-12s %14.0f %14.0f %10s\n", w.c_str(), a, b,
-                (a > 0 && b > 0) ? std::to_string(a / b).substr(0, 5).c_str() : "-");
-    json += "\"" + w + "\":{\"ringkv\":" + std::to_string(a) + ",\"rocksdb\":" + std::to_string(b) + "},";
-  }
-  if (reports.count("ringkv")) {
-    const EngineReport& r = reports["ringkv"];
+  for (const auto& name : engines) {
+    if (name == "rocksdb") continue;
+    std::printf("\n%-14s %14s %14s %10s\n", "workload", (name + " ops/s").c_str(), "rocksdb ops/s", "ratio");
+    for (const auto& w : Split(f.benchmarks)) {
+      double a = results[name][w], b = results["rocksdb"][w];
+      std::printf("%-14s %14.0f %14.0f %10s\n", w.c_str(), a, b,
+                  (a > 0 && b > 0) ? std::to_string(a / b).substr(0, 5).c_str() : "-");
+      json +=
+          "\"" + name + ":" + w + "\":{\"ringkv\":" + std::to_string(a) + ",\"rocksdb\":" + std::to_string(b) + "},";
+    }
+    const EngineReport& r = reports[name];
     std::printf(
-        "\nringkv after fillrandom: write amplification %.2f (%.2f without the WAL), "
+        "%s after the last fill, settled: write amplification %.2f (%.2f without the WAL), "
         "space amplification %.2f, write stalls %llu (total %.1f ms, max %.1f ms)\n",
-        r.write_amp, r.write_amp_no_wal, r.space_amp, static_cast<unsigned long long>(r.stalls), r.stall_ms_total,
-        r.stall_ms_max);
-    json +=
-        "\"ringkv_write_amp\":" + std::to_string(r.write_amp) + ",\"ringkv_space_amp\":" + std::to_string(r.space_amp);
+        name.c_str(), r.write_amp, r.write_amp_no_wal, r.space_amp, static_cast<unsigned long long>(r.stalls),
+        r.stall_ms_total, r.stall_ms_max);
+    json += "\"" + name + "_write_amp\":" + std::to_string(r.write_amp) + ",\"" + name +
+            "_space_amp\":" + std::to_string(r.space_amp) + ",";
   }
+  if (json.back() == ',') json.pop_back();
   json += "}";
   if (f.json) std::printf("%s\n", json.c_str());
   if (temp) fs::remove_all(f.db);

@@ -22,6 +22,9 @@ enum class Durability {
 
 enum class Compression { kNone = 0, kLz4 = 1, kZstd = 2 };
 
+// How the storage engine merges its tables (docs/storage.md, "Compaction").
+enum class CompactionStyle { kLeveled, kSizeTiered };
+
 struct StorageOptions {
   Durability durability = Durability::kBatch;
   std::chrono::milliseconds wal_sync_interval{5};
@@ -49,12 +52,25 @@ struct StorageOptions {
   // rewritten by a compaction of the tables that refer to it, and is then deleted.
   double blob_gc_garbage_ratio = 0.5;
 
+  CompactionStyle compaction_style = CompactionStyle::kLeveled;
+  // Leveled compaction (as LevelDB/RocksDB): flushed tables land in level 0 (they may
+  // overlap); once level0_compaction_trigger of them exist they are merged with the level-1
+  // tables they overlap. Levels >= 1 hold disjoint tables of up to target_table_bytes; level 1
+  // is allowed level1_target_bytes, each level below level_size_multiplier times more, and a
+  // level over its target has one table merged into the tables below it that it overlaps.
+  int level0_compaction_trigger = 4;
+  uint64_t level1_target_bytes = 256u << 20;
+  int level_size_multiplier = 10;
+  uint64_t target_table_bytes = 64u << 20;
+  int num_levels = 7;
+
   // Size-tiered compaction: merge when this many tables of similar size exist.
   int compaction_min_tables = 4;
   int compaction_max_tables = 32;
   // Tables within [avg/bucket_ratio, avg*bucket_ratio] are "of similar size".
   double compaction_bucket_ratio = 2.0;
-  // Writes wait (a measured stall) while this many tables are live until compaction catches up.
+  // Writes wait (a measured stall) while this many tables are live (leveled: in level 0)
+  // until compaction catches up.
   int stall_table_count = 48;
   // Without a purge_decider: tombstones are kept this long (so that repair can spread them
   // to every replica), then dropped. Ignored when purge_decider is set.

@@ -40,6 +40,20 @@ inline StorageOptions SmallOptions() {
   return o;
 }
 
+// SmallOptions with leveled compaction's levels shrunk to a few tables each: tests see
+// level 0 merged into level 1, tables pushed down several levels, merges cut into several
+// tables and tables moved down whole.
+inline StorageOptions TinyLevelsOptions() {
+  StorageOptions o = SmallOptions();
+  o.compaction_style = CompactionStyle::kLeveled;
+  o.level0_compaction_trigger = 3;
+  o.level1_target_bytes = 96 * 1024;
+  o.level_size_multiplier = 3;
+  o.target_table_bytes = 24 * 1024;
+  o.num_levels = 5;
+  return o;
+}
+
 inline Record Value(std::string v) { return Record{std::move(v), "", 1, false}; }
 inline Record Tombstone(uint64_t ts_ms) { return Record{"", "", ts_ms, true}; }
 

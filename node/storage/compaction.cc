@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "node/storage/blob_file.h"
+#include "node/storage/file.h"
+#include "node/storage/manifest.h"
 #include "node/storage/record.h"
 #include "node/storage/sstable_builder.h"
 
@@ -108,16 +110,75 @@ class BlobSeparator {
 
 }  // namespace
 
-Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy& policy, const BlobPolicy& blobs,
-                                     const StorageOptions& options, const std::string& path, uint64_t file_number,
-                                     BlockCache* cache, StorageStats* stats) {
-  RINGKV_ASSIGN(auto file, WritableFile::Create(path));
-  SSTableBuilder builder(options, std::move(file));
+namespace {
+
+// The output tables of one merge: a new one starts once the current one reaches
+// out.max_table_bytes (every entry is a different user key, so tables never share one).
+class TableWriter {
+ public:
+  TableWriter(const StorageOptions& options, const TableOutput& out, BlockCache* cache, StorageStats* stats,
+              MergeResult* result)
+      : options_(options), out_(out), cache_(cache), stats_(stats), result_(result) {}
+
+  Status Add(std::string_view ikey, std::string_view record, bool awaiting_proof) {
+    if (builder_ && out_.max_table_bytes > 0 && builder_->FileSize() >= out_.max_table_bytes) {
+      RINGKV_TRY(FinishTable());
+    }
+    if (!builder_) {
+      number_ = out_.new_file_number();
+      path_ = TablePath(out_.dir, number_);
+      RINGKV_ASSIGN(auto file, WritableFile::Create(path_));
+      builder_ = std::make_unique<SSTableBuilder>(options_, std::move(file));
+      awaiting_ = 0;
+    }
+    if (awaiting_proof) ++awaiting_;
+    return builder_->Add(ikey, record);
+  }
+  // Finishes the open table, if any (fsynced before the caller names it in a manifest).
+  Status FinishTable() {
+    if (!builder_) return Status::OK();
+    RINGKV_TRY(builder_->Finish());
+    result_->bytes_written += builder_->FileSize();
+    builder_.reset();
+    RINGKV_ASSIGN(auto table, SSTable::Open(path_, number_, cache_, stats_));
+    result_->tables.push_back(std::move(table));
+    result_->awaiting_proof_per_table.push_back(awaiting_);
+    return Status::OK();
+  }
+  // Removes every table of this merge (it failed).
+  void Abandon() {
+    if (builder_) {
+      builder_->Abandon();
+      builder_.reset();
+      (void)RemoveFile(path_);
+    }
+    for (auto& t : result_->tables) t->MarkObsolete();
+    result_->tables.clear();
+    result_->awaiting_proof_per_table.clear();
+  }
+
+ private:
+  const StorageOptions& options_;
+  const TableOutput& out_;
+  BlockCache* cache_;
+  StorageStats* stats_;
+  MergeResult* result_;
+  std::unique_ptr<SSTableBuilder> builder_;
+  uint64_t number_ = 0;
+  std::string path_;
+  uint64_t awaiting_ = 0;
+};
+
+}  // namespace
+
+Result<MergeResult> WriteMergedTables(InternalIterator* input, const MergePolicy& policy, const BlobPolicy& blobs,
+                                      const StorageOptions& options, const TableOutput& out, BlockCache* cache,
+                                      StorageStats* stats) {
   MergeResult result;
+  TableWriter tables(options, out, cache, stats, &result);
   BlobSeparator separator(blobs, &result);
   auto fail = [&](const Status& s) {
-    builder.Abandon();
-    (void)RemoveFile(path);
+    tables.Abandon();
     separator.Abandon();
     return s;
   };
@@ -141,6 +202,7 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
       value = expired;
       ++result.values_expired;
     }
+    bool awaiting_proof = false;
     if (policy.reap_tombstones) {
       PurgeVerdict verdict = TombstoneVerdict(user_key, ExtractSequence(ikey), value, policy);
       if (verdict == PurgeVerdict::kPurge && !OlderVersionMayExist(policy.outside, user_key, ExtractSequence(ikey))) {
@@ -148,27 +210,27 @@ Result<MergeResult> WriteMergedTable(InternalIterator* input, const MergePolicy&
         ++result.tombstones_dropped;
         continue;
       }
-      if (verdict == PurgeVerdict::kAwaitingProof) ++result.tombstones_awaiting_proof;
+      if (verdict == PurgeVerdict::kAwaitingProof) {
+        ++result.tombstones_awaiting_proof;
+        awaiting_proof = true;
+      }
     }
     auto record = separator.Separate(value);
     if (!record.ok()) return fail(record.status());
-    Status s = builder.Add(ikey, *record);
+    Status s = tables.Add(ikey, *record, awaiting_proof);
     if (!s.ok()) return fail(s);
     ++result.entries_written;
   }
   Status s = input->status();
   if (!s.ok()) return fail(s);
   if (result.entries_written == 0) {
-    builder.Abandon();
     separator.Abandon();
-    RINGKV_TRY(RemoveFile(path));
     return result;
   }
   s = separator.Finish();
-  if (s.ok()) s = builder.Finish();
+  if (s.ok()) s = tables.FinishTable();
   if (!s.ok()) return fail(s);
-  result.bytes_written = builder.FileSize() + result.blob_meta.value_bytes;
-  RINGKV_ASSIGN(result.table, SSTable::Open(path, file_number, cache, stats));
+  result.bytes_written += result.blob_meta.value_bytes;
   return result;
 }
 
@@ -197,6 +259,132 @@ std::vector<std::shared_ptr<SSTable>> PickSizeTieredCompaction(const std::vector
   }
   if (!ready()) bucket.clear();
   return bucket;
+}
+
+}  // namespace ringkv::storage
+
+namespace ringkv::storage {
+namespace {
+
+// The user-key range [smallest, largest] that `tables` cover together.
+void KeyRange(const std::vector<std::shared_ptr<SSTable>>& tables, std::string* smallest, std::string* largest) {
+  for (size_t i = 0; i < tables.size(); ++i) {
+    std::string_view lo = ExtractUserKey(tables[i]->properties().smallest_key);
+    std::string_view hi = ExtractUserKey(tables[i]->properties().largest_key);
+    if (i == 0 || lo < *smallest) smallest->assign(lo);
+    if (i == 0 || hi > *largest) largest->assign(hi);
+  }
+}
+
+int LastLevel(const StorageOptions& options) { return std::max(1, options.num_levels - 1); }
+
+}  // namespace
+
+uint64_t LevelTargetBytes(int level, const StorageOptions& options) {
+  double target = static_cast<double>(options.level1_target_bytes);
+  for (int l = 1; l < level; ++l) target *= std::max(2, options.level_size_multiplier);
+  return static_cast<uint64_t>(std::min(target, 1e18));
+}
+
+std::vector<std::shared_ptr<SSTable>> OverlappingTables(const Version& version, int level, std::string_view smallest,
+                                                        std::string_view largest) {
+  std::vector<std::shared_ptr<SSTable>> out;
+  if (level < 0 || static_cast<size_t>(level) >= version.levels.size()) return out;
+  for (const auto& t : version.levels[static_cast<size_t>(level)]) {
+    const TableProperties& p = t->properties();
+    if (ExtractUserKey(p.largest_key) < smallest || ExtractUserKey(p.smallest_key) > largest) continue;
+    out.push_back(t);
+  }
+  return out;
+}
+
+CompactionPick PickLeveledCompaction(const Version& version, const StorageOptions& options,
+                                     const std::map<int, std::string>& cursor) {
+  CompactionPick pick;
+  std::string smallest, largest;
+  // The level with the highest score (LevelDB's rule): level 0 by its table count against
+  // the trigger, the others by their bytes against their target (never the last level: it
+  // has none below). Level 0 alone first would let level 1 grow without bound while writes
+  // outpace compaction, and every level-0 merge rewrite all of it.
+  int trigger = std::max(1, options.level0_compaction_trigger);
+  double level0_score =
+      version.levels.empty() ? 0.0 : static_cast<double>(version.levels[0].size()) / static_cast<double>(trigger);
+  int best = -1;
+  double best_score = 1.0;
+  if (level0_score >= best_score) {
+    best = 0;
+    best_score = level0_score;
+  }
+  for (int level = 1; level < LastLevel(options) && static_cast<size_t>(level) < version.levels.size(); ++level) {
+    double score = static_cast<double>(version.LevelBytes(static_cast<size_t>(level))) /
+                   static_cast<double>(LevelTargetBytes(level, options));
+    if (score > best_score) {
+      best = level;
+      best_score = score;
+    }
+  }
+  if (best == 0) {
+    pick.inputs = version.levels[0];  // all of them: older level-0 versions must not stay above newer level-1 ones
+    KeyRange(pick.inputs, &smallest, &largest);
+    auto below = OverlappingTables(version, 1, smallest, largest);
+    pick.inputs.insert(pick.inputs.end(), below.begin(), below.end());
+    pick.output_level = 1;
+    return pick;
+  }
+  if (best < 0) return pick;
+  const auto& tables = version.levels[static_cast<size_t>(best)];
+  std::shared_ptr<SSTable> chosen = tables.front();
+  auto at = cursor.find(best);
+  if (at != cursor.end()) {
+    for (const auto& t : tables) {
+      if (ExtractUserKey(t->properties().smallest_key) > at->second) {
+        chosen = t;
+        break;
+      }
+    }
+  }
+  smallest.assign(ExtractUserKey(chosen->properties().smallest_key));
+  largest.assign(ExtractUserKey(chosen->properties().largest_key));
+  pick.cursor_level = best;
+  pick.cursor_key = largest;
+  pick.inputs = {chosen};
+  auto below = OverlappingTables(version, best + 1, smallest, largest);
+  pick.trivial_move = below.empty();
+  pick.inputs.insert(pick.inputs.end(), below.begin(), below.end());
+  pick.output_level = best + 1;
+  return pick;
+}
+
+uint64_t LeveledDebtBytes(const Version& version, const StorageOptions& options) {
+  uint64_t debt = 0;
+  if (!version.levels.empty() &&
+      static_cast<int>(version.levels[0].size()) >= std::max(1, options.level0_compaction_trigger)) {
+    debt += version.LevelBytes(0) + version.LevelBytes(1);
+  }
+  for (int level = 1; level < LastLevel(options) && static_cast<size_t>(level) < version.levels.size(); ++level) {
+    uint64_t bytes = version.LevelBytes(static_cast<size_t>(level));
+    uint64_t target = LevelTargetBytes(level, options);
+    if (bytes <= target) continue;
+    // The excess, and the share of the level below it is merged with (RocksDB's estimate).
+    double excess = static_cast<double>(bytes - target);
+    double below = static_cast<double>(version.LevelBytes(static_cast<size_t>(level) + 1));
+    debt += static_cast<uint64_t>(excess * (1.0 + below / static_cast<double>(bytes)));
+  }
+  return debt;
+}
+
+uint64_t SizeTieredDebtBytes(const Version& version, const StorageOptions& options) {
+  std::vector<std::shared_ptr<SSTable>> left = version.tables;
+  uint64_t debt = 0;
+  for (size_t round = 0; round < version.tables.size(); ++round) {  // each round takes at least 2 tables
+    auto bucket = PickSizeTieredCompaction(left, options);
+    if (bucket.size() < 2) break;
+    for (const auto& t : bucket) {
+      debt += t->file_size();
+      left.erase(std::find(left.begin(), left.end(), t));
+    }
+  }
+  return debt;
 }
 
 }  // namespace ringkv::storage

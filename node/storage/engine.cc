@@ -75,13 +75,17 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
   ManifestState state = manifest.value_or(ManifestState{});
   auto version = std::make_shared<Version>();
   SequenceNumber last_sequence = state.last_sequence;
-  for (uint64_t number : state.table_numbers) {
+  std::vector<std::shared_ptr<SSTable>> tables;
+  bool leveled = options.compaction_style == CompactionStyle::kLeveled;
+  for (size_t i = 0; i < state.table_numbers.size(); ++i) {
+    uint64_t number = state.table_numbers[i];
     RINGKV_ASSIGN(auto table, SSTable::Open(TablePath(dir, number), number, &r.cache, &r.stats));
     last_sequence = std::max(last_sequence, table->properties().max_seq);
-    version->tables.push_back(std::move(table));
+    // Size-tiered keeps every table in level 0 (tables a leveled engine left are taken as they are).
+    version->level_of[number] = leveled && i < state.table_levels.size() ? state.table_levels[i] : 0;
+    tables.push_back(std::move(table));
   }
-  std::sort(version->tables.begin(), version->tables.end(),
-            [](const auto& a, const auto& b) { return a->properties().max_seq > b->properties().max_seq; });
+  version->Arrange(std::move(tables));
   std::map<uint64_t, BlobFileMeta> blob_meta;
   for (const BlobFileMeta& meta : state.blob_files) {
     RINGKV_ASSIGN(version->blobs[meta.number], BlobFile::Open(BlobPath(dir, meta.number), meta.number));
@@ -192,7 +196,7 @@ Status StorageEngine::Rep::MakeRoomForWrite() {
   for (;;) {
     if (!bg_error.ok()) return bg_error;
     if (closed) return Status::Aborted("storage engine " + dir + " is closed");
-    bool too_many_tables = static_cast<int>(version->tables.size()) >= options.stall_table_count;
+    bool too_many_tables = TooManyTables();
     bool mem_full = !mem->Empty() && mem->ApproximateBytes() >= options.memtable_bytes;
     if (!too_many_tables && !mem_full) return Status::OK();
     if (too_many_tables || ImmutablesFull()) {
@@ -310,8 +314,7 @@ bool StorageEngine::WriteWouldBlock() {
   if (r.options.durability == Durability::kAlways) return true;
   MutexLock lock(&r.mu);
   bool mem_full = !r.mem->Empty() && r.mem->ApproximateBytes() >= r.options.memtable_bytes;
-  return (mem_full && r.ImmutablesFull()) ||
-         static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count || r.wal->WritesWouldWait();
+  return (mem_full && r.ImmutablesFull()) || r.TooManyTables() || r.wal->WritesWouldWait();
 }
 
 Status StorageEngine::WriteError() {
@@ -320,8 +323,7 @@ Status StorageEngine::WriteError() {
   for (const Status* s : {&r.bg_error, &r.wal_space_error, &r.flush_space_error}) {
     if (!s->ok()) return *s;
   }
-  bool too_many_tables = static_cast<int>(r.version->tables.size()) >= r.options.stall_table_count;
-  if (too_many_tables && !r.compaction_space_error.ok()) return r.compaction_space_error;
+  if (r.TooManyTables() && !r.compaction_space_error.ok()) return r.compaction_space_error;
   return r.wal ? r.wal->error() : Status::OK();  // a failure of the WAL thread no write has met yet
 }
 
@@ -401,14 +403,29 @@ Result<Record> StorageEngine::Get(std::string_view key, ReadMode mode) {
   };
   search(*mem);
   for (size_t i = 0; !found && i < imms->size(); ++i) search(*(*imms)[i]);
-  // Tables are newest first by max sequence; their sequence ranges may overlap after a
-  // size-tiered merge, so keep looking while a table could hold something newer.
-  for (const auto& t : version->tables) {
+  // Level 0 is newest first by max sequence; its tables' sequence ranges may overlap after
+  // a size-tiered merge, so keep looking while a table could hold something newer.
+  for (const auto& t : version->levels[0]) {
     const TableProperties& p = t->properties();
     if (found && p.max_seq < found_seq) break;
     if (key < ExtractUserKey(p.smallest_key) || key > ExtractUserKey(p.largest_key)) continue;
     RINGKV_ASSIGN(auto entry, t->Get(key, seq, mode == ReadMode::kNoBlock));
     if (entry && (!found || entry->seq > found_seq)) {
+      encoded = std::move(entry->value);
+      found_seq = entry->seq;
+      found = true;
+    }
+  }
+  // Levels >= 1 (leveled compaction): at most one table per level may hold the key, and a
+  // version found in a level is newer than any below it.
+  for (size_t level = 1; !found && level < version->levels.size(); ++level) {
+    const auto& tables = version->levels[level];
+    auto it = std::lower_bound(tables.begin(), tables.end(), key, [](const auto& t, std::string_view k) {
+      return ExtractUserKey(t->properties().largest_key) < k;
+    });
+    if (it == tables.end() || key < ExtractUserKey((*it)->properties().smallest_key)) continue;
+    RINGKV_ASSIGN(auto entry, (*it)->Get(key, seq, mode == ReadMode::kNoBlock));
+    if (entry) {
       encoded = std::move(entry->value);
       found_seq = entry->seq;
       found = true;
@@ -465,7 +482,7 @@ Status StorageEngine::WaitForCompactions() {
     RINGKV_TRY(r.flush_space_error);  // it would not catch up while the disk is full
     RINGKV_TRY(r.compaction_space_error);
     bool busy = !r.imms.empty() || r.compaction_running;
-    if (!busy && r.PickCompaction(false).empty()) return Status::OK();
+    if (!busy && r.PickCompaction(false).inputs.empty()) return Status::OK();
     r.bg_cv.SignalAll();
     r.done_cv.WaitFor(&r.mu, std::chrono::milliseconds(20));
   }
@@ -514,6 +531,8 @@ EngineInfo StorageEngine::Info() {
   for (const auto& imm : r.imms) info.immutable_memtable_bytes += imm.mem->ApproximateBytes();
   info.immutable_memtables = r.imms.size();
   info.num_tables = r.version->tables.size();
+  for (const auto& level : r.version->levels) info.tables_per_level.push_back(level.size());
+  info.compaction_debt_bytes = r.CompactionDebtBytes();
   info.table_bytes = r.version->TotalBytes();
   info.num_blob_files = r.version->blobs.size();
   info.blob_bytes = r.version->BlobBytes();
@@ -523,6 +542,23 @@ EngineInfo StorageEngine::Info() {
   auto size = FileSize(WalPath(r.dir, r.wal_number));
   info.wal_bytes = size.ok() ? *size : 0;
   return info;
+}
+
+std::vector<TableInfo> StorageEngine::Layout() {
+  std::shared_ptr<const Version> version;
+  {
+    MutexLock lock(&rep_->mu);
+    version = rep_->version;
+  }
+  std::vector<TableInfo> out;
+  for (size_t level = 0; level < version->levels.size(); ++level) {
+    for (const auto& t : version->levels[level]) {
+      const TableProperties& p = t->properties();
+      out.push_back(TableInfo{t->file_number(), static_cast<int>(level), std::string(ExtractUserKey(p.smallest_key)),
+                              std::string(ExtractUserKey(p.largest_key)), t->file_size(), p.min_seq, p.max_seq});
+    }
+  }
+  return out;
 }
 
 SequenceNumber StorageEngine::LastSequence() {

@@ -1,9 +1,10 @@
 #pragma once
 // StorageEngine: a node's local, durable, versioned key -> Record map (an LSM tree).
 //
-//   Write -> WAL (group commit) -> memtable --flush--> SSTable --size-tiered compaction--> SSTable
+//   Write -> WAL (group commit) -> memtable --flush--> SSTable (L0) --leveled compaction--> SSTables (L1..)
 //                                                  \--> blob file (values >= blob_threshold_bytes)
-//   Get   -> memtable -> immutable memtables (newest first) -> SSTables newest first (bloom filter first)
+//   Get   -> memtable -> immutable memtables (newest first) -> L0 tables newest first -> one table per
+//            level below (bloom filter first)
 //            -> the blob file, when the record refers to one
 //
 // Guarantees:
@@ -28,7 +29,8 @@
 //    live values rewritten by compaction. A damaged blob file reads as Corruption naming it.
 //  - Flush, compaction and fsync run on background threads; a write waits only when the
 //    memtable is full while `max_immutable_memtables` earlier ones still wait for their
-//    flush, when tables pile up past `stall_table_count` (both counted as write stalls), or
+//    flush, when tables pile up (level 0 at 5 x `level0_compaction_trigger`; size-tiered:
+//    `stall_table_count` tables; both counted as write stalls), or
 //    when more than 8 MB of WAL wait for a slow disk. None of these waits holds the lock
 //    that reads take. Full memtables are flushed one at a time, oldest first, and a WAL is
 //    deleted only once every write it holds is in a table.
@@ -103,7 +105,12 @@ struct EngineInfo {
   uint64_t immutable_memtable_bytes = 0;  // of the full memtables waiting for their flush
   uint64_t immutable_memtables = 0;       // how many there are (at most max_immutable_memtables)
   uint64_t num_tables = 0;
+  std::vector<uint64_t> tables_per_level;  // level 0 first (size-tiered: all in level 0)
   uint64_t table_bytes = 0;
+  // Bytes compaction still has to merge to bring the tables to their settled shape (leveled:
+  // level 0 at its trigger and every level within its target; size-tiered: no bucket due),
+  // as RocksDB's estimate-pending-compaction-bytes.
+  uint64_t compaction_debt_bytes = 0;
   uint64_t num_blob_files = 0;
   uint64_t blob_bytes = 0;          // blob files' sizes
   uint64_t blob_garbage_bytes = 0;  // of which no table refers to any more
@@ -112,6 +119,17 @@ struct EngineInfo {
   // Tombstones past their grace that the compactions which wrote the live tables had to
   // keep because the purge decider lacked proof (PurgeVerdict::kAwaitingProof).
   uint64_t tombstones_awaiting_proof = 0;
+};
+
+// One live table, as EngineLayout lists it.
+struct TableInfo {
+  uint64_t number = 0;
+  int level = 0;
+  std::string smallest;  // user keys
+  std::string largest;
+  uint64_t bytes = 0;
+  SequenceNumber min_seq = 0;
+  SequenceNumber max_seq = 0;
 };
 
 class StorageEngine {
@@ -147,6 +165,9 @@ class StorageEngine {
 
   const StorageStats& stats() const;
   EngineInfo Info();
+  // Every live table with its level, level by level (level 0 newest first, the others in
+  // key order): for tests and tools.
+  std::vector<TableInfo> Layout();
   // The sequence number of the last write made visible: every entry at or below it is
   // readable now (repair sessions take it as their start).
   SequenceNumber LastSequence();

@@ -1,5 +1,5 @@
-// StorageEngine's background work: flushing the immutable memtables (oldest first), size-tiered and
-// tombstone compactions, and installing each result as a new version + manifest.
+// StorageEngine's background work: flushing the immutable memtables (oldest first), leveled or
+// size-tiered and tombstone compactions, and installing each result as a new version + manifest.
 
 #include <algorithm>
 #include <chrono>
@@ -18,11 +18,6 @@ namespace {
 constexpr double kTombstoneRatio = 0.2;
 // How often a flush or compaction that found the disk full tries again.
 constexpr std::chrono::milliseconds kDiskFullRetry{200};
-
-void SortNewestFirst(std::vector<std::shared_ptr<SSTable>>* tables) {
-  std::sort(tables->begin(), tables->end(),
-            [](const auto& a, const auto& b) { return a->properties().max_seq > b->properties().max_seq; });
-}
 
 }  // namespace
 
@@ -46,13 +41,20 @@ Status StorageEngine::Rep::InstallVersion(const VersionEdit& edit) {
   MutexLock install(&install_mu);
   MutexLock lock(&mu);
   auto next = std::make_shared<Version>();
+  auto in = [](const std::vector<std::shared_ptr<SSTable>>& list, const std::shared_ptr<SSTable>& t) {
+    return std::any_of(list.begin(), list.end(), [&](const auto& x) { return x.get() == t.get(); });
+  };
+  std::vector<std::shared_ptr<SSTable>> tables;
   for (const auto& t : version->tables) {
-    bool gone =
-        std::any_of(edit.removed.begin(), edit.removed.end(), [&](const auto& r) { return r.get() == t.get(); });
-    if (!gone) next->tables.push_back(t);
+    if (in(edit.removed, t)) continue;
+    tables.push_back(t);
+    next->level_of[t->file_number()] = version->LevelOf(t->file_number());
   }
-  next->tables.insert(next->tables.end(), edit.added.begin(), edit.added.end());
-  SortNewestFirst(&next->tables);
+  for (const auto& t : edit.added) {
+    tables.push_back(t);
+    next->level_of[t->file_number()] = edit.added_level;
+  }
+  next->Arrange(std::move(tables));
 
   next->blobs = version->blobs;
   std::map<uint64_t, BlobFileMeta> next_meta = blob_meta;
@@ -83,21 +85,28 @@ Status StorageEngine::Rep::InstallVersion(const VersionEdit& edit) {
   state.next_file_number = next_file_number;
   state.last_sequence = last_sequence;
   state.log_number = std::max(log_number, edit.new_log_number);
-  for (const auto& t : next->tables) state.table_numbers.push_back(t->file_number());
+  for (const auto& t : next->tables) {
+    state.table_numbers.push_back(t->file_number());
+    state.table_levels.push_back(next->LevelOf(t->file_number()));
+  }
   for (const auto& [number, meta] : next_meta) state.blob_files.push_back(meta);
   mu.Unlock();  // the manifest write needs only install_mu: readers and writers go on
 
   Status s = WriteManifest(dir, state);
   mu.Lock();
   if (!s.ok()) {
-    for (const auto& t : edit.added) t->MarkObsolete();
+    for (const auto& t : edit.added) {
+      if (!in(edit.removed, t)) t->MarkObsolete();
+    }
     if (edit.added_blob) edit.added_blob->MarkObsolete();
     return s;
   }
   version = std::move(next);
   blob_meta = std::move(next_meta);
   log_number = state.log_number;
-  for (const auto& t : edit.removed) t->MarkObsolete();  // deleted once no reader holds them
+  for (const auto& t : edit.removed) {
+    if (!in(edit.added, t)) t->MarkObsolete();  // deleted once no reader holds them
+  }
   for (const auto& b : dropped) b->MarkObsolete();
   stats.blob_files_deleted.fetch_add(dropped.size(), std::memory_order_relaxed);
   return Status::OK();
@@ -156,8 +165,8 @@ Status StorageEngine::Rep::FlushImmutable() {
     blobs.threshold = options.blob_threshold_bytes;
     blobs.file_number = blob_number;
     blobs.path = BlobPath(dir, blob_number);
-    auto written =
-        WriteMergedTable(input.get(), MergePolicy{}, blobs, options, TablePath(dir, number), number, &cache, &stats);
+    TableOutput out{dir, [number] { return number; }, 0};  // one table, numbered before
+    auto written = WriteMergedTables(input.get(), MergePolicy{}, blobs, options, out, &cache, &stats);
     if (written.ok())
       merged = std::move(written).value();
     else
@@ -165,7 +174,7 @@ Status StorageEngine::Rep::FlushImmutable() {
   }
   if (s.ok()) {
     VersionEdit edit;
-    if (merged->table) edit.added.push_back(merged->table);
+    edit.added = merged->tables;
     edit.added_blob = merged->blob;
     edit.added_blob_meta = merged->blob_meta;
     edit.new_log_number = new_log_number;
@@ -221,17 +230,44 @@ std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickExpiredCompaction(
   return {};
 }
 
-std::vector<std::shared_ptr<SSTable>> StorageEngine::Rep::PickCompaction(bool manual) {
+CompactionPick StorageEngine::Rep::PickRegularCompaction() {
+  if (options.compaction_style == CompactionStyle::kLeveled) {
+    return PickLeveledCompaction(*version, options, compact_cursor);
+  }
   std::vector<std::shared_ptr<SSTable>> candidates;
   for (const auto& t : version->tables) {
     if (!compacting.count(t->file_number())) candidates.push_back(t);
   }
-  if (manual) return candidates;
-  auto picked = PickSizeTieredCompaction(candidates, options);
-  if (picked.empty()) picked = PickTombstoneCompaction();
-  if (picked.empty()) picked = PickExpiredCompaction();
-  if (picked.empty()) picked = PickBlobGcCompaction();
-  return picked;
+  CompactionPick pick;
+  pick.inputs = PickSizeTieredCompaction(candidates, options);
+  return pick;
+}
+
+CompactionPick StorageEngine::Rep::PickCompaction(bool manual) {
+  CompactionPick pick;
+  if (manual) {
+    // Everything into one level: the deepest holding a table (leveled), else level 0.
+    for (const auto& t : version->tables) {
+      if (compacting.count(t->file_number())) continue;
+      pick.inputs.push_back(t);
+      pick.output_level = std::max(pick.output_level, version->LevelOf(t->file_number()));
+    }
+    if (options.compaction_style == CompactionStyle::kLeveled) pick.output_level = std::max(1, pick.output_level);
+    return pick;
+  }
+  pick = PickRegularCompaction();
+  // The rest rewrite one table (leveled: the tables of one blob file, one at a time) in its own level.
+  auto in_place = [&](std::vector<std::shared_ptr<SSTable>> tables) {
+    if (tables.size() > 1 && options.compaction_style == CompactionStyle::kLeveled) tables.resize(1);
+    CompactionPick rewrite;
+    rewrite.output_level = tables.empty() ? 0 : version->LevelOf(tables[0]->file_number());
+    rewrite.inputs = std::move(tables);
+    return rewrite;
+  };
+  if (pick.inputs.empty()) pick = in_place(PickTombstoneCompaction());
+  if (pick.inputs.empty()) pick = in_place(PickExpiredCompaction());
+  if (pick.inputs.empty()) pick = in_place(PickBlobGcCompaction());
+  return pick;
 }
 
 std::set<uint64_t> StorageEngine::Rep::BlobFilesToRelocate() const {
@@ -265,10 +301,13 @@ void StorageEngine::Rep::CompactionLoop() {
   MutexLock lock(&mu);
   while (!closing) {
     bool manual = manual_requested > manual_done;
-    std::vector<std::shared_ptr<SSTable>> inputs;
-    if (bg_error.ok()) inputs = PickCompaction(manual);
-    if (manual && inputs.size() <= 1 &&
-        (inputs.empty() || (!inputs[0]->properties().num_tombstones && !inputs[0]->properties().num_expiring))) {
+    CompactionPick pick;
+    if (bg_error.ok()) pick = PickCompaction(manual);
+    const auto& inputs = pick.inputs;
+    bool one_settled = inputs.size() == 1 && !inputs[0]->properties().num_tombstones &&
+                       !inputs[0]->properties().num_expiring &&
+                       version->LevelOf(inputs[0]->file_number()) == pick.output_level;
+    if (manual && (inputs.empty() || one_settled)) {
       manual_done = manual_requested;  // nothing to merge
       done_cv.SignalAll();
       continue;
@@ -278,8 +317,9 @@ void StorageEngine::Rep::CompactionLoop() {
       continue;
     }
     uint64_t target = manual_requested;
+    if (pick.cursor_level >= 0) compact_cursor[pick.cursor_level] = pick.cursor_key;
     compaction_running = true;
-    Status s = RunCompaction(std::move(inputs));
+    Status s = RunCompaction(std::move(pick));
     compaction_running = false;
     bool disk_full = IsDiskFull(s);
     compaction_space_error = disk_full ? s : Status::OK();  // the inputs are intact: retried later
@@ -290,7 +330,23 @@ void StorageEngine::Rep::CompactionLoop() {
   }
 }
 
-Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) {
+Status StorageEngine::Rep::MoveTable(const std::shared_ptr<SSTable>& table, int level) {
+  compacting.insert(table->file_number());
+  mu.Unlock();
+  VersionEdit edit;
+  edit.removed = {table};
+  edit.added = {table};
+  edit.added_level = level;
+  Status s = InstallVersion(edit);
+  if (s.ok()) stats.trivial_moves.fetch_add(1, std::memory_order_relaxed);
+  mu.Lock();
+  compacting.erase(table->file_number());
+  return s;
+}
+
+Status StorageEngine::Rep::RunCompaction(CompactionPick pick) {
+  const std::vector<std::shared_ptr<SSTable>>& inputs = pick.inputs;
+  if (pick.trivial_move && BlobFilesToRelocate().empty()) return MoveTable(inputs[0], pick.output_level);
   MergePolicy policy;
   policy.reap_tombstones = true;
   policy.reap_at_once = options.reap_at_once;
@@ -302,13 +358,20 @@ Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> i
     if (std::find(inputs.begin(), inputs.end(), t) == inputs.end()) policy.outside.push_back(t);
   }
   for (const auto& t : inputs) compacting.insert(t->file_number());
-  uint64_t number = next_file_number++;
   BlobPolicy blobs;
   blobs.file_number = next_file_number++;
   blobs.path = BlobPath(dir, blobs.file_number);
   blobs.relocate_from = BlobFilesToRelocate();
   blobs.source = version;
   bool single_table = inputs.size() == 1;
+  TableOutput out;
+  out.dir = dir;
+  out.new_file_number = [this] {
+    MutexLock lock(&mu);
+    return next_file_number++;
+  };
+  // Level 0 keeps one table per merge; levels below are cut into tables of target size.
+  out.max_table_bytes = pick.output_level > 0 ? options.target_table_bytes : 0;
   mu.Unlock();  // the inputs are marked `compacting`: no other compaction takes them
 
   std::vector<std::unique_ptr<InternalIterator>> children;
@@ -318,12 +381,12 @@ Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> i
     bytes_read += t->file_size();
   }
   auto merged_input = NewMergingIterator(std::move(children));
-  auto merged =
-      WriteMergedTable(merged_input.get(), policy, blobs, options, TablePath(dir, number), number, &cache, &stats);
+  auto merged = WriteMergedTables(merged_input.get(), policy, blobs, options, out, &cache, &stats);
   Status s = merged.ok() ? Status::OK() : merged.status();
   if (s.ok()) {
     VersionEdit edit;
-    if (merged->table) edit.added.push_back(merged->table);
+    edit.added = merged->tables;
+    edit.added_level = pick.output_level;
     edit.removed = inputs;
     edit.added_blob = merged->blob;
     edit.added_blob_meta = merged->blob_meta;
@@ -341,14 +404,15 @@ Status StorageEngine::Rep::RunCompaction(std::vector<std::shared_ptr<SSTable>> i
   for (const auto& t : inputs) compacting.erase(t->file_number());
   if (s.ok()) {
     for (const auto& t : inputs) awaiting_proof.erase(t->file_number());
-    if (merged->table && merged->tombstones_awaiting_proof > 0) {
-      awaiting_proof[merged->table->file_number()] = merged->tombstones_awaiting_proof;
+    for (size_t i = 0; i < merged->tables.size(); ++i) {
+      if (merged->awaiting_proof_per_table[i] > 0)
+        awaiting_proof[merged->tables[i]->file_number()] = merged->awaiting_proof_per_table[i];
     }
   }
   // A single-table merge that reaped nothing would only repeat itself: remember its output.
   // (Not one that turned expired values into tombstones: those are new, their grace to come.)
-  if (s.ok() && single_table && merged->table && merged->tombstones_dropped == 0 && merged->values_expired == 0) {
-    tombstone_checked.insert(merged->table->file_number());
+  if (s.ok() && single_table && merged->tombstones_dropped == 0 && merged->values_expired == 0) {
+    for (const auto& t : merged->tables) tombstone_checked.insert(t->file_number());
   }
   return s;
 }

@@ -11,6 +11,7 @@
 
 #include "common/mutex.h"
 #include "node/storage/block_cache.h"
+#include "node/storage/compaction.h"
 #include "node/storage/engine.h"
 #include "node/storage/manifest.h"
 #include "node/storage/memtable.h"
@@ -21,8 +22,9 @@ namespace ringkv::storage {
 
 // One change to the live files, installed atomically (a new Version and MANIFEST).
 struct VersionEdit {
-  std::vector<std::shared_ptr<SSTable>> added;
+  std::vector<std::shared_ptr<SSTable>> added;  // into added_level
   std::vector<std::shared_ptr<SSTable>> removed;
+  int added_level = 0;                   // a table both removed and added only moves there (kept, not deleted)
   std::shared_ptr<BlobFile> added_blob;  // null: none
   BlobFileMeta added_blob_meta;
   std::map<uint64_t, uint64_t> blob_garbage;  // value bytes newly unreferenced, per blob file
@@ -82,9 +84,10 @@ struct StorageEngine::Rep {
   uint64_t next_file_number GUARDED_BY(mu) = 1;
   uint64_t log_number GUARDED_BY(mu) = 0;  // as in the manifest
   SequenceNumber last_sequence GUARDED_BY(mu) = 0;
-  std::set<uint64_t> compacting GUARDED_BY(mu);         // tables being merged
-  std::set<uint64_t> tombstone_checked GUARDED_BY(mu);  // tables a tombstone-only compaction already tried
-  uint64_t checked_epoch GUARDED_BY(mu) = 0;            // the decider's Epoch() when they were tried
+  std::set<uint64_t> compacting GUARDED_BY(mu);              // tables being merged
+  std::map<int, std::string> compact_cursor GUARDED_BY(mu);  // leveled: per level, where the last pick ended
+  std::set<uint64_t> tombstone_checked GUARDED_BY(mu);       // tables a tombstone-only compaction already tried
+  uint64_t checked_epoch GUARDED_BY(mu) = 0;                 // the decider's Epoch() when they were tried
   // Per live table written by a compaction: tombstones it kept past their grace for lack
   // of proof (EngineInfo::tombstones_awaiting_proof sums them).
   std::map<uint64_t, uint64_t> awaiting_proof GUARDED_BY(mu);
@@ -118,6 +121,22 @@ struct StorageEngine::Rep {
   // ---- write path (engine.cc); the helpers that wait release `mu` meanwhile ----
   // Waits while the engine cannot take a write; refuses it when it never could.
   Status MakeRoomForWrite() REQUIRES(mu);
+  // Writes wait while true: too many level-0 tables (leveled) or tables (size-tiered).
+  bool TooManyTables() const REQUIRES(mu) {
+    if (options.compaction_style == CompactionStyle::kLeveled)
+      return static_cast<int>(version->levels[0].size()) >= Level0StallTables();
+    return static_cast<int>(version->tables.size()) >= options.stall_table_count;
+  }
+  // Leveled: writes wait while level 0 holds this many tables (5 merges' worth, 20 by
+  // default; RocksDB stops writes at 36, LevelDB at 12), so that they cannot outrun
+  // compaction for long; never more than stall_table_count.
+  int Level0StallTables() const {
+    return std::min(options.stall_table_count, 5 * std::max(1, options.level0_compaction_trigger));
+  }
+  uint64_t CompactionDebtBytes() const REQUIRES(mu) {
+    return options.compaction_style == CompactionStyle::kLeveled ? LeveledDebtBytes(*version, options)
+                                                                 : SizeTieredDebtBytes(*version, options);
+  }
   bool ImmutablesFull() const REQUIRES(mu) { return static_cast<int>(imms.size()) >= options.max_immutable_memtables; }
   // Queues `mem` for its flush and starts a fresh memtable and WAL.
   // REQUIRES: !ImmutablesFull().
@@ -144,7 +163,7 @@ struct StorageEngine::Rep {
   Status FlushImmutable() REQUIRES(mu);
   // The tables the next compaction merges (when `manual`, all not being merged already);
   // empty when none is due.
-  std::vector<std::shared_ptr<SSTable>> PickCompaction(bool manual) REQUIRES(mu);
+  CompactionPick PickCompaction(bool manual) REQUIRES(mu);
   // Applies `edit` to the live version and records it in the manifest; blob files no table
   // refers to any more leave both (deleted once no reader holds them).
   Status InstallVersion(const VersionEdit& edit) EXCLUDES(mu, install_mu);
@@ -152,8 +171,13 @@ struct StorageEngine::Rep {
   void DeleteObsoleteWals(uint64_t below_number);
 
  private:
-  // Merges `inputs` into one table and installs it; releases `mu` around the I/O.
-  Status RunCompaction(std::vector<std::shared_ptr<SSTable>> inputs) REQUIRES(mu);
+  // Merges the pick's inputs into tables of its output level and installs them (or only
+  // moves a trivial move's table); releases `mu` around the I/O.
+  Status RunCompaction(CompactionPick pick) REQUIRES(mu);
+  // Moves `table` down a level: a manifest edit, no merge.
+  Status MoveTable(const std::shared_ptr<SSTable>& table, int level) REQUIRES(mu);
+  // Uses the leveled or the size-tiered picker, as options say.
+  CompactionPick PickRegularCompaction() REQUIRES(mu);
   std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction() REQUIRES(mu);
   // A table whose expiring records have all expired, if they are a fifth of it or more:
   // compacting it alone drops their values (compaction.h, MergePolicy::expire_values).

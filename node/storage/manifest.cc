@@ -12,8 +12,10 @@ namespace ringkv::storage {
 namespace {
 
 constexpr char kMagicV1[] = "RKVMANI1";  // no blob files (read only)
-constexpr char kMagic[] = "RKVMANI2";
+constexpr char kMagicV2[] = "RKVMANI2";  // no levels (read only): every table in level 0
+constexpr char kMagic[] = "RKVMANI3";
 constexpr size_t kMagicLen = 8;
+constexpr uint64_t kMaxLevels = 64;
 
 std::string Numbered(const std::string& dir, uint64_t number, const char* suffix) {
   char buf[32];
@@ -60,7 +62,10 @@ Status WriteManifest(const std::string& dir, const ManifestState& state) {
   PutVarint64(&body, state.last_sequence);
   PutVarint64(&body, state.log_number);
   PutVarint64(&body, state.table_numbers.size());
-  for (uint64_t n : state.table_numbers) PutVarint64(&body, n);
+  for (size_t i = 0; i < state.table_numbers.size(); ++i) {
+    PutVarint64(&body, state.table_numbers[i]);
+    PutVarint64(&body, i < state.table_levels.size() ? static_cast<uint64_t>(state.table_levels[i]) : 0);
+  }
   PutVarint64(&body, state.blob_files.size());
   for (const BlobFileMeta& b : state.blob_files) {
     for (uint64_t v : {b.number, b.value_count, b.value_bytes, b.garbage_bytes}) PutVarint64(&body, v);
@@ -78,7 +83,8 @@ Result<std::optional<ManifestState>> ReadManifest(const std::string& dir) {
   RINGKV_ASSIGN(std::string data, ReadFileToString(path));
   auto corrupt = [&](const char* what) { return Status::Corruption("manifest " + path + ": " + what); };
   bool v1 = data.size() >= kMagicLen && std::memcmp(data.data(), kMagicV1, kMagicLen) == 0;
-  if (data.size() < kMagicLen + 4 || (!v1 && std::memcmp(data.data(), kMagic, kMagicLen) != 0)) {
+  bool v2 = data.size() >= kMagicLen && std::memcmp(data.data(), kMagicV2, kMagicLen) == 0;
+  if (data.size() < kMagicLen + 4 || (!v1 && !v2 && std::memcmp(data.data(), kMagic, kMagicLen) != 0)) {
     return corrupt("bad magic (not a ringkv manifest or truncated)");
   }
   std::string_view in(data);
@@ -94,9 +100,11 @@ Result<std::optional<ManifestState>> ReadManifest(const std::string& dir) {
     return corrupt("truncated header");
   }
   for (uint64_t i = 0; i < count; ++i) {
-    uint64_t n = 0;
+    uint64_t n = 0, level = 0;
     if (!GetVarint64(&in, &n)) return corrupt("truncated table list");
+    if (!v1 && !v2 && (!GetVarint64(&in, &level) || level > kMaxLevels)) return corrupt("bad table level");
     state.table_numbers.push_back(n);
+    state.table_levels.push_back(static_cast<int>(level));
   }
   if (!v1) {
     if (!GetVarint64(&in, &count) || count > in.size()) return corrupt("truncated blob file list");

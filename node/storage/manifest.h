@@ -32,6 +32,7 @@ struct ManifestState {
   uint64_t last_sequence = 0;
   uint64_t log_number = 0;  // WALs numbered >= this hold writes not yet in a table
   std::vector<uint64_t> table_numbers;
+  std::vector<int> table_levels;  // of each table above (compaction.h); all 0 in manifests before levels
   std::vector<BlobFileMeta> blob_files;
 };
 

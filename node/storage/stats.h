@@ -17,6 +17,7 @@ struct StorageStats {
   Counter compaction_count{0};
   Counter compaction_bytes_read{0};
   Counter compaction_bytes_written{0};
+  Counter trivial_moves{0};  // leveled: tables moved down a level without a merge
   Counter tombstones_dropped{0};
   Counter values_expired{0};  // records whose values compaction dropped because all had expired (TTL)
   Counter bloom_checks{0};

@@ -4,6 +4,7 @@
 // that together give a consistent point-in-time view. Both are shared_ptr-held: whoever
 // holds one keeps its files (tables and blob files) and memory alive.
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,8 +18,41 @@
 namespace ringkv::storage {
 
 struct Version {
-  // Newest first: ordered by properties().max_seq descending.
+  // Newest first: ordered by properties().max_seq descending. Every table, all levels.
   std::vector<std::shared_ptr<SSTable>> tables;
+  // The same tables by level (compaction.h). Level 0 newest first, its tables may overlap;
+  // each level >= 1 holds disjoint tables in key order, and a key's version in level L is
+  // newer than any of it in levels below L. Size-tiered compaction keeps every table in level 0.
+  std::vector<std::vector<std::shared_ptr<SSTable>>> levels = std::vector<std::vector<std::shared_ptr<SSTable>>>(1);
+  std::map<uint64_t, int> level_of;  // table number -> level
+
+  int LevelOf(uint64_t table_number) const {
+    auto it = level_of.find(table_number);
+    return it == level_of.end() ? 0 : it->second;
+  }
+  uint64_t LevelBytes(size_t level) const {
+    uint64_t total = 0;
+    if (level < levels.size())
+      for (const auto& t : levels[level]) total += t->file_size();
+    return total;
+  }
+  // Rebuilds `tables` and `levels` from `level_of` and the given tables (sorted as above).
+  void Arrange(std::vector<std::shared_ptr<SSTable>> all) {
+    tables = std::move(all);
+    std::sort(tables.begin(), tables.end(),
+              [](const auto& a, const auto& b) { return a->properties().max_seq > b->properties().max_seq; });
+    levels.assign(1, {});
+    for (const auto& t : tables) {
+      size_t level = static_cast<size_t>(LevelOf(t->file_number()));
+      if (levels.size() <= level) levels.resize(level + 1);
+      levels[level].push_back(t);  // level 0 stays newest first
+    }
+    for (size_t level = 1; level < levels.size(); ++level) {
+      std::sort(levels[level].begin(), levels[level].end(), [](const auto& a, const auto& b) {
+        return ExtractUserKey(a->properties().smallest_key) < ExtractUserKey(b->properties().smallest_key);
+      });
+    }
+  }
   // Every blob file a table above refers to (and none other), by number.
   std::map<uint64_t, std::shared_ptr<BlobFile>> blobs;
 

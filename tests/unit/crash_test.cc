@@ -42,8 +42,12 @@ Op GenerateOp(uint32_t seed, uint32_t i) {
   return op;
 }
 
-StorageOptions CrashOptions() {
-  StorageOptions o = SmallOptions();
+// Leveled compaction with tiny levels (merges into several tables, tables moved down
+// whole), every third round size-tiered: kills land in every kind of compaction, and a
+// store written by one style is opened by the other.
+StorageOptions CrashOptions(uint32_t round) {
+  StorageOptions o = TinyLevelsOptions();
+  if (round % 3 == 0) o.compaction_style = CompactionStyle::kSizeTiered;
   o.durability = Durability::kAlways;
   o.memtable_bytes = 32 * 1024;  // frequent flushes: kills land in every phase
   o.blob_threshold_bytes = 100;  // about half the values go to blob files (and are collected)
@@ -52,7 +56,7 @@ StorageOptions CrashOptions() {
 
 // Child: writes ops 0,1,2,... and reports each acknowledged index on `fd` (4 bytes).
 [[noreturn]] void ChildWriter(const std::string& dir, uint32_t seed, bool compact_continuously, int fd) {
-  auto engine = StorageEngine::Open(dir, CrashOptions());
+  auto engine = StorageEngine::Open(dir, CrashOptions(seed));
   if (!engine.ok()) ::_exit(2);
   std::thread compactor;
   if (compact_continuously) {
@@ -123,7 +127,7 @@ TEST_CASE("after kill -9 at random points every acknowledged write is present an
     total_acked += static_cast<uint64_t>(last_acked + 1);
     Op in_flight = GenerateOp(round, static_cast<uint32_t>(last_acked + 1));
 
-    auto engine = OpenOrDie(dir.path(), CrashOptions());
+    auto engine = OpenOrDie(dir.path(), CrashOptions(round));
     RequireMatches(*engine, model, in_flight);
     // Whatever the in-flight write did, make the model agree with the store for the next round.
     auto got = engine->Get(in_flight.key);

@@ -68,6 +68,7 @@ TEST_CASE("an expired tombstone is kept while an older table outside the compact
   TempDir dir;
   ManualClock clock;
   StorageOptions opts = TombstoneOptions(clock);
+  opts.compaction_style = CompactionStyle::kSizeTiered;  // leveled: leveled_compaction_test.cc
   auto engine = OpenOrDie(dir.path(), opts);
   // One big old table holding "victim" = "old".
   REQUIRE(engine->Put("victim", Value("old")).ok());
