@@ -35,6 +35,7 @@ struct PoolOptions {
   std::chrono::milliseconds down_backoff{1000};
   std::string bind_host;                   // empty: the kernel picks the source address
   std::string credential;                  // presented to each node's Gate; empty: none
+  std::string user;                        // non-empty: `credential` is this user's password
   std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
 };
 

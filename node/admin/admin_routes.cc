@@ -182,6 +182,13 @@ std::vector<std::string> UnhealthyReasons(const NodeServices& s) {
   return reasons;
 }
 
+// The token the endpoint requires now (empty: none).
+std::string AdminToken(const NodeServices& s) {
+  if (!s.admin_token.empty()) return s.admin_token;
+  if (s.admin_requires_token && s.required != nullptr) return s.required->Get()->client_token;
+  return {};
+}
+
 // The token from "Bearer TOKEN" or the query's token=TOKEN; empty if neither.
 std::string_view PresentedToken(std::string_view target, std::string_view authorization) {
   constexpr std::string_view kBearer = "Bearer ";
@@ -201,8 +208,8 @@ HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std
                              std::string_view authorization) {
   std::string_view path = target.substr(0, target.find('?'));
   if (method != "GET" && method != "HEAD") return Error(405, "only GET is served here");
-  if (path != "/health" && !s.admin_token.empty() &&
-      !ConstantTimeEquals(PresentedToken(target, authorization), s.admin_token)) {
+  const std::string token = AdminToken(s);
+  if (path != "/health" && !token.empty() && !ConstantTimeEquals(PresentedToken(target, authorization), token)) {
     return Error(401, "this endpoint requires the client token: Authorization: Bearer TOKEN (or ?token=TOKEN)");
   }
   if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", std::string(DashboardPage())};
