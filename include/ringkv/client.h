@@ -424,7 +424,7 @@ class Client {
   // it; gossip spreads it. Roles: "read" (get, scan), "write" (also put, delete), "admin"
   // (also the admin calls; on "*" only). A grant on namespace "*" covers every namespace.
   // AddUser with a role also grants it on `ns`. InvalidArgument: a bad name, a password
-  // under 8 characters, an existing user, an unknown role; NotFound: an unknown user.
+  // under 16 characters, an existing user, an unknown role; NotFound: an unknown user.
   Status AddUser(const std::string& name, const std::string& password, const std::string& role = {},
                  const std::string& ns = "*");
   Status GrantUser(const std::string& name, const std::string& role, const std::string& ns = "*");

@@ -16,7 +16,7 @@ constexpr char kFormat = 'U';
 constexpr uint8_t kFormatVersion = 1;
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
-constexpr size_t kMinPasswordChars = 8;
+constexpr size_t kMinPasswordChars = 16;  // as every secret file (common/security.h)
 
 auto Order(const UserRecord& r) { return std::tie(r.version, r.author); }
 

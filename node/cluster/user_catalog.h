@@ -59,7 +59,7 @@ struct UserRecord {
 // a login costs one verification per connection, on a worker thread, never the event loop).
 inline constexpr uint32_t kPasswordIterations = 200'000;
 
-// A fresh salt and hash of `password` (InvalidArgument under 8 characters).
+// A fresh salt and hash of `password` (InvalidArgument under 16 characters, as secret files).
 Status SetPassword(UserRecord& user, std::string_view password, uint32_t iterations = kPasswordIterations);
 
 // A user name: 1..64 characters of [A-Za-z0-9_.@-].

@@ -9,6 +9,7 @@
 #include "tests/temp_dir.h"
 
 using namespace ringkv;
+using ringkv::testing::TempDir;
 
 namespace {
 constexpr uint32_t kFast = 1000;  // iterations: the tests check the logic, not the cost
@@ -16,27 +17,27 @@ constexpr uint32_t kFast = 1000;  // iterations: the tests check the logic, not 
 
 TEST_CASE("a password is stored salted and hashed, verifies only itself, and two users' hashes differ") {
   UserCatalog catalog;
-  auto alice = catalog.Add("alice", "correct horse", "n1", 100, kFast);
+  auto alice = catalog.Add("alice", "correct horse battery", "n1", 100, kFast);
   REQUIRE(alice.ok());
-  auto bob = catalog.Add("bob", "correct horse", "n1", 100, kFast);
+  auto bob = catalog.Add("bob", "correct horse battery", "n1", 100, kFast);
   REQUIRE(bob.ok());
   CHECK(alice->hash.size() == 32);
   CHECK(alice->salt.size() == 16);
   CHECK(alice->hash != bob->hash);  // same password, different salt
-  CHECK(alice->hash.find("correct horse") == std::string::npos);
-  CHECK(alice->Verify("correct horse"));
-  CHECK_FALSE(alice->Verify("correct horsE"));
+  CHECK(alice->hash.find("correct horse battery") == std::string::npos);
+  CHECK(alice->Verify("correct horse battery"));
+  CHECK_FALSE(alice->Verify("correct horse batterY"));
   CHECK_FALSE(alice->Verify(""));
-  CHECK_THAT(catalog.Encode(), !Catch::Contains("correct horse"));
+  CHECK_THAT(catalog.Encode(), !Catch::Contains("correct horse battery"));
 
-  CHECK(catalog.Add("alice", "another one", "n1", 101, kFast).status().IsInvalidArgument());  // exists
-  CHECK_THAT(catalog.Add("carol", "short", "n1", 100, kFast).status().message(), Catch::Contains("at least 8"));
-  CHECK(catalog.Add("bad name", "long enough", "n1", 100, kFast).status().IsInvalidArgument());
+  CHECK(catalog.Add("alice", "another password one", "n1", 101, kFast).status().IsInvalidArgument());  // exists
+  CHECK_THAT(catalog.Add("carol", "short", "n1", 100, kFast).status().message(), Catch::Contains("at least 16"));
+  CHECK(catalog.Add("bad name", "long enough password", "n1", 100, kFast).status().IsInvalidArgument());
 }
 
 TEST_CASE("a role on * covers every namespace, a grant on one namespace only that one, admin only on *") {
   UserCatalog catalog;
-  REQUIRE(catalog.Add("ann", "password-1", "n1", 1, kFast).ok());
+  REQUIRE(catalog.Add("ann", "password-1-long-enough", "n1", 1, kFast).ok());
   CHECK(catalog.Find("ann")->RoleOn("default") == Role::kNone);
   REQUIRE(catalog.Grant("ann", "*", Role::kRead, "n1", 2).ok());
   REQUIRE(catalog.Grant("ann", "orders", Role::kWrite, "n1", 3).ok());
@@ -55,7 +56,7 @@ TEST_CASE("a role on * covers every namespace, a grant on one namespace only tha
 
 TEST_CASE("gossip merges keep the later change of each user everywhere, and a removal is not undone") {
   UserCatalog a, b;
-  auto added = a.Add("dan", "password-2", "n1", 10, kFast);
+  auto added = a.Add("dan", "password-2-long-enough", "n1", 10, kFast);
   REQUIRE(added.ok());
   CHECK(b.Merge(a.Records()));
   CHECK_FALSE(b.Merge(a.Records()));  // nothing new
@@ -74,7 +75,7 @@ TEST_CASE("the USERS file round-trips, and a damaged one is refused as corruptio
   {
     auto users = Users::Open(path, "n1");
     REQUIRE(users.ok());
-    REQUIRE((*users)->Add("eve", "password-3", 1).ok());
+    REQUIRE((*users)->Add("eve", "password-3-long-enough", 1).ok());
     REQUIRE((*users)->Grant("eve", "logs", Role::kRead, 2).ok());
     REQUIRE((*users)->FlushSaves().ok());
   }
@@ -82,7 +83,7 @@ TEST_CASE("the USERS file round-trips, and a damaged one is refused as corruptio
   REQUIRE(reopened.ok());
   const UserRecord* eve = (*reopened)->Snapshot()->Find("eve");
   REQUIRE(eve != nullptr);
-  CHECK(eve->Verify("password-3"));
+  CHECK(eve->Verify("password-3-long-enough"));
   CHECK(eve->RoleOn("logs") == Role::kRead);
   reopened->reset();
 
