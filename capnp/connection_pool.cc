@@ -84,6 +84,7 @@ Node::Client ConnectionPool::Login(Connection& connection) {
   auto login = connection.Bootstrap().castAs<Gate>().loginRequest();
   login.setCredential(
       kj::arrayPtr(reinterpret_cast<const kj::byte*>(options_.credential.data()), options_.credential.size()));
+  if (!options_.user.empty()) login.setUser(options_.user);
   return login.send().getNode();  // pipelined: calls on it go out before the answer is back
 }
 

@@ -49,6 +49,7 @@ struct PoolOptions {
   std::chrono::milliseconds health_timeout{500};
   std::string bind_host;                   // empty: the kernel picks the source address
   std::string credential;                  // presented to each node's Gate; empty: none
+  std::string user;                        // non-empty: `credential` is this user's password
   std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
 };
 

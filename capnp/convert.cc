@@ -277,6 +277,9 @@ void ToWire(const Status& status, Error::Builder out) {
     case StatusCode::kUnauthenticated:
       code = ErrorCode::UNAUTHENTICATED;
       break;
+    case StatusCode::kPermissionDenied:
+      code = ErrorCode::PERMISSION_DENIED;
+      break;
     case StatusCode::kExists:  // the SDK's verdict on a read (PutIfAbsent); no node sends it
       break;
   }
@@ -307,6 +310,8 @@ Status FromWire(Error::Reader in) {
       return Status::StaleRing(msg);
     case ErrorCode::UNAUTHENTICATED:
       return Status::Unauthenticated(msg);
+    case ErrorCode::PERMISSION_DENIED:
+      return Status::PermissionDenied(msg);
     case ErrorCode::INTERNAL:
       break;
   }

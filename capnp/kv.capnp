@@ -39,7 +39,8 @@ enum ErrorCode {
   unsupportedVersion @7;
   internal @8;
   staleRing @9;            # routed with an older ring than the node's: refresh and retry
-  unauthenticated @10;     # no or wrong client token / cluster secret for this call
+  unauthenticated @10;     # no or wrong client token / cluster secret / user password for this call
+  permissionDenied @11;    # authenticated, but the user's role does not allow this call on this namespace
 }
 
 struct Error {
@@ -293,10 +294,11 @@ interface Node {
 
   # ---- between nodes ----
 
-  gossip @6 (header :RequestHeader, records :List(MemberRecord), namespaces :List(NamespaceRecord))
-      -> (error :Error, records :List(MemberRecord), namespaces :List(NamespaceRecord));
-  # Push-pull: the receiver merges the sender's membership table and namespace catalog and
-  # answers with its own.
+  gossip @6 (header :RequestHeader, records :List(MemberRecord), namespaces :List(NamespaceRecord),
+             users :List(UserRecord))
+      -> (error :Error, records :List(MemberRecord), namespaces :List(NamespaceRecord), users :List(UserRecord));
+  # Push-pull: the receiver merges the sender's membership table, namespace catalog and
+  # user catalog and answers with its own.
 
   streamKeys @7 (header :RequestHeader, forNode :Text, skip :List(Text), afterKey :Data,
                  maxBytes :UInt32)
@@ -352,6 +354,16 @@ interface Node {
   # this node knows the namespace dropped or under another incarnation.
 
   countKeys @17 (header :RequestHeader, range :ScanRange) -> (error :Error, keys :UInt64);
+
+  # ---- users (admin; node/cluster/user_catalog.h) ----
+
+  changeUser @18 (header :RequestHeader, op :UserOp, name :Text, password :Data, role :Role, namespace :Text)
+      -> (error :Error, user :UserInfo);
+  # add (name, password; with role != none also a grant of `role` on `namespace`), grant
+  # (`role` on `namespace`, "*" for all), revoke (the grant on `namespace`) or remove a user.
+  # Answers once the change is saved on this node; gossip spreads it to the others.
+  listUsers @19 (header :RequestHeader) -> (error :Error, users :List(UserInfo));
+  # The live users of this node's catalog and their grants (never a hash).
   # How many keys of the range this node holds with at least one live value (an exact
   # count of one node's replicas, read from its engine; the SDK turns the nodes' counts
   # into an approximate count of the namespace).
@@ -364,11 +376,53 @@ struct ScanRange {
   afterKey @3 :Data;        # user key; only keys after it (empty: from the first)
 }
 
+# ---- users ----
+
+enum Role {
+  none @0;
+  read @1;                 # get, scan, count
+  write @2;                # also put, delete, replicate
+  admin @3;                # also every admin call (on "*" only)
+}
+
+struct UserGrant {
+  namespace @0 :Text;      # a namespace name, or "*" for every namespace
+  role @1 :Role;
+}
+
+struct UserRecord {
+  # One user as the catalog holds it (gossip only: between nodes that share the secret).
+  # Gossip keeps the larger (version, author).
+  name @0 :Text;
+  salt @1 :Data;
+  hash @2 :Data;           # PBKDF2-HMAC-SHA256(password, salt, iterations)
+  iterations @3 :UInt32;
+  grants @4 :List(UserGrant);
+  version @5 :UInt64;
+  author @6 :Text;
+  removed @7 :Bool;
+}
+
+struct UserInfo {
+  name @0 :Text;
+  grants @1 :List(UserGrant);
+}
+
+enum UserOp {
+  add @0;
+  grant @1;
+  revoke @2;
+  remove @3;
+}
+
 interface Gate {
   # The bootstrap capability of every node: a connection's first call presents a credential
   # and gets the node's interface back (pipelined, so it costs no round trip). What the
   # credential grants (node/rpc/credentials.h): the cluster secret, every method; the client
   # token, data and admin methods; neither, when the cluster requires one, nothing. A
   # call beyond what the connection was granted answers `unauthenticated`.
-  login @0 (credential :Data) -> (node :Node);
+  login @0 (credential :Data, user :Text) -> (node :Node);
+  # `user` non-empty: `credential` is that user's password, and the connection gets what the
+  # user's grants allow (checked again on every call, so a revoke applies at once); a call
+  # the role does not allow answers `permissionDenied`.
 }

@@ -226,6 +226,8 @@ int ExitCodeFor(const Status& s) {
       return kExitUnauthenticated;
     case StatusCode::kExists:
       return kExitExists;
+    case StatusCode::kPermissionDenied:
+      return kExitPermissionDenied;
     default:
       return kExitError;
   }
@@ -263,7 +265,8 @@ std::string CommandHelp() {
          "  ns list | ns show NAME   namespaces and their settings\n"
          "  ns create NAME [k=v...] n=3 w=2 r=2 conflict=siblings|lww ttl=30s max-value=64KB grace=10d\n"
          "  ns alter NAME k=v...    change settings (not n)\n"
-         "  ns drop NAME            drop a namespace\n"
+         "  ns drop NAME            drop a namespace\n" +
+         UserCommandHelp() +
          "  bench                   load test: --ops 1M --mix 50:50 --value-size 100 --concurrency 64\n"
          "                          [--keys 100k] [--plot FILE.svg]; honours --n/--w/--r, --json\n"
          "  autoscale               add/decommission nodes by load: --provision-cmd CMD, thresholds,\n"
@@ -271,7 +274,9 @@ std::string CommandHelp() {
          "options before the command: --ns NAMESPACE (get/put/del/counter/set), --n/--w/--r N,\n"
          "  --level one|quorum|all|local_one|local_quorum|each_quorum, --dc DC (the client's\n"
          "  datacenter), --timeout MS,\n"
-         "  --context HEX (put/del: the context a get printed), --json\n";
+         "  --context HEX (put/del: the context a get printed), --json\n"
+         "security options: --token-file F, or --user NAME --password-file F (RINGKV_USER,\n"
+         "  RINGKV_PASSWORD_FILE); --tls-ca/--tls-cert/--tls-key (docs/security.md)\n";
 }
 
 bool IsCommand(const std::string& word) {
@@ -304,6 +309,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (cmd == "scan") return RunScan(client, words, {}, request, out);
   if (int code = RunCrdtCommand(client, words, request, out); code >= 0) return code;
   if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
+  if (int code = RunUserCommand(client, words, out); code >= 0) return code;
   if (int code = RunBatchCommand(client, words, request, context_hex, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();

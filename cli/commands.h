@@ -17,11 +17,12 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitNotFound = 1,
   kExitBadInput = 2,
-  kExitQuorum = 3,           // quorum not reached or timed out
-  kExitUnavailable = 4,      // no node reachable
-  kExitError = 5,            // anything else (a node's storage error...)
-  kExitUnauthenticated = 6,  // no or wrong token (--token-file)
-  kExitExists = 7,           // put --if-absent: the key holds a value (nothing written)
+  kExitQuorum = 3,            // quorum not reached or timed out
+  kExitUnavailable = 4,       // no node reachable
+  kExitError = 5,             // anything else (a node's storage error...)
+  kExitUnauthenticated = 6,   // no or wrong token (--token-file)
+  kExitExists = 7,            // put --if-absent: the key holds a value (nothing written)
+  kExitPermissionDenied = 8,  // the user's role does not allow the command (kv user list)
 };
 
 struct Output {
@@ -38,6 +39,11 @@ int Usage(const Output& o, const std::string& what);
 // namespaces (ns list|show|create|alter|drop).
 // `words` as for RunCommand; returns -1 when `words` is not an admin command.
 int RunAdminCommand(Client& client, const std::vector<std::string>& words, const Output& out);
+
+// User commands (user_commands.cc): user add|grant|revoke|remove|list. Returns -1 when
+// `words` is not a user command.
+int RunUserCommand(Client& client, const std::vector<std::string>& words, const Output& out);
+std::string UserCommandHelp();
 
 // Batch commands (batch_commands.cc): mget KEY..., mput KEY=VALUE... (one MultiGet or
 // MultiPut; a line per key, or a JSON array with --json). `words` and `context_hex` as

@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", token_file, "file holding the cluster's client token (chmod 600)")
       ->envname("RINGKV_TOKEN_FILE")
       ->group("security");
+  std::string user, password_file;
+  app.add_option("--user", user, "log in as this user (kv user add) instead of the token")
+      ->envname("RINGKV_USER")
+      ->group("security");
+  app.add_option("--password-file", password_file, "file holding the user's password (chmod 600)")
+      ->envname("RINGKV_PASSWORD_FILE")
+      ->group("security");
   app.add_option("--tls-ca", tls.ca_file, "cluster CA (PEM): connect over TLS, trust only this CA")
       ->envname("RINGKV_TLS_CA")
       ->group("security");
@@ -147,6 +154,13 @@ int main(int argc, char** argv) {
       return cli::kExitBadInput;
     }
     options.token = std::move(token).value();
+  }
+  if (!user.empty()) {  // checked before connecting, like the token
+    if (password_file.empty()) return cli::Usage(out, "--user needs --password-file (or RINGKV_PASSWORD_FILE)");
+    auto password = ReadSecretFile(password_file, "password");
+    if (!password.ok()) return cli::Fail(out, password.status());
+    options.user = user;
+    options.password = std::move(password).value();
   }
   if (n > 0) {  // a smaller cluster than the default N: defaults follow N
     options.n = n;

@@ -32,6 +32,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "StaleRing";
     case StatusCode::kUnauthenticated:
       return "Unauthenticated";
+    case StatusCode::kPermissionDenied:
+      return "PermissionDenied";
     case StatusCode::kExists:
       return "Exists";
   }

@@ -1,7 +1,7 @@
 // kvnode: a ringkv storage node. Serves the `Node` RPC interface of capnp/kv.capnp over
 // its storage engine, gossips membership, hands off hints, repairs and streams data in
 // the background, until SIGTERM/SIGINT (or the end of a decommission); then it shuts down
-// in order and closes cleanly (node/node.h).
+// in order and closes cleanly (node/node.h). SIGHUP reloads the credential and TLS files.
 
 #include <kj/async-unix.h>
 #include <spdlog/spdlog.h>
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   // Before any thread starts, so that every thread inherits the blocked mask.
   kj::UnixEventPort::captureSignal(SIGTERM);
   kj::UnixEventPort::captureSignal(SIGINT);
+  kj::UnixEventPort::captureSignal(SIGHUP);  // reload the credential and TLS files
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [" + config->id + "] %v");
 

@@ -67,9 +67,7 @@ NamespaceSettings DefaultNamespaceSettings(const NodeConfig& config) {
 
 }  // namespace
 
-Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
-  // The credentials and TLS material the config names, read and checked before anything
-  // starts (a bad file is a startup error, not a failure on the first connection).
+Result<Node::Security> Node::LoadSecurity(const NodeConfig& config) {
   Security security;
   if (!config.cluster_secret_file.empty()) {
     RINGKV_ASSIGN(security.credentials.cluster_secret, ReadSecretFile(config.cluster_secret_file, "cluster secret"));
@@ -84,6 +82,13 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
     RINGKV_TRY(wire::MakeTlsContext(material, wire::TlsRole::kServer).status());
     security.tls = std::make_shared<const TlsMaterial>(std::move(material));
   }
+  return security;
+}
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
+  // The credentials and TLS material the config names, read and checked before anything
+  // starts (a bad file is a startup error, not a failure on the first connection).
+  RINGKV_ASSIGN(Security security, LoadSecurity(config));
   RINGKV_TRY(ClaimDataDir(config.data_dir, config.cluster_name, config.id));
   std::unique_ptr<Node> node(new Node(config, std::move(security)));
   RINGKV_TRY(node->OpenParts());
@@ -124,9 +129,13 @@ Status Node::OpenParts() {
   auto namespaces = Namespaces::Open(std::move(namespaces_options));
   if (!namespaces.ok()) return StartupError("cannot open the namespace catalog", namespaces.status());
   namespaces_ = std::move(namespaces).value();
+  auto users = Users::Open(config_.data_dir + "/USERS", config_.id);
+  if (!users.ok()) return StartupError("cannot open the user catalog", users.status());
+  users_ = std::move(users).value();
   gossiper_ = std::make_unique<Gossiper>(membership_.get(), namespaces_.get(),
                                          std::chrono::milliseconds(config_.gossip_interval_ms), pool_,
                                          GossipSeeds(config_), clock_);
+  gossiper_->SetUsers(users_.get());
   handoff_ = std::make_unique<HintedHandoff>(hints_.get(), store_.get(), membership_.get(),
                                              std::chrono::seconds(config_.hint_window_s),
                                              std::chrono::milliseconds(config_.simulated_wan_delay_ms), clock_);
@@ -143,6 +152,8 @@ Status Node::OpenParts() {
   services_.workers = workers_.get();
   services_.membership = membership_.get();
   services_.namespaces = namespaces_.get();
+  services_.users = users_.get();
+  services_.required = &required_;
   services_.streamer = streamer_.get();
   services_.anti_entropy = anti_entropy_.get();
   services_.maintenance = maintenance_.get();
@@ -168,15 +179,15 @@ Status Node::OpenParts() {
 #ifdef RINGKV_TEST_CLOCK
   services_.test_clock = &test_clock_;
 #endif
-  if (AdminNeedsToken(config_)) services_.admin_token = security_.credentials.client_token;
+  services_.admin_requires_token = AdminNeedsToken(config_);
 
   if (security_.tls) {
     auto context = wire::MakeTlsContext(*security_.tls, wire::TlsRole::kServer, &io_.provider->getTimer());
     if (!context.ok()) return context.status();
     tls_ = std::move(context).value();
   }
-  listener_ = std::make_unique<RpcListener>(kj::heap<GateServer>(services_, security_.credentials),
-                                            RpcLimitsOf(config_), &connections_, tls_.get());
+  listener_ = std::make_unique<RpcListener>(kj::heap<GateServer>(services_, &required_), RpcLimitsOf(config_),
+                                            &connections_, tls_.get());
   return Status::OK();
 }
 
@@ -194,10 +205,10 @@ Status Node::Serve() {
                  auto receiver = address->listen();
                  auto serving = listener_->Listen(*receiver);
                  if (!config_.admin.empty()) {
-                   auto started = AdminHttp::Start(config_.admin, services_);
+                   auto started = AdminHttp::Start(config_.admin, services_, security_.tls);
                    if (!started.ok()) KJ_FAIL_REQUIRE(started.status().ToString());
                    admin_ = std::move(started).value();
-                   spdlog::info("admin endpoint on http://{}/", admin_->address());
+                   spdlog::info("admin endpoint on {}://{}/", security_.tls ? "https" : "http", admin_->address());
                  }
                  gossiper_->Start();
                  maintenance_->Start();
@@ -206,7 +217,9 @@ Status Node::Serve() {
                  std::printf("kvnode %s ready on %s\n", config_.id.c_str(), config_.listen.c_str());
                  std::fflush(stdout);
                  auto stop = io_.unixEventPort.onSignal(SIGTERM).exclusiveJoin(io_.unixEventPort.onSignal(SIGINT));
+                 auto reloading = ReloadOnSignal();
                  auto sig = serving.then([]() -> siginfo_t { KJ_FAIL_REQUIRE("listener closed"); })
+                                .exclusiveJoin(reloading.then([]() -> siginfo_t { KJ_FAIL_REQUIRE("reload ended"); }))
                                 .exclusiveJoin(kj::mv(stop))
                                 .wait(io_.waitScope);
                  spdlog::info("signal {}: shutting down", sig.si_signo);
@@ -216,6 +229,41 @@ Status Node::Serve() {
     return failed;
   }
   return Status::OK();
+}
+
+kj::Promise<void> Node::ReloadOnSignal() {
+  return io_.unixEventPort.onSignal(SIGHUP).then([this](siginfo_t) {
+    spdlog::info("SIGHUP: reloading the credential and TLS files");
+    return workers_->Run<Result<Security>>([config = config_] { return LoadSecurity(config); })
+        .then([this](Result<Security> loaded) {
+          ApplyReload(std::move(loaded));
+          return ReloadOnSignal();
+        });
+  });
+}
+
+void Node::ApplyReload(Result<Security> loaded) {
+  if (!loaded.ok()) {
+    spdlog::error("reload refused, keeping the old credentials: {}", loaded.status().ToString());
+    return;
+  }
+  if (loaded->tls) {
+    auto context = wire::MakeTlsContext(*loaded->tls, wire::TlsRole::kServer, &io_.provider->getTimer());
+    if (!context.ok()) {
+      spdlog::error("reload refused, keeping the old credentials: {}", context.status().ToString());
+      return;
+    }
+    if (tls_) retired_tls_.push_back(kj::mv(tls_));
+    tls_ = std::move(context).value();
+    listener_->SetTls(tls_.get());
+    if (admin_) {
+      if (Status s = admin_->SetTls(loaded->tls); !s.ok())
+        spdlog::error("admin endpoint keeps its certificate: {}", s.ToString());
+    }
+  }
+  required_.Set(loaded->credentials);
+  connections_.reloads.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("reloaded: the next logins and handshakes use the new credentials and certificates");
 }
 
 Status Node::Shutdown() {
@@ -231,6 +279,7 @@ Status Node::Shutdown() {
   if (gossiper_) gossiper_->Stop();
   // 4. Destroy in reverse dependency order; membership saves its last state as it goes.
   tls_ = nullptr;
+  retired_tls_.clear();
   workers_.reset();
   maintenance_.reset();
   streamer_.reset();

@@ -20,7 +20,7 @@
 // No part is destroyed while a thread that may touch it still runs.
 //
 // Threads: Open, Run and Shutdown on one thread (the one with the RPC event loop), after
-// SIGTERM and SIGINT were captured (kj::UnixEventPort::captureSignal) and before any other
+// SIGTERM, SIGINT and SIGHUP were captured (kj::UnixEventPort::captureSignal) and before any other
 // thread started, so every thread inherits the blocked mask.
 
 #include <kj/async-io.h>
@@ -35,6 +35,7 @@
 #include "node/cluster/gossip.h"
 #include "node/cluster/membership.h"
 #include "node/cluster/namespaces.h"
+#include "node/cluster/users.h"
 #include "node/node_config.h"
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
@@ -80,9 +81,16 @@ class Node {
     std::shared_ptr<const TlsMaterial> tls;  // null: plain TCP
   };
   Node(NodeConfig config, Security security);
+  // The credential and TLS files the config names, read and checked.
+  static Result<Security> LoadSecurity(const NodeConfig& config);
   Status OpenParts();
   Status Serve();
   Status CloseStores();
+  // SIGHUP: reads the credential and TLS files again (on a worker: file I/O) and applies
+  // them to the next logins and handshakes; open connections and requests are untouched.
+  // A file that cannot be read keeps the old credentials (logged).
+  kj::Promise<void> ReloadOnSignal();
+  void ApplyReload(Result<Security> loaded);
 
   // Members in dependency order: each may use the ones above it, and C++ destroys them
   // bottom-up, which is also the order Shutdown() follows.
@@ -112,6 +120,7 @@ class Node {
   wire::PoolOptions pool_;  // how this node connects to the others
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<Namespaces> namespaces_;
+  std::unique_ptr<Users> users_;
   std::unique_ptr<Gossiper> gossiper_;
   std::unique_ptr<HintedHandoff> handoff_;
   std::unique_ptr<AntiEntropy> anti_entropy_;
@@ -122,8 +131,12 @@ class Node {
   RpcMetrics metrics_;
   AutoscaleLog autoscale_log_;  // what an autoscaler reported (admin endpoint)
   ConnectionStats connections_;
+  // What logins are checked against now: the files' contents, replaced on SIGHUP.
+  RequiredCredentials required_{security_.credentials};
   NodeServices services_;
   kj::Own<kj::TlsContext> tls_;
+  // The TLS contexts a reload replaced: connections made with them may still use them.
+  std::vector<kj::Own<kj::TlsContext>> retired_tls_;
   std::unique_ptr<RpcListener> listener_;
   std::unique_ptr<AdminHttp> admin_;
   bool shut_down_ = false;

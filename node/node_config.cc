@@ -116,14 +116,18 @@ const std::vector<OptionSpec>& Options() {
             "long, on a timer, to make this node a slow replica; 0 = off"),
       Field("cluster-secret-file", &NodeConfig::cluster_secret_file,
             "file (chmod 600) holding the cluster secret nodes present to each other; without it a "
-            "process cannot gossip, stream or repair with this node. Empty = nodes not authenticated"),
+            "process cannot gossip, stream or repair with this node. Empty = nodes not authenticated. "
+            "Reloaded on SIGHUP"),
       Field("client-token-file", &NodeConfig::client_token_file,
             "file (chmod 600) holding the token clients and the admin endpoint require; needs "
-            "--cluster-secret-file. Empty = clients not authenticated"),
+            "--cluster-secret-file; also the bootstrap admin credential for kv user add. Empty = clients not "
+            "authenticated. Reloaded on SIGHUP (new logins; open connections keep theirs)"),
       Field("admin-auth", &NodeConfig::admin_auth,
             "admin endpoint: auto = the client token is required for all but /health when bound beyond "
             "loopback; always = also on loopback"),
-      Field("tls-ca", &NodeConfig::tls_ca, "PEM file of the cluster CA; set = every RPC connection is mutual TLS"),
+      Field("tls-ca", &NodeConfig::tls_ca,
+            "PEM file of the cluster CA; set = every RPC connection is mutual TLS, and the admin "
+            "endpoint HTTPS with client certificates. The TLS files are reloaded on SIGHUP"),
       Field("tls-cert", &NodeConfig::tls_cert, "PEM certificate of this node, signed by the CA"),
       Field("tls-key", &NodeConfig::tls_key, "PEM private key of --tls-cert"),
       Field("tls-server-name", &NodeConfig::tls_server_name,

@@ -173,7 +173,7 @@ wait_ready() {
   while ((SECONDS <= deadline)); do
     log=$(since_start "$i")
     if [[ "$log" == *"kvnode node$i ready on 127.0.0.$i:$port"* ]]; then
-      echo "node$i up on 127.0.0.$i:$port (pid $(pid_of "$i"), dashboard http://127.0.0.$i:$((port + 1000))/, log $dir/node$i.log)"
+      echo "node$i up on 127.0.0.$i:$port (pid $(pid_of "$i"), dashboard $( ((secure)) && echo https || echo http)://127.0.0.$i:$((port + 1000))/, log $dir/node$i.log)"
       return 0
     fi
     if ! running "$i"; then

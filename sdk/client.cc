@@ -67,6 +67,12 @@ Status Client::Impl::Start() {
   if (options_.n < 1 || options_.w < 1 || options_.r < 1 || options_.w > options_.n || options_.r > options_.n) {
     return Status::InvalidArgument("need 1 <= W <= N and 1 <= R <= N");
   }
+  if (!options_.user.empty() && options_.password.empty()) {
+    return Status::InvalidArgument("user '" + options_.user + "' needs its password (ClientOptions::password)");
+  }
+  if (!options_.user.empty() && !options_.token.empty()) {
+    return Status::InvalidArgument("give a client token or a user, not both");
+  }
   if (options_.tls.enabled()) {
     RINGKV_ASSIGN(auto material, LoadTlsMaterial(options_.tls));
     RINGKV_TRY(wire::MakeTlsContext(material, wire::TlsRole::kClient).status());
@@ -112,7 +118,8 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   timer_ = &io.provider->getTimer();
   wire::PoolOptions pool_options;
   pool_options.bind_host = options_.bind_host;
-  pool_options.credential = options_.token;
+  pool_options.credential = options_.user.empty() ? options_.token : options_.password;
+  pool_options.user = options_.user;
   pool_options.tls = tls_;
   pool_options.health_interval = options_.health_interval;
   pool_options.health_timeout = std::max(2 * options_.replica_timeout, std::chrono::milliseconds(1000));

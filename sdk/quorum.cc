@@ -22,7 +22,7 @@ namespace {
 
 // Errors about the request itself (not the replica): retrying elsewhere cannot help.
 bool IsRequestError(const Status& s) {
-  return s.IsInvalidArgument() || s.IsStaleRing() || s.code() == StatusCode::kNotSupported;
+  return s.IsInvalidArgument() || s.IsStaleRing() || s.code() == StatusCode::kNotSupported || s.IsPermissionDenied();
 }
 
 std::string Describe(const kj::Exception& e) { return std::string(e.getDescription().cStr()); }

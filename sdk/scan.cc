@@ -27,7 +27,8 @@ struct NodeReply {
 
 // Errors about the request itself: no other node can do better.
 bool IsRequestError(const Status& s) {
-  return s.IsInvalidArgument() || s.code() == StatusCode::kNotSupported || s.IsUnauthenticated();
+  return s.IsInvalidArgument() || s.code() == StatusCode::kNotSupported || s.IsUnauthenticated() ||
+         s.IsPermissionDenied();
 }
 
 // Gossip reports the node down, or a call to it failed or timed out a moment ago: a scan

@@ -17,7 +17,8 @@
 //                     or a write stamped beyond the nodes' --max-write-age, or a sync call
 //                     made inside a callback (see below): nothing written
 //   StaleRing         the ring changed under the request three times in a row
-//   Unauthenticated   the cluster requires a token this client lacks
+//   Unauthenticated   the cluster requires a token (or a user) this client lacks
+//   PermissionDenied  the user's role does not allow the call on the namespace (nothing done)
 //   Exists            PutIfAbsent found a live value: nothing written
 // Transient failures (QuorumNotReached, Unavailable, an attempt's TimedOut) are retried
 // first, inside the request's timeout (RetryPolicy); the status is the last attempt's,
@@ -32,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,7 +84,8 @@ struct RequestOptions {
 // How a get or put that failed for a reason that may pass is tried again (Client::Get,
 // Put, Delete, their async forms, and the reads and writes of Update and PutIfAbsent).
 // Retried: QuorumNotReached, Unavailable, and an attempt's TimedOut while the request's
-// deadline has time left. Never retried: InvalidArgument, Unauthenticated, Exists, Aborted
+// deadline has time left. Never retried: InvalidArgument, Unauthenticated, PermissionDenied,
+// Exists, Aborted
 // and every other error (StaleRing refreshes the ring and retries up to three times, apart
 // from this policy). A put's retries carry the same write (its write id, stamp and
 // context): a replica that stored an earlier attempt keeps one version, never a duplicate
@@ -154,10 +157,15 @@ struct ClientOptions {
   // simulating a skewed clock (the stamp picks the LWW winner and ages tombstones).
   std::chrono::milliseconds clock_offset{0};
   // Security (docs/security.md). The client token, if the cluster requires one: without it
-  // (or with a wrong one) every call fails with Unauthenticated. With tls.ca_file set, every
+  // (or with a wrong one) every call fails with Unauthenticated. Or a user of the cluster
+  // (kv user add) and its password, instead of the token: then every call is checked
+  // against the user's roles, and one they do not allow fails with PermissionDenied
+  // (nothing written). Unknown user or wrong password: Unauthenticated. With tls.ca_file set, every
   // connection is TLS: nodes must present a certificate of that CA naming
   // tls.server_name, and this client presents tls.cert_file (nodes require one).
   std::string token;
+  std::string user;
+  std::string password;
   TlsFiles tls;
   // Retries of transient failures (see RetryPolicy); InvalidArgument from Connect for
   // max_attempts < 1, a negative backoff, initial_backoff > max_backoff, jitter outside
@@ -272,6 +280,13 @@ struct RingMember {
 struct NamespaceInfo {
   std::string name;
   NamespaceSettings settings;
+};
+
+// A user of the cluster (Client::ListUsers): its grants, namespace ("*": every namespace)
+// -> role ("read", "write" or "admin").
+struct UserInfo {
+  std::string name;
+  std::map<std::string, std::string> grants;
 };
 
 struct NodeStat {
@@ -439,11 +454,27 @@ class Client {
   // The live namespaces, sorted by name, as `node_id` knows them (empty: any live node).
   Result<std::vector<NamespaceInfo>> ListNamespaces(const std::string& node_id = {});
 
+  // Users (docs/security.md): admin role (or the client token) required, else
+  // PermissionDenied. Each change goes to one live node, which answers once it has saved
+  // it; gossip spreads it. Roles: "read" (get, scan), "write" (also put, delete), "admin"
+  // (also the admin calls; on "*" only). A grant on namespace "*" covers every namespace.
+  // AddUser with a role also grants it on `ns`. InvalidArgument: a bad name, a password
+  // under 16 characters, an existing user, an unknown role; NotFound: an unknown user.
+  Status AddUser(const std::string& name, const std::string& password, const std::string& role = {},
+                 const std::string& ns = "*");
+  Status GrantUser(const std::string& name, const std::string& role, const std::string& ns = "*");
+  Status RevokeUser(const std::string& name, const std::string& ns = "*");
+  Status RemoveUser(const std::string& name);
+  Result<std::vector<UserInfo>> ListUsers();
+
  private:
   class Impl;    // the state on the client's event-loop thread (sdk/client_impl.h), never installed
   struct Batch;  // the batch calls' checking and starting (sdk/batch.cc)
   enum class NamespaceOp { kCreate, kAlter, kDrop };
   Status ChangeNamespace(NamespaceOp op, const std::string& name, const NamespaceSettings& settings);
+  enum class UserOp { kAdd, kGrant, kRevoke, kRemove };
+  Status ChangeUser(UserOp op, const std::string& name, const std::string& password, const std::string& role,
+                    const std::string& ns);
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

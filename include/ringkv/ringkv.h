@@ -75,7 +75,8 @@ typedef enum ringkv_code {
   RINGKV_QUORUM_NOT_REACHED = 10, /* fewer than W (puts) or R (gets) replicas succeeded */
   RINGKV_STALE_RING = 11,         /* the ring changed under the request three times in a row */
   RINGKV_UNAUTHENTICATED = 12,    /* no or wrong client token */
-  RINGKV_EXISTS = 13              /* put_if_absent found a live value: nothing written */
+  RINGKV_EXISTS = 13,             /* put_if_absent found a live value: nothing written */
+  RINGKV_PERMISSION_DENIED = 14   /* the user's role or grants do not allow the call: nothing done */
 } ringkv_code;
 
 /* "InvalidArgument", "QuorumNotReached", ...; "Unknown" for a number not listed above. */
@@ -114,6 +115,11 @@ RINGKV_C_EXPORT ringkv_code ringkv_options_set_nwr(ringkv_options* options, int 
 RINGKV_C_EXPORT ringkv_code ringkv_options_set_timeout_ms(ringkv_options* options, int64_t timeout_ms,
                                                           ringkv_error** error);
 RINGKV_C_EXPORT ringkv_code ringkv_options_set_token(ringkv_options* options, const char* token, ringkv_error** error);
+/* Log in as a user (kv user add; docs/security.md) instead of with the token: every call is
+ * then checked against the user's role and grants (RINGKV_PERMISSION_DENIED, nothing done).
+ * NULL or "" user: no user. */
+RINGKV_C_EXPORT ringkv_code ringkv_options_set_user(ringkv_options* options, const char* user, const char* password,
+                                                    ringkv_error** error);
 /* TLS (docs/security.md): PEM paths; ca_file NULL or "" turns TLS off; server_name NULL
  * keeps "ringkv". The files are read on connect. */
 RINGKV_C_EXPORT ringkv_code ringkv_options_set_tls(ringkv_options* options, const char* ca_file, const char* cert_file,

@@ -29,6 +29,7 @@ enum class StatusCode {
   kStaleRing,         // routed with an older ring than the node's: refresh the ring, retry
   kUnauthenticated,   // no or wrong credential (client token / cluster secret) for the call
   kExists,            // Client::PutIfAbsent: a read at the request's level found a live value
+  kPermissionDenied,  // authenticated, but the user's role does not allow the call (nothing done)
 };
 
 class [[nodiscard]] Status {
@@ -47,6 +48,7 @@ class [[nodiscard]] Status {
   static Status StaleRing(std::string msg) { return {StatusCode::kStaleRing, std::move(msg)}; }
   static Status Unauthenticated(std::string msg) { return {StatusCode::kUnauthenticated, std::move(msg)}; }
   static Status Exists(std::string msg) { return {StatusCode::kExists, std::move(msg)}; }
+  static Status PermissionDenied(std::string msg) { return {StatusCode::kPermissionDenied, std::move(msg)}; }
   // "quorum not reached: 1 of 2 required replicas acknowledged (...)".
   static Status QuorumNotReached(int acked, int needed, std::string detail);
   // The request's deadline passed first: "timed out after 2000 ms: 1 of 2 required
@@ -67,6 +69,7 @@ class [[nodiscard]] Status {
   bool IsStaleRing() const { return code_ == StatusCode::kStaleRing; }
   bool IsUnauthenticated() const { return code_ == StatusCode::kUnauthenticated; }
   bool IsExists() const { return code_ == StatusCode::kExists; }
+  bool IsPermissionDenied() const { return code_ == StatusCode::kPermissionDenied; }
   // For kQuorumNotReached and a request's kTimedOut: how many replicas answered, and how
   // many were needed.
   int acked() const { return acked_; }

@@ -226,6 +226,13 @@ std::vector<std::string> UnhealthyReasons(const NodeServices& s) {
   return reasons;
 }
 
+// The token the endpoint requires now (empty: none).
+std::string AdminToken(const NodeServices& s) {
+  if (!s.admin_token.empty()) return s.admin_token;
+  if (s.admin_requires_token && s.required != nullptr) return s.required->Get()->client_token;
+  return {};
+}
+
 // The token from "Bearer TOKEN" or the query's token=TOKEN; empty if neither.
 std::string_view PresentedToken(std::string_view target, std::string_view authorization) {
   constexpr std::string_view kBearer = "Bearer ";
@@ -247,8 +254,8 @@ HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std
   bool post = method == "POST" && path == "/v1/autoscale";
   if (method != "GET" && method != "HEAD" && !post)
     return Error(405, "only GET is served here (and POST /v1/autoscale)");
-  if (path != "/health" && !s.admin_token.empty() &&
-      !ConstantTimeEquals(PresentedToken(target, authorization), s.admin_token)) {
+  const std::string token = AdminToken(s);
+  if (path != "/health" && !token.empty() && !ConstantTimeEquals(PresentedToken(target, authorization), token)) {
     return Error(401, "this endpoint requires the client token: Authorization: Bearer TOKEN (or ?token=TOKEN)");
   }
   if (post) return RecordAutoscale(s, body);

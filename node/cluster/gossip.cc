@@ -108,7 +108,8 @@ void Gossiper::Start() {
 }
 
 Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, Namespaces* namespaces,
-                              const std::string& address, std::chrono::milliseconds limit, const Clock& clock) {
+                              const std::string& address, std::chrono::milliseconds limit, const Clock& clock,
+                              Users* users) {
   auto req = ctx.pool.Get(address).gossipRequest();
   wire::FillRequestHeader(req.initHeader(), membership.options().cluster_name);
   auto records = membership.Snapshot();
@@ -117,12 +118,17 @@ Status Gossiper::ExchangeWith(BackgroundLoop::Context& ctx, Membership& membersh
     auto catalog = namespaces->Records();
     wire::ToWire(catalog, req.initNamespaces(static_cast<unsigned>(catalog.size())));
   }
+  if (users != nullptr) {
+    auto user_records = users->Records();
+    ToWire(user_records, req.initUsers(static_cast<unsigned>(user_records.size())));
+  }
   auto reply = ctx.Await(address, req.send(), limit, "gossip with " + address);
   if (!reply.ok()) return reply.status();
   RINGKV_TRY(wire::FromWire(reply->getError()));
   RINGKV_ASSIGN(auto theirs, FromWire(reply->getRecords()));
   membership.Merge(theirs, clock.SteadyMs());
   if (namespaces != nullptr) namespaces->Merge(wire::FromWire(reply->getNamespaces()));
+  if (users != nullptr) users->Merge(UsersFromWire(reply->getUsers()));
   return Status::OK();
 }
 
@@ -134,7 +140,7 @@ void Gossiper::Round(BackgroundLoop::Context& ctx) {
   // delays our next heartbeat by more than one interval however many peers are stuck.
   auto limit = std::max(interval_ / static_cast<int>(peers.size() + 1), std::chrono::milliseconds(50));
   for (const std::string& address : peers) {
-    Status s = ExchangeWith(ctx, *membership_, namespaces_, address, limit, clock_);
+    Status s = ExchangeWith(ctx, *membership_, namespaces_, address, limit, clock_, users_);
     if (s.IsUnauthenticated()) {
       // A wrong or missing --cluster-secret-file: the operator must hear of it, not every round.
       auto now = std::chrono::steady_clock::now();

@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "node/cluster/membership.h"
 #include "node/cluster/namespaces.h"
+#include "node/cluster/users.h"
 #include "node/runtime/background_loop.h"
 
 namespace ringkv {
@@ -30,19 +31,24 @@ class Gossiper {
   // Merge age heartbeats by. It must outlive the gossiper.
   Gossiper(Membership* membership, Namespaces* namespaces, std::chrono::milliseconds interval, wire::PoolOptions pool,
            std::vector<std::string> seed_addresses, const Clock& clock = Clock::System());
+  // The user catalog to exchange too (null: none). Before Start().
+  void SetUsers(Users* users) { users_ = users; }
   void Start();
   void Stop() { loop_.Stop(); }
 
   // One push-pull exchange with `address` from a BackgroundLoop; what comes back is merged
   // at `clock`'s SteadyMs. `namespaces` may be null: then only membership is exchanged.
+  // `users` may be null too.
   static Status ExchangeWith(BackgroundLoop::Context& ctx, Membership& membership, Namespaces* namespaces,
-                             const std::string& address, std::chrono::milliseconds limit, const Clock& clock);
+                             const std::string& address, std::chrono::milliseconds limit, const Clock& clock,
+                             Users* users = nullptr);
 
  private:
   void Round(BackgroundLoop::Context& ctx);
 
   Membership* membership_;
   Namespaces* namespaces_;
+  Users* users_ = nullptr;
   std::chrono::milliseconds interval_;
   std::vector<std::string> seeds_;
   const Clock& clock_;

@@ -7,9 +7,11 @@
 // other, and the client token, which applications and operators present. AccessFor() is
 // the one place that decides what a presented credential grants.
 
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "ringkv/status.h"
 
 namespace ringkv {
@@ -24,6 +26,37 @@ enum class Access {
 struct Credentials {
   std::string cluster_secret;  // empty: nodes are not authenticated (any peer may gossip)
   std::string client_token;    // empty: clients are not authenticated
+};
+
+// Who a connection logged in as (node/rpc/gate.h), and so what its calls may do.
+struct Principal {
+  Access access = Access::kNone;
+  // Empty: the cluster secret or the client token (or nothing was required): every
+  // namespace and every admin call within `access`. Else a user of the user catalog
+  // (node/cluster/users.h) whose grants are checked on every call.
+  std::string user;
+  std::string salt;  // the user's salt at login: a new password (or removal) ends old logins
+};
+
+// The credentials a node requires now. Replaced whole when the node reloads its files
+// (SIGHUP); read by the gate on the event loop and by the admin endpoint's thread. A
+// connection keeps what it was granted at login; the next logins see the new credentials.
+class RequiredCredentials {
+ public:
+  explicit RequiredCredentials(Credentials c) : current_(std::make_shared<const Credentials>(std::move(c))) {}
+  std::shared_ptr<const Credentials> Get() const {
+    MutexLock lock(&mu_);
+    return current_;
+  }
+  void Set(Credentials c) {
+    auto fresh = std::make_shared<const Credentials>(std::move(c));
+    MutexLock lock(&mu_);
+    current_ = std::move(fresh);
+  }
+
+ private:
+  mutable Mutex mu_;
+  std::shared_ptr<const Credentials> current_ GUARDED_BY(mu_);
 };
 
 // What `presented` grants against `required`. With neither set everything is open; a

@@ -132,6 +132,10 @@ void AddDroppedNamespaces(const NodeServices& services, Samples& s) {
     s.Gauge("namespace_drops_pending", services.eraser->Pending() ? 1 : 0,
             "1 while a namespace drop this node knows of is not yet erased and compacted here");
   }
+  if (services.users) {
+    s.Gauge("users", static_cast<double>(services.users->Snapshot()->Live().size()),
+            "users in this node's user catalog (kv user list)");
+  }
   if (services.namespaces) {
     s.Counter("namespace_dropped_writes_total", services.namespaces->published().dropped_writes(),
               "writes (puts, replication, repair, hints, streaming, cross-DC) refused or discarded because their "
@@ -180,6 +184,10 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
               "RPC calls refused: no or wrong client token / cluster secret");
     s.Counter("rpc_tls_handshake_failures_total", services.connections->tls_failed.load(r),
               "TLS handshakes that failed (untrusted or missing certificate, not TLS)");
+    s.Counter("rpc_permission_denied_total", services.connections->permission_denied.load(r),
+              "RPC calls refused: the user's role does not allow them on the namespace");
+    s.Counter("credential_reloads_total", services.connections->reloads.load(r),
+              "credential and TLS file reloads applied (SIGHUP)");
   }
   return out;
 }

@@ -49,10 +49,15 @@ kj::Promise<void> NodeServer::gossip(GossipContext context) {
   if (!theirs.ok()) return kj::READY_NOW;
   s_.membership->Merge(*theirs, s_.clock->SteadyMs());
   s_.namespaces->Merge(wire::FromWire(params.getNamespaces()));
+  if (s_.users) s_.users->Merge(UsersFromWire(params.getUsers()));
   auto ours = s_.membership->Snapshot();
   ToWire(ours, results.initRecords(static_cast<unsigned>(ours.size())));
   auto namespaces = s_.namespaces->Records();
   wire::ToWire(namespaces, results.initNamespaces(static_cast<unsigned>(namespaces.size())));
+  if (s_.users) {
+    auto users = s_.users->Records();
+    ToWire(users, results.initUsers(static_cast<unsigned>(users.size())));
+  }
   return kj::READY_NOW;
 }
 
@@ -144,7 +149,7 @@ kj::Promise<void> NodeServer::merkleDigests(MerkleDigestsContext context) {
 
 kj::Promise<void> NodeServer::repair(RepairContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckAdmin(params.getHeader());
   if (!header.ok()) {
     wire::ToWire(header, context.getResults().initError());
     return kj::READY_NOW;
@@ -169,7 +174,7 @@ kj::Promise<void> NodeServer::repair(RepairContext context) {
 }
 
 kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
-  Status s = CheckHeader(context.getParams().getHeader());
+  Status s = CheckAdmin(context.getParams().getHeader());
   if (s.ok()) {
     RingState state = s_.membership->Self().ring_state;
     if (state == RingState::kJoining)
@@ -191,7 +196,7 @@ kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
 
 kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
   auto params = context.getParams();
-  Status s = CheckHeader(params.getHeader());
+  Status s = CheckAdmin(params.getHeader());
   std::string id = wire::ToText(params.getNodeId());
   if (s.ok() && s_.membership->StatusOf(id) == MemberStatus::kUp && id != s_.node_id) {
     s = Status::InvalidArgument(id + " is up: decommission it instead (kv node decommission " + id + ")");
@@ -225,7 +230,7 @@ Result<NamespaceRecord> ApplyNamespaceChange(Namespaces& namespaces, wire::Names
 
 kj::Promise<void> NodeServer::changeNamespace(ChangeNamespaceContext context) {
   auto params = context.getParams();
-  Status header = CheckHeader(params.getHeader());
+  Status header = CheckAdmin(params.getHeader());
   Result<NamespaceRecord> change =
       header.ok() ? ApplyNamespaceChange(*s_.namespaces, params.getOp(), wire::ToText(params.getName()),
                                          wire::FromWire(params.getSettings()), s_.clock->WallMs())
@@ -246,7 +251,7 @@ kj::Promise<void> NodeServer::changeNamespace(ChangeNamespaceContext context) {
 
 kj::Promise<void> NodeServer::stats(StatsContext context) {
   auto results = context.getResults();
-  Status s = CheckHeader(context.getParams().getHeader());
+  Status s = CheckAdmin(context.getParams().getHeader());
   wire::ToWire(s, results.initError());
   if (!s.ok()) return kj::READY_NOW;
   std::vector<MetricSample> stats = CollectNodeSamples(s_);

@@ -27,8 +27,10 @@ namespace ringkv {
 // Counters the listener keeps; owned by the caller so the stats can read them.
 struct ConnectionStats {
   std::atomic<uint64_t> open{0}, accepted{0}, refused{0};
-  std::atomic<uint64_t> unauthenticated{0};  // calls refused for a missing or wrong credential
-  std::atomic<uint64_t> tls_failed{0};       // TLS handshakes that failed
+  std::atomic<uint64_t> unauthenticated{0};    // calls refused for a missing or wrong credential
+  std::atomic<uint64_t> tls_failed{0};         // TLS handshakes that failed
+  std::atomic<uint64_t> permission_denied{0};  // calls a user's role did not allow
+  std::atomic<uint64_t> reloads{0};            // credential and TLS reloads applied (SIGHUP)
 };
 
 struct RpcLimits {
@@ -53,6 +55,9 @@ class RpcListener {
   ~RpcListener();
   // Accepts until the listener fails (the promise then rejects) or is dropped.
   kj::Promise<void> Listen(kj::ConnectionReceiver& listener);
+  // The context for the next handshakes (a reload of the certificates); connections already
+  // made keep theirs, so the old one must outlive them (the node keeps it until shutdown).
+  void SetTls(kj::TlsContext* tls) { tls_ = tls; }
 
  private:
   struct Connection;

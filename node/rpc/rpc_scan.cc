@@ -49,6 +49,7 @@ Result<std::vector<StoredKeyRange>> NodeServer::ScanRangesFor(wire::ScanRange::R
 kj::Promise<void> NodeServer::scan(ScanContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient, /*routed=*/true);
+  if (header.ok()) header = CheckRole(Role::kRead, wire::ToText(params.getRange().getNamespace()));
   auto ranges = header.ok() ? ScanRangesFor(params.getRange()) : Result<std::vector<StoredKeyRange>>(header);
   if (!ranges.ok()) {
     wire::ToWire(ranges.status(), context.getResults().initError());
@@ -79,6 +80,7 @@ kj::Promise<void> NodeServer::scan(ScanContext context) {
 kj::Promise<void> NodeServer::countKeys(CountKeysContext context) {
   auto params = context.getParams();
   Status header = CheckHeader(params.getHeader(), Access::kClient);
+  if (header.ok()) header = CheckRole(Role::kRead, wire::ToText(params.getRange().getNamespace()));
   auto ranges = header.ok() ? ScanRangesFor(params.getRange()) : Result<std::vector<StoredKeyRange>>(header);
   if (!ranges.ok()) {
     wire::ToWire(ranges.status(), context.getResults().initError());

@@ -13,6 +13,10 @@ namespace ringkv {
 namespace {
 
 bool WouldBlock(const Status& s) { return s.code() == StatusCode::kBusy; }
+
+std::string_view View(capnp::Data::Reader bytes) {
+  return {reinterpret_cast<const char*>(bytes.begin()), bytes.size()};
+}
 using Mode = ReplicaStore::Mode;
 
 // One stored key of a request, parsed once: its namespace (for metrics) and whether a
@@ -38,16 +42,53 @@ KeyRules RulesFor(const NamespaceCatalog* catalog, std::string_view stored_key) 
 }  // namespace
 
 Status NodeServer::CheckAccess(Access need) {
-  if (access_ >= need) return Status::OK();
+  const bool user = !principal_.user.empty();
+  std::string why;
+  if (access_ >= need) {
+    if (!user || s_.users == nullptr) return Status::OK();
+    // A user's login holds as long as the user exists with the password it logged in with.
+    std::shared_ptr<const UserCatalog> users = s_.users->Snapshot();  // holds what `record` points into
+    const UserRecord* record = users->Find(principal_.user);
+    if (record != nullptr && record->salt == principal_.salt) return Status::OK();
+    why = "user '" + principal_.user + "' was removed or its password changed: connect again";
+  } else if (need == Access::kPeer) {
+    why = "node-to-node calls need this cluster's secret (--cluster-secret-file)";
+  } else if (user) {
+    why = "node " + s_.node_id + ": user '" + principal_.user + "' is unknown or the password is wrong";
+  } else {
+    why = "node " + s_.node_id + " requires a client token (ClientOptions::token, kv --token-file) or a user";
+  }
   if (s_.connections) s_.connections->unauthenticated.fetch_add(1, std::memory_order_relaxed);
-  const bool peer = need == Access::kPeer;
-  std::string why = peer ? "node-to-node calls need this cluster's secret (--cluster-secret-file)"
-                         : "node " + s_.node_id + " requires a client token (ClientOptions::token, kv --token-file)";
   if (!refusal_logged_) {
     refusal_logged_ = true;
     spdlog::warn("refused an unauthenticated connection: {}", why);
   }
   return Status::Unauthenticated(why);
+}
+
+Status NodeServer::CheckRole(Role need, std::string_view ns) {
+  if (principal_.user.empty() || s_.users == nullptr) return Status::OK();
+  std::shared_ptr<const UserCatalog> users = s_.users->Snapshot();  // holds what `record` points into
+  const UserRecord* record = users->Find(principal_.user);
+  Role has = record != nullptr ? record->RoleOn(ns) : Role::kNone;
+  if (has >= need) return Status::OK();
+  if (s_.connections) s_.connections->permission_denied.fetch_add(1, std::memory_order_relaxed);
+  const std::string where = ns == kAllNamespaces ? std::string("this cluster") : "namespace '" + std::string(ns) + "'";
+  return Status::PermissionDenied("user '" + principal_.user + "' needs the " + RoleName(need) + " role on " + where +
+                                  " (has: " + RoleName(has) + "; kv user grant " + principal_.user + " " +
+                                  RoleName(need) + " " + std::string(ns) + ")");
+}
+
+Status NodeServer::CheckKeyRole(Role need, std::string_view stored_key) {
+  if (principal_.user.empty()) return Status::OK();
+  auto parsed = ParseStoredKey(stored_key);
+  if (!parsed.ok()) return parsed.status();
+  return CheckRole(need, parsed->name);
+}
+
+Status NodeServer::CheckAdmin(wire::RequestHeader::Reader header) {
+  RINGKV_TRY(CheckHeader(header));
+  return CheckRole(Role::kAdmin, kAllNamespaces);
 }
 
 Status NodeServer::CheckHeader(wire::RequestHeader::Reader header, Access need, bool routed) {
@@ -128,6 +169,7 @@ kj::Promise<void> NodeServer::coordinatePuts(CoordinatePutsContext context) {
     auto clock = header.ok() ? wire::FromWire(item.getContext()) : Result<VersionVector>(header);
     Sibling write = wire::FromWire(item.getWrite());
     Status valid = clock.ok() ? CheckWriteAge(write, now, s_.max_write_age_ms) : clock.status();
+    if (valid.ok()) valid = CheckKeyRole(Role::kWrite, View(item.getKey()));
     if (!valid.ok()) {
       ops.push_back([error = valid](Mode) { return Result<SiblingSet>(error); });
       continue;
@@ -183,6 +225,10 @@ kj::Promise<void> NodeServer::replicate(ReplicateContext context) {
   std::vector<Op<bool>> ops;
   for (auto entry : params.getEntries()) {
     Result<SiblingSet> set = header.ok() ? wire::FromWire(entry.getValue()) : Result<SiblingSet>(header);
+    if (set.ok()) {
+      // Read repair by a read-only user is refused too (its reads just do not repair).
+      if (Status role = CheckKeyRole(Role::kWrite, View(entry.getKey())); !role.ok()) set = role;
+    }
     if (!set.ok()) {
       ops.push_back([error = set.status()](Mode) { return Result<bool>(error); });
       continue;
@@ -224,8 +270,9 @@ kj::Promise<void> NodeServer::get(GetContext context) {
   using Found = std::optional<SiblingSet>;
   std::vector<Op<Found>> ops;
   for (auto k : params.getKeys()) {
-    if (!header.ok())
-      ops.push_back([header](Mode) { return Result<Found>(header); });
+    Status role = header.ok() ? CheckKeyRole(Role::kRead, View(k)) : header;
+    if (!role.ok())
+      ops.push_back([role](Mode) { return Result<Found>(role); });
     else {
       std::string key = wire::ToBytes(k);
       if (s_.metrics) {

@@ -24,6 +24,7 @@
 #include "common/scan_range.h"
 #include "node/cluster/membership.h"
 #include "node/cluster/namespaces.h"
+#include "node/cluster/users.h"
 #include "node/repair/anti_entropy.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
@@ -47,6 +48,7 @@ struct NodeServices {
   WorkerPool* workers = nullptr;
   Membership* membership = nullptr;
   Namespaces* namespaces = nullptr;
+  Users* users = nullptr;  // null: no user logins (only the token and the secret)
   Streamer* streamer = nullptr;
   AntiEntropy* anti_entropy = nullptr;
   Maintenance* maintenance = nullptr;
@@ -58,7 +60,11 @@ struct NodeServices {
   std::string node_id;
   std::string cluster_name;
   std::string dc;
-  std::string admin_token;             // the admin endpoint requires it for all but /health; empty = open
+  std::string admin_token;  // the admin endpoint requires it for all but /health; empty = see below
+  // With admin_requires_token: the admin endpoint requires the client token `required`
+  // holds now (it changes on a reload).
+  const RequiredCredentials* required = nullptr;
+  bool admin_requires_token = false;
   uint64_t max_write_age_ms = 60'000;  // older write attempts are refused (CheckWriteAge)
   // The node's clock: write ages, hint stamps, gossip merges. Never null; outlives the server.
   const Clock* clock = &Clock::System();
@@ -76,6 +82,9 @@ class NodeServer final : public wire::Node::Server {
  public:
   // `access`: what this connection's credential granted (node/rpc/gate.h).
   NodeServer(NodeServices services, Access access) : s_(std::move(services)), access_(access) {}
+  // A login as `principal` (a user's grants are checked on every call).
+  NodeServer(NodeServices services, Principal principal)
+      : s_(std::move(services)), access_(principal.access), principal_(std::move(principal)) {}
 
  protected:
   kj::Promise<void> coordinatePuts(CoordinatePutsContext context) override;
@@ -97,12 +106,22 @@ class NodeServer final : public wire::Node::Server {
   // Scans (rpc_scan.cc).
   kj::Promise<void> scan(ScanContext context) override;
   kj::Promise<void> countKeys(CountKeysContext context) override;
+  // Users (rpc_users.cc).
+  kj::Promise<void> changeUser(ChangeUserContext context) override;
+  kj::Promise<void> listUsers(ListUsersContext context) override;
 
  private:
   // The connection's access (at least `need`), cluster name and protocol version; for
   // routed requests also the ring version.
   Status CheckHeader(wire::RequestHeader::Reader header, Access need = Access::kClient, bool routed = false);
   Status CheckAccess(Access need);
+  // For a user's connection: that its role on namespace `ns` is at least `need`
+  // (PermissionDenied naming both otherwise). OK for the token and the secret.
+  Status CheckRole(Role need, std::string_view ns);
+  // The namespace of a stored key, for CheckRole.
+  Status CheckKeyRole(Role need, std::string_view stored_key);
+  // Admin calls: the header, then the admin role on every namespace.
+  Status CheckAdmin(wire::RequestHeader::Reader header);
   // The catalog as of now, for one request (null without namespaces, in some tests).
   std::shared_ptr<const NamespaceCatalog> Catalog() const;
   // The stored-key ranges a scan call may read (common/scan_range.h): InvalidArgument for a
@@ -122,6 +141,7 @@ class NodeServer final : public wire::Node::Server {
 
   NodeServices s_;
   Access access_;
+  Principal principal_;          // access_ and, for a user's login, who
   bool refusal_logged_ = false;  // one warning per connection
 };
 

@@ -85,6 +85,8 @@ class Client:
     learned from them). Raises UnavailableError when no seed answers. Use as a context
     manager, or call close(). Per-call options: ``level`` (a Level), ``namespace``,
     ``timeout`` and, for puts, ``ttl`` (seconds, floats allowed), and explicit ``n``/``w``/``r``.
+    Credentials: ``token`` (the cluster's client token), or ``user`` and ``password`` (kv user
+    add): a user's calls are checked against its role and grants (PermissionDeniedError).
     """
 
     def __init__(
@@ -97,6 +99,8 @@ class Client:
         r: int = 2,
         timeout: float = 2.0,
         token: str = "",
+        user: str = "",
+        password: str = "",
         tls_ca: str = "",
         tls_cert: str = "",
         tls_key: str = "",
@@ -104,7 +108,7 @@ class Client:
     ):
         seeds = cluster if isinstance(cluster, str) else ",".join(cluster)
         self._client = _ringkv.Client(
-            seeds, cluster_name, n, w, r, _ms(timeout, "timeout"), token, tls_ca, tls_cert, tls_key, tls_server_name
+            seeds, cluster_name, n, w, r, _ms(timeout, "timeout"), token, user, password, tls_ca, tls_cert, tls_key, tls_server_name
         )
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ class Code(enum.IntEnum):
     STALE_RING = 11
     UNAUTHENTICATED = 12
     EXISTS = 13
+    PERMISSION_DENIED = 14
 
 
 class RingkvError(Exception):
@@ -99,6 +100,12 @@ class ExistsError(RingkvError):
     """put_if_absent found a live value: nothing was written."""
 
     code = Code.EXISTS
+
+
+class PermissionDeniedError(RingkvError):
+    """The user's role or grants do not allow the call: nothing was done."""
+
+    code = Code.PERMISSION_DENIED
 
 
 _BY_CODE = {cls.code: cls for cls in RingkvError.__subclasses__()}

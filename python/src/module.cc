@@ -108,7 +108,7 @@ py::tuple GetTuple(ringkv_get_result* result) {
 class Client {
  public:
   Client(const std::string& seeds, const std::string& cluster_name, int n, int w, int r, int64_t timeout_ms,
-         const std::string& token, const std::string& tls_ca, const std::string& tls_cert, const std::string& tls_key,
+         const std::string& token, const std::string& user, const std::string& password, const std::string& tls_ca, const std::string& tls_cert, const std::string& tls_key,
          const std::string& tls_server_name) {
     ringkv_options* options = ringkv_options_new();
     if (options == nullptr) throw std::bad_alloc();
@@ -118,6 +118,7 @@ class Client {
     if (code == RINGKV_OK) code = ringkv_options_set_nwr(options, n, w, r, &error);
     if (code == RINGKV_OK) code = ringkv_options_set_timeout_ms(options, timeout_ms, &error);
     if (code == RINGKV_OK) code = ringkv_options_set_token(options, token.c_str(), &error);
+    if (code == RINGKV_OK) code = ringkv_options_set_user(options, user.c_str(), password.c_str(), &error);
     if (code == RINGKV_OK && !tls_ca.empty()) {
       code = ringkv_options_set_tls(options, tls_ca.c_str(), tls_cert.c_str(), tls_key.c_str(),
                                     tls_server_name.empty() ? nullptr : tls_server_name.c_str(), &error);
@@ -246,7 +247,7 @@ PYBIND11_MODULE(_ringkv, m) {
       .def(py::init<const std::string&, const std::string&, int, int, int, int64_t, const std::string&,
                     const std::string&, const std::string&, const std::string&, const std::string&>(),
            py::arg("seeds"), py::arg("cluster_name"), py::arg("n"), py::arg("w"), py::arg("r"), py::arg("timeout_ms"),
-           py::arg("token"), py::arg("tls_ca"), py::arg("tls_cert"), py::arg("tls_key"), py::arg("tls_server_name"))
+           py::arg("token"), py::arg("user"), py::arg("password"), py::arg("tls_ca"), py::arg("tls_cert"), py::arg("tls_key"), py::arg("tls_server_name"))
       .def("close", &Client::Close)
       .def("get", &Client::Get)
       .def("put", &Client::Put)

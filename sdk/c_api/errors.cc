@@ -36,6 +36,8 @@ ringkv_code CodeOf(StatusCode code) {
       return RINGKV_UNAUTHENTICATED;
     case StatusCode::kExists:
       return RINGKV_EXISTS;
+    case StatusCode::kPermissionDenied:
+      return RINGKV_PERMISSION_DENIED;
   }
   return RINGKV_ABORTED;  // a code added to StatusCode but not here: tests/unit/c_api_unit_test.cc catches it
 }
@@ -95,6 +97,8 @@ const char* ringkv_code_name(int code) {
       return "Unauthenticated";
     case RINGKV_EXISTS:
       return "Exists";
+    case RINGKV_PERMISSION_DENIED:
+      return "PermissionDenied";
     default:
       return "Unknown";
   }

@@ -75,6 +75,14 @@ ringkv_code ringkv_options_set_token(ringkv_options* options, const char* token,
   return RINGKV_OK;
 }
 
+ringkv_code ringkv_options_set_user(ringkv_options* options, const char* user, const char* password,
+                                    ringkv_error** error) {
+  if (options == nullptr) return Invalid("options is NULL", error);
+  options->options.user = OrEmpty(user);
+  options->options.password = OrEmpty(password);
+  return RINGKV_OK;
+}
+
 ringkv_code ringkv_options_set_tls(ringkv_options* options, const char* ca_file, const char* cert_file,
                                    const char* key_file, const char* server_name, ringkv_error** error) {
   if (options == nullptr) return Invalid("options is NULL", error);

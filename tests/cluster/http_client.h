@@ -1,11 +1,14 @@
 #pragma once
 // A blocking HTTP/1.1 client for tests (Boost.Beast): one request per connection, with a
-// timeout. Talks to a node's admin endpoint and to chromedriver.
+// timeout. Talks to a node's admin endpoint and to chromedriver. With TLS files it speaks
+// HTTPS: trusts only tls.ca_file, checks the server's certificate names tls.server_name,
+// and presents tls.cert_file/key_file when given (none: no client certificate).
 
 #include <chrono>
 #include <string>
 
 #include "ringkv/status.h"
+#include "ringkv/tls_files.h"
 
 namespace ringkv::testing {
 
@@ -20,7 +23,7 @@ struct HttpResponse {
 Result<HttpResponse> HttpRequest(const std::string& address, const std::string& method, const std::string& target,
                                  const std::string& body = "",
                                  std::chrono::milliseconds timeout = std::chrono::seconds(10),
-                                 const std::string& authorization = "");
+                                 const std::string& authorization = "", const TlsFiles& tls = {});
 inline Result<HttpResponse> HttpGet(const std::string& address, const std::string& target) {
   return HttpRequest(address, "GET", target);
 }
