@@ -168,9 +168,8 @@ class Client::Impl {
     });
   }
   sdk::RequestEnv Env(const sdk::RequestScope& request) {
-    return {pool_.get(), batcher_.get(), timer_,           &errors_,
-            &metrics_,   request.trace,  &latency_,        options_.hedging,
-            &hedge_budget_};
+    return {pool_.get(),   batcher_.get(), timer_,           &errors_,      &metrics_,
+            request.trace, &latency_,      options_.hedging, &hedge_budget_};
   }
   // Ends `request` with `r` (metrics, span) and returns `r`.
   Result<GetResult> Ended(const sdk::RequestScope& request, Result<GetResult> r);
@@ -228,7 +227,7 @@ class Client::Impl {
   sdk::LatencyTracker latency_;  // every replica call's answer time, per node: the replica choice
   // What hedges may add: a burst of 10, none at all with a ratio of 0.
   sdk::HedgeBudget hedge_budget_{options_.hedging.budget_ratio, options_.hedging.budget_ratio > 0 ? 10.0 : 0.0};
-  std::unique_ptr<Impl> self_;   // set by Destroy() on the loop thread: LoopMain frees it last
+  std::unique_ptr<Impl> self_;  // set by Destroy() on the loop thread: LoopMain frees it last
   std::mt19937_64 rng_{std::random_device{}()};
   kj::Maybe<kj::TimePoint> last_error_refresh_;
   kj::Own<kj::TaskSet> background_;

@@ -108,8 +108,8 @@ py::tuple GetTuple(ringkv_get_result* result) {
 class Client {
  public:
   Client(const std::string& seeds, const std::string& cluster_name, int n, int w, int r, int64_t timeout_ms,
-         const std::string& token, const std::string& user, const std::string& password, const std::string& tls_ca, const std::string& tls_cert, const std::string& tls_key,
-         const std::string& tls_server_name) {
+         const std::string& token, const std::string& user, const std::string& password, const std::string& tls_ca,
+         const std::string& tls_cert, const std::string& tls_key, const std::string& tls_server_name) {
     ringkv_options* options = ringkv_options_new();
     if (options == nullptr) throw std::bad_alloc();
     ringkv_error* error = nullptr;
@@ -247,7 +247,8 @@ PYBIND11_MODULE(_ringkv, m) {
       .def(py::init<const std::string&, const std::string&, int, int, int, int64_t, const std::string&,
                     const std::string&, const std::string&, const std::string&, const std::string&>(),
            py::arg("seeds"), py::arg("cluster_name"), py::arg("n"), py::arg("w"), py::arg("r"), py::arg("timeout_ms"),
-           py::arg("token"), py::arg("user"), py::arg("password"), py::arg("tls_ca"), py::arg("tls_cert"), py::arg("tls_key"), py::arg("tls_server_name"))
+           py::arg("token"), py::arg("user"), py::arg("password"), py::arg("tls_ca"), py::arg("tls_cert"),
+           py::arg("tls_key"), py::arg("tls_server_name"))
       .def("close", &Client::Close)
       .def("get", &Client::Get)
       .def("put", &Client::Put)
