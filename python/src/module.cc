@@ -245,7 +245,8 @@ PYBIND11_MODULE(_ringkv, m) {
 
   py::class_<Client>(m, "Client")
       .def(py::init<const std::string&, const std::string&, int, int, int, int64_t, const std::string&,
-                    const std::string&, const std::string&, const std::string&, const std::string&>(),
+                    const std::string&, const std::string&, const std::string&, const std::string&, const std::string&,
+                    const std::string&>(),
            py::arg("seeds"), py::arg("cluster_name"), py::arg("n"), py::arg("w"), py::arg("r"), py::arg("timeout_ms"),
            py::arg("token"), py::arg("user"), py::arg("password"), py::arg("tls_ca"), py::arg("tls_cert"),
            py::arg("tls_key"), py::arg("tls_server_name"))
