@@ -156,7 +156,7 @@ size_t Count(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("kv autoscale adds a node under load and decommissions one when idle; the checker finds nothing lost") {
+TEST_CASE("kv autoscale adds a node under load and decommissions one when idle, and the checker finds nothing lost") {
   auto cluster = LocalCluster::Start(FastCluster(3));
   REQUIRE(cluster.ok());
   TempDir dir;

@@ -170,7 +170,7 @@ TEST_CASE("siblings and their context round-trip through the C API as bytes, NUL
   CHECK(gone.values.empty());
 }
 
-TEST_CASE("a C level sets the quorum: with a node down ALL fails with a clear code, QUORUM and ONE succeed") {
+TEST_CASE("a C level sets the quorum, so with a node down ALL fails with a clear code and QUORUM and ONE succeed") {
   auto cluster = StartCluster();
   CClient client(*cluster, 1000);
   Request all, quorum, one;

@@ -32,7 +32,7 @@ TEST_CASE("an unknown action or an over-long reason is refused and nothing is ke
   for (uint64_t c : log.Counts()) CHECK(c == 0);
 }
 
-TEST_CASE("POST /v1/autoscale records a decision that GET /v1/autoscale then shows; bad bodies get 400") {
+TEST_CASE("POST /v1/autoscale records a decision that GET /v1/autoscale then shows, and bad bodies get 400") {
   AutoscaleLog log;
   NodeServices services;
   services.autoscale = &log;

@@ -192,7 +192,7 @@ TEST_CASE("nothing within the cool-down after a change, and only load sampled af
   CHECK(d.reason.find("observing") != std::string::npos);
 }
 
-TEST_CASE("a slow worst node adds a node when p99 is a signal; a p99 over the scale-down bound blocks removal") {
+TEST_CASE("a slow worst node adds a node when p99 is a signal, and a p99 over the scale-down bound blocks removal") {
   AutoscaleThresholds t = Thresholds();
   t.up_p99_ms = 50;
   t.down_p99_ms = 10;
@@ -251,7 +251,7 @@ TEST_CASE("queued hints block a scale-down, and so does disk the remaining nodes
   }
 }
 
-TEST_CASE("a node's load is the growth of its counters: keys per second, p99 from the buckets, disk and hints") {
+TEST_CASE("a node's load is the growth of its counters in keys per second, p99 from the buckets, disk and hints") {
   StatsReading before{{"rpc_keys_total{op=\"get\"}", 100},
                       {"rpc_keys_total{op=\"put\"}", 50},
                       {"rpc_latency_seconds_bucket{op=\"get\",le=\"0.001\"}", 10},
@@ -280,7 +280,7 @@ TEST_CASE("a node's load is the growth of its counters: keys per second, p99 fro
   CHECK(LoadBetween("node1", before, before, 1.0).p99_ms == 0);  // no calls: no latency
 }
 
-TEST_CASE("a command template's placeholders become shell-quoted values; an unknown one is refused") {
+TEST_CASE("a command template's placeholders become shell-quoted values and an unknown one is refused") {
   auto cmd = ExpandCommand("provision --id {node_id} --join {seed} --x {{literal}",
                            {{"node_id", "auto1"}, {"seed", "127.0.0.1:7001"}});
   REQUIRE(cmd.ok());

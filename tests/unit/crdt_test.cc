@@ -165,7 +165,7 @@ TEST_CASE("OR-set: a removed element never comes back from a replica that still 
   REQUIRE_FALSE(b.Remove("milk"));  // absent: nothing to remove
 }
 
-TEST_CASE("flag: enable wins over a concurrent disable; a disable of what it saw sticks") {
+TEST_CASE("flag: enable wins over a concurrent disable, a disable of what it saw sticks") {
   Flag a, b;
   a.Enable(1);
   b.Merge(a);
@@ -191,7 +191,7 @@ TEST_CASE("flag: enable wins over a concurrent disable; a disable of what it saw
   }
 }
 
-TEST_CASE("register: an assignment replaces what it saw; concurrent ones are all kept") {
+TEST_CASE("register: an assignment replaces what it saw, concurrent ones are all kept") {
   MvRegister a, b;
   a.Assign(1, "draft");
   b.Merge(a);

@@ -37,7 +37,7 @@ TEST_CASE("the moving average starts at the first answer and moves a tenth of th
   CHECK(t.Average("a", CallKind::kRead, 1s + 40ms)->count() == Approx(11));
 }
 
-TEST_CASE("reads and writes are estimated apart: a write's log wait does not slow the node's reads") {
+TEST_CASE("reads and writes are estimated apart, so a write's log wait does not slow the node's reads") {
   LatencyTracker t;
   Answer(t, "a", 1s, 1ms, CallKind::kRead);
   Answer(t, "a", 1s, 9ms, CallKind::kWrite);

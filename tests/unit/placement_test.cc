@@ -144,7 +144,7 @@ TEST_CASE("EACH_QUORUM needs a quorum in every DC and asks every replica") {
   CHECK(t.replicas.front().dc == "west");  // a local replica coordinates
 }
 
-TEST_CASE("with per-DC replication and no level the default is LOCAL_QUORUM; explicit W is capped at N") {
+TEST_CASE("with per-DC replication and no level the default is LOCAL_QUORUM, explicit W is capped at N") {
   RingView view = TwoDcs();
   QuorumSpec def;
   Targets t = PlaceKey(view, "k", 6);

@@ -147,7 +147,7 @@ TEST_CASE("at the deadline a put is TimedOut with its acks and each silent repli
   CHECK_THAT(st.message(), !Catch::Contains("a: "));
 }
 
-TEST_CASE("sloppy quorum counts fallbacks as possible holders; strict quorum counts replicas only") {
+TEST_CASE("sloppy quorum counts fallbacks as possible holders, strict quorum counts replicas only") {
   Targets targets;
   targets.replicas = {R("a"), R("b")};  // N=3 asked, but the ring has only two replicas for the key
   targets.fallbacks = {R("d")};

@@ -303,7 +303,7 @@ TEST_CASE("a write id that is live on either side is never retired by a merge") 
   }
 }
 
-TEST_CASE("retired ids are bounded; a write older than the forgotten ones is refused, a newer one is not") {
+TEST_CASE("retired ids are bounded, a write older than the forgotten ones is refused, a newer one is not") {
   SiblingSet set;
   for (uint64_t i = 1; i <= SiblingSet::kMaxRetired + 8; ++i) {
     set.Update(set.ReadContext(), "n1", Write("v" + std::to_string(i), i, 1000 + i));
