@@ -329,7 +329,9 @@ void TryNextCoordinator(kj::Own<PutState> s);
 // writes, bounded), the next replica coordinates the same write as well — once per put.
 void ArmHedge(kj::Own<PutState> s, const Replica& asked) {
   PutState& st = *s;
-  if (!Hedging(st.env) || st.hedged || st.next_coordinator >= st.coordinators.size()) return;
+  if (!Hedging(st.env) || !st.env.hedging.hedge_puts || st.hedged || st.next_coordinator >= st.coordinators.size()) {
+    return;
+  }
   const Replica& next = st.coordinators[st.next_coordinator];
   if (!IsReplica(st, next) || KnownDown(st.env, st.targets, next)) return;
   // A hedged put is a second write: only against a known p95, never on a guess.

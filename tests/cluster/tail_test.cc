@@ -45,6 +45,7 @@ Traced ConnectTraced(const LocalCluster& cluster) {
   Traced t;
   ClientOptions options;
   options.tracer = t.tracer;
+  options.hedging.hedge_puts = true;  // opt-in (client.h): the put case below hedges
   t.client = ConnectTo(cluster, options);
   return t;
 }
