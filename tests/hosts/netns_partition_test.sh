@@ -129,19 +129,30 @@ echo "writes acknowledged while node 3 was cut off: $during of 20"
 if client --level all get before1 >/dev/null 2>&1; then fail "a read at ALL succeeded with node 3 cut off"; fi
 
 ip link set "$(link_of 3)" up  # heal
-# Node 3 catches up by hinted handoff: the other nodes hand it what it missed.
+# The other nodes hand node 3 the hints they hold. How many there are is printed, not
+# asserted: each write here is its own short-lived kv process, which exits once W=2 acked,
+# before its copy to the cut node has failed over to a hint (0 to 16 of 20 in runs so far;
+# a bounded drain of replica calls when a client closes is the fix, not built yet). The
+# claim checked is the next one: nothing acknowledged is lost and node 3 catches up.
 holds_no_hints() { [[ $(metric "$1" ringkv_hints_queued_total) == 0 ]]; }
 for n in 1 2; do wait_until "node $n handed its hints to node 3" 150 holds_no_hints "$n"; done
 delivered=$(($(metric 1 ringkv_hints_delivered_total) + $(metric 2 ringkv_hints_delivered_total)))
 echo "hints delivered to node 3 after the heal: $delivered"
-((delivered > 0)) || fail "no hint was delivered to node 3: the writes it missed were not handed off"
 
 # What hints cannot cover, anti-entropy does: a write acknowledged by W=2 while its copy to
 # node 3 was still in flight when the link went down (and the short-lived kv process exited
 # before that copy failed) left no hint anywhere. The operator's step after a heal: a Merkle
 # repair run by node 3 with its peers (retried while the rings still settle after the heal).
-repaired() { client repair n3 >"$work/repair.out" 2>&1; }
-wait_until "a repair by node 3 after the heal" 100 repaired
+# A repair that runs before node 3's ring has settled after the heal compares nothing (it
+# was seen pulling 0 keys, and a second one 3 s later all of them), so repairs are run
+# until node 3 has pulled what the hints did not bring.
+caught_up() {
+  client repair n3 >"$work/repair.out" 2>&1 || return 1
+  local pulled
+  pulled=$(metric 3 ringkv_repair_keys_pulled_total)
+  (( ${pulled%.*} + delivered >= during ))
+}
+wait_until "repairs by node 3 pulled the writes it missed" 100 caught_up
 echo "after the heal: $(cat "$work/repair.out")"
 
 # Node 3 alone: stop the others (connections to them are refused at once) and read every
