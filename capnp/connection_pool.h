@@ -58,7 +58,7 @@ struct PoolOptions {
 // A limit against a broken peer, not a budget: a client holds what it asked for.
 inline constexpr uint64_t kMaxResponseBytes = 128 * (kMaxSiblingSetBytes + (4u << 10));
 
-class ConnectionPool : private kj::TaskSet::ErrorHandler {
+class ConnectionPool final : private kj::TaskSet::ErrorHandler {
  public:
   // With TLS, the material must have been checked (MakeTlsContext) before: a bad one
   // throws here.

@@ -256,18 +256,18 @@ CompactionPick StorageEngine::Rep::PickCompaction(bool manual) {
     return pick;
   }
   pick = PickRegularCompaction();
-  // The rest rewrite one table (leveled: the tables of one blob file, one at a time) in its own level.
-  auto in_place = [&](std::vector<std::shared_ptr<SSTable>> tables) {
-    if (tables.size() > 1 && options.compaction_style == CompactionStyle::kLeveled) tables.resize(1);
-    CompactionPick rewrite;
-    rewrite.output_level = tables.empty() ? 0 : version->LevelOf(tables[0]->file_number());
-    rewrite.inputs = std::move(tables);
-    return rewrite;
-  };
-  if (pick.inputs.empty()) pick = in_place(PickTombstoneCompaction());
-  if (pick.inputs.empty()) pick = in_place(PickExpiredCompaction());
-  if (pick.inputs.empty()) pick = in_place(PickBlobGcCompaction());
+  if (pick.inputs.empty()) pick = RewriteInPlace(PickTombstoneCompaction());
+  if (pick.inputs.empty()) pick = RewriteInPlace(PickExpiredCompaction());
+  if (pick.inputs.empty()) pick = RewriteInPlace(PickBlobGcCompaction());
   return pick;
+}
+
+CompactionPick StorageEngine::Rep::RewriteInPlace(std::vector<std::shared_ptr<SSTable>> tables) {
+  if (tables.size() > 1 && options.compaction_style == CompactionStyle::kLeveled) tables.resize(1);
+  CompactionPick rewrite;
+  rewrite.output_level = tables.empty() ? 0 : version->LevelOf(tables[0]->file_number());
+  rewrite.inputs = std::move(tables);
+  return rewrite;
 }
 
 std::set<uint64_t> StorageEngine::Rep::BlobFilesToRelocate() const {

@@ -178,6 +178,9 @@ struct StorageEngine::Rep {
   Status MoveTable(const std::shared_ptr<SSTable>& table, int level) REQUIRES(mu);
   // Uses the leveled or the size-tiered picker, as options say.
   CompactionPick PickRegularCompaction() REQUIRES(mu);
+  // The tombstone, expiry and blob-GC picks rewrite tables within their own level (leveled:
+  // one table at a time).
+  CompactionPick RewriteInPlace(std::vector<std::shared_ptr<SSTable>> tables) REQUIRES(mu);
   std::vector<std::shared_ptr<SSTable>> PickTombstoneCompaction() REQUIRES(mu);
   // A table whose expiring records have all expired, if they are a fifth of it or more:
   // compacting it alone drops their values (compaction.h, MergePolicy::expire_values).
