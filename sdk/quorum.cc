@@ -313,6 +313,22 @@ bool IsReplica(const PutState& st, const Replica& c) {
   return std::find(st.targets.replicas.begin(), st.targets.replicas.end(), c) != st.targets.replicas.end();
 }
 
+// A second coordinator (a hedge, or the first one answering after the hedge) stored the
+// same write under its own dot before the first one's value reached it. The replicas then
+// keep the write once (one sibling per write id, the lower dot) but only those that see
+// both dots agree on the context: this value goes to every other replica too, so all hold
+// the same bytes and Merkle repair finds nothing to move. Not counted towards W: the first
+// coordinator's value is. A failed call leaves the difference to anti-entropy.
+void SpreadSecondCopy(PutState& st, const Replica& c, const std::string& covered, SiblingSet set) {
+  Causality order = set.context().Compare(st.set->context());
+  if (order == Causality::kBefore || order == Causality::kEqual) return;  // it held the first value already
+  auto copy = std::make_shared<const SiblingSet>(kj::mv(set));
+  for (const Replica& r : st.targets.replicas) {
+    if (r.id == c.id || r.id == covered || KnownDown(st.env, st.targets, r)) continue;
+    ReplicateAt(st.env, r, st.key, copy, st.spec).detach(FailRequestOn(kj::addRef(st), "spreading a hedged copy"));
+  }
+}
+
 // A coordinator stored the write. The first one's value goes to every other replica
 // (OnCoordinated); a hedged one that stored it too holds the same write (same write id and
 // stamp: one version once the sets meet) and counts as a holder.
@@ -320,6 +336,7 @@ void Coordinated(kj::Own<PutState> s, const Replica& c, SiblingSet set, const st
   if (!s->coordinator) return OnCoordinated(kj::mv(s), c, kj::mv(set), covered);
   s->tally.Held(c.id, covered.empty() ? c.dc : s->tally.DcOf(covered));
   if (!covered.empty()) s->tally.outcomes().HintHeld(covered, c.id);
+  SpreadSecondCopy(*s, c, covered, kj::mv(set));
   s->CheckDone();
 }
 

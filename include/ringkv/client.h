@@ -121,11 +121,10 @@ struct HedgingOptions {
   std::chrono::milliseconds min_delay{2};
   std::chrono::milliseconds max_delay{50};
   std::chrono::milliseconds suspect_after{100};
-  // Hedge puts too (a second coordinator after the delay). Off by default: a write that two
-  // coordinators store is kept once per replica but under either coordinator's dot, so the
-  // replicas' bytes can differ for good and Merkle repair moves those keys on every run
-  // (membership_test's repair case caught it). On once the merge keeps one dot per write id.
-  bool hedge_puts = false;
+  // Hedge puts too (a second coordinator after the delay). The write keeps its id, stamp and
+  // context, so it stays one version; a second coordinator's value goes to the replicas as
+  // well, so every replica ends with the same bytes (docs/sdk.md, "Replica choice").
+  bool hedge_puts = true;
   // Hedges may add at most this share of the requests made (a burst of 10 aside): each
   // request earns this much of a hedge and each hedge spends one. A slow batch or a cluster
   // slow everywhere so cannot double its load. 0: never hedge (replica choice stays).

@@ -374,7 +374,7 @@ wire::Node::Client OpenNode(capnp::EzRpcClient& rpc) {
 
 }  // namespace
 
-Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key) {
+Result<SiblingSet> ReadReplicaVersions(const std::string& address, const std::string& key) {
   capnp::EzRpcClient rpc(address);
   auto req = OpenNode(rpc).getRequest();
   wire::FillRequestHeader(req.initHeader(), "");
@@ -382,7 +382,11 @@ Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address,
   auto resp = req.send().wait(rpc.getWaitScope());
   auto result = resp.getResults()[0];
   RINGKV_TRY(wire::FromWire(result.getError()));
-  RINGKV_ASSIGN(SiblingSet set, wire::FromWire(result.getValue()));
+  return wire::FromWire(result.getValue());
+}
+
+Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key) {
+  RINGKV_ASSIGN(SiblingSet set, ReadReplicaVersions(address, key));
   std::vector<std::string> values;
   for (const auto& s : set.siblings()) {
     if (!s.tombstone) values.push_back(s.value);

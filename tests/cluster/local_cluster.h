@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/vector_clock.h"
 #include "ringkv/client.h"
 #include "ringkv/status.h"
 
@@ -93,6 +94,9 @@ class LocalCluster {
 // What one replica holds for a key, asked over RPC directly (not through the SDK):
 // its sibling values (tombstones excluded), or NotFound.
 Result<std::vector<std::string>> ReadReplicaDirectly(const std::string& address, const std::string& key);
+// The same replica's whole sibling set for the key (context, dots, tombstones): an empty
+// set when it holds none.
+Result<SiblingSet> ReadReplicaVersions(const std::string& address, const std::string& key);
 // The same for many keys over one connection: one result per key, in order.
 Result<std::vector<Result<std::vector<std::string>>>> ReadReplicaBatch(const std::string& address,
                                                                        const std::vector<std::string>& keys);
