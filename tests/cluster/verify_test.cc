@@ -1,13 +1,15 @@
 // `kv verify` against real processes (cli/verify_command.h): on a healthy cluster the canary
 // workload checks clean, its keys are deleted afterwards, and the nodes it reports to
-// export the result as metrics and on GET /v1/verify.
+// export the result as metrics, on GET /v1/verify and on the dashboard (headless Chromium;
+// the screenshot goes to <build>/test-output/).
 
 #include <boost/json.hpp>
-#include <cstdio>
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include "tests/cluster/http_client.h"
 #include "tests/cluster/local_cluster.h"
+#include "tests/cluster/webdriver.h"
 
 using namespace ringkv;
 using namespace ringkv::testing;
@@ -96,7 +98,21 @@ TEST_CASE(
   std::printf("verify: %s", again.output.c_str());
   CHECK_THAT(again.output, Catch::Contains("consistent: "));
   CHECK_THAT(again.output, Catch::Contains("lost 0, phantom 0, resurrected 0"));
-  CHECK_THAT(Metrics((*cluster)->admin_address(0)), Catch::Contains("ringkv_verify_runs_total{result=\"consistent\"} 2\n"));
+  CHECK_THAT(Metrics((*cluster)->admin_address(0)),
+             Catch::Contains("ringkv_verify_runs_total{result=\"consistent\"} 2\n"));
+
+  // The dashboard of a node reported to lists both runs, newest first, as consistent.
+  auto browser = Browser::Start();
+  INFO(browser.status().ToString());
+  REQUIRE(browser.ok());  // fails loudly without chromium + chromium-driver
+  REQUIRE((*browser)->Navigate("http://" + (*cluster)->admin_address(0) + "/").ok());
+  REQUIRE(Eventually(10s, [&] {
+    auto rows =
+        (*browser)->Execute("return document.querySelectorAll('#verify tbody tr[data-consistent=\"true\"]').length;");
+    return rows.ok() && rows->is_int64() && rows->as_int64() == 2;
+  }));
+  REQUIRE((*browser)->Execute("document.getElementById('verify').scrollIntoView(); return true;").ok());
+  REQUIRE((*browser)->Screenshot(RINGKV_TEST_OUTPUT_DIR "/dashboard-verify.png").ok());
 
   // Bad flags are refused before anything is written or reported.
   for (const char* bad : {"--keys 0", "--duration 11m", "--concurrency 65", "--ns default", "--ns _bad"}) {
@@ -104,5 +120,6 @@ TEST_CASE(
     INFO(bad << ": " << refused.output);
     CHECK(refused.exit_code == 2);
   }
-  CHECK_THAT(Metrics((*cluster)->admin_address(0)), Catch::Contains("ringkv_verify_runs_total{result=\"consistent\"} 2\n"));
+  CHECK_THAT(Metrics((*cluster)->admin_address(0)),
+             Catch::Contains("ringkv_verify_runs_total{result=\"consistent\"} 2\n"));
 }
