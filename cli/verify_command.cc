@@ -36,13 +36,14 @@ Result<Plan> CheckFlags(const VerifyFlags& flags) {
   Plan plan;
   auto duration = ParseTtl(flags.duration);
   if (!duration.ok() || *duration > kMaxDuration) {
-    return Status::InvalidArgument("--duration must be a duration from 1ms to 10m (5s, 500ms), not '" +
-                                   flags.duration + "'");
+    return Status::InvalidArgument("--duration must be a duration from 1ms to 10m (5s, 500ms), not '" + flags.duration +
+                                   "'");
   }
   plan.duration = *duration;
   if (!flags.ops.empty()) {
     auto ops = ParseCount(flags.ops);
-    if (!ops.ok() || *ops < 2) return Status::InvalidArgument("--ops must be a count of at least 2, not '" + flags.ops + "'");
+    if (!ops.ok() || *ops < 2)
+      return Status::InvalidArgument("--ops must be a count of at least 2, not '" + flags.ops + "'");
     plan.max_ops = *ops;
   }
   auto keys = ParseCount(flags.keys);
@@ -100,8 +101,8 @@ Status EnsureNamespace(Client& client, const std::string& ns, int replication_fa
     Status created = client.CreateNamespace(ns, settings);
     if (!created.ok() && !KnownEverywhere(client, ns)) {
       auto again = client.ListNamespaces();  // another run may have made it meanwhile
-      bool made = again.ok() && std::any_of(again->begin(), again->end(),
-                                            [&](const NamespaceInfo& info) { return info.name == ns; });
+      bool made = again.ok() &&
+                  std::any_of(again->begin(), again->end(), [&](const NamespaceInfo& info) { return info.name == ns; });
       if (!made) return created.Annotated("; creating kv verify's namespace " + ns);
     }
   }
@@ -182,7 +183,7 @@ class CanaryClient {
 // when a key cannot be read at all: without its final state the check would call its
 // writes lost.
 Result<std::map<std::string, GetResult>> FinalState(Client& client, const std::vector<std::string>& keys,
-                                                     const RequestOptions& request, uint64_t* at_quorum) {
+                                                    const RequestOptions& request, uint64_t* at_quorum) {
   std::map<std::string, GetResult> out;
   for (const std::string& key : keys) {
     RequestOptions all = request;

@@ -21,7 +21,7 @@ struct VerifyReport {
   uint64_t ops = 0, failed_ops = 0, acked_writes = 0, reads = 0;
   uint64_t lost = 0, phantom = 0, stale = 0, resurrected = 0;
   double staleness_max_ms = 0, staleness_median_ms = 0;  // over the stale reads (0 without)
-  uint64_t final_reads_at_quorum = 0;  // keys whose final read at ALL failed and was made at quorum
+  uint64_t final_reads_at_quorum = 0;                    // keys whose final read at ALL failed and was made at quorum
   uint64_t keys_cleaned = 0, keys_left = 0;  // canary keys deleted afterwards, and those whose delete failed
   std::vector<std::string> violations;       // "lost canary-...: ..." for the first kMaxListed
 

@@ -103,9 +103,16 @@ TEST_CASE("a verify report's JSON carries the fields the nodes' POST /v1/verify 
   CHECK(v.at("time_ms").to_number<int64_t>() == 1764460800123);
   CHECK(v.at("namespace").as_string() == "ringkv-verify");
   CHECK(v.at("seconds").to_number<double>() == 5);
-  for (auto [key, want] : std::initializer_list<std::pair<const char*, uint64_t>>{
-           {"ops", 1000}, {"failed_ops", 0}, {"acked_writes", 480}, {"reads", 495}, {"lost", 1},
-           {"phantom", 0}, {"stale", 2}, {"resurrected", 0}, {"staleness_max_ms", 250}, {"staleness_median_ms", 250}}) {
+  for (auto [key, want] : std::initializer_list<std::pair<const char*, uint64_t>>{{"ops", 1000},
+                                                                                  {"failed_ops", 0},
+                                                                                  {"acked_writes", 480},
+                                                                                  {"reads", 495},
+                                                                                  {"lost", 1},
+                                                                                  {"phantom", 0},
+                                                                                  {"stale", 2},
+                                                                                  {"resurrected", 0},
+                                                                                  {"staleness_max_ms", 250},
+                                                                                  {"staleness_median_ms", 250}}) {
     INFO(key);
     CHECK(v.at(key).to_number<double>() == static_cast<double>(want));
   }
