@@ -55,7 +55,7 @@ TEST_CASE("a verify report counts the checker's violations by kind, the failed o
   CHECK(r.violations[0] == "lost canary-1-3: acknowledged put of 'c0-7' by client 0 is gone and not superseded");
 }
 
-TEST_CASE("stale reads alone leave a verify report consistent; lost, phantom or resurrected values do not") {
+TEST_CASE("stale reads alone leave a verify report consistent, but lost, phantom or resurrected values do not") {
   VerifyReport r;
   r.stale = 5;
   CHECK(r.consistent());
