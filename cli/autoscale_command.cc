@@ -5,9 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <charconv>
 #include <ctime>
@@ -16,8 +13,10 @@
 #include <optional>
 #include <thread>
 
+#include "cli/admin_post.h"
 #include "cli/command_template.h"
 #include "cli/node_load.h"
+#include "common/comma_list.h"
 
 namespace ringkv::cli {
 namespace {
@@ -35,18 +34,6 @@ Result<milliseconds> ParseDuration(const std::string& flag, const std::string& t
     return Status::InvalidArgument(flag + " must be a duration like 500ms, 30s, 5m or 1h, not '" + text + "'");
   }
   return milliseconds(n * scale);
-}
-
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 int64_t UnixMs() {
@@ -88,38 +75,6 @@ Result<int> RunShell(const std::string& command, milliseconds limit) {
       return Status::TimedOut("the command did not finish within " + std::to_string(limit.count()) + " ms");
     }
     std::this_thread::sleep_for(milliseconds(50));
-  }
-}
-
-// POST body to http://address/v1/autoscale; an error says why it was not recorded.
-Status PostDecision(const std::string& address, const std::string& body, const std::string& token) {
-  namespace asio = boost::asio;
-  namespace beast = boost::beast;
-  namespace http = beast::http;
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) return Status::InvalidArgument("--report-to wants host:port, not " + address);
-  try {
-    asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(std::chrono::seconds(2));
-    asio::ip::tcp::resolver resolver(io);
-    stream.connect(resolver.resolve(address.substr(0, colon), address.substr(colon + 1)));
-    http::request<http::string_body> request(http::verb::post, "/v1/autoscale", 11);
-    request.set(http::field::host, address);
-    request.set(http::field::content_type, "application/json");
-    if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
-    request.body() = body;
-    request.prepare_payload();
-    http::write(stream, request);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> response;
-    http::read(stream, buffer, response);
-    if (response.result_int() != 200) {
-      return Status::IOError("HTTP " + std::to_string(response.result_int()) + ": " + response.body());
-    }
-    return Status::OK();
-  } catch (const std::exception& e) {
-    return Status::Unavailable(e.what());
   }
 }
 
@@ -368,8 +323,8 @@ void Autoscaler::Log(const std::string& action, const std::string& node, const s
   }
   std::string body =
       json::serialize(json::object{{"action", action}, {"node", node}, {"reason", reason}, {"time_ms", at}});
-  for (const auto& address : SplitList(flags_.report_to)) {
-    Status s = PostDecision(address, body, flags_.report_token);
+  for (const auto& address : SplitCommaList(flags_.report_to)) {
+    Status s = PostToAdmin(address, "/v1/autoscale", body, flags_.report_token);
     if (!s.ok()) *out_.err << "autoscale: could not report to " << address << ": " << s.ToString() << "\n";
   }
 }
@@ -398,9 +353,11 @@ void AddAutoscaleFlags(CLI::App& app, AutoscaleFlags* f) {
                  "autoscale: run once a decommissioned node left: {node_id} {address} {cluster_name}")
       ->group(g);
   app.add_option("--node-prefix", f->node_prefix, "autoscale: ids of added nodes: PREFIX<unix seconds>")->group(g);
-  app.add_option("--report-to", f->report_to, "autoscale: admin host:port list to post decisions to (dashboard)")
+  app.add_option("--report-to", f->report_to,
+                 "autoscale, verify: admin host:port list to post decisions and results to (dashboard, /metrics)")
       ->group(g);
-  app.add_option("--report-token", f->report_token, "autoscale: Bearer token for those admin endpoints")->group(g);
+  app.add_option("--report-token", f->report_token, "autoscale, verify: Bearer token for those admin endpoints")
+      ->group(g);
   app.add_flag("--once", f->once, "autoscale: decide once the window is covered, finish that change, exit")->group(g);
   app.add_option("--max-iterations", f->max_iterations, "autoscale: stop after this many readings (0: never)")
       ->group(g);

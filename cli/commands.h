@@ -23,6 +23,7 @@ enum ExitCode : int {
   kExitUnauthenticated = 6,   // no or wrong token (--token-file)
   kExitExists = 7,            // put --if-absent: the key holds a value (nothing written)
   kExitPermissionDenied = 8,  // the user's role does not allow the command (kv user list)
+  kExitInconsistent = 9,      // kv verify found lost, phantom or resurrected values
 };
 
 struct Output {

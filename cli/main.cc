@@ -12,25 +12,11 @@
 #include "cli/commands.h"
 #include "cli/repl.h"
 #include "cli/scan_command.h"
+#include "cli/verify_command.h"
+#include "common/comma_list.h"
 #include "common/security.h"
 
 using namespace ringkv;
-
-namespace {
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string::npos) comma = s.size();
-    if (comma > start) out.push_back(s.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app("kv: the ringkv shell\n" + cli::CommandHelp());
@@ -81,11 +67,12 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls.key_file, "its private key (PEM)")->envname("RINGKV_TLS_KEY")->group("security");
   app.add_option("--tls-server-name", tls.server_name, "name the nodes' certificates carry")->group("security");
   cli::BenchFlags bench;
-  app.add_option("--ops", bench.ops, "bench: operations to run (1000, 250k, 1M)")->group("bench");
+  app.add_option("--ops", bench.ops, "bench, verify: operations to run (1000, 250k, 1M)")->group("bench");
   app.add_option("--mix", bench.mix, "bench: put:get percentages")->group("bench");
   app.add_option("--value-size", bench.value_size, "bench: value bytes")->group("bench");
-  app.add_option("--concurrency", bench.concurrency, "bench: requests in flight")->group("bench");
-  app.add_option("--keys", bench.keys, "bench: key space")->group("bench");
+  app.add_option("--concurrency", bench.concurrency, "bench: requests in flight; verify: client threads (4)")
+      ->group("bench");
+  app.add_option("--keys", bench.keys, "bench: key space; verify: canary keys (16)")->group("bench");
   app.add_option("--plot", bench.plot, "bench: write an SVG latency histogram here")->group("bench");
   cli::ScanFlags scan;
   app.add_option("--prefix", scan.prefix, "scan: only keys starting with this")->group("scan");
@@ -94,6 +81,8 @@ int main(int argc, char** argv) {
   app.add_flag("--count", scan.count, "scan: print the approximate key count instead")->group("scan");
   cli::AutoscaleFlags autoscale;
   cli::AddAutoscaleFlags(app, &autoscale);
+  cli::VerifyFlags verify;
+  app.add_option("--duration", verify.duration, "verify: how long the canary workload runs (5s)")->group("verify");
   app.add_option("command", words, "get KEY | put KEY [VALUE] | del KEY | ring | help");
   try {
     app.parse(argc, argv);
@@ -143,7 +132,7 @@ int main(int argc, char** argv) {
   }
 
   ClientOptions options;
-  options.seeds = SplitComma(cluster);
+  options.seeds = SplitCommaList(cluster);
   options.cluster_name = cluster_name;
   options.local_dc = local_dc;
   options.tls = tls;
@@ -200,6 +189,18 @@ int main(int argc, char** argv) {
   if (words[0] == "autoscale") {
     if (words.size() != 1) return cli::Usage(out, "autoscale takes options, not arguments (docs/operations.md)");
     return cli::RunAutoscale(**client, autoscale, cluster_name, n > 0 ? static_cast<size_t>(n) : 3, out);
+  }
+  if (words[0] == "verify") {
+    if (words.size() != 1) return cli::Usage(out, "verify takes options, not arguments (docs/operations.md)");
+    // --ops, --keys and --concurrency are bench's flags too, with bench's defaults: verify
+    // takes them only when given. --report-to and --report-token are autoscale's.
+    if (app.count("--ops") > 0) verify.ops = bench.ops;
+    if (app.count("--keys") > 0) verify.keys = bench.keys;
+    if (app.count("--concurrency") > 0) verify.concurrency = bench.concurrency;
+    if (!ns.empty()) verify.ns = ns;
+    verify.report_to = autoscale.report_to;
+    verify.report_token = autoscale.report_token;
+    return cli::RunVerify(**client, verify, n > 0 ? n : 3, request, out);
   }
   if (words[0] == "scan") return cli::RunScan(**client, words, scan, request, out);
   if (if_absent) return cli::PutIfAbsent(**client, words, request, out);

@@ -162,6 +162,7 @@ Status Node::OpenParts() {
   services_.engine = engine_.get();
   services_.metrics = &metrics_;
   services_.autoscale = &autoscale_log_;
+  services_.verify = &verify_log_;
   services_.connections = &connections_;
   services_.node_id = config_.id;
   services_.cluster_name = config_.cluster_name;

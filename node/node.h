@@ -130,6 +130,7 @@ class Node {
   std::unique_ptr<WorkerPool> workers_;  // its jobs use the parts above: drained before they go
   RpcMetrics metrics_;
   AutoscaleLog autoscale_log_;  // what an autoscaler reported (admin endpoint)
+  VerifyLog verify_log_;        // what kv verify runs reported (admin endpoint)
   ConnectionStats connections_;
   // What logins are checked against now: the files' contents, replaced on SIGHUP.
   RequiredCredentials required_{security_.credentials};

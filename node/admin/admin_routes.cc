@@ -141,6 +141,76 @@ HttpReply RecordAutoscale(const NodeServices& s, std::string_view body) {
   return Json(200, json::object{{"recorded", true}});
 }
 
+json::value VerifyJson(const NodeServices& s) {
+  json::array runs;
+  uint64_t total = 0, inconsistent = 0;
+  if (s.verify) {
+    for (const VerifyResult& r : s.verify->Recent()) {
+      runs.push_back(json::object{{"time_ms", r.time_ms},
+                                  {"namespace", r.ns},
+                                  {"seconds", r.seconds},
+                                  {"ops", r.ops},
+                                  {"failed_ops", r.failed_ops},
+                                  {"acked_writes", r.acked_writes},
+                                  {"reads", r.reads},
+                                  {"lost", r.lost},
+                                  {"phantom", r.phantom},
+                                  {"stale", r.stale},
+                                  {"resurrected", r.resurrected},
+                                  {"staleness_max_ms", r.staleness_max_ms},
+                                  {"staleness_median_ms", r.staleness_median_ms},
+                                  {"consistent", r.consistent()}});
+    }
+    total = s.verify->runs();
+    inconsistent = s.verify->inconsistent_runs();
+  }
+  return json::object{{"runs", std::move(runs)}, {"total", total}, {"inconsistent", inconsistent}};
+}
+
+// The figure under `key` of a posted object: a non-negative integer (absent: 0).
+bool Count(const json::object& o, const char* key, uint64_t* out) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return true;
+  if (v->is_uint64())
+    *out = v->as_uint64();
+  else if (v->is_int64() && v->as_int64() >= 0)
+    *out = static_cast<uint64_t>(v->as_int64());
+  else
+    return false;
+  return true;
+}
+
+// A number under `key` (absent: 0), integer or not.
+bool Number(const json::object& o, const char* key, double* out) {
+  const json::value* v = o.if_contains(key);
+  if (!v) return true;
+  if (!v->is_number()) return false;
+  *out = v->to_number<double>();
+  return true;
+}
+
+// POST /v1/verify (admin_routes.h lists the fields)
+HttpReply RecordVerify(const NodeServices& s, std::string_view body) {
+  if (!s.verify) return Error(404, "this node keeps no verify results");
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return Error(400, "the body must be a JSON object of a kv verify run's figures");
+  const json::object& o = v.as_object();
+  VerifyResult r;
+  if (const json::value* t = o.if_contains("time_ms"); t && t->is_int64()) r.time_ms = t->as_int64();
+  if (const json::value* n = o.if_contains("namespace"); n && n->is_string()) r.ns = std::string(n->as_string());
+  bool ok = Number(o, "seconds", &r.seconds) && Count(o, "ops", &r.ops) && Count(o, "failed_ops", &r.failed_ops) &&
+            Count(o, "acked_writes", &r.acked_writes) && Count(o, "reads", &r.reads) && Count(o, "lost", &r.lost) &&
+            Count(o, "phantom", &r.phantom) && Count(o, "stale", &r.stale) && Count(o, "resurrected", &r.resurrected) &&
+            Number(o, "staleness_max_ms", &r.staleness_max_ms) &&
+            Number(o, "staleness_median_ms", &r.staleness_median_ms);
+  if (!ok)
+    return Error(400, "a verify result's counts must be non-negative integers, and seconds and staleness numbers");
+  Status st = s.verify->Record(std::move(r));
+  if (!st.ok()) return Error(400, st.message());
+  return Json(200, json::object{{"recorded", true}});
+}
+
 #ifdef RINGKV_TEST_CLOCK
 // The value of `name` in the query of `target`, or empty.
 std::string_view QueryParam(std::string_view target, std::string_view name) {
@@ -251,14 +321,14 @@ std::string_view PresentedToken(std::string_view target, std::string_view author
 HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std::string_view target,
                              std::string_view authorization, std::string_view body) {
   std::string_view path = target.substr(0, target.find('?'));
-  bool post = method == "POST" && path == "/v1/autoscale";
+  bool post = method == "POST" && (path == "/v1/autoscale" || path == "/v1/verify");
   if (method != "GET" && method != "HEAD" && !post)
-    return Error(405, "only GET is served here (and POST /v1/autoscale)");
+    return Error(405, "only GET is served here (and POST /v1/autoscale, /v1/verify)");
   const std::string token = AdminToken(s);
   if (path != "/health" && !token.empty() && !ConstantTimeEquals(PresentedToken(target, authorization), token)) {
     return Error(401, "this endpoint requires the client token: Authorization: Bearer TOKEN (or ?token=TOKEN)");
   }
-  if (post) return RecordAutoscale(s, body);
+  if (post) return path == "/v1/verify" ? RecordVerify(s, body) : RecordAutoscale(s, body);
   if (path == "/" || path == "/index.html") return {200, "text/html; charset=utf-8", std::string(DashboardPage())};
   if (path == "/health") return Health(s);
   if (path == "/metrics") return {200, "text/plain; version=0.0.4", PrometheusText(CollectNodeSamples(s))};
@@ -266,11 +336,12 @@ HttpReply HandleAdminRequest(const NodeServices& s, std::string_view method, std
   if (path == "/v1/ring") return Json(200, RingJson(s));
   if (path == "/v1/stats") return Json(200, StatsJson(s));
   if (path == "/v1/autoscale") return Json(200, AutoscaleJson(s));
+  if (path == "/v1/verify") return Json(200, VerifyJson(s));
 #ifdef RINGKV_TEST_CLOCK
   if (auto reply = TestRoute(s, path, target)) return *reply;
 #endif
   return Error(404, "no such page: " + std::string(path) +
-                        " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats, /v1/autoscale)");
+                        " (try /, /health, /metrics, /v1/members, /v1/ring, /v1/stats, /v1/autoscale, /v1/verify)");
 }
 
 }  // namespace ringkv

@@ -11,6 +11,10 @@
 //   GET /v1/stats    the metrics as one JSON object {"name{labels}": value}
 //   GET /v1/autoscale   the last decisions an autoscaler posted, and their counts by action
 //   POST /v1/autoscale  an autoscaler's decision {"action","node","reason","time_ms"} (node/rpc/autoscale_log.h)
+//   GET /v1/verify      the last consistency checks kv verify posted, and the run counts
+//   POST /v1/verify     a kv verify run's result {"time_ms","namespace","seconds","ops","failed_ops",
+//                       "acked_writes","reads","lost","phantom","stale","resurrected","staleness_max_ms",
+//                       "staleness_median_ms"} (node/rpc/verify_log.h); missing figures count as 0
 //
 // With services.admin_token set, everything but /health answers 401 unless the request
 // carries the token: "Authorization: Bearer TOKEN", or ?token=TOKEN (so a browser can open

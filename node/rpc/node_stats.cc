@@ -167,6 +167,10 @@ std::vector<MetricSample> CollectNodeSamples(const NodeServices& services) {
   if (services.handoff) AddCrossDc(hints, *services.handoff, s);
   AddDroppedNamespaces(services, s);
   if (services.autoscale) AddAutoscale(*services.autoscale, s);
+  if (services.verify) {
+    std::vector<MetricSample> verify = VerifySamples(*services.verify);
+    out.insert(out.end(), verify.begin(), verify.end());
+  }
   if (services.purge) {
     ProofGaps gaps = services.purge->Gaps();
     s.Gauge("purge_ranges", static_cast<double>(gaps.ranges), "token ranges this node replicates");

@@ -37,6 +37,7 @@
 #include "node/rpc/credentials.h"
 #include "node/rpc/metrics.h"
 #include "node/rpc/rpc_listener.h"
+#include "node/rpc/verify_log.h"
 #include "node/runtime/worker_pool.h"
 
 namespace ringkv {
@@ -71,6 +72,7 @@ struct NodeServices {
   PurgeGuard* purge = nullptr;        // the purge rule's state, for /health and metrics; may be null
   OffsetClock* test_clock = nullptr;  // test builds only (node.h): what /test/clock moves
   AutoscaleLog* autoscale = nullptr;  // decisions an autoscaler posted (admin endpoint); may be null
+  VerifyLog* verify = nullptr;        // results kv verify posted (admin endpoint); may be null
   // TEST HOOK (kvnode --test-reply-delay-ms, admin /test/reply-delay): every reply to a data
   // call (get, put, replicate) is held back this many ms on `timer` — a slow replica for
   // tail-latency tests; the loop keeps serving meanwhile. Null or 0: replies go out at once.

@@ -46,10 +46,21 @@ def _node_environment():
 class LocalCluster:
     CLUSTER_NAME = "python-test"
 
-    def __init__(self, kvnode, nodes=3):
+    # With secured=True the nodes share a cluster secret and require this client token
+    # (the bootstrap admin credential for `kv user add`).
+    TOKEN = "python-client-token-0123456789"
+
+    def __init__(self, kvnode, nodes=3, secured=False):
         self.root = tempfile.mkdtemp(prefix="ringkv-python-")
         self.processes = []
         self.nodes = []
+        self.token = self.TOKEN if secured else ""
+        self.token_file = ""
+        security = []
+        if secured:
+            secret_file = self._write_secret("secret", "python-cluster-secret-0123456789")
+            self.token_file = self._write_secret("token", self.TOKEN)
+            security = ["--cluster-secret-file", secret_file, "--client-token-file", self.token_file]
         for i in range(nodes):
             host = f"127.0.0.{i + 1}"
             self.nodes.append(
@@ -69,7 +80,7 @@ class LocalCluster:
                         subprocess.Popen(
                             [kvnode, "--id", n["id"], "--listen", n["address"], "--admin", n["admin"],
                              "--data", n["data"], "--seeds", members, "--cluster-name", self.CLUSTER_NAME,
-                             "--durability", "batch", "--memtable-mb", "4", "--log-level", "warn"],
+                             "--durability", "batch", "--memtable-mb", "4", "--log-level", "warn"] + security,
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             preexec_fn=_die_with_parent, env=_node_environment(),
                         )
@@ -79,6 +90,14 @@ class LocalCluster:
         except BaseException:
             self.stop()
             raise
+
+    def _write_secret(self, name, text):
+        """A secret file as an operator makes it: one line, chmod 600."""
+        path = os.path.join(self.root, name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text + "\n")
+        return path
 
     def _wait_ready(self, node, process, limit_s=30):
         deadline = time.monotonic() + limit_s
@@ -113,6 +132,16 @@ class LocalCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def eventually(predicate, limit_s=10.0):
+    """Polls `predicate` every 50 ms until it holds or `limit_s` passes; returns whether it held."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
 def _kvnode():
     kvnode = os.environ.get("RINGKV_KVNODE")
     if not kvnode or not os.access(kvnode, os.X_OK):
@@ -133,6 +162,23 @@ def fresh_cluster():
     c = LocalCluster(_kvnode())
     yield c
     c.stop()
+
+
+@pytest.fixture
+def secured_cluster():
+    """A cluster of its own with a cluster secret and a client token, for users and roles."""
+    c = LocalCluster(_kvnode(), secured=True)
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def kv():
+    """The build tree's kv shell ($RINGKV_KV, which ctest sets)."""
+    path = os.environ.get("RINGKV_KV")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("set RINGKV_KV to a built kv (ctest does: build/cli/kv)")
+    return path
 
 
 @pytest.fixture

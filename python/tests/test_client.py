@@ -2,21 +2,12 @@
 levels, namespaces, TTL, and errors as exceptions carrying their code."""
 
 import threading
-import time
 
 import pytest
 
 import ringkv
 
-
-def eventually(predicate, limit_s=10.0):
-    """Polls `predicate` every 50 ms until it holds or `limit_s` passes; returns whether it held."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
+from conftest import eventually
 
 
 def test_a_put_then_get_returns_the_value_as_bytes_and_a_missing_key_is_not_found(client):

@@ -3,8 +3,8 @@
 
 #include <chrono>
 #include <new>
-#include <sstream>
 
+#include "common/comma_list.h"
 #include "ringkv/limits.h"
 #include "sdk/c_api/handles.h"
 
@@ -13,19 +13,6 @@ using ringkv::c_api::Invalid;
 namespace {
 
 std::string OrEmpty(const char* text) { return text == nullptr ? std::string() : std::string(text); }
-
-// "a, b,,c" -> {"a", "b", "c"}.
-std::vector<std::string> SplitSeeds(const std::string& seeds) {
-  std::vector<std::string> out;
-  std::stringstream in(seeds);
-  std::string one;
-  while (std::getline(in, one, ',')) {
-    auto first = one.find_first_not_of(" \t");
-    auto last = one.find_last_not_of(" \t");
-    if (first != std::string::npos) out.push_back(one.substr(first, last - first + 1));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -37,7 +24,7 @@ void ringkv_options_free(ringkv_options* options) { delete options; }
 
 ringkv_code ringkv_options_set_seeds(ringkv_options* options, const char* seeds, ringkv_error** error) {
   if (options == nullptr) return Invalid("options is NULL", error);
-  auto list = SplitSeeds(OrEmpty(seeds));
+  auto list = ringkv::SplitCommaList(OrEmpty(seeds));
   if (list.empty()) return Invalid("no seed nodes given (host:port, comma-separated)", error);
   options->options.seeds = std::move(list);
   return RINGKV_OK;

@@ -32,13 +32,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli/consistency_checker.h"
 #include "ringkv/crdt.h"
-#include "tests/chaos/checker.h"
 #include "tests/chaos/counter_checker.h"
 #include "tests/chaos/nemesis.h"
 
 using namespace ringkv;
 using namespace ringkv::chaos;
+using namespace ringkv::consistency;
 using namespace ringkv::testing;
 using namespace std::chrono_literals;
 

@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "tests/chaos/checker.h"
+#include "cli/consistency_checker.h"
 
 namespace ringkv::chaos {
+
+using consistency::Violation;
 
 struct CounterTally {
   uint64_t attempted = 0, acked = 0;

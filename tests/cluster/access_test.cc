@@ -3,8 +3,6 @@
 // mutual TLS when the cluster does; SIGHUP swaps the token and the certificates while a
 // client keeps writing.
 
-#include <sys/stat.h>
-
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -15,6 +13,7 @@
 
 #include "tests/cluster/http_client.h"
 #include "tests/cluster/local_cluster.h"
+#include "tests/cluster/security_files.h"
 #include "tests/temp_dir.h"
 
 using namespace ringkv;
@@ -22,26 +21,6 @@ using namespace ringkv::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr const char* kSecret = "cluster-secret-0123456789abcdef";
-constexpr const char* kToken = "client-token-0123456789abcdef";
-
-std::string WriteSecret(const TempDir& dir, const std::string& name, const std::string& secret) {
-  std::string path = dir.file(name);
-  std::ofstream(path, std::ios::trunc) << secret << "\n";
-  ::chmod(path.c_str(), 0600);
-  return path;
-}
-
-void MakeCerts(const std::string& dir, const std::string& names) {
-  CommandResult r = RunCommand(std::string(RINGKV_SOURCE_DIR) + "/scripts/make-certs.sh " + dir + " " + names);
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-}
-
-TlsFiles Tls(const std::string& dir, const std::string& name) {
-  return {dir + "/ca.pem", dir + "/" + name + ".pem", dir + "/" + name + "-key.pem", "ringkv"};
-}
 
 ClientOptions AsUser(const std::string& user, const std::string& password) {
   ClientOptions o;

@@ -18,9 +18,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli/consistency_checker.h"
+#include "cli/consistency_history.h"
 #include "cli/load_generator.h"
-#include "tests/chaos/checker.h"
-#include "tests/chaos/history.h"
 #include "tests/cluster/http_client.h"
 #include "tests/cluster/local_cluster.h"
 #include "tests/temp_dir.h"
@@ -84,33 +84,33 @@ struct KillProvisionedOnExit {
 
 // Chaos-checker clients: each reads one of its keys and writes a unique value with the
 // read's context, recording both; `pause` between rounds (0: flat out).
-void ChaosClient(Client& client, int id, std::chrono::milliseconds pause, chaos::History& history,
+void ChaosClient(Client& client, int id, std::chrono::milliseconds pause, consistency::History& history,
                  const std::atomic<bool>& stop) {
   RequestOptions request;
   request.timeout = 2000ms;
   for (int n = 0; !stop.load(); ++n) {
-    chaos::Op get;
-    get.kind = chaos::Op::kGet;
+    consistency::Op get;
+    get.kind = consistency::Op::kGet;
     get.client = id;
     get.key = "as" + std::to_string(id) + "-" + std::to_string(n % kKeys);
-    get.start = chaos::Clock::now();
+    get.start = consistency::Clock::now();
     auto read = client.Get(get.key, request);
-    get.end = chaos::Clock::now();
+    get.end = consistency::Clock::now();
     get.ok = read.ok();
     if (read.ok()) {
       get.values = read->values;
       get.context = read->context;
     }
     history.Add(get);
-    chaos::Op put;
-    put.kind = chaos::Op::kPut;
+    consistency::Op put;
+    put.kind = consistency::Op::kPut;
     put.client = id;
     put.key = get.key;
     put.value = "c" + std::to_string(id) + "-" + std::to_string(n);
     put.replaced = get.values;
-    put.start = chaos::Clock::now();
+    put.start = consistency::Clock::now();
     auto wrote = client.Put(put.key, put.value, get.context, request);
-    put.end = chaos::Clock::now();
+    put.end = consistency::Clock::now();
     put.ok = wrote.ok();
     if (wrote.ok())
       put.context = wrote->context;
@@ -201,7 +201,7 @@ TEST_CASE("kv autoscale adds a node under load and decommissions one when idle, 
                          scripts + "decommission-local-node.sh --id {node_id} --dir " + dir.path() + " --wipe"},
                         dir.file("autoscale.log"));
 
-  chaos::History history;
+  consistency::History history;
   std::vector<std::unique_ptr<Client>> chaos_clients;
   for (int c = 0; c < 3; ++c) {
     auto cc = (*cluster)->Connect();
@@ -287,7 +287,7 @@ TEST_CASE("kv autoscale adds a node under load and decommissions one when idle, 
   RequestOptions all;
   all.level = Consistency::kAll;
   all.timeout = 5000ms;
-  auto reads_began = chaos::Clock::now();
+  auto reads_began = consistency::Clock::now();
   for (int c = 0; c < 3; ++c) {
     for (int k = 0; k < kKeys; ++k) {
       std::string key = "as" + std::to_string(c) + "-" + std::to_string(k);
@@ -298,7 +298,7 @@ TEST_CASE("kv autoscale adds a node under load and decommissions one when idle, 
     }
   }
   auto ops = history.ops();
-  chaos::CheckReport report = chaos::Check(ops, final_state, reads_began, chaos::Clock::now());
+  consistency::CheckReport report = consistency::Check(ops, final_state, reads_began, consistency::Clock::now());
   WARN(report.Summary(ops));
   CHECK(report.acked_puts > 100);
   CHECK(report.Count("lost") == 0);

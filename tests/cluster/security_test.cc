@@ -11,6 +11,7 @@
 
 #include "tests/cluster/http_client.h"
 #include "tests/cluster/local_cluster.h"
+#include "tests/cluster/security_files.h"
 #include "tests/temp_dir.h"
 
 using namespace ringkv;
@@ -19,34 +20,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kSecret = "cluster-secret-0123456789abcdef";
-constexpr const char* kToken = "client-token-0123456789abcdef";
-
-// A secret file as an operator would make it: one line, chmod 600.
-std::string WriteSecret(const TempDir& dir, const std::string& name, const std::string& secret) {
-  std::string path = dir.file(name);
-  std::ofstream(path) << secret << "\n";
-  ::chmod(path.c_str(), 0600);
-  return path;
-}
-
 bool IsMember(Client& client, const std::string& id) {
   (void)client.RefreshRing();
   for (const auto& m : client.Members()) {
     if (m.id == id) return true;
   }
   return false;
-}
-
-// scripts/make-certs.sh into `dir`: a CA and one certificate per name.
-void MakeCerts(const std::string& dir, const std::string& names) {
-  CommandResult r = RunCommand(std::string(RINGKV_SOURCE_DIR) + "/scripts/make-certs.sh " + dir + " " + names);
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-}
-
-TlsFiles Tls(const std::string& dir, const std::string& name) {
-  return {dir + "/ca.pem", dir + "/" + name + ".pem", dir + "/" + name + "-key.pem", "ringkv"};
 }
 
 std::vector<std::string> TlsFlags(const TlsFiles& f) {

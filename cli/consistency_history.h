@@ -1,7 +1,8 @@
 #pragma once
-// History: every operation a chaos run's clients issued, with when it started and ended,
-// what it returned and under which phase (fault-free or with faults injected), for the
-// checker (tests/chaos/checker.h). Thread-safe: clients record from their own threads.
+// History: every operation the clients of a chaos run (tests/chaos) or of `kv verify`'s
+// canary workload issued, with when it started and ended, what it returned and under which
+// phase (fault-free or with faults injected), for the checker (cli/consistency_checker.h).
+// Thread-safe: clients record from their own threads.
 
 #include <chrono>
 #include <mutex>
@@ -10,7 +11,7 @@
 
 #include "ringkv/client.h"
 
-namespace ringkv::chaos {
+namespace ringkv::consistency {
 
 using Clock = std::chrono::steady_clock;
 
@@ -53,4 +54,4 @@ class History {
   std::vector<Op> ops_;
 };
 
-}  // namespace ringkv::chaos
+}  // namespace ringkv::consistency

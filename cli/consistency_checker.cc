@@ -1,4 +1,4 @@
-#include "tests/chaos/checker.h"
+#include "cli/consistency_checker.h"
 
 #include <algorithm>
 #include <set>
@@ -6,7 +6,7 @@
 
 #include "common/vector_clock.h"
 
-namespace ringkv::chaos {
+namespace ringkv::consistency {
 namespace {
 
 using OpsByKey = std::map<std::string, std::vector<const Op*>>;  // in history order
@@ -108,6 +108,7 @@ void CheckFreshReads(const OpsByKey& by_key, CheckReport* report) {
                (w->kind == Op::kDelete || Contains(get->values, w->value));
       });
       if (!newer) {
+        report->stale_lags.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(get->start - latest->end));
         report->violations.push_back({"stale", key,
                                       "read by client " + std::to_string(get->client) + " missed '" + latest->value +
                                           "', acknowledged before it",
@@ -294,6 +295,19 @@ size_t CheckReport::Count(const std::string& kind) const {
       std::count_if(violations.begin(), violations.end(), [&](const Violation& v) { return v.kind == kind; }));
 }
 
+std::chrono::milliseconds CheckReport::MaxStaleLag() const {
+  if (stale_lags.empty()) return std::chrono::milliseconds(0);
+  return *std::max_element(stale_lags.begin(), stale_lags.end());
+}
+
+std::chrono::milliseconds CheckReport::MedianStaleLag() const {
+  if (stale_lags.empty()) return std::chrono::milliseconds(0);
+  std::vector<std::chrono::milliseconds> sorted = stale_lags;
+  auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), middle, sorted.end());
+  return *middle;
+}
+
 std::string CheckReport::Summary(const std::vector<Op>& history) const {
   std::ostringstream out;
   out << ops << " ops (" << acked_puts << " acknowledged puts, " << superseded << " of them superseded; "
@@ -310,4 +324,4 @@ std::string CheckReport::Summary(const std::vector<Op>& history) const {
   return out.str();
 }
 
-}  // namespace ringkv::chaos
+}  // namespace ringkv::consistency

@@ -1,6 +1,7 @@
 #pragma once
-// The consistency checker of chaos runs. Given a history and the final state (every key
-// read at ALL after the faults healed and repair ran), it reports:
+// The consistency checker of chaos runs (tests/chaos) and of `kv verify`. Pure: no I/O.
+// Given a history and the final state (every key read at ALL after the faults healed and
+// repair ran), it reports:
 //   lost         an acknowledged put whose value is gone without being causally superseded
 //                (the final version's context does not dominate the put's own) and without
 //                having expired (a put with a TTL whose latest possible expiry passed before
@@ -19,6 +20,9 @@
 //                An expired value counts too: a read begun after the value's latest possible
 //                expiry (the put's end + its TTL, plus kExpiryMargin for the clocks the SDK
 //                and the nodes read) that returns it, or a final state holding it.
+// For each stale read it also measures how far behind it was: the time from the
+// acknowledgment of the write it missed to the read's start (a lower bound: the value it
+// returned may have been outdated since an earlier write).
 // Each resurrected value is one violation, however many reads returned it. A fresh read
 // need not return a value that may have expired before the read ended.
 
@@ -26,9 +30,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/chaos/history.h"
+#include "cli/consistency_history.h"
 
-namespace ringkv::chaos {
+namespace ringkv::consistency {
 
 struct Violation {
   std::string kind;  // lost | phantom | stale | resurrected
@@ -46,11 +50,17 @@ struct CheckReport {
   size_t ops = 0, acked_puts = 0, acked_deletes = 0, reads = 0, superseded = 0;
   size_t expired = 0;             // acknowledged puts with a TTL whose value expired before the final read
   size_t resurrecting_reads = 0;  // reads that returned a resurrected value
+  // Per stale violation, in order: how long before the read began the write it missed was
+  // acknowledged (see above).
+  std::vector<std::chrono::milliseconds> stale_lags;
   std::vector<Violation> violations;
   // Acknowledged puts and lost ones, by Op::client (a skewed client's losses in LWW mode).
   std::map<int, size_t> acked_by_client, lost_by_client;
 
   size_t Count(const std::string& kind) const;  // violations of that kind
+  // The largest and the median of stale_lags (the upper one of an even count); 0 when none.
+  std::chrono::milliseconds MaxStaleLag() const;
+  std::chrono::milliseconds MedianStaleLag() const;
   // "12034 ops (5012 acknowledged puts, ...): 0 violations (lost 0, phantom 0, stale 0,
   // resurrected 0)" plus one line per violation with the relevant part of the key's history.
   std::string Summary(const std::vector<Op>& history) const;
@@ -64,4 +74,4 @@ CheckReport Check(const std::vector<Op>& history, const std::map<std::string, Ge
                   Clock::time_point final_read_start = Clock::time_point::max(),
                   Clock::time_point final_read_end = Clock::time_point::max());
 
-}  // namespace ringkv::chaos
+}  // namespace ringkv::consistency
