@@ -183,6 +183,14 @@ TEST_CASE("bad backup input gets a clear error and an exit code, and changes not
     REQUIRE(again.exit_code == 7);
     REQUIRE_THAT(again.output, Catch::Contains("backup 'b1' exists already") && Catch::Contains("nothing was created"));
   }
+  SECTION("a node that is down") {
+    REQUIRE(cluster->Kill(2).ok());
+    CommandResult down = Kv(*cluster, "old-cluster", "backup create b2");
+    INFO(down.output);
+    REQUIRE(down.exit_code == 4);
+    REQUIRE_THAT(down.output, Catch::Contains(cluster->id(2)) && Catch::Contains("nothing was created"));
+    REQUIRE(cluster->Restart(2).ok());
+  }
   SECTION("invalid names") {
     for (std::string name : {"a/b", "..", "''", ".hidden", "../escape"}) {
       CommandResult bad = Kv(*cluster, "old-cluster", "backup create " + name);
