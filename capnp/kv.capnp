@@ -252,6 +252,29 @@ struct RepairStats {
   bytesReceived @6 :UInt64;
 }
 
+enum BackupOp {
+  create @0;
+  list @1;
+  delete @2;
+}
+
+struct BackupInfo {
+  node @0 :Text;
+  name @1 :Text;
+  createdMs @2 :UInt64;    # the node's wall clock when it was taken
+  tables @3 :UInt64;       # table and blob files linked (data and hints)
+  bytes @4 :UInt64;
+  complete @5 :Bool;       # false: taking it failed or was cut short (delete it)
+  dir @6 :Text;            # where it is on the node's host: <data>/backups/NAME
+}
+
+struct RestoreReport {
+  parts @0 :UInt32;        # node parts read
+  keys @1 :UInt64;         # keys read from the parts' data
+  hints @2 :UInt64;        # hints read from the parts' hint stores
+  setsSent @3 :UInt64;     # sibling sets replicated (a key to each of its replicas)
+}
+
 struct Stat {
   name @0 :Text;           # Prometheus style, labels included: hints_queued{target="n2"}
   value @1 :Float64;
@@ -364,6 +387,19 @@ interface Node {
   # Answers once the change is saved on this node; gossip spreads it to the others.
   listUsers @19 (header :RequestHeader) -> (error :Error, users :List(UserInfo));
   # The live users of this node's catalog and their grants (never a hash).
+
+  # ---- backups (admin; node/repair/backups.h, docs/operations.md) ----
+
+  backup @20 (header :RequestHeader, op :BackupOp, name :Text) -> (error :Error, backups :List(BackupInfo));
+  # create: takes this node's part of backup `name` (hard links of the live tables, a copy
+  # of the hints, membership, namespaces and users) under <data>/backups/NAME and answers
+  # with it once it is durable; list: every backup this node holds; delete: removes `name`.
+  restoreBackup @21 (header :RequestHeader, dirs :List(Text)) -> (error :Error, report :RestoreReport);
+  # Reads every node's part of one backup (`dirs`: directories this node can read, one per
+  # node of the backed-up cluster) and writes each key's versions, tombstones and held
+  # hints to the key's replicas on this cluster's ring with `replicate` (a merge: running
+  # it twice, or parts that overlap, change nothing more). Checks every part first: one
+  # missing, incomplete or of another backup is `invalidArgument`, and nothing is written.
   # How many keys of the range this node holds with at least one live value (an exact
   # count of one node's replicas, read from its engine; the SDK turns the nodes' counts
   # into an approximate count of the namespace).

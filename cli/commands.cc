@@ -266,7 +266,7 @@ std::string CommandHelp() {
          "  ns create NAME [k=v...] n=3 w=2 r=2 conflict=siblings|lww ttl=30s max-value=64KB grace=10d\n"
          "  ns alter NAME k=v...    change settings (not n)\n"
          "  ns drop NAME            drop a namespace\n" +
-         UserCommandHelp() +
+         UserCommandHelp() + BackupCommandHelp() +
          "  bench                   load test: --ops 1M --mix 50:50 --value-size 100 --concurrency 64\n"
          "                          [--keys 100k] [--plot FILE.svg]; honours --n/--w/--r, --json\n"
          "  autoscale               add/decommission nodes by load: --provision-cmd CMD, thresholds,\n"
@@ -314,6 +314,7 @@ int RunCommand(Client& client, const std::vector<std::string>& words, const Requ
   if (int code = RunCrdtCommand(client, words, request, out); code >= 0) return code;
   if (int code = RunAdminCommand(client, words, out); code >= 0) return code;
   if (int code = RunUserCommand(client, words, out); code >= 0) return code;
+  if (int code = RunBackupCommand(client, words, out); code >= 0) return code;
   if (int code = RunBatchCommand(client, words, request, context_hex, out); code >= 0) return code;
   if (cmd == "help") {
     *out.out << CommandHelp();

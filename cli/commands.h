@@ -46,6 +46,11 @@ int RunAdminCommand(Client& client, const std::vector<std::string>& words, const
 int RunUserCommand(Client& client, const std::vector<std::string>& words, const Output& out);
 std::string UserCommandHelp();
 
+// Backup commands (backup_commands.cc): backup create|list|delete NAME, backup restore
+// DIR.... Returns -1 when `words` is not a backup command.
+int RunBackupCommand(Client& client, const std::vector<std::string>& words, const Output& out);
+std::string BackupCommandHelp();
+
 // Batch commands (batch_commands.cc): mget KEY..., mput KEY=VALUE... (one MultiGet or
 // MultiPut; a line per key, or a JSON array with --json). `words` and `context_hex` as
 // for RunCommand; returns -1 when `words` is not a batch command.

@@ -146,6 +146,9 @@ Status Node::OpenParts() {
   maintenance_ = std::make_unique<Maintenance>(handoff_.get(), anti_entropy_.get(), streamer_.get(), membership_.get(),
                                                eraser_.get(), MaintenanceOptionsOf(config_), pool_);
   workers_ = std::make_unique<WorkerPool>(config_.worker_threads);
+  backups_ = std::make_unique<Backups>(BackupSources{config_.data_dir, config_.cluster_name, config_.id, engine_.get(),
+                                                     hints_.get(), membership_.get(), &clock_});
+  restore_ = std::make_unique<BackupRestore>(membership_.get(), namespaces_.get(), config_.data_dir + "/restore");
 
   services_.store = store_.get();
   services_.hints = hints_.get();
@@ -163,6 +166,8 @@ Status Node::OpenParts() {
   services_.metrics = &metrics_;
   services_.autoscale = &autoscale_log_;
   services_.verify = &verify_log_;
+  services_.backups = backups_.get();
+  services_.restore = restore_.get();
   services_.connections = &connections_;
   services_.node_id = config_.id;
   services_.cluster_name = config_.cluster_name;
@@ -283,6 +288,8 @@ Status Node::Shutdown() {
   retired_tls_.clear();
   workers_.reset();
   maintenance_.reset();
+  restore_.reset();
+  backups_.reset();
   streamer_.reset();
   anti_entropy_.reset();
   handoff_.reset();

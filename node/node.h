@@ -126,6 +126,8 @@ class Node {
   std::unique_ptr<AntiEntropy> anti_entropy_;
   std::unique_ptr<Streamer> streamer_;
   std::unique_ptr<NamespaceEraser> eraser_;
+  std::unique_ptr<Backups> backups_;        // used by worker jobs
+  std::unique_ptr<BackupRestore> restore_;  // used by maintenance jobs
   std::unique_ptr<Maintenance> maintenance_;
   std::unique_ptr<WorkerPool> workers_;  // its jobs use the parts above: drained before they go
   RpcMetrics metrics_;

@@ -103,6 +103,74 @@ Status Client::Decommission(const std::string& node_id) {
       .status();
 }
 
+namespace {
+
+BackupInfo BackupInfoOf(wire::BackupInfo::Reader b) {
+  return BackupInfo{wire::ToText(b.getNode()), wire::ToText(b.getName()), b.getCreatedMs(), b.getTables(), b.getBytes(),
+                    b.getComplete(),           wire::ToText(b.getDir())};
+}
+
+}  // namespace
+
+Result<std::vector<BackupInfo>> Client::CallBackup(const std::string& node_id, BackupOp op, const std::string& name) {
+  RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
+  wire::BackupOp wire_op = op == BackupOp::kCreate ? wire::BackupOp::CREATE
+                           : op == BackupOp::kList ? wire::BackupOp::LIST
+                                                   : wire::BackupOp::DELETE;
+  return impl_->RunSync<std::vector<BackupInfo>>([&]() {
+    auto req = impl_->pool().Dial(address).backupRequest();
+    wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
+    req.setOp(wire_op);
+    req.setName(name);
+    auto call = req.send().then(
+        [](capnp::Response<wire::Node::BackupResults>&& resp) -> Result<std::vector<BackupInfo>> {
+          RINGKV_TRY(wire::FromWire(resp.getError()));
+          std::vector<BackupInfo> out;
+          for (auto b : resp.getBackups()) out.push_back(BackupInfoOf(b));
+          return out;
+        },
+        [address](kj::Exception&& e) -> Result<std::vector<BackupInfo>> {
+          return Status::Unavailable(address + ": " + e.getDescription().cStr());
+        });
+    return Bounded(impl_->timer(), kj::mv(call), kAdminTimeout);
+  });
+}
+
+Result<BackupInfo> Client::CreateBackup(const std::string& node_id, const std::string& name) {
+  RINGKV_ASSIGN(std::vector<BackupInfo> made, CallBackup(node_id, BackupOp::kCreate, name));
+  if (made.size() != 1)
+    return Status::IOError(node_id + " answered a backup with " + std::to_string(made.size()) + " parts");
+  return made.front();
+}
+
+Result<std::vector<BackupInfo>> Client::ListBackups(const std::string& node_id) {
+  return CallBackup(node_id, BackupOp::kList, {});
+}
+
+Status Client::DeleteBackup(const std::string& node_id, const std::string& name) {
+  return CallBackup(node_id, BackupOp::kDelete, name).status();
+}
+
+Result<RestoreReport> Client::RestoreBackup(const std::string& node_id, const std::vector<std::string>& dirs) {
+  RINGKV_ASSIGN(std::string address, AddressOf(*impl_->Ring(), node_id));
+  return impl_->RunSync<RestoreReport>([&]() {
+    auto req = impl_->pool().Dial(address).restoreBackupRequest();
+    wire::FillRequestHeader(req.initHeader(), impl_->ClusterName());
+    auto list = req.initDirs(static_cast<unsigned>(dirs.size()));
+    for (unsigned i = 0; i < dirs.size(); ++i) list.set(i, dirs[i]);
+    auto call = req.send().then(
+        [](capnp::Response<wire::Node::RestoreBackupResults>&& resp) -> Result<RestoreReport> {
+          RINGKV_TRY(wire::FromWire(resp.getError()));
+          auto r = resp.getReport();
+          return RestoreReport{r.getParts(), r.getKeys(), r.getHints(), r.getSetsSent()};
+        },
+        [address](kj::Exception&& e) -> Result<RestoreReport> {
+          return Status::Unavailable(address + ": " + e.getDescription().cStr());
+        });
+    return Bounded(impl_->timer(), kj::mv(call), kAdminTimeout);
+  });
+}
+
 // Sends one namespace change to the first live node that answers it (an alter or drop: the
 // first that knows the namespace).
 Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const NamespaceSettings& settings) {

@@ -304,6 +304,25 @@ struct RepairReport {
   uint64_t bytes_sent = 0, bytes_received = 0;
 };
 
+// One node's part of a backup (Client::CreateBackup, ListBackups).
+struct BackupInfo {
+  std::string node;
+  std::string name;
+  uint64_t created_ms = 0;  // the node's wall clock when it was taken
+  uint64_t tables = 0;      // table and blob files it links (data and hints)
+  uint64_t bytes = 0;
+  bool complete = false;  // false: taking it failed or was cut short; delete it
+  std::string dir;        // where it is on the node's host (<data>/backups/NAME)
+};
+
+// What a restore wrote (Client::RestoreBackup).
+struct RestoreReport {
+  uint32_t parts = 0;      // node parts read
+  uint64_t keys = 0;       // keys read from their data
+  uint64_t hints = 0;      // hints read from their hint stores
+  uint64_t sets_sent = 0;  // sibling sets replicated (one per key and replica)
+};
+
 class Client {
  public:
   // Fetches the ring from the first seed that answers; Unavailable if none does.
@@ -446,6 +465,21 @@ class Client {
   Status Decommission(const std::string& node_id);
   // Removes a dead node from the ring (through any live node); run Repair afterwards.
   Status RemoveNode(const std::string& node_id);
+
+  // Backups (docs/operations.md, "Backup and restore"). Each call goes to one node.
+  // Takes `node_id`'s part of backup `name` (1-64 of [A-Za-z0-9._-], not starting with
+  // '.'): every write the node acknowledged before the call, hard-linked under its
+  // <data>/backups/NAME, durable when this returns; writes go on meanwhile. A name the node
+  // holds already, or an invalid one, is InvalidArgument and nothing is made.
+  Result<BackupInfo> CreateBackup(const std::string& node_id, const std::string& name);
+  Result<std::vector<BackupInfo>> ListBackups(const std::string& node_id);
+  // NotFound when the node holds no part `name`.
+  Status DeleteBackup(const std::string& node_id, const std::string& name);
+  // Has `node_id` write the backup whose parts are in `dirs` (one <data>/backups/NAME
+  // directory per node of the backed-up cluster, readable on node_id's host) into this
+  // cluster: every key to its replicas on this ring, merged. A part missing, incomplete or
+  // of another backup is InvalidArgument and nothing is written. Running it again is harmless.
+  Result<RestoreReport> RestoreBackup(const std::string& node_id, const std::vector<std::string>& dirs);
   std::vector<std::string> PreferenceList(const std::string& key, int n);
 
   // Namespaces (ringkv/namespace.h): each change goes to one live node, which answers once
@@ -479,6 +513,8 @@ class Client {
   enum class UserOp { kAdd, kGrant, kRevoke, kRemove };
   Status ChangeUser(UserOp op, const std::string& name, const std::string& password, const std::string& role,
                     const std::string& ns);
+  enum class BackupOp { kCreate, kList, kDelete };
+  Result<std::vector<BackupInfo>> CallBackup(const std::string& node_id, BackupOp op, const std::string& name);
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -104,6 +104,8 @@ class HintStore {
   HintCounters counters() const;
   // Counters and queue together, as of one moment.
   HintStats Stats() const;
+  // A consistent copy of the held hints in the new directory `dir` (StorageEngine::Checkpoint).
+  Result<storage::CheckpointInfo> Checkpoint(const std::string& dir) { return engine_->Checkpoint(dir); }
   Status Close();
 
  private:

@@ -26,6 +26,8 @@
 #include "node/cluster/namespaces.h"
 #include "node/cluster/users.h"
 #include "node/repair/anti_entropy.h"
+#include "node/repair/backup_restore.h"
+#include "node/repair/backups.h"
 #include "node/repair/hinted_handoff.h"
 #include "node/repair/maintenance.h"
 #include "node/repair/namespace_eraser.h"
@@ -73,6 +75,8 @@ struct NodeServices {
   OffsetClock* test_clock = nullptr;  // test builds only (node.h): what /test/clock moves
   AutoscaleLog* autoscale = nullptr;  // decisions an autoscaler posted (admin endpoint); may be null
   VerifyLog* verify = nullptr;        // results kv verify posted (admin endpoint); may be null
+  Backups* backups = nullptr;         // this node's backup parts; null: backup calls are NotSupported
+  BackupRestore* restore = nullptr;   // restores into this cluster; null: NotSupported
   // TEST HOOK (kvnode --test-reply-delay-ms, admin /test/reply-delay): every reply to a data
   // call (get, put, replicate) is held back this many ms on `timer` — a slow replica for
   // tail-latency tests; the loop keeps serving meanwhile. Null or 0: replies go out at once.
@@ -111,6 +115,9 @@ class NodeServer final : public wire::Node::Server {
   // Users (rpc_users.cc).
   kj::Promise<void> changeUser(ChangeUserContext context) override;
   kj::Promise<void> listUsers(ListUsersContext context) override;
+  // Backups (rpc_backup.cc).
+  kj::Promise<void> backup(BackupContext context) override;
+  kj::Promise<void> restoreBackup(RestoreBackupContext context) override;
 
  private:
   // The connection's access (at least `need`), cluster name and protocol version; for

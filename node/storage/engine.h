@@ -132,6 +132,14 @@ struct TableInfo {
   SequenceNumber max_seq = 0;
 };
 
+// What StorageEngine::Checkpoint linked.
+struct CheckpointInfo {
+  uint64_t tables = 0;
+  uint64_t blob_files = 0;
+  uint64_t bytes = 0;  // of the tables and blob files
+  SequenceNumber last_sequence = 0;
+};
+
 class StorageEngine {
  public:
   static Result<std::unique_ptr<StorageEngine>> Open(const std::string& dir, const StorageOptions& options);
@@ -156,6 +164,15 @@ class StorageEngine {
 
   // Flushes the memtable to an SSTable and waits for it.
   Status Flush();
+  // Writes a consistent copy of the engine into the directory `dir` (created; it must not
+  // exist): flushes the memtable, then hard-links every table and blob file of the live
+  // version at that moment and writes a MANIFEST naming them (atomically, fsynced), and
+  // syncs `dir`. Opening `dir` as an engine finds every write acknowledged before the call
+  // (and maybe some made during it), nothing else. Writes go on meanwhile: they wait only
+  // as for any flush, never for the links. Hard links need `dir` on the engine's
+  // filesystem (else IOError). On an error `dir` may hold part of the copy: the caller
+  // removes it. Blocks on disk: never call it on an event loop.
+  Result<CheckpointInfo> Checkpoint(const std::string& dir);
   // Merges every table into one (major compaction) and waits for it.
   Status CompactAll();
   // Waits until no flush or compaction is running or due (benchmarks and tests).

@@ -238,6 +238,11 @@ Status CreateDirIfMissing(const std::string& dir) {
   return Status::OK();
 }
 
+Status LinkFile(const std::string& from, const std::string& to) {
+  if (::link(from.c_str(), to.c_str()) != 0) return Errno("cannot link " + from + " as", to);
+  return Status::OK();
+}
+
 Result<std::vector<std::string>> ListDir(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return Errno("cannot list directory", dir);

@@ -68,6 +68,8 @@ Status SyncDir(const std::string& dir);
 Status TruncateFile(const std::string& path, uint64_t size);
 Status RemoveFile(const std::string& path);
 Status CreateDirIfMissing(const std::string& dir);
+// A hard link `to` of the file `from` (same filesystem; IOError otherwise or if `to` exists).
+Status LinkFile(const std::string& from, const std::string& to);
 Result<std::vector<std::string>> ListDir(const std::string& dir);
 bool FileExists(const std::string& path);
 Result<uint64_t> FileSize(const std::string& path);
