@@ -188,10 +188,15 @@ kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
     wire::ToWire(s, context.getResults().initError());
     return kj::READY_NOW;
   }
-  // The maintenance thread notices the leaving state and streams our data away.
-  s_.membership->SetSelfState(RingState::kLeaving);
-  return WhenMembershipSaved(s_).then(
-      [context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
+  // The maintenance thread notices the leaving state and streams our data away. Choosing
+  // the heirs of our tokens takes CPU time: on a worker, not on this loop.
+  Membership* membership = s_.membership;
+  return s_.workers
+      ->Run<Status>([membership] {
+        membership->StartLeaving();
+        return membership->FlushSaves();
+      })
+      .then([context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
 }
 
 kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {
