@@ -157,19 +157,16 @@ kj::Promise<void> NodeServer::repair(RepairContext context) {
   AntiEntropy* ae = s_.anti_entropy;
   std::string peer = wire::ToText(params.getPeer());
   TokenRange range = FromWire(params.getRange());
-  uint32_t peers = 0;
-  if (peer.empty())
-    peers = static_cast<uint32_t>(std::max<size_t>(s_.membership->View()->ring.size(), 1) - 1);
-  else
-    peers = 1;
   return s_.maintenance
       ->Submit<Result<RepairStats>>([ae, peer, range](BackgroundLoop::Context& ctx) {
-        return ae->Repair(ctx, peer, range, AntiEntropy::Options{});
+        AntiEntropy::Options options;
+        options.try_peers_not_up = true;
+        return ae->Repair(ctx, peer, range, options);
       })
-      .then([context, peers](Result<RepairStats> stats) mutable {
+      .then([context](Result<RepairStats> stats) mutable {
         auto results = context.getResults();
         wire::ToWire(stats.status(), results.initError());
-        if (stats.ok()) ToWire(*stats, peers, results.initStats());
+        if (stats.ok()) ToWire(*stats, stats->peers, results.initStats());
       });
 }
 
