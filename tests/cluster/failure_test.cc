@@ -344,3 +344,37 @@ TEST_CASE("a repair right after a partition heals compares with every peer, or s
   CHECK(partial.status().message().find("node3") != std::string::npos);
   CHECK(partial.status().message().find("compared 1 of 2 peers") != std::string::npos);
 }
+
+TEST_CASE("a client closed right after a W=1 put still gets the copy for a cut-off replica to it, by a hint") {
+  // A short-lived client (kv put) used to exit before its copy for a silent replica timed
+  // out and became a hint: the replica never got the write.
+  auto cluster = LocalCluster::Start(FastCluster());
+  REQUIRE(cluster.ok());
+  ClientOptions options;
+  options.w = 1;
+  options.bind_host = "127.0.0.103";
+  options.timeout = std::chrono::milliseconds(5000);  // a loaded machine must not fail the put
+  auto client = (*cluster)->Connect(options);
+  REQUIRE(client.ok());
+  // A key node3 is the last replica of: node1 or node2 coordinates it and acks at once.
+  std::string key;
+  for (int k = 0; key.empty() && k < 1000; ++k) {
+    std::string candidate = "drain-" + std::to_string(k);
+    auto list = (*client)->PreferenceList(candidate, 3);
+    if (list.size() == 3 && list[2] == "node3") key = candidate;
+  }
+  REQUIRE_FALSE(key.empty());
+  {
+    auto partition = Partition::Create({"127.0.0.103"}, {"127.0.0.3"});  // the client only: nodes reach node3
+    REQUIRE(partition.ok());
+    auto put = (*client)->Put(key, "kept");
+    INFO(put.status().ToString());
+    REQUIRE(put.ok());
+    client->reset();  // closes at once after the ack; the copy for node3 is still in flight
+  }
+  bool held = Eventually(15s, [&] {
+    auto r = ReadReplicaDirectly((*cluster)->address(2), key);
+    return r.ok() && std::find(r->begin(), r->end(), "kept") != r->end();
+  });
+  CHECK(held);
+}
