@@ -226,8 +226,10 @@ std::map<std::string, double> Ring::ReplicaOwnership(size_t n) const {
 }
 
 void HandOverTokens(const TokenHeirs& heirs, std::vector<RingNode>* nodes) {
-  for (const auto& [token, heir] : heirs) {
-    auto it = std::find_if(nodes->begin(), nodes->end(), [&](const RingNode& n) { return n.id == heir; });
+  for (const auto& entry : heirs) {
+    const uint64_t token = entry.first;
+    const std::string& heir = entry.second;
+    auto it = std::find_if(nodes->begin(), nodes->end(), [&heir](const RingNode& n) { return n.id == heir; });
     if (it == nodes->end()) continue;
     if (std::find(it->tokens.begin(), it->tokens.end(), token) != it->tokens.end()) continue;
     if (it->weight == 0) it->weight = static_cast<uint32_t>(it->tokens.size());
