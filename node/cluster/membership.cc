@@ -246,6 +246,7 @@ void Membership::SetSelfState(RingState state) {
 void Membership::StartLeaving() {
   // Heirs are chosen from a ring that must not change meanwhile (a join or another leave
   // would make them wrong): retried, and after a few changes none are named.
+  if (Self().ring_state == RingState::kLeaving) return;  // a second call keeps the first heirs
   for (int attempt = 0;; ++attempt) {
     std::shared_ptr<const RingView> view = View();
     TokenHeirs heirs;
