@@ -119,6 +119,7 @@ void ToWire(const RingNode& n, wire::RingState state, const RingView& view, Node
   auto live = view.liveness.find(n.id);
   b.setStatus(ToWire(live == view.liveness.end() ? Liveness::kUp : live->second));
   b.setRingState(state);
+  b.setWeight(n.weight);
 }
 
 }  // namespace
@@ -161,6 +162,7 @@ Result<RingView> FromWire(RingSnapshot::Reader in) {
     node.dc = ToText(n.getDc());
     node.rack = ToText(n.getRack());
     for (uint64_t t : n.getTokens()) node.tokens.push_back(t);
+    node.weight = n.getWeight();
     Liveness live = FromWire(n.getStatus());
     if (live != Liveness::kUp) view.liveness[node.id] = live;
     switch (n.getRingState()) {

@@ -153,6 +153,7 @@ struct NodeInfo {
   tokens @4 :List(UInt64); # the node's vnodes on the 64-bit ring
   status @5 :NodeStatus;
   ringState @6 :RingState;
+  weight @7 :UInt32;       # the node's share weight (its vnodes); 0: its token count
 }
 
 struct RingSnapshot {
@@ -182,6 +183,13 @@ struct MemberRecord {
   ringState @7 :RingState;
   ringEpoch @8 :UInt64;    # bumped on every change of tokens or ring state
   pendingHints @9 :List(PendingHints);  # empty from older nodes: none pending
+  weight @10 :UInt32;      # the vnodes it joined with; 0: its token count
+  heirs @11 :List(TokenHeir);  # a leaving node's: who takes over each token
+}
+
+struct TokenHeir {
+  token @0 :UInt64;
+  heir @1 :Text;           # node id
 }
 
 struct PendingHints {

@@ -26,11 +26,11 @@ class Allocator {
  public:
   Allocator(const Ring& current, uint32_t vnodes, size_t replicas) : n_(replicas) {
     double total = vnodes;
-    for (const RingNode& node : current.nodes()) total += static_cast<double>(node.tokens.size());
+    for (const RingNode& node : current.nodes()) total += node.Weight();
     for (uint32_t k = 0; k < current.nodes().size(); ++k) {
       const RingNode& node = current.nodes()[k];
       for (uint64_t t : node.tokens) tokens_.push_back({t, k});
-      weights_.push_back(static_cast<double>(node.tokens.size()) / total);
+      weights_.push_back(node.Weight() / total);
     }
     joiner_ = static_cast<uint32_t>(current.nodes().size());
     weights_.push_back(vnodes / total);
@@ -218,7 +218,183 @@ class Allocator {
   mutable std::vector<Change> scratch_;  // BestIn's changes, kept to spare allocations
 };
 
+// Picks, for each token of a leaving node, the remaining node that takes it over (or none:
+// the token goes, its arc passing to the next token clockwise), lowering the same cost as
+// Allocator: the weighted squared distance of every remaining node's share of the first
+// 1..N replicas from its target. Greedy over the tokens in ring order, then passes that
+// re-pick each token's heir while that lowers the cost. Re-picking one token changes only
+// the arcs whose walk reaches it before their N-th node (and the next arc, which absorbs a
+// dropped token's): each trial recomputes those few arcs, not the ring.
+class HeirChooser {
+ public:
+  HeirChooser(const Ring& ring, std::string_view leaving, size_t replicas, const std::vector<std::string>& candidates)
+      : n_(replicas) {
+    std::vector<uint32_t> index_of(ring.nodes().size(), kNone);
+    double total = 0;
+    for (uint32_t k = 0; k < ring.nodes().size(); ++k) {
+      const RingNode& node = ring.nodes()[k];
+      if (node.id == leaving) continue;
+      index_of[k] = static_cast<uint32_t>(ids_.size());
+      ids_.push_back(node.id);
+      total += node.Weight();
+    }
+    for (const std::string& c : candidates) {
+      auto it = std::find(ids_.begin(), ids_.end(), c);
+      if (it != ids_.end()) candidates_.push_back(static_cast<uint32_t>(it - ids_.begin()));
+    }
+    std::sort(candidates_.begin(), candidates_.end());
+    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
+    nodes_ = ids_.size();
+    target_.assign(n_ * nodes_, 0);
+    for (size_t l = 0; l < n_; ++l) {
+      for (size_t k = 0; k < nodes_; ++k) {
+        double weight = 0;
+        for (const RingNode& node : ring.nodes()) {
+          if (node.id == ids_[k]) weight = node.Weight();
+        }
+        target_[l * nodes_ + k] = std::min(1.0, static_cast<double>(l + 1) * weight / total);
+      }
+    }
+    for (uint32_t k = 0; k < ring.nodes().size(); ++k) {
+      for (uint64_t t : ring.nodes()[k].tokens) tokens_.push_back({t, index_of[k]});  // the leaver's: kNone
+    }
+    std::sort(tokens_.begin(), tokens_.end(), [](const Token& x, const Token& y) { return x.position < y.position; });
+    for (size_t i = 0; i < tokens_.size(); ++i) {
+      if (tokens_[i].owner == kNone) slots_.push_back(i);
+    }
+    delta_.assign(n_ * nodes_, 0);
+  }
+
+  TokenHeirs Run() {
+    TokenHeirs out;
+    if (candidates_.empty() || nodes_ == 0 || slots_.size() == tokens_.size()) return out;
+    ComputeShares();
+    for (int pass = 0; pass <= kPasses; ++pass) {
+      bool changed = false;
+      for (size_t p : slots_) changed = PickHeir(p) || changed;
+      if (!changed) break;
+    }
+    for (size_t p : slots_) {
+      if (tokens_[p].owner != kNone) out[tokens_[p].position] = ids_[tokens_[p].owner];
+    }
+    return out;
+  }
+
+ private:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  static constexpr int kPasses = 4;  // after the greedy one
+  double W(size_t level) const { return level + 1 == n_ ? 4.0 : 1.0; }
+  size_t T() const { return tokens_.size(); }
+  size_t Prev(size_t i) const { return (i + T() - 1) % T(); }
+  size_t Next(size_t i) const { return (i + 1) % T(); }
+
+  // The best heir (or none) for the token at index p, the others fixed. True if it changed.
+  bool PickHeir(size_t p) {
+    uint32_t current = tokens_[p].owner;
+    uint32_t best = current;
+    double best_delta = -1e-15;
+    auto consider = [&](uint32_t heir) {
+      if (heir == current) return;
+      double d = Delta(p, heir, false);
+      if (d < best_delta) {
+        best_delta = d;
+        best = heir;
+      }
+    };
+    consider(kNone);
+    for (uint32_t c : candidates_) consider(c);
+    if (best == current) return false;
+    Delta(p, best, true);
+    return true;
+  }
+
+  // Adds `sign` times the arc ending at live token i's contribution into delta_.
+  void AddArc(size_t i, double sign) {
+    if (tokens_[i].owner == kNone) return;
+    size_t prev = Prev(i);
+    while (prev != i && tokens_[prev].owner == kNone) prev = Prev(prev);
+    uint64_t size = prev == i ? std::numeric_limits<uint64_t>::max() : tokens_[i].position - tokens_[prev].position;
+    double arc = sign * static_cast<double>(size) / kCircle;
+    found_.clear();
+    for (size_t j = i, steps = 0; steps < T() && found_.size() < n_; ++steps, j = Next(j)) {
+      uint32_t owner = tokens_[j].owner;
+      if (owner == kNone || std::find(found_.begin(), found_.end(), owner) != found_.end()) continue;
+      for (size_t level = found_.size(); level < n_; ++level) Touch(level * nodes_ + owner, arc);
+      found_.push_back(owner);
+    }
+  }
+
+  void Touch(size_t x, double d) {
+    if (delta_[x] == 0) touched_.push_back(x);
+    delta_[x] += d;
+  }
+
+  // The arcs whose contribution depends on token p's owner: p's, the next live token's
+  // (it absorbs p's arc when p has none), and each earlier one whose walk meets fewer than
+  // N distinct nodes before p.
+  void Affected(size_t p) {
+    affected_.clear();
+    affected_.push_back(p);
+    size_t next = Next(p);
+    while (next != p && tokens_[next].owner == kNone) next = Next(next);
+    if (next != p) affected_.push_back(next);
+    found_.clear();
+    for (size_t j = Prev(p), steps = 0; j != p && steps < T(); j = Prev(j), ++steps) {
+      uint32_t owner = tokens_[j].owner;
+      if (owner == kNone) continue;
+      if (std::find(found_.begin(), found_.end(), owner) == found_.end()) found_.push_back(owner);
+      if (found_.size() >= n_) break;  // j's walk (and every earlier one) has its N nodes before p
+      if (std::find(affected_.begin(), affected_.end(), j) == affected_.end()) affected_.push_back(j);
+    }
+  }
+
+  // The cost change if token p went to `heir`; applied (shares and owner) when `apply`.
+  double Delta(size_t p, uint32_t heir, bool apply) {
+    uint32_t current = tokens_[p].owner;
+    Affected(p);
+    for (size_t i : affected_) AddArc(i, -1);
+    tokens_[p].owner = heir;
+    for (size_t i : affected_) AddArc(i, +1);
+    double d = 0;
+    for (size_t x : touched_) {
+      double e0 = share_[x] - target_[x], e1 = e0 + delta_[x];
+      d += W(x / nodes_) * (e1 * e1 - e0 * e0);
+      if (apply) share_[x] += delta_[x];
+      delta_[x] = 0;
+    }
+    touched_.clear();
+    if (!apply) tokens_[p].owner = current;
+    return d;
+  }
+
+  void ComputeShares() {
+    share_.assign(n_ * nodes_, 0);
+    for (size_t i = 0; i < T(); ++i) AddArc(i, +1);
+    for (size_t x : touched_) {
+      share_[x] = delta_[x];
+      delta_[x] = 0;
+    }
+    touched_.clear();
+  }
+
+  const size_t n_;
+  size_t nodes_ = 0;
+  std::vector<std::string> ids_;  // the remaining nodes
+  std::vector<uint32_t> candidates_;
+  std::vector<Token> tokens_;  // every token; the leaver's (slots_) owned by their heir, or kNone
+  std::vector<size_t> slots_;
+  std::vector<double> target_, share_, delta_;
+  std::vector<size_t> touched_, affected_;
+  std::vector<uint32_t> found_;
+};
+
 }  // namespace
+
+TokenHeirs ChooseTokenHeirs(const Ring& ring, std::string_view leaving, size_t replicas,
+                            const std::vector<std::string>& candidates) {
+  HeirChooser chooser(ring, leaving, std::max<size_t>(1, replicas), candidates);
+  return chooser.Run();
+}
 
 std::vector<uint64_t> AllocateReplicaAwareTokens(const Ring& current, uint32_t vnodes, size_t replicas) {
   Allocator allocator(current, vnodes, std::max<size_t>(1, replicas));

@@ -77,12 +77,12 @@ std::vector<uint64_t> Ring::AllocateTokens(const Ring& current, std::string_view
   }
   // What each owner gives: its excess over its fair share once the new node is counted.
   double total_weight = vnodes;
-  for (const auto& n : current.nodes_) total_weight += static_cast<double>(n.tokens.size());
+  for (const auto& n : current.nodes_) total_weight += n.Weight();
   double share = vnodes / total_weight;
   std::vector<double> give(current.nodes_.size(), 0);
   double give_sum = 0;
   for (size_t j = 0; j < give.size(); ++j) {
-    double fair = static_cast<double>(current.nodes_[j].tokens.size()) / total_weight;
+    double fair = current.nodes_[j].Weight() / total_weight;
     give[j] = std::max(0.0, owned[j] - fair);
     give_sum += give[j];
   }
@@ -223,6 +223,18 @@ std::map<std::string, double> Ring::ReplicaOwnership(size_t n) const {
     for (const RingNode* node : PreferenceListForToken(sorted[i], n)) out[node->id] += arc;
   }
   return out;
+}
+
+void HandOverTokens(const TokenHeirs& heirs, std::vector<RingNode>* nodes) {
+  for (const auto& entry : heirs) {
+    const uint64_t token = entry.first;
+    const std::string& heir = entry.second;
+    auto it = std::find_if(nodes->begin(), nodes->end(), [&heir](const RingNode& n) { return n.id == heir; });
+    if (it == nodes->end()) continue;
+    if (std::find(it->tokens.begin(), it->tokens.end(), token) != it->tokens.end()) continue;
+    if (it->weight == 0) it->weight = static_cast<uint32_t>(it->tokens.size());
+    it->tokens.push_back(token);
+  }
 }
 
 const RingNode* Ring::Find(std::string_view id) const {

@@ -29,9 +29,22 @@ struct RingNode {
   std::string dc = "dc1";
   std::string rack;
   std::vector<uint64_t> tokens;
+  // The node's weight (the vnodes it joined with): its fair share is weight / the sum of
+  // the weights. Tokens inherited from a leaving node do not raise it. 0: tokens.size().
+  uint32_t weight = 0;
 
+  double Weight() const { return weight != 0 ? weight : static_cast<double>(tokens.size()); }
   bool operator==(const RingNode&) const = default;
 };
+
+// Token -> the node that takes it over when its owner leaves (ChooseTokenHeirs in
+// common/replica_aware_tokens.h).
+using TokenHeirs = std::map<uint64_t, std::string>;
+
+// Hands each token of `heirs` to the node it names, when that node is in `nodes` and does
+// not hold it yet (an heir that is absent — gone, or not in this ring — leaves the token
+// out: its arc passes to the next token clockwise). An heir's weight is kept.
+void HandOverTokens(const TokenHeirs& heirs, std::vector<RingNode>* nodes);
 
 // Replicas per datacenter, e.g. {"west": 3, "east": 3} (multi-DC placement).
 using DcReplication = std::map<std::string, uint32_t, std::less<>>;

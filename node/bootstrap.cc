@@ -33,6 +33,7 @@ MemberRecord FromRingNode(const RingNode& n, RingState state) {
   r.dc = n.dc;
   r.rack = n.rack;
   r.tokens = n.tokens;
+  r.weight = n.weight;
   r.ring_state = state;
   r.ring_epoch = 1;
   return r;

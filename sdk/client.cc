@@ -142,6 +142,11 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
     auto refresh = RefreshLoop().eagerlyEvaluate(
         [this](kj::Exception&& e) { (void)errors_.Record("the ring refresh loop (it has stopped)", e); });
     stop.promise.wait(io.waitScope);
+    // Acknowledged puts may still be sending the other replicas' copies or their hints:
+    // let them settle (each call is bounded by replica_timeout), up to the request timeout.
+    outstanding_.WhenIdle()
+        .exclusiveJoin(timer_->afterDelay(options_.timeout.count() * kj::MILLISECONDS))
+        .wait(io.waitScope);
   }
   background_ = nullptr;
   batcher_.reset();

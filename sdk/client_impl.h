@@ -168,8 +168,8 @@ class Client::Impl {
     });
   }
   sdk::RequestEnv Env(const sdk::RequestScope& request) {
-    return {pool_.get(),   batcher_.get(), timer_,           &errors_,      &metrics_,
-            request.trace, &latency_,      options_.hedging, &hedge_budget_};
+    return {pool_.get(),   batcher_.get(), timer_,           &errors_,       &metrics_,
+            request.trace, &latency_,      options_.hedging, &hedge_budget_, &outstanding_};
   }
   // Ends `request` with `r` (metrics, span) and returns `r`.
   Result<GetResult> Ended(const sdk::RequestScope& request, Result<GetResult> r);
@@ -231,6 +231,8 @@ class Client::Impl {
   std::mt19937_64 rng_{std::random_device{}()};
   kj::Maybe<kj::TimePoint> last_error_refresh_;
   kj::Own<kj::TaskSet> background_;
+  // Puts with calls still in flight: closing waits for them, at most options_.timeout.
+  sdk::OutstandingWrites outstanding_;
   // Written by the loop thread, read by any thread:
   mutable Mutex ring_mu_;
   std::shared_ptr<const RingView> ring_ GUARDED_BY(ring_mu_);

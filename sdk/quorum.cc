@@ -184,6 +184,9 @@ struct PutState : kj::Refcounted {
   std::shared_ptr<const SiblingSet> set;  // the coordinated result, sent to every other replica
 
   PutTally tally;  // holders, per DC, pending acks, calls in flight: when the put is decided
+  // Every call in flight holds a reference to this state: the token lasts until the last
+  // one (a replica's copy or a hint after the ack) settles, so a closing client waits.
+  OutstandingWrites::Token outstanding;
   bool done = false;
   PutResult result;
   kj::Own<kj::PromiseFulfiller<Result<PutResult>>> fulfiller;
@@ -553,6 +556,7 @@ kj::Promise<Result<PutResult>> QuorumPut(RequestEnv env, Targets targets, std::s
   }
   state->tally = PutTally(spec, targets.replicas, targets.pending);
   state->env = env;
+  if (env.outstanding != nullptr) state->outstanding = env.outstanding->Enter();
   state->spec = spec;
   state->key = kj::mv(key);
   state->write = kj::mv(write);

@@ -51,6 +51,7 @@
 #include "sdk/hedge_budget.h"
 #include "sdk/internal_errors.h"
 #include "sdk/latency_tracker.h"
+#include "sdk/outstanding_writes.h"
 #include "sdk/placement.h"
 #include "sdk/quorum_spec.h"
 #include "sdk/request_batcher.h"
@@ -62,12 +63,13 @@ struct RequestEnv {
   wire::ConnectionPool* pool;
   RequestBatcher* batcher;  // every call goes through it, coalesced per node
   kj::Timer* timer;
-  InternalErrors* errors;               // an exception inside a request fails it at once, logged and counted here
-  MetricsRecorder* metrics;             // every replica call is counted here as it settles
-  std::shared_ptr<RequestTrace> trace;  // the request's span, if traced: each replica call gets one too
-  LatencyTracker* latency = nullptr;    // every replica call is timed here; null: not timed, not hedged
-  HedgingOptions hedging;               // the replica choice and hedge delays (ringkv/client.h)
-  HedgeBudget* hedge_budget = nullptr;  // every hedge spends from it; null: hedges are not capped
+  InternalErrors* errors;                    // an exception inside a request fails it at once, logged and counted here
+  MetricsRecorder* metrics;                  // every replica call is counted here as it settles
+  std::shared_ptr<RequestTrace> trace;       // the request's span, if traced: each replica call gets one too
+  LatencyTracker* latency = nullptr;         // every replica call is timed here; null: not timed, not hedged
+  HedgingOptions hedging;                    // the replica choice and hedge delays (ringkv/client.h)
+  HedgeBudget* hedge_budget = nullptr;       // every hedge spends from it; null: hedges are not capped
+  OutstandingWrites* outstanding = nullptr;  // a put is counted until its last call settles; null: not
 
   ReplicaCallReport Report(ReplicaCall call, const Replica& to, std::string_view hint_for = {}) const {
     return ReplicaCallReport(metrics, trace.get(), call, to, hint_for);

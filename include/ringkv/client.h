@@ -327,6 +327,9 @@ class Client {
  public:
   // Fetches the ring from the first seed that answers; Unavailable if none does.
   static Result<std::unique_ptr<Client>> Connect(ClientOptions options);
+  // Waits, at most `timeout`, for the replica calls and hint placements acknowledged puts
+  // still have in flight (the copies for replicas beyond W), so that a process that exits
+  // right after a put does not drop the copy for a slow or down replica; then closes.
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

@@ -62,6 +62,14 @@ void ToWire(const MemberRecord& r, wire::MemberRecord::Builder out) {
     hints[i].setOldestMs(oldest);
     ++i;
   }
+  out.setWeight(r.weight);
+  auto heirs = out.initHeirs(static_cast<unsigned>(r.heirs.size()));
+  i = 0;
+  for (const auto& [token, heir] : r.heirs) {
+    heirs[i].setToken(token);
+    heirs[i].setHeir(heir);
+    ++i;
+  }
 }
 
 Result<MemberRecord> FromWire(wire::MemberRecord::Reader in) {
@@ -77,6 +85,8 @@ Result<MemberRecord> FromWire(wire::MemberRecord::Reader in) {
   RINGKV_ASSIGN(r.ring_state, FromWire(in.getRingState()));
   r.ring_epoch = in.getRingEpoch();
   for (auto h : in.getPendingHints()) r.pending_hints[wire::ToText(h.getTarget())] = h.getOldestMs();
+  r.weight = in.getWeight();
+  for (auto h : in.getHeirs()) r.heirs[h.getToken()] = wire::ToText(h.getHeir());
   return r;
 }
 

@@ -38,7 +38,7 @@ bool Gone(RingState s) { return s == RingState::kLeft || s == RingState::kRemove
 
 bool RingFieldsDiffer(const MemberRecord& a, const MemberRecord& b) {
   return a.tokens != b.tokens || a.ring_state != b.ring_state || a.address != b.address || a.dc != b.dc ||
-         a.rack != b.rack;
+         a.rack != b.rack || a.weight != b.weight || a.heirs != b.heirs;
 }
 
 }  // namespace
@@ -118,8 +118,29 @@ MergeOutcome GossipState::Merge(std::span<const MemberRecord> records, uint64_t 
     }
     Replace(i, r, now_ms, &outcome);
   }
+  if (outcome.changed && AdoptInheritedTokens()) outcome.ring_changed = true;
   if (outcome.changed) ++version_;
   return outcome;
+}
+
+bool GossipState::AdoptInheritedTokens() {
+  MemberRecord& self = records_[0];
+  // A leaving node's heirs were chosen from the ring that counted our inherited tokens as
+  // ours: they name its heirs as well.
+  if (self.ring_state != RingState::kNormal) return false;
+  std::vector<uint64_t> adopted;
+  for (size_t i = 1; i < records_.size(); ++i) {
+    if (!Gone(records_[i].ring_state)) continue;
+    for (const auto& [token, heir] : records_[i].heirs) {
+      if (heir == self.id && std::find(self.tokens.begin(), self.tokens.end(), token) == self.tokens.end())
+        adopted.push_back(token);
+    }
+  }
+  if (adopted.empty()) return false;
+  if (self.weight == 0) self.weight = static_cast<uint32_t>(self.tokens.size());
+  self.tokens.insert(self.tokens.end(), adopted.begin(), adopted.end());
+  BumpSelfEpoch();
+  return true;
 }
 
 std::vector<std::string> GossipState::PickPeers(std::mt19937_64& rng) const {
@@ -162,6 +183,13 @@ void GossipState::BumpSelfEpoch() {
 void GossipState::SetSelfRingState(RingState state) {
   if (records_[0].ring_state == state) return;
   records_[0].ring_state = state;
+  BumpSelfEpoch();
+}
+
+void GossipState::SetSelfLeaving(TokenHeirs heirs) {
+  if (records_[0].ring_state == RingState::kLeaving && records_[0].heirs == heirs) return;
+  records_[0].ring_state = RingState::kLeaving;
+  records_[0].heirs = std::move(heirs);
   BumpSelfEpoch();
 }
 

@@ -13,6 +13,9 @@
 //    Liveness is local and for routing only: it never changes the ring.
 //  - A removal (kRemoved, issued through any node) supersedes the removed node's records
 //    of the same generation; only a restart (a higher generation) brings it back.
+//  - A leaving node names an heir for each of its tokens (MemberRecord::heirs); once it has
+//    left, each heir that is a normal member adds those tokens to its own record, so the
+//    ring no longer depends on the leaver's record (which a rejoin under its id replaces).
 
 #include <cstdint>
 #include <map>
@@ -23,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/ring.h"
 #include "ringkv/status.h"
 
 namespace ringkv {
@@ -40,6 +44,10 @@ struct MemberRecord {
   uint64_t heartbeat = 0;   // bumped by the owner every gossip interval
   RingState ring_state = RingState::kNormal;
   uint64_t ring_epoch = 0;  // bumped on every change of tokens or ring_state
+  uint32_t weight = 0;      // the vnodes it joined with (RingNode::weight); 0: tokens.size()
+  // Set by a leaving node: who takes over each of its tokens (ChooseTokenHeirs). The ring
+  // after the leave hands them over (HandOverTokens); empty: its arcs pass clockwise.
+  TokenHeirs heirs;
   // Per target node (or "dc:NAME" cross-DC queue) this node holds hints for: the stamp of
   // the oldest. Spreads with the next heartbeat; not saved (the hint pass recomputes it).
   std::map<std::string, uint64_t> pending_hints;
@@ -80,6 +88,8 @@ class GossipState {
   const MemberRecord& self() const { return records_[0]; }
 
   void SetSelfRingState(RingState state);
+  // Starts our leave: kLeaving with the heirs of our tokens, as one change.
+  void SetSelfLeaving(TokenHeirs heirs);
   void SetSelfTokens(std::vector<uint64_t> tokens);
   void SetSelfPendingHints(std::map<std::string, uint64_t> oldest) { records_[0].pending_hints = std::move(oldest); }
   Status Remove(std::string_view id, uint64_t now_ms);
@@ -96,6 +106,8 @@ class GossipState {
   };
   void Replace(size_t index, const MemberRecord& r, uint64_t now_ms, MergeOutcome* outcome);
   void BumpSelfEpoch();
+  // Adds to our tokens those that members which have left named us heir of. True if any.
+  bool AdoptInheritedTokens();
   MemberStatus Evaluate(const Liveness& l, uint64_t now_ms) const;
 
   GossipConfig config_;

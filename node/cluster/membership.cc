@@ -4,12 +4,19 @@
 
 #include <boost/json.hpp>
 
+#include "common/replica_aware_tokens.h"
 #include "node/storage/file.h"
 
 namespace ringkv {
 namespace {
 
 namespace json = boost::json;
+
+json::array HeirsToJson(const TokenHeirs& heirs) {
+  json::array out;
+  for (const auto& [token, heir] : heirs) out.push_back(json::array{token, json::string(heir)});
+  return out;
+}
 
 json::object ToJson(const MemberRecord& r) {
   json::array tokens;
@@ -22,7 +29,9 @@ json::object ToJson(const MemberRecord& r) {
           {"generation", r.generation},
           {"heartbeat", r.heartbeat},
           {"ring_state", static_cast<int>(r.ring_state)},
-          {"ring_epoch", r.ring_epoch}};
+          {"ring_epoch", r.ring_epoch},
+          {"weight", r.weight},
+          {"heirs", HeirsToJson(r.heirs)}};
 }
 
 Result<MemberRecord> FromJson(const json::value& v) {
@@ -40,6 +49,14 @@ Result<MemberRecord> FromJson(const json::value& v) {
     if (state < 0 || state > static_cast<int>(RingState::kRemoved)) return Status::Corruption("bad ring_state");
     r.ring_state = static_cast<RingState>(state);
     r.ring_epoch = json::value_to<uint64_t>(o.at("ring_epoch"));
+    // Tables saved before weights and heirs have neither.
+    if (const json::value* w = o.if_contains("weight")) r.weight = json::value_to<uint32_t>(*w);
+    if (const json::value* heirs = o.if_contains("heirs")) {
+      for (const auto& h : heirs->as_array()) {
+        const auto& pair = h.as_array();
+        r.heirs[json::value_to<uint64_t>(pair.at(0))] = json::value_to<std::string>(pair.at(1));
+      }
+    }
     return r;
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("membership record: ") + e.what());
@@ -81,6 +98,7 @@ RingNode ToRingNode(const MemberRecord& r) {
   n.dc = r.dc;
   n.rack = r.rack;
   n.tokens = r.tokens;
+  n.weight = r.weight;
   return n;
 }
 
@@ -104,6 +122,8 @@ Result<std::unique_ptr<Membership>> Membership::Open(MembershipOptions options, 
     if (r.id != self.id) continue;
     // Same node, new incarnation: keep what it owns, announce a higher generation.
     self.tokens = r.tokens;
+    self.weight = r.weight;
+    self.heirs = r.heirs;
     self.ring_state = r.ring_state;
     self.ring_epoch = r.ring_epoch + 1;
     self.generation = std::max(self.generation, r.generation + 1);
@@ -132,6 +152,14 @@ void Membership::Rebuild() {
     for (const auto& [dc, n] : view->dc_replication) view->replication_factor += n;
   }
   std::vector<RingNode> now, future;
+  // Tokens of members that left pass to their heirs in both rings; those of leaving members
+  // in the future ring only. An heir that is gone too has named heirs of its own.
+  std::vector<const TokenHeirs*> left_heirs, leaving_heirs;
+  for (const MemberRecord& r : state_.Snapshot()) {
+    if (r.heirs.empty()) continue;
+    if (r.ring_state == RingState::kLeft || r.ring_state == RingState::kRemoved) left_heirs.push_back(&r.heirs);
+    if (r.ring_state == RingState::kLeaving) leaving_heirs.push_back(&r.heirs);
+  }
   for (const MemberRecord& r : state_.Snapshot()) {
     if (r.tokens.empty()) continue;
     bool owns_now = r.ring_state == RingState::kNormal || r.ring_state == RingState::kLeaving;
@@ -141,6 +169,11 @@ void Membership::Rebuild() {
     MemberStatus status = state_.StatusOf(r.id);
     if ((owns_now || owns_later) && status != MemberStatus::kUp) view->liveness[r.id] = ToLiveness(status);
   }
+  for (const TokenHeirs* heirs : left_heirs) {
+    HandOverTokens(*heirs, &now);
+    HandOverTokens(*heirs, &future);
+  }
+  for (const TokenHeirs* heirs : leaving_heirs) HandOverTokens(*heirs, &future);
   auto ring = Ring::FromNodes(std::move(now), view->version);
   auto later = Ring::FromNodes(std::move(future), view->version);
   if (!ring.ok() || !later.ok()) {
@@ -208,6 +241,36 @@ void Membership::SetSelfState(RingState state) {
   state_.SetSelfRingState(state);
   Rebuild();
   Save();
+}
+
+void Membership::StartLeaving() {
+  // Heirs are chosen from a ring that must not change meanwhile (a join or another leave
+  // would make them wrong): retried, and after a few changes none are named.
+  if (Self().ring_state == RingState::kLeaving) return;  // a second call keeps the first heirs
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<const RingView> view = View();
+    TokenHeirs heirs;
+    if (attempt < kHeirAttempts) heirs = ChooseHeirs(*view);
+    MutexLock lock(&mu_);
+    if (state_.self().ring_state == RingState::kLeaving) return;  // a second call keeps the first heirs
+    if (attempt < kHeirAttempts && state_.RingVersion() != view->version) continue;
+    state_.SetSelfLeaving(std::move(heirs));
+    Rebuild();
+    Save();
+    return;
+  }
+}
+
+TokenHeirs Membership::ChooseHeirs(const RingView& view) const {
+  // Per-DC placement does not take the first N nodes clockwise, and its tokens are
+  // allocated for primaries only: there the arcs pass clockwise.
+  if (!view.dc_replication.empty() || !view.future.Find(self_id_)) return {};
+  std::vector<std::string> candidates;
+  for (const MemberRecord& r : Snapshot()) {
+    if (r.id != self_id_ && r.ring_state == RingState::kNormal && StatusOf(r.id) == MemberStatus::kUp)
+      candidates.push_back(r.id);
+  }
+  return ChooseTokenHeirs(view.future, self_id_, view.replication_factor, candidates);
 }
 
 void Membership::SetSelfPendingHints(std::map<std::string, uint64_t> oldest) {

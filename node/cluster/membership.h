@@ -62,6 +62,11 @@ class Membership {
   // Changes made by this node (each spreads by gossip and is saved).
   void SetSelfState(RingState state);
   void SetSelfTokens(std::vector<uint64_t> tokens);
+  // Makes us leaving, naming an heir among the normal, live members for each of our tokens
+  // so that the replica load stays balanced once we are gone (ChooseTokenHeirs; none with
+  // per-DC placement). Takes up to a few hundred milliseconds of CPU: not on an event
+  // loop. A second call while leaving changes nothing.
+  void StartLeaving();
   // The oldest hint stamp per target this node holds (MemberRecord::pending_hints); gossip
   // carries it from the next heartbeat on. Changes no ring.
   void SetSelfPendingHints(std::map<std::string, uint64_t> oldest);
@@ -76,6 +81,9 @@ class Membership {
  private:
   Membership(MembershipOptions options, GossipState state, bool restored);
   void Rebuild() REQUIRES(mu_);
+  static constexpr int kHeirAttempts = 3;
+  // Heirs of our tokens in `view`'s future ring among the normal, live members.
+  TokenHeirs ChooseHeirs(const RingView& view) const EXCLUDES(mu_);
   // The table changed: have the writer save it. Cheap; no I/O (mu_ may be held).
   void Save() { saver_.MarkDirty(); }
   // The table as saved in state_file. Takes mu_ for the copy only.

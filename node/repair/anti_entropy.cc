@@ -166,23 +166,34 @@ Result<RepairStats> AntiEntropy::Repair(BackgroundLoop::Context& ctx, const std:
   const std::string& self = membership_->self_id();
   RepairStats total;
   Status first_error;
+  std::vector<std::string> not_compared;  // "id (why)"
   int peers = 0;
   for (const RingNode& n : view->ring.nodes()) {
     if (n.id == self || (!peer.empty() && n.id != peer)) continue;
-    if (!view->IsUp(n.id)) {
-      if (!peer.empty()) return Status::Unavailable("peer " + peer + " is not up");
+    ++peers;
+    // Gossip's liveness lags a heal by seconds: a repair asked for now tries every peer
+    // (a first one after a partition healed once skipped them all and reported success).
+    if (!options.try_peers_not_up && !view->IsUp(n.id)) {
+      not_compared.push_back(n.id + " (not up)");
+      if (first_error.ok()) first_error = Status::Unavailable("peer " + n.id + " is not up");
       continue;
     }
-    ++peers;
     auto stats = RepairPair(ctx, n, range, options);
     if (stats.ok()) {
       Add(&total, *stats);
-    } else if (first_error.ok()) {
-      first_error = stats.status();
+      ++total.peers;
+      continue;
     }
+    not_compared.push_back(n.id + " (" + stats.status().ToString() + ")");
+    if (first_error.ok()) first_error = stats.status();
   }
   if (!peer.empty() && peers == 0) return Status::InvalidArgument("no ring member named '" + peer + "'");
-  RINGKV_TRY(first_error);
+  if (!not_compared.empty()) {
+    std::string list;
+    for (const std::string& n : not_compared) list += (list.empty() ? "" : ", ") + n;
+    return first_error.Annotated("; repair compared " + std::to_string(total.peers) + " of " + std::to_string(peers) +
+                                 " peers, not " + list);
+  }
   return total;
 }
 

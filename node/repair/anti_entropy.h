@@ -53,6 +53,9 @@ class AntiEntropy {
     uint32_t depth = 0;                // 0: from the number of shared keys
     uint32_t keys_per_s = 0;           // 0: unthrottled
     uint32_t cross_dc_keys_per_s = 0;  // with a peer in another DC (WAN bandwidth); 0: keys_per_s
+    // Compare with peers gossip does not show up as well (a repair asked for now: liveness
+    // lags a heal); else they are skipped, and reported as not compared.
+    bool try_peers_not_up = false;
   };
 
   // `clock` (the node's) times idle sessions out by its SteadyMs; it must outlive this.
@@ -63,6 +66,8 @@ class AntiEntropy {
       : store_(store), membership_(membership), clock_(clock), purge_(purge) {}
 
   // Initiator: repairs with `peer` (empty: every node we share keys with) over `range`.
+  // OK only if it compared with every such peer; else the first failure's status, naming
+  // each peer it could not compare with and why.
   Result<RepairStats> Repair(BackgroundLoop::Context& ctx, const std::string& peer, TokenRange range, Options options);
 
   // Peer side of the RPCs (OpenSession scans the store: call it off the event loop).

@@ -108,6 +108,7 @@ struct RepairStats {
   uint64_t bytes_sent = 0;  // payload of every call, as encoded below
   uint64_t bytes_received = 0;
   uint64_t rounds = 0;  // calls made to the peer
+  uint32_t peers = 0;   // peers compared with (AntiEntropy::Repair)
 };
 
 struct RepairOptions {

@@ -146,7 +146,7 @@ Status Streamer::WaitForRingToSpread(BackgroundLoop::Context& ctx, std::chrono::
 }
 
 Result<uint64_t> Streamer::Leave(BackgroundLoop::Context& ctx) {
-  if (membership_->Self().ring_state != RingState::kLeaving) membership_->SetSelfState(RingState::kLeaving);
+  membership_->StartLeaving();  // nothing if we already are leaving
   // Clients learn of the leave from the nodes; once every node knows, every new write also
   // goes to the nodes that take over, and what we push below completes them.
   if (Status s = WaitForRingToSpread(ctx, std::chrono::seconds(30)); !s.ok()) {

@@ -9,8 +9,9 @@
 // clients send every write to a key's pending replicas too. When every source is done
 // the joiner turns normal.
 //
-// Leave (push): a leaving node sends each key it holds to the node that takes its place
-// in the key's preference list, then turns `left`.
+// Leave (push): a leaving node sends each key it holds to the nodes that take its place
+// in the key's preference list — by the ring after the leave, where its tokens went to the
+// heirs it named (Membership::StartLeaving) — then turns `left`.
 
 #include <cstdint>
 #include <string>

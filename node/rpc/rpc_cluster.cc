@@ -157,19 +157,16 @@ kj::Promise<void> NodeServer::repair(RepairContext context) {
   AntiEntropy* ae = s_.anti_entropy;
   std::string peer = wire::ToText(params.getPeer());
   TokenRange range = FromWire(params.getRange());
-  uint32_t peers = 0;
-  if (peer.empty())
-    peers = static_cast<uint32_t>(std::max<size_t>(s_.membership->View()->ring.size(), 1) - 1);
-  else
-    peers = 1;
   return s_.maintenance
       ->Submit<Result<RepairStats>>([ae, peer, range](BackgroundLoop::Context& ctx) {
-        return ae->Repair(ctx, peer, range, AntiEntropy::Options{});
+        AntiEntropy::Options options;
+        options.try_peers_not_up = true;
+        return ae->Repair(ctx, peer, range, options);
       })
-      .then([context, peers](Result<RepairStats> stats) mutable {
+      .then([context](Result<RepairStats> stats) mutable {
         auto results = context.getResults();
         wire::ToWire(stats.status(), results.initError());
-        if (stats.ok()) ToWire(*stats, peers, results.initStats());
+        if (stats.ok()) ToWire(*stats, stats->peers, results.initStats());
       });
 }
 
@@ -188,10 +185,15 @@ kj::Promise<void> NodeServer::decommission(DecommissionContext context) {
     wire::ToWire(s, context.getResults().initError());
     return kj::READY_NOW;
   }
-  // The maintenance thread notices the leaving state and streams our data away.
-  s_.membership->SetSelfState(RingState::kLeaving);
-  return WhenMembershipSaved(s_).then(
-      [context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
+  // The maintenance thread notices the leaving state and streams our data away. Choosing
+  // the heirs of our tokens takes CPU time: on a worker, not on this loop.
+  Membership* membership = s_.membership;
+  return s_.workers
+      ->Run<Status>([membership] {
+        membership->StartLeaving();
+        return membership->FlushSaves();
+      })
+      .then([context](Status saved) mutable { wire::ToWire(saved, context.getResults().initError()); });
 }
 
 kj::Promise<void> NodeServer::removeNode(RemoveNodeContext context) {

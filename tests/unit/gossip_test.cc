@@ -266,3 +266,38 @@ TEST_CASE("gossip among 1000 simulated nodes with 10% message loss spreads fast 
   }
   CHECK(wrongly_marked == 0);
 }
+
+TEST_CASE("a normal member adopts the tokens a member that left named it heir of, keeping its weight") {
+  MemberRecord self = Record("b");
+  self.tokens = {10, 20};
+  GossipState g(self, Config(), 0);
+  MemberRecord leaver = Record("a", 1, 0, 3);
+  leaver.tokens = {5, 15, 25};
+  leaver.ring_state = RingState::kLeaving;
+  leaver.heirs = {{5, "b"}, {15, "c"}, {25, "b"}};
+  std::vector<MemberRecord> in{leaver};
+  g.Merge(in, 0);
+  CHECK(g.self().tokens == std::vector<uint64_t>{10, 20});  // not while it is still leaving
+  uint64_t version = g.RingVersion();
+  leaver.ring_state = RingState::kLeft;
+  leaver.ring_epoch = 4;
+  in = {leaver};
+  CHECK(g.Merge(in, 0).ring_changed);
+  CHECK(g.self().tokens == std::vector<uint64_t>{10, 20, 5, 25});
+  CHECK(g.self().weight == 2);
+  CHECK(g.RingVersion() > version + 1);  // the leaver's epoch and ours
+  CHECK_FALSE(g.Merge(in, 0).changed);   // adopted once
+  CHECK(g.self().tokens.size() == 4);
+}
+
+TEST_CASE("a leaving member does not adopt inherited tokens: its own heirs cover them") {
+  GossipState g(Record("b"), Config(), 0);
+  g.SetSelfLeaving({{std::hash<std::string>{}("b"), "c"}});
+  MemberRecord left = Record("a", 1, 0, 2);
+  left.ring_state = RingState::kLeft;
+  left.heirs = {{7, "b"}};
+  std::vector<MemberRecord> in{left};
+  g.Merge(in, 0);
+  CHECK(g.self().tokens.size() == 1);
+  CHECK(g.self().ring_state == RingState::kLeaving);
+}

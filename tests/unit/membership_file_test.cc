@@ -144,3 +144,55 @@ TEST_CASE(
   }  // destroyed with a change unsaved
   CHECK(*storage::ReadFileToString(path) == "1001");
 }
+
+TEST_CASE("a leaving node names heirs for its tokens: the future ring hands them over, and the table keeps them") {
+  ringkv::testing::TempDir dir;
+  std::vector<RingNode> nodes;
+  for (std::string id : {"a", "b", "c", "d", "e"}) {
+    RingNode n;
+    n.id = id;
+    n.address = "127.0.0.1:1";
+    nodes.push_back(n);
+  }
+  auto ring = Ring::Bootstrap(nodes, 32, 3);
+  REQUIRE(ring.ok());
+  std::vector<MemberRecord> founders;
+  for (const RingNode& n : ring->nodes()) {
+    MemberRecord r = Member(n.id, 0);
+    r.tokens = n.tokens;
+    founders.push_back(r);
+  }
+  MemberRecord self = founders[0];
+  founders.erase(founders.begin());
+  auto m = Membership::Open(OptionsIn(dir), self, founders, 0);
+  REQUIRE(m.ok());
+  (*m)->StartLeaving();
+  MemberRecord leaving = (*m)->Self();
+  CHECK(leaving.ring_state == RingState::kLeaving);
+  REQUIRE_FALSE(leaving.heirs.empty());
+  auto view = (*m)->View();
+  CHECK(view->ring.Find("a") != nullptr);  // owners now: still us
+  CHECK(view->future.Find("a") == nullptr);
+  for (const auto& [token, heir] : leaving.heirs) {
+    const RingNode* n = view->future.Find(heir);
+    REQUIRE(n != nullptr);
+    CHECK(std::find(n->tokens.begin(), n->tokens.end(), token) != n->tokens.end());
+    CHECK(n->Weight() == 32);
+  }
+  // Only keys we held change replicas.
+  for (int k = 0; k < 1000; ++k) {
+    std::string key = "k" + std::to_string(k);
+    std::vector<std::string> now, later;
+    for (const RingNode* n : view->ring.PreferenceList(key, 3)) now.push_back(n->id);
+    for (const RingNode* n : view->future.PreferenceList(key, 3)) later.push_back(n->id);
+    if (std::find(now.begin(), now.end(), "a") == now.end()) CHECK(now == later);
+  }
+  (*m)->StartLeaving();  // a second call keeps the first heirs
+  CHECK((*m)->Self().heirs == leaving.heirs);
+  REQUIRE((*m)->FlushSaves().ok());
+  m->reset();
+  auto reopened = Membership::Open(OptionsIn(dir), self, {}, 0);
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->Self().heirs == leaving.heirs);
+  CHECK((*reopened)->View()->future.nodes() == view->future.nodes());
+}
