@@ -21,13 +21,14 @@
 // Only the joiner's tokens are placed, so a join moves keys only to the joiner.
 //
 // Measured (256 vnodes, N=3, 3 founders then joins): each node's replica share within
-// 10.2%, 0.3%, 0.0%, 0.0%, 2.2% of even at 4, 5, 6, 7, 8 nodes (primaries within 0.7%);
-// the primary-only allocation gave 32%, 29%, 22%, 18%, 10%.
+// 0.01% of even at 4 to 8 nodes, primaries even; the primary-only allocation gave 32%,
+// 29%, 22%, 18%, 10%. That needs founders whose tokens take turns (Ring::Bootstrap):
+// founders allocated one after another by this function left the 4th node's ring 10.2% off.
 //
 // Leaves: ChooseTokenHeirs hands each of the leaving node's tokens to a remaining node (or
 // lets it go) by the same cost. Letting every arc pass to the next token clockwise left
 // shares 34-39% off even after three leaves from 8 nodes; with heirs, leaves from 8 down to
-// 4 nodes (a join between) kept every share within 0.23% of even (tests/unit/ring_test).
+// 4 nodes (a join between) kept every share within 0.1% of even (tests/unit/ring_test).
 
 #include <cstdint>
 #include <string>

@@ -63,7 +63,10 @@ class Ring {
   // (what per-DC placement uses, whose replicas are not the first N nodes clockwise).
   static std::vector<uint64_t> AllocateTokens(const Ring& current, std::string_view node_id, uint32_t vnodes,
                                               size_t replicas = 1);
-  // A ring built by joining `nodes` one at a time in the order given (tokens allocated).
+  // The founders' ring: `nodes` (in the order given) take turns on evenly spaced tokens,
+  // `vnodes` each, rotated by the first one's id. Deterministic, so every founder computes
+  // the same ring from the same sorted member list. `replicas` is unused (the layout is
+  // even for any N) and kept for callers.
   static Result<Ring> Bootstrap(std::vector<RingNode> nodes, uint32_t vnodes = kDefaultVnodes, size_t replicas = 1);
 
   // Distinct physical nodes for `key` (at most min(n, node count)), primary first.

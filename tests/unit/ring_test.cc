@@ -221,7 +221,7 @@ TEST_CASE("tokens allocated for N=3 keep each node's share of all replicas near 
     double worst = WorstReplicaDeviation(*ring, 3);
     WARN(size << " nodes: replica share at most " << worst * 100 << "% off even; primary stddev/mean "
               << CoefficientOfVariation(ring->Ownership()) * 100 << "%");
-    CHECK(worst <= (size == 4 ? 0.11 : 0.10));
+    CHECK(worst <= 0.10);
     CHECK(CoefficientOfVariation(ring->Ownership()) < 0.05);
   }
 }
@@ -299,5 +299,10 @@ TEST_CASE("inherited tokens do not raise a node's weight: a later joiner still t
   for (const RingNode& n : ring.nodes()) CHECK(n.Weight() == 64);
   CHECK(ring.num_tokens() > 4 * 64);
   ring = JoinRing(ring, "node6", 64);
-  CHECK(ring.Ownership()["node6"] == Approx(0.2).epsilon(0.05));
+  // Had the heirs' inherited tokens counted as weight, its fair share would be 64 / (64 +
+  // the 320 tokens the others hold now) = 1/6, not 1/5.
+  INFO("node6 owns " << ring.Ownership()["node6"] << " of primaries, " << ring.ReplicaOwnership(3)["node6"]
+                     << " of replicas");
+  CHECK(ring.Ownership()["node6"] == Approx(0.2).epsilon(0.1));  // within 10% of even
+  CHECK(WorstReplicaDeviation(ring, 3) <= 0.10);
 }
