@@ -37,10 +37,11 @@ bool Has(const std::vector<std::string>& ids, const std::string& id) {
 }
 
 // Keys that need the other side of a {node1, node2} | {node3, node4, node5} split: from
-// node1's side, the primary and at least two replicas are across; from the other side, the
-// primary and two replicas are node1 and node2.
+// node1's side, the primary and exactly two replicas are across (one replica reachable: a
+// quorum read is QuorumNotReached; with none reachable it would be Unavailable); from the
+// other side, the primary and two replicas are node1 and node2.
 bool FarFromA(const std::vector<std::string>& r) {
-  return r.size() == 3 && r[0] != "node1" && r[0] != "node2" && (Has(r, "node1") + Has(r, "node2")) <= 1;
+  return r.size() == 3 && r[0] != "node1" && r[0] != "node2" && (Has(r, "node1") + Has(r, "node2")) == 1;
 }
 bool FarFromB(const std::vector<std::string>& r) {
   return r.size() == 3 && (r[0] == "node1" || r[0] == "node2") && Has(r, "node1") && Has(r, "node2");
