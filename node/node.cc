@@ -147,7 +147,7 @@ Status Node::OpenParts() {
                                                eraser_.get(), MaintenanceOptionsOf(config_), pool_);
   workers_ = std::make_unique<WorkerPool>(config_.worker_threads);
   backups_ = std::make_unique<Backups>(BackupSources{config_.data_dir, config_.cluster_name, config_.id, engine_.get(),
-                                                     hints_.get(), membership_.get(), &clock_});
+                                                     hints_.get(), membership_.get(), namespaces_.get(), &clock_});
   restore_ = std::make_unique<BackupRestore>(membership_.get(), namespaces_.get(), config_.data_dir + "/restore");
 
   services_.store = store_.get();

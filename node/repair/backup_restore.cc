@@ -175,7 +175,7 @@ Result<RestoreReport> BackupRestore::Run(BackgroundLoop::Context& ctx, const std
     parts.push_back(std::move(part).value());
   }
   RINGKV_TRY(CheckBackupParts(parts));
-  RINGKV_TRY(MergeNamespaces(dirs.front()));
+  for (const std::string& dir : dirs) RINGKV_TRY(MergeNamespaces(dir));  // each part's copy, in case one lags
   RestoreReport report;
   std::error_code ec;
   fs::remove_all(scratch_root_, ec);

@@ -44,6 +44,7 @@ Status Backups::CopyStateFile(const std::string& file, const std::string& dir) {
 Status Backups::WritePart(const std::string& dir, BackupManifest* manifest) {
   RINGKV_ASSIGN(storage::CheckpointInfo data, s_.engine->Checkpoint(dir + "/engine"));
   RINGKV_ASSIGN(storage::CheckpointInfo hints, s_.hints->Checkpoint(dir + "/hints"));
+  if (s_.namespaces) RINGKV_TRY(s_.namespaces->FlushSaves());
   for (const char* file : kStateFiles) RINGKV_TRY(CopyStateFile(file, dir));
   manifest->tables = data.tables + data.blob_files + hints.tables + hints.blob_files;
   manifest->bytes = data.bytes + hints.bytes;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "node/cluster/membership.h"
+#include "node/cluster/namespaces.h"
 #include "node/repair/backup_manifest.h"
 #include "node/replica/hint_store.h"
 #include "node/storage/engine.h"
@@ -43,6 +44,9 @@ struct BackupSources {
   storage::StorageEngine* engine = nullptr;
   HintStore* hints = nullptr;
   const Membership* membership = nullptr;
+  // Its pending saves are flushed before NAMESPACES is copied: a namespace created just
+  // before the backup is in it (the file is otherwise saved in the background).
+  Namespaces* namespaces = nullptr;
   const Clock* clock = &Clock::System();
 };
 

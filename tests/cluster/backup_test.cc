@@ -142,10 +142,16 @@ TEST_CASE("a 3-node backup taken while writes go on restores into a 4-node clust
   REQUIRE_FALSE(reader->Get("gone")->found);
   REQUIRE_FALSE(reader->Get("after-backup")->found);
   REQUIRE_FALSE(reader->Get("cart-1")->found);  // not in the default namespace
-  REQUIRE(ringkv::testing::Eventually(10s, [&] {
+  // The namespace reaches the other nodes by gossip and this client by its ring refresh
+  // (5 s): under ASan on a loaded machine 10 s was once too short.
+  std::string last;
+  bool restored_in_ns = ringkv::testing::Eventually(30s, [&] {
     auto cart = reader->Get("cart-1", carts);
+    last = cart.ok() ? std::to_string(cart->values.size()) + " values" : cart.status().ToString();
     return cart.ok() && cart->values == std::vector<std::string>{"apples"};
-  }));
+  });
+  INFO("cart-1 in carts: " << last);
+  REQUIRE(restored_in_ns);
 
   // The new ring placed each key: every one of its replicas there holds it, the new node's too.
   int on_new_node = 0;
