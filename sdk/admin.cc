@@ -29,16 +29,7 @@ kj::Promise<Result<T>> Bounded(kj::Timer& timer, kj::Promise<Result<T>> call, st
 
 Status Client::RefreshRing() {
   return impl_
-      ->RunSync<bool>([this]() -> kj::Promise<Result<bool>> {
-        auto ring = impl_->Ring();
-        kj::Vector<kj::Promise<void>> all;
-        for (const RingNode& n : ring->ring.nodes()) {
-          all.add(impl_->FetchRingFrom(n.address).then([this](Result<RingView> v) {
-            if (v.ok() && !v->ring.empty()) impl_->Install(kj::mv(v).value());
-          }));
-        }
-        return kj::joinPromises(all.releaseAsArray()).then([]() -> Result<bool> { return true; });
-      })
+      ->RunSync<bool>([this]() { return impl_->RefreshFromEveryNode().then([]() -> Result<bool> { return true; }); })
       .status();
 }
 
@@ -182,8 +173,7 @@ Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const Na
   auto ring = impl.Ring();
   std::string errors;
   Status not_found;
-  for (const RingNode& n : ring->ring.nodes()) {
-    if (!ring->IsUp(n.id)) continue;
+  for (const RingNode& n : impl.CatalogChangeOrder(*ring)) {
     auto done = impl.RunSync<bool>([&]() {
       auto req = impl.pool().Dial(n.address).changeNamespaceRequest();
       wire::FillRequestHeader(req.initHeader(), impl.ClusterName());
@@ -209,6 +199,7 @@ Status Client::ChangeNamespace(NamespaceOp op, const std::string& name, const Na
       not_found = done.status();
       continue;
     }
+    if (done.ok()) impl.ChangedCatalogAt(n.id);
     if (done.ok() || !(done.status().IsUnavailable() || done.status().IsTimedOut())) return done.status();
     errors += (errors.empty() ? "" : "; ") + done.status().ToString();
   }

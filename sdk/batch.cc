@@ -46,7 +46,7 @@ const RequestOptions& OptionsOf(const std::optional<RequestOptions>& own, const 
 struct Client::Batch {
   // ---- checking a batch (caller's thread) ----
 
-  static Result<std::vector<Impl::Target>> PrepareGets(const Impl& impl, const std::vector<std::string>& keys,
+  static Result<std::vector<Impl::Target>> PrepareGets(Impl& impl, const std::vector<std::string>& keys,
                                                        const RequestOptions& options) {
     std::vector<Impl::Target> targets;
     std::vector<sdk::BatchKey> checked;
@@ -64,7 +64,7 @@ struct Client::Batch {
 
   // `value_of(entry)`: the entry's value, or nullptr for a delete.
   template <typename Entry, typename ValueOf>
-  static Result<std::vector<Impl::Write>> PrepareWrites(const Impl& impl, const std::vector<Entry>& entries,
+  static Result<std::vector<Impl::Write>> PrepareWrites(Impl& impl, const std::vector<Entry>& entries,
                                                         const RequestOptions& options, ValueOf value_of) {
     std::vector<Impl::Write> writes;
     std::vector<sdk::BatchKey> checked;
@@ -82,12 +82,12 @@ struct Client::Batch {
     return writes;
   }
 
-  static Result<std::vector<Impl::Write>> PreparePuts(const Impl& impl, const std::vector<PutEntry>& entries,
+  static Result<std::vector<Impl::Write>> PreparePuts(Impl& impl, const std::vector<PutEntry>& entries,
                                                       const RequestOptions& options) {
     return PrepareWrites(impl, entries, options, [](const PutEntry& e) { return &e.value; });
   }
 
-  static Result<std::vector<Impl::Write>> PrepareDeletes(const Impl& impl, const std::vector<DeleteEntry>& entries,
+  static Result<std::vector<Impl::Write>> PrepareDeletes(Impl& impl, const std::vector<DeleteEntry>& entries,
                                                          const RequestOptions& options) {
     return PrepareWrites(impl, entries, options, [](const DeleteEntry&) -> const std::string* { return nullptr; });
   }

@@ -254,7 +254,60 @@ void Client::Impl::LearnNamespace(const NamespaceRecord& record) {
 }
 
 Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, const std::string& key,
-                                                   const std::string* value) const {
+                                                   const std::string* value) {
+  LearnIfUnknown(o.ns);
+  return ResolveCached(o, key, value);
+}
+
+void Client::Impl::LearnIfUnknown(std::string_view ns) {
+  if (ns.empty() || ns == kDefaultNamespace || OnLoopThread() || !ValidateNamespaceName(ns).ok()) return;
+  if (Ring()->namespaces.Find(ns) == nullptr) LearnCatalog();
+}
+
+Status UnknownNamespace(std::string_view name) {
+  return Status::InvalidArgument("namespace '" + std::string(name) +
+                                 "' does not exist (no node this client asked knows it)");
+}
+
+void Client::Impl::LearnCatalog() {
+  MutexLock lock(&catalog_mu_);  // held while fetching: the threads behind it find the catalog learned
+  auto now = std::chrono::steady_clock::now();
+  if (last_catalog_fetch_ && now - *last_catalog_fetch_ < std::chrono::seconds(1)) return;
+  last_catalog_fetch_ = now;
+  // A node that does not answer is left out: the catalog learned is the others' union.
+  (void)RunSync<bool>([this]() { return RefreshFromEveryNode().then([]() -> Result<bool> { return true; }); });
+}
+
+std::vector<RingNode> Client::Impl::CatalogChangeOrder(const RingView& ring) {
+  std::vector<RingNode> order;
+  for (const RingNode& n : ring.ring.nodes()) {
+    if (ring.IsUp(n.id)) order.push_back(n);
+  }
+  MutexLock lock(&catalog_mu_);
+  auto last =
+      std::find_if(order.begin(), order.end(), [&](const RingNode& n) { return n.id == last_catalog_change_at_; });
+  if (last != order.end()) std::rotate(order.begin(), last, last + 1);
+  return order;
+}
+
+void Client::Impl::ChangedCatalogAt(const std::string& node_id) {
+  MutexLock lock(&catalog_mu_);
+  last_catalog_change_at_ = node_id;
+}
+
+kj::Promise<void> Client::Impl::RefreshFromEveryNode() {
+  auto ring = Ring();
+  kj::Vector<kj::Promise<void>> all;
+  for (const RingNode& n : ring->ring.nodes()) {
+    all.add(FetchRing(n.address).then([this](Result<RingView> v) {
+      if (v.ok() && !v->ring.empty()) InstallRing(kj::mv(v).value());
+    }));
+  }
+  return kj::joinPromises(all.releaseAsArray());
+}
+
+Result<Client::Impl::Target> Client::Impl::ResolveCached(const RequestOptions& o, const std::string& key,
+                                                         const std::string* value) const {
   std::string_view name = o.ns.empty() ? kDefaultNamespace : std::string_view(o.ns);
   RINGKV_TRY(ValidateKeyIn(name, key));
   if (value != nullptr) RINGKV_TRY(ValidateValue(*value));
@@ -271,8 +324,7 @@ Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, cons
   RINGKV_TRY(ValidateNamespaceName(name));
   const NamespaceRecord* ns = ring->namespaces.Find(name);
   if (ns == nullptr) {
-    return Status::InvalidArgument("namespace '" + std::string(name) +
-                                   "' does not exist (or this client has not learned it yet: RefreshRing fetches it)");
+    return UnknownNamespace(name);
   }
   const NamespaceSettings& s = ns->settings;
   if (value != nullptr && value->size() > s.max_value_bytes) {
@@ -475,7 +527,7 @@ Result<CausalContext> DecodeContext(const Context& context) {
 }  // namespace
 
 Result<Client::Impl::Write> Client::Impl::PrepareWrite(const RequestOptions& options, const std::string& key,
-                                                       const std::string* value, const Context& context) const {
+                                                       const std::string* value, const Context& context) {
   Write w;
   if (options.ttl && value == nullptr) return Status::InvalidArgument("a delete takes no ttl; nothing was written");
   if (options.ttl) RINGKV_TRY(ValidateTtlMs(options.ttl->count()));

@@ -29,6 +29,9 @@
 
 namespace ringkv {
 
+// The error for a request naming a namespace no node this client asked knows.
+Status UnknownNamespace(std::string_view name);
+
 class Client::Impl {
  public:
   explicit Impl(ClientOptions options) : options_(std::move(options)), cluster_name_(options_.cluster_name) {}
@@ -113,9 +116,18 @@ class Client::Impl {
     sdk::QuorumSpec spec;
     int64_t default_ttl_ms = 0;  // the namespace's default TTL; 0: none
   };
-  Result<Target> Resolve(const RequestOptions& o, const std::string& key, const std::string* value) const;
+  // A namespace this client has not learned yet (its ring came from a node gossip had not
+  // reached) is looked up before it is called unknown: every node is asked for its catalog,
+  // at most once a second (LearnCatalog). Any thread; on the loop thread, from the cache only.
+  Result<Target> Resolve(const RequestOptions& o, const std::string& key, const std::string* value)
+      EXCLUDES(catalog_mu_);
   // A namespace change this client made: known at once, before the next ring refresh.
   void LearnNamespace(const NamespaceRecord& record) EXCLUDES(ring_mu_);
+  // The live nodes of `ring` in the order a namespace change tries them: the node that took
+  // this client's last change first, so that its changes (a drop, then a create of the same
+  // name) meet a node that has seen the ones before, whatever gossip has spread.
+  std::vector<RingNode> CatalogChangeOrder(const RingView& ring) EXCLUDES(catalog_mu_);
+  void ChangedCatalogAt(const std::string& node_id) EXCLUDES(catalog_mu_);
   // A put or delete checked and resolved on the caller's thread, ready for the loop.
   struct Write {
     Target target;
@@ -123,7 +135,7 @@ class Client::Impl {
     Sibling sibling;
   };
   Result<Write> PrepareWrite(const RequestOptions& options, const std::string& key, const std::string* value,
-                             const Context& context) const;
+                             const Context& context);
   kj::Promise<Result<PutResult>> PutOnLoop(Write write);
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o) const;  // the default namespace's
   Result<sdk::QuorumSpec> Spec(const RequestOptions& o, int n, int w, int r, bool lww) const;
@@ -137,7 +149,7 @@ class Client::Impl {
   kj::Promise<Result<PutResult>> PutOnLoop(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec);
   // Scans (sdk/scan.cc). PrepareScan checks and resolves a Scan call on the caller's
   // thread (InvalidArgument for bad input, nothing sent); the rest runs on the loop.
-  Result<sdk::ScanJob> PrepareScan(const std::string& ns, const ScanOptions& options) const;
+  Result<sdk::ScanJob> PrepareScan(const std::string& ns, const ScanOptions& options) EXCLUDES(catalog_mu_);
   kj::Promise<Result<ScanPage>> ScanPageOnLoop(std::shared_ptr<sdk::ScanJob> job);
   kj::Promise<Result<KeyCount>> CountKeysOnLoop(std::string ns, uint64_t incarnation, int n);
   // The newest ring installed; any thread.
@@ -156,7 +168,9 @@ class Client::Impl {
   kj::Timer& timer() { return *timer_; }
   const ClientOptions& options() const { return options_; }
   kj::Promise<Result<RingView>> FetchRingFrom(const std::string& address) { return FetchRing(address); }
-  void Install(RingView view) { InstallRing(kj::mv(view)); }
+  // Fetches the ring from every node of the current one and keeps the newest (the catalog:
+  // the union of theirs). Loop thread.
+  kj::Promise<void> RefreshFromEveryNode();
 
  private:
   // `on_loop()`, with an exception it throws or rejects with turned into the Aborted
@@ -211,6 +225,13 @@ class Client::Impl {
   kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
   // Keeps `view` unless a newer ring is installed already. Loop thread.
   void InstallRing(RingView view) EXCLUDES(ring_mu_);
+  // Resolve on the cached catalog alone.
+  Result<Target> ResolveCached(const RequestOptions& o, const std::string& key, const std::string* value) const;
+  // LearnCatalog when `ns` is a valid name the cached catalog lacks; nothing on the loop thread.
+  void LearnIfUnknown(std::string_view ns) EXCLUDES(catalog_mu_);
+  // Asks every node for its catalog (RefreshFromEveryNode) and waits, unless that was done
+  // less than a second ago. Not on the loop thread.
+  void LearnCatalog() EXCLUDES(catalog_mu_);
 
   const ClientOptions options_;             // never written after construction: read by every thread
   sdk::InternalErrors errors_;              // written on the loop thread, count read by any thread
@@ -237,6 +258,10 @@ class Client::Impl {
   mutable Mutex ring_mu_;
   std::shared_ptr<const RingView> ring_ GUARDED_BY(ring_mu_);
   std::string cluster_name_ GUARDED_BY(ring_mu_);
+  // Application threads that found a namespace unknown: one of them fetches the catalog.
+  Mutex catalog_mu_;
+  std::optional<std::chrono::steady_clock::time_point> last_catalog_fetch_ GUARDED_BY(catalog_mu_);
+  std::string last_catalog_change_at_ GUARDED_BY(catalog_mu_);  // the node that took the last change
 };
 
 }  // namespace ringkv

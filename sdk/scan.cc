@@ -68,13 +68,14 @@ Result<sdk::ScanStream> StreamOf(const std::string& id, const std::string& store
 
 }  // namespace
 
-Result<sdk::ScanJob> Client::Impl::PrepareScan(const std::string& ns, const ScanOptions& o) const {
+Result<sdk::ScanJob> Client::Impl::PrepareScan(const std::string& ns, const ScanOptions& o) {
   if (o.page_size < 1 || o.page_size > kMaxScanPageSize) {
     return Status::InvalidArgument("scan page_size must be between 1 and " + std::to_string(kMaxScanPageSize) +
                                    " (got " + std::to_string(o.page_size) + ")");
   }
   std::string_view name = ns.empty() ? kDefaultNamespace : std::string_view(ns);
   if (!o.prefix.empty()) RINGKV_TRY(ValidateKeyIn(name, o.prefix));
+  LearnIfUnknown(name);
   RequestOptions request;
   request.level = o.level;
   request.r = o.r;
@@ -89,11 +90,7 @@ Result<sdk::ScanJob> Client::Impl::PrepareScan(const std::string& ns, const Scan
     RINGKV_TRY(ValidateNamespaceName(name));
     auto ring = Ring();  // held: Find points into it
     const NamespaceRecord* record = ring->namespaces.Find(name);
-    if (record == nullptr) {
-      return Status::InvalidArgument(
-          "namespace '" + std::string(name) +
-          "' does not exist (or this client has not learned it yet: RefreshRing fetches it)");
-    }
+    if (record == nullptr) return UnknownNamespace(name);
     const NamespaceSettings& s = record->settings;
     job.incarnation = record->incarnation;
     RINGKV_ASSIGN(job.spec, Spec(request, s.n, s.w, s.r, s.conflict == ConflictMode::kLastWriterWins));
@@ -161,13 +158,7 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
             return Result<ScanPage>(Status::StaleRing("scan: the ring kept changing under the page: " + failures));
           }
           metrics_.RecordRetry(ClientOp::kScan);
-          kj::Vector<kj::Promise<void>> fetches;
-          for (const RingNode& n : view->ring.nodes()) {
-            fetches.add(FetchRingFrom(n.address).then([this](Result<RingView> v) {
-              if (v.ok() && !v->ring.empty()) Install(kj::mv(v).value());
-            }));
-          }
-          return kj::joinPromises(fetches.releaseAsArray()).then([this, job]() { return ScanPageOnLoop(job); });
+          return RefreshFromEveryNode().then([this, job]() { return ScanPageOnLoop(job); });
         }
         const sdk::QuorumSpec& spec = job->spec;
         if (Status covered = sdk::CheckRangesCovered(*view, spec.n, spec.r, answered, failures); !covered.ok()) {

@@ -5,11 +5,13 @@
 
 #include "tests/cluster/cluster_fixture.h"
 #include "tests/cluster/local_cluster.h"
+#include "tests/cluster/partition.h"
 
 using namespace ringkv;
 using ringkv::testing::ConnectTo;
 using ringkv::testing::Eventually;
 using ringkv::testing::LocalCluster;
+using ringkv::testing::Partition;
 using ringkv::testing::StartCluster;
 
 namespace {
@@ -205,10 +207,44 @@ TEST_CASE("another client learns a namespace from the ring, and a re-created nam
 
   REQUIRE(creator->DropNamespace("tmp").ok());
   CHECK(creator->Get("k", o).status().IsInvalidArgument());
-  REQUIRE(creator->CreateNamespace("tmp", {}).ok());
+  Status recreated = creator->CreateNamespace("tmp", {});
+  INFO(recreated.ToString());
+  REQUIRE(recreated.ok());
   auto fresh = creator->Get("k", o);
   REQUIRE(fresh.ok());
   CHECK_FALSE(fresh->found);  // the old incarnation's data is not the new namespace's
+}
+
+TEST_CASE("a client whose seed has not heard of a namespace yet asks the other nodes before calling it unknown") {
+  // A fresh client gets its catalog from its seed; gossip may not have brought it a
+  // namespace created a moment before through another node.
+  auto cluster = StartCluster();
+  auto cut = Partition::Create({"127.0.0.1", "127.0.0.2"}, {"127.0.0.3"});  // node3 hears of nothing
+  REQUIRE(cut.ok());
+  ClientOptions on_node1;
+  on_node1.bind_host = "127.0.0.1";  // cut off from node3 too: the change is made through node1 or node2
+  auto creator = ConnectTo(*cluster, on_node1);
+  REQUIRE(creator->CreateNamespace("late", {}).ok());
+  ClientOptions seeded_by_node3;
+  seeded_by_node3.bind_host = "127.0.0.104";
+  seeded_by_node3.seeds = {cluster->address(2)};
+  auto late = ConnectTo(*cluster, seeded_by_node3);
+  auto on_node3 = late->ListNamespaces(cluster->id(2));
+  REQUIRE(on_node3.ok());
+  for (const NamespaceInfo& info : *on_node3) REQUIRE(info.name != "late");
+
+  RequestOptions o;
+  o.ns = "late";
+  auto put = late->Put("k", "v", {}, o);
+  INFO(put.status().ToString());
+  REQUIRE(put.ok());
+  auto got = late->Get("k", o);
+  REQUIRE(got.ok());
+  CHECK(got->values == std::vector<std::string>{"v"});
+  o.ns = "never-made";
+  Status unknown = late->Put("k", "v", {}, o).status();
+  CHECK(unknown.IsInvalidArgument());
+  CHECK_THAT(unknown.message(), Catch::Contains("namespace 'never-made' does not exist"));
 }
 
 TEST_CASE("the nodes apply a namespace's conflict mode: the default namespace altered to lww has no siblings") {
