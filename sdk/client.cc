@@ -157,6 +157,16 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
 }
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address) {
+  return FetchRing(address, options_.timeout);
+}
+
+kj::Promise<void> Client::Impl::FetchAndInstall(const std::string& address, std::chrono::milliseconds limit) {
+  return FetchRing(address, limit).then([this](Result<RingView> view) {
+    if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
+  });
+}
+
+kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address, std::chrono::milliseconds limit) {
   auto req = pool_->Dial(address).ringRequest();
   wire::FillRequestHeader(req.initHeader(), ClusterName());
   auto call = req.send().then(
@@ -169,7 +179,7 @@ kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address
         pool_->MarkFailed(address);
         return Status::Unavailable(address + ": " + e.getDescription().cStr());
       });
-  return wire::Bounded(*timer_, kj::mv(call), options_.timeout,
+  return wire::Bounded(*timer_, kj::mv(call), limit,
                        [address]() -> Result<RingView> { return Status::TimedOut(address + ": no answer"); });
 }
 
@@ -214,10 +224,7 @@ kj::Promise<void> Client::Impl::RefreshLoop() {
       .then([this]() {
         auto ring = Ring();
         const auto& nodes = ring->ring.nodes();
-        std::string address = nodes[rng_() % nodes.size()].address;
-        return FetchRing(address).then([this](Result<RingView> view) {
-          if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
-        });
+        return FetchAndInstall(nodes[rng_() % nodes.size()].address, options_.timeout);
       })
       .catch_([this](kj::Exception&& e) { (void)errors_.Record("a ring refresh", e); })  // the next one may work
       .then([this]() { return RefreshLoop(); });
@@ -231,20 +238,30 @@ void Client::Impl::RefreshSoon() {
   last_error_refresh_ = now;
   auto ring = Ring();
   const auto& nodes = ring->ring.nodes();
-  std::string address = nodes[rng_() % nodes.size()].address;
-  background_->add(FetchRing(address).then([this](Result<RingView> view) {
-    if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
-  }));
+  background_->add(FetchAndInstall(nodes[rng_() % nodes.size()].address, options_.timeout));
 }
 
-kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes) {
-  kj::Vector<kj::Promise<void>> fetches;
+kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes, uint64_t routed_with) {
+  if (nodes.empty()) return kj::READY_NOW;
+  // Resolved by the first fetch that installs a ring newer than `routed_with`, or by the
+  // last one to settle; the others finish in the background.
+  struct Wait : kj::Refcounted {
+    size_t left = 0;
+    kj::Own<kj::PromiseFulfiller<void>> done;
+  };
+  auto paf = kj::newPromiseAndFulfiller<void>();
+  auto wait = kj::refcounted<Wait>();
+  wait->left = nodes.size();
+  wait->done = kj::mv(paf.fulfiller);
   for (const auto& n : nodes) {
-    fetches.add(FetchRing(n.address).then([this](Result<RingView> view) {
-      if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
-    }));
+    background_->add(FetchAndInstall(n.address, options_.replica_timeout)
+                         .then([this, wait = kj::addRef(*wait), routed_with]() mutable {
+                           --wait->left;
+                           if (wait->done->isWaiting() && (wait->left == 0 || Ring()->version > routed_with))
+                             wait->done->fulfill();
+                         }));
   }
-  return kj::joinPromises(fetches.releaseAsArray());
+  return kj::mv(paf.promise);
 }
 
 void Client::Impl::LearnNamespace(const NamespaceRecord& record) {
@@ -298,11 +315,7 @@ void Client::Impl::ChangedCatalogAt(const std::string& node_id) {
 kj::Promise<void> Client::Impl::RefreshFromEveryNode() {
   auto ring = Ring();
   kj::Vector<kj::Promise<void>> all;
-  for (const RingNode& n : ring->ring.nodes()) {
-    all.add(FetchRing(n.address).then([this](Result<RingView> v) {
-      if (v.ok() && !v->ring.empty()) InstallRing(kj::mv(v).value());
-    }));
-  }
+  for (const RingNode& n : ring->ring.nodes()) all.add(FetchAndInstall(n.address, options_.replica_timeout));
   return kj::joinPromises(all.releaseAsArray());
 }
 
@@ -399,6 +412,14 @@ std::optional<sdk::QuorumSpec> Client::Impl::ForAttempt(sdk::QuorumSpec spec, co
   return spec;
 }
 
+Status Client::Impl::DeadlinePassed(const Attempts& attempts) {
+  std::string message = "the request's deadline passed before its next attempt";
+  if (!attempts.last_failure.ok()) {
+    message += " (the last attempt: " + attempts.last_failure.ToString() + ")";
+  }
+  return Status::TimedOut(message);
+}
+
 template <typename T, typename Again>
 kj::Promise<Result<T>> Client::Impl::AfterFailure(Status failure, Attempts attempts, std::vector<sdk::Replica> replicas,
                                                   Again again) {
@@ -406,8 +427,11 @@ kj::Promise<Result<T>> Client::Impl::AfterFailure(Status failure, Attempts attem
   std::chrono::milliseconds remaining = ToMs(attempts.deadline - timer_->now());
   if (failure.IsStaleRing() && attempts.stale_ring < kStaleRingRetries && remaining.count() > 0) {
     ++attempts.stale_ring;
+    attempts.last_failure = failure;
     metrics_.RecordRetry(attempts.request.op);
-    return RefreshFrom(kj::mv(replicas)).then([attempts, again = kj::mv(again)]() mutable { return again(attempts); });
+    return RefreshFrom(kj::mv(replicas), attempts.routed_with).then([attempts, again = kj::mv(again)]() mutable {
+      return again(attempts);
+    });
   }
   RefreshSoon();  // membership may have changed under us
   double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
@@ -417,6 +441,7 @@ kj::Promise<Result<T>> Client::Impl::AfterFailure(Status failure, Attempts attem
     return Result<T>(failure);
   }
   ++attempts.made;
+  attempts.last_failure = failure;
   metrics_.RecordRetry(attempts.request.op);
   return timer_->afterDelay(wait->count() * kj::MILLISECONDS).then([attempts, again = kj::mv(again)]() mutable {
     return again(attempts);
@@ -447,8 +472,9 @@ Result<PutResult> Client::Impl::Ended(const sdk::RequestScope& request, Result<P
 kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::QuorumSpec request, Attempts attempts) {
   auto view = Ring();
   std::optional<sdk::QuorumSpec> spec = ForAttempt(request, attempts);
-  if (!spec) return Result<GetResult>(Status::TimedOut("the request's deadline passed before its next attempt"));
+  if (!spec) return Result<GetResult>(DeadlinePassed(attempts));
   spec->header.ring_version = view->version;
+  attempts.routed_with = view->version;
   auto targets = sdk::PlaceKey(*view, key, spec->n);
   if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/true, &*spec, &targets); !placed.ok()) {
     return Result<GetResult>(placed);
@@ -486,8 +512,9 @@ kj::Promise<Result<PutResult>> Client::Impl::PutAttempt(std::string key, Sibling
                                                         sdk::QuorumSpec request, Attempts attempts) {
   auto view = Ring();
   std::optional<sdk::QuorumSpec> spec = ForAttempt(request, attempts);
-  if (!spec) return Result<PutResult>(Status::TimedOut("the request's deadline passed before its next attempt"));
+  if (!spec) return Result<PutResult>(DeadlinePassed(attempts));
   spec->header.ring_version = view->version;
+  attempts.routed_with = view->version;
   auto targets = sdk::PlaceKey(*view, key, spec->n);
   if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/false, &*spec, &targets); !placed.ok()) {
     return Result<PutResult>(placed);

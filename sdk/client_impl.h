@@ -195,7 +195,11 @@ class Client::Impl {
     sdk::RequestScope request;  // timed, counted and traced as one request, retries included
     int made = 1;               // attempts made, as the retry policy counts them
     int stale_ring = 0;         // extra attempts after StaleRing (a refreshed ring, no backoff)
+    Status last_failure = {};   // why the attempt before this one failed: named if the deadline ends the request
+    uint64_t routed_with = 0;   // the ring version the latest attempt was routed with
   };
+  // The TimedOut a request ends with when its deadline passes before its next attempt.
+  static Status DeadlinePassed(const Attempts& attempts);
   kj::Promise<Result<GetResult>> GetAttempt(std::string key, sdk::QuorumSpec spec, Attempts attempts);
   kj::Promise<Result<PutResult>> PutAttempt(std::string key, Sibling write, CausalContext context, sdk::QuorumSpec spec,
                                             Attempts attempts);
@@ -221,8 +225,13 @@ class Client::Impl {
   // membership changed under us.
   void RefreshSoon();
   // After StaleRing: fetch the ring from every replica of the key (one of them knows the
-  // newer ring) and keep the newest.
-  kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes);
+  // newer ring), each bounded by replica_timeout. Resolves once a ring newer than
+  // `routed_with` is installed, or every fetch has settled: a replica that cannot be
+  // reached does not hold the retry for its timeout.
+  kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes, uint64_t routed_with);
+  // Fetches the ring from `address`, bounded by `limit`, and installs it (InstallRing).
+  kj::Promise<void> FetchAndInstall(const std::string& address, std::chrono::milliseconds limit);
+  kj::Promise<Result<RingView>> FetchRing(const std::string& address, std::chrono::milliseconds limit);
   // Keeps `view` unless a newer ring is installed already. Loop thread.
   void InstallRing(RingView view) EXCLUDES(ring_mu_);
   // Resolve on the cached catalog alone.

@@ -378,3 +378,36 @@ TEST_CASE("a client closed right after a W=1 put still gets the copy for a cut-o
   });
   CHECK(held);
 }
+
+TEST_CASE("a put refused for a stale ring is retried at once, not after a replica it cannot reach times out") {
+  // The ring refresh before the retry asked every replica of the key and waited for all of
+  // them: one cut off from the client held the retry for the whole request timeout.
+  auto cluster = LocalCluster::Start(FastCluster());
+  REQUIRE(cluster.ok());
+  auto admin = (*cluster)->Connect();
+  REQUIRE(admin.ok());
+  ClientOptions options;
+  options.w = 1;
+  options.bind_host = "127.0.0.103";
+  options.ring_refresh = std::chrono::hours(1);  // the client keeps the ring it started with
+  options.timeout = std::chrono::milliseconds(3000);
+  auto client = (*cluster)->Connect(options);
+  REQUIRE(client.ok());
+  const double old_version = static_cast<double>((*client)->RingVersion());
+  auto joined = (*cluster)->AddJoiningNode();
+  INFO(joined.status().ToString());
+  REQUIRE(joined.ok());
+  REQUIRE(Eventually(30s, [&] {
+    for (int i = 0; i < 3; ++i) {
+      if (StatValue(**admin, (*cluster)->id(i), "ring_version") <= old_version) return false;
+    }
+    return true;
+  }));
+  auto partition = Partition::Create({"127.0.0.103"}, {"127.0.0.3"});
+  REQUIRE(partition.ok());
+  auto put = (*client)->Put("stale-ring-key", "v");
+  INFO(put.status().ToString());
+  REQUIRE(put.ok());
+  CHECK((*client)->RingVersion() > static_cast<uint64_t>(old_version));
+  CHECK((*client)->Metrics().of(ClientOp::kPut).retries >= 1);  // it was refused once: StaleRing
+}
