@@ -1,6 +1,9 @@
 // Client's admin calls: a node's stats, repair, decommission and removal. Each goes to one
 // node directly (found in the client's ring), on the client's event loop.
 
+#include <algorithm>
+#include <thread>
+
 #include "capnp/bounded.h"
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
@@ -127,8 +130,36 @@ Result<std::vector<BackupInfo>> Client::CallBackup(const std::string& node_id, B
   });
 }
 
+namespace {
+
+// How long a create whose answer was lost is waited for in the node's list.
+constexpr auto kLostAnswerWait = std::chrono::seconds(60);
+// A part not (yet) in the list after this long was not started: the call never arrived.
+constexpr auto kNotStartedAfter = std::chrono::seconds(2);
+
+}  // namespace
+
+Result<BackupInfo> Client::AwaitBackupPart(const std::string& node_id, const std::string& name, Status lost) {
+  auto start = std::chrono::steady_clock::now();
+  for (auto waited = std::chrono::steady_clock::duration(); waited < kLostAnswerWait;
+       waited = std::chrono::steady_clock::now() - start) {
+    auto parts = ListBackups(node_id);
+    if (parts.ok()) {
+      auto part = std::find_if(parts->begin(), parts->end(), [&](const BackupInfo& b) { return b.name == name; });
+      if (part != parts->end() && part->complete) return *part;
+      if (part == parts->end() && waited > kNotStartedAfter) return lost;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return lost.Annotated("the node's part did not complete within " + std::to_string(kLostAnswerWait.count()) + " s");
+}
+
 Result<BackupInfo> Client::CreateBackup(const std::string& node_id, const std::string& name) {
-  RINGKV_ASSIGN(std::vector<BackupInfo> made, CallBackup(node_id, BackupOp::kCreate, name));
+  auto answer = CallBackup(node_id, BackupOp::kCreate, name);
+  // The node takes its part on a worker thread whatever becomes of the connection (dropped,
+  // say, after a health check the busy node answered late): its list tells what was made.
+  if (!answer.ok() && answer.status().IsUnavailable()) return AwaitBackupPart(node_id, name, answer.status());
+  RINGKV_ASSIGN(std::vector<BackupInfo> made, std::move(answer));
   if (made.size() != 1)
     return Status::IOError(node_id + " answered a backup with " + std::to_string(made.size()) + " parts");
   return made.front();

@@ -518,6 +518,9 @@ class Client {
                     const std::string& ns);
   enum class BackupOp { kCreate, kList, kDelete };
   Result<std::vector<BackupInfo>> CallBackup(const std::string& node_id, BackupOp op, const std::string& name);
+  // After a create's answer was lost (`lost`): the part once the node lists it complete, or
+  // `lost` when the node never started it.
+  Result<BackupInfo> AwaitBackupPart(const std::string& node_id, const std::string& name, Status lost);
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
