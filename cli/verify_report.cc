@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "common/verify_summary_json.h"
+
 namespace ringkv::cli {
 
 namespace json = boost::json;
@@ -56,26 +58,14 @@ std::string VerifyText(const VerifyReport& r) {
 std::string VerifyJson(const VerifyReport& r) {
   json::array violations;
   for (const std::string& v : r.violations) violations.push_back(json::value(v));
-  return json::serialize(json::object{{"time_ms", r.time_ms},
-                                      {"namespace", r.ns},
-                                      {"seconds", r.seconds},
-                                      {"keys", r.keys},
-                                      {"concurrency", r.concurrency},
-                                      {"ops", r.ops},
-                                      {"failed_ops", r.failed_ops},
-                                      {"acked_writes", r.acked_writes},
-                                      {"reads", r.reads},
-                                      {"lost", r.lost},
-                                      {"phantom", r.phantom},
-                                      {"stale", r.stale},
-                                      {"resurrected", r.resurrected},
-                                      {"staleness_max_ms", r.staleness_max_ms},
-                                      {"staleness_median_ms", r.staleness_median_ms},
-                                      {"final_reads_at_quorum", r.final_reads_at_quorum},
-                                      {"keys_cleaned", r.keys_cleaned},
-                                      {"keys_left", r.keys_left},
-                                      {"consistent", r.consistent()},
-                                      {"violations", std::move(violations)}});
+  json::object o = VerifySummaryJson(r);
+  o["keys"] = r.keys;
+  o["concurrency"] = r.concurrency;
+  o["final_reads_at_quorum"] = r.final_reads_at_quorum;
+  o["keys_cleaned"] = r.keys_cleaned;
+  o["keys_left"] = r.keys_left;
+  o["violations"] = std::move(violations);
+  return json::serialize(o);
 }
 
 }  // namespace ringkv::cli

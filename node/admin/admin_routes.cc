@@ -8,6 +8,7 @@
 
 #include "node/rpc/credentials.h"
 
+#include "common/verify_summary_json.h"
 #include "node/admin/dashboard_page.h"
 #include "node/rpc/node_stats.h"
 #include "node/storage/engine.h"
@@ -145,48 +146,11 @@ json::value VerifyJson(const NodeServices& s) {
   json::array runs;
   uint64_t total = 0, inconsistent = 0;
   if (s.verify) {
-    for (const VerifyResult& r : s.verify->Recent()) {
-      runs.push_back(json::object{{"time_ms", r.time_ms},
-                                  {"namespace", r.ns},
-                                  {"seconds", r.seconds},
-                                  {"ops", r.ops},
-                                  {"failed_ops", r.failed_ops},
-                                  {"acked_writes", r.acked_writes},
-                                  {"reads", r.reads},
-                                  {"lost", r.lost},
-                                  {"phantom", r.phantom},
-                                  {"stale", r.stale},
-                                  {"resurrected", r.resurrected},
-                                  {"staleness_max_ms", r.staleness_max_ms},
-                                  {"staleness_median_ms", r.staleness_median_ms},
-                                  {"consistent", r.consistent()}});
-    }
+    for (const VerifySummary& r : s.verify->Recent()) runs.push_back(VerifySummaryJson(r));
     total = s.verify->runs();
     inconsistent = s.verify->inconsistent_runs();
   }
   return json::object{{"runs", std::move(runs)}, {"total", total}, {"inconsistent", inconsistent}};
-}
-
-// The figure under `key` of a posted object: a non-negative integer (absent: 0).
-bool Count(const json::object& o, const char* key, uint64_t* out) {
-  const json::value* v = o.if_contains(key);
-  if (!v) return true;
-  if (v->is_uint64())
-    *out = v->as_uint64();
-  else if (v->is_int64() && v->as_int64() >= 0)
-    *out = static_cast<uint64_t>(v->as_int64());
-  else
-    return false;
-  return true;
-}
-
-// A number under `key` (absent: 0), integer or not.
-bool Number(const json::object& o, const char* key, double* out) {
-  const json::value* v = o.if_contains(key);
-  if (!v) return true;
-  if (!v->is_number()) return false;
-  *out = v->to_number<double>();
-  return true;
 }
 
 // POST /v1/verify (admin_routes.h lists the fields)
@@ -195,18 +159,9 @@ HttpReply RecordVerify(const NodeServices& s, std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) return Error(400, "the body must be a JSON object of a kv verify run's figures");
-  const json::object& o = v.as_object();
-  VerifyResult r;
-  if (const json::value* t = o.if_contains("time_ms"); t && t->is_int64()) r.time_ms = t->as_int64();
-  if (const json::value* n = o.if_contains("namespace"); n && n->is_string()) r.ns = std::string(n->as_string());
-  bool ok = Number(o, "seconds", &r.seconds) && Count(o, "ops", &r.ops) && Count(o, "failed_ops", &r.failed_ops) &&
-            Count(o, "acked_writes", &r.acked_writes) && Count(o, "reads", &r.reads) && Count(o, "lost", &r.lost) &&
-            Count(o, "phantom", &r.phantom) && Count(o, "stale", &r.stale) && Count(o, "resurrected", &r.resurrected) &&
-            Number(o, "staleness_max_ms", &r.staleness_max_ms) &&
-            Number(o, "staleness_median_ms", &r.staleness_median_ms);
-  if (!ok)
-    return Error(400, "a verify result's counts must be non-negative integers, and seconds and staleness numbers");
-  Status st = s.verify->Record(std::move(r));
+  Result<VerifySummary> r = VerifySummaryFromJson(v.as_object());
+  if (!r.ok()) return Error(400, r.status().message());
+  Status st = s.verify->Record(std::move(r).value());
   if (!st.ok()) return Error(400, st.message());
   return Json(200, json::object{{"recorded", true}});
 }

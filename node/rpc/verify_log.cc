@@ -9,7 +9,7 @@ bool NonNegative(double x) { return std::isfinite(x) && x >= 0; }
 
 }  // namespace
 
-Status VerifyLog::Record(VerifyResult result) {
+Status VerifyLog::Record(VerifySummary result) {
   if (result.ns.size() > kMaxNamespace) {
     return Status::InvalidArgument("a verify result's namespace is over 64 bytes");
   }
@@ -26,7 +26,7 @@ Status VerifyLog::Record(VerifyResult result) {
   return Status::OK();
 }
 
-std::vector<VerifyResult> VerifyLog::Recent() const {
+std::vector<VerifySummary> VerifyLog::Recent() const {
   MutexLock lock(&mu_);
   return {recent_.begin(), recent_.end()};
 }
@@ -49,9 +49,9 @@ std::vector<MetricSample> VerifySamples(const VerifyLog& log) {
                  MetricSample::kCounter, runs_help});
   out.push_back({"verify_runs_total", "result=\"inconsistent\"", static_cast<double>(inconsistent),
                  MetricSample::kCounter, runs_help});
-  std::vector<VerifyResult> recent = log.Recent();
+  std::vector<VerifySummary> recent = log.Recent();
   if (recent.empty()) return out;
-  const VerifyResult& last = recent.back();
+  const VerifySummary& last = recent.back();
   auto gauge = [&out](const char* name, double v, const char* help) {
     out.push_back({name, "", v, MetricSample::kGauge, help});
   };

@@ -10,27 +10,11 @@
 #include <vector>
 
 #include "common/mutex.h"
+#include "common/verify_summary.h"
 #include "node/rpc/metrics.h"
 #include "ringkv/status.h"
 
 namespace ringkv {
-
-// One run of kv verify: a canary workload in namespace `ns`, checked by the consistency
-// checker (cli/consistency_checker.h).
-struct VerifyResult {
-  int64_t time_ms = 0;  // when the run ended (Unix ms, the verifier's clock)
-  std::string ns;       // the namespace the canary keys lived in
-  double seconds = 0;   // how long the workload ran
-  uint64_t ops = 0, failed_ops = 0, acked_writes = 0, reads = 0;
-  uint64_t lost = 0, phantom = 0, stale = 0, resurrected = 0;
-  // Over the stale reads: how long before each read began the write it missed had been
-  // acknowledged, the largest and the median (0 without stale reads).
-  double staleness_max_ms = 0, staleness_median_ms = 0;
-
-  // No acknowledged write lost, no value made up or brought back. Stale reads are reported,
-  // not failed: a level below quorum (or a sloppy quorum under failures) allows them.
-  bool consistent() const { return lost == 0 && phantom == 0 && resurrected == 0; }
-};
 
 class VerifyLog {
  public:
@@ -39,15 +23,15 @@ class VerifyLog {
 
   // InvalidArgument (nothing kept) for a namespace over kMaxNamespace bytes, or a negative
   // or non-finite duration or staleness.
-  Status Record(VerifyResult result);
-  std::vector<VerifyResult> Recent() const;  // oldest first
+  Status Record(VerifySummary result);
+  std::vector<VerifySummary> Recent() const;  // oldest first
   // Runs recorded since the node started, and of them those that were not consistent().
   uint64_t runs() const;
   uint64_t inconsistent_runs() const;
 
  private:
   mutable Mutex mu_;
-  std::deque<VerifyResult> recent_ GUARDED_BY(mu_);
+  std::deque<VerifySummary> recent_ GUARDED_BY(mu_);
   uint64_t runs_ GUARDED_BY(mu_) = 0;
   uint64_t inconsistent_ GUARDED_BY(mu_) = 0;
 };

@@ -11,8 +11,8 @@ using namespace ringkv;
 
 namespace {
 
-VerifyResult Run(int64_t time_ms, uint64_t lost = 0, uint64_t phantom = 0) {
-  VerifyResult r;
+VerifySummary Run(int64_t time_ms, uint64_t lost = 0, uint64_t phantom = 0) {
+  VerifySummary r;
   r.time_ms = time_ms;
   r.ns = "ringkv-verify";
   r.seconds = 5;
@@ -42,10 +42,10 @@ TEST_CASE("the verify log keeps the last 16 runs and counts consistent and incon
 
 TEST_CASE("a verify result with an over-long namespace or a negative figure is refused and nothing is kept") {
   VerifyLog log;
-  VerifyResult long_name = Run(1);
+  VerifySummary long_name = Run(1);
   long_name.ns = std::string(65, 'n');
   CHECK(log.Record(long_name).IsInvalidArgument());
-  VerifyResult negative = Run(1);
+  VerifySummary negative = Run(1);
   negative.staleness_max_ms = -1;
   CHECK(log.Record(negative).IsInvalidArgument());
   CHECK(log.Recent().empty());
