@@ -48,11 +48,12 @@ Result<std::vector<std::string>> AllNodesUp(Client& c) {
   return ids;
 }
 
-// Removes the parts made so far after a failed create, so that it changes nothing.
-void RollBack(Client& c, const std::vector<std::string>& made, const std::string& name, const Output& o) {
-  for (const std::string& node : made) {
+// Removes the parts made so far after a failed create, so that it changes nothing; `nodes`
+// may name one that holds none (NotFound is what was wanted).
+void RollBack(Client& c, const std::vector<std::string>& nodes, const std::string& name, const Output& o) {
+  for (const std::string& node : nodes) {
     Status s = c.DeleteBackup(node, name);
-    if (!s.ok()) *o.err << "warning: cannot remove " << node << "'s part: " << s.ToString() << "\n";
+    if (!s.ok() && !s.IsNotFound()) *o.err << "warning: cannot remove " << node << "'s part: " << s.ToString() << "\n";
   }
 }
 
@@ -74,6 +75,7 @@ int Create(Client& c, const std::string& name, const Output& o) {
   for (const std::string& node : *nodes) {
     auto part = c.CreateBackup(node, name);
     if (!part.ok()) {
+      made.push_back(node);  // its part may exist after all (an answer lost, a failure part-way)
       RollBack(c, made, name, o);
       return Fail(o, part.status().Annotated("on " + node + "; the parts already made were removed"));
     }

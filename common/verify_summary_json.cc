@@ -53,8 +53,8 @@ Result<VerifySummary> VerifySummaryFromJson(const json::object& o) {
   if (const json::value* n = o.if_contains("namespace"); n && n->is_string()) s.ns = std::string(n->as_string());
   bool ok = Number(o, "seconds", &s.seconds) && Count(o, "ops", &s.ops) && Count(o, "failed_ops", &s.failed_ops) &&
             Count(o, "acked_writes", &s.acked_writes) && Count(o, "reads", &s.reads) && Count(o, "lost", &s.lost) &&
-            Count(o, "phantom", &s.phantom) && Count(o, "stale", &s.stale) &&
-            Count(o, "resurrected", &s.resurrected) && Number(o, "staleness_max_ms", &s.staleness_max_ms) &&
+            Count(o, "phantom", &s.phantom) && Count(o, "stale", &s.stale) && Count(o, "resurrected", &s.resurrected) &&
+            Number(o, "staleness_max_ms", &s.staleness_max_ms) &&
             Number(o, "staleness_median_ms", &s.staleness_median_ms);
   if (!ok) {
     return Status::InvalidArgument(

@@ -32,7 +32,9 @@ kj::Promise<Result<T>> Bounded(kj::Timer& timer, kj::Promise<Result<T>> call, st
 
 Status Client::RefreshRing() {
   return impl_
-      ->RunSync<bool>([this]() { return impl_->RefreshFromEveryNode().then([]() -> Result<bool> { return true; }); })
+      ->RunSync<bool>([this]() {
+        return impl_->RefreshFromEveryNode(impl_->options().timeout).then([]() -> Result<bool> { return true; });
+      })
       .status();
 }
 
@@ -141,17 +143,21 @@ constexpr auto kNotStartedAfter = std::chrono::seconds(2);
 
 Result<BackupInfo> Client::AwaitBackupPart(const std::string& node_id, const std::string& name, Status lost) {
   auto start = std::chrono::steady_clock::now();
-  for (auto waited = std::chrono::steady_clock::duration(); waited < kLostAnswerWait;
-       waited = std::chrono::steady_clock::now() - start) {
+  for (;;) {
+    auto waited = std::chrono::steady_clock::now() - start;
     auto parts = ListBackups(node_id);
     if (parts.ok()) {
       auto part = std::find_if(parts->begin(), parts->end(), [&](const BackupInfo& b) { return b.name == name; });
       if (part != parts->end() && part->complete) return *part;
-      if (part == parts->end() && waited > kNotStartedAfter) return lost;
+      if (part == parts->end() && waited > kNotStartedAfter) return lost;  // the call never started
+    } else if (waited > kNotStartedAfter) {
+      return lost.Annotated("and its list of parts could not be read: " + parts.status().ToString());
+    }
+    if (waited > kLostAnswerWait) {
+      return lost.Annotated("its part did not complete within " + std::to_string(kLostAnswerWait.count()) + " s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  return lost.Annotated("the node's part did not complete within " + std::to_string(kLostAnswerWait.count()) + " s");
 }
 
 Result<BackupInfo> Client::CreateBackup(const std::string& node_id, const std::string& name) {
@@ -264,9 +270,7 @@ Result<std::vector<NamespaceInfo>> Client::ListNamespaces(const std::string& nod
     RINGKV_ASSIGN(std::string address, AddressOf(*ring, node_id));
     addresses.push_back(address);
   } else {
-    for (const RingNode& n : ring->ring.nodes()) {
-      if (ring->IsUp(n.id)) addresses.push_back(n.address);
-    }
+    for (const RingNode& n : impl_->CatalogChangeOrder(*ring)) addresses.push_back(n.address);
   }
   std::string errors;
   for (const std::string& address : addresses) {

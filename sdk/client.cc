@@ -125,7 +125,8 @@ void Client::Impl::LoopMain(std::promise<Status>* started) {
   pool_options.health_timeout = std::max(2 * options_.replica_timeout, std::chrono::milliseconds(1000));
   pool_ = std::make_unique<wire::ConnectionPool>(*io.provider, *io.lowLevelProvider, *timer_, pool_options);
   batcher_ = std::make_unique<sdk::RequestBatcher>(*pool_, errors_);
-  // Background ring fetches (RefreshSoon): no request waits on them.
+  // Ring fetches in the background: RefreshSoon's, and those a StaleRing retry stopped
+  // waiting for once another replica had answered with a newer ring.
   struct RecordErrors : kj::TaskSet::ErrorHandler {
     explicit RecordErrors(sdk::InternalErrors& e) : errors(e) {}
     void taskFailed(kj::Exception&& e) override { (void)errors.Record("a background ring fetch", e); }
@@ -161,9 +162,11 @@ kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address
 }
 
 kj::Promise<void> Client::Impl::FetchAndInstall(const std::string& address, std::chrono::milliseconds limit) {
-  return FetchRing(address, limit).then([this](Result<RingView> view) {
-    if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
-  });
+  return FetchRing(address, limit)
+      .then([this](Result<RingView> view) {
+        if (view.ok() && !view->ring.empty()) InstallRing(kj::mv(view).value());
+      })
+      .catch_([this](kj::Exception&& e) { (void)errors_.Record("installing a fetched ring", e); });
 }
 
 kj::Promise<Result<RingView>> Client::Impl::FetchRing(const std::string& address, std::chrono::milliseconds limit) {
@@ -242,7 +245,7 @@ void Client::Impl::RefreshSoon() {
 }
 
 kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes, uint64_t routed_with) {
-  if (nodes.empty()) return kj::READY_NOW;
+  if (nodes.empty() || Ring()->version > routed_with) return kj::READY_NOW;
   // Resolved by the first fetch that installs a ring newer than `routed_with`, or by the
   // last one to settle; the others finish in the background.
   struct Wait : kj::Refcounted {
@@ -272,7 +275,9 @@ void Client::Impl::LearnNamespace(const NamespaceRecord& record) {
 
 Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, const std::string& key,
                                                    const std::string* value) {
-  LearnIfUnknown(o.ns);
+  std::string_view name = o.ns.empty() ? kDefaultNamespace : std::string_view(o.ns);
+  RINGKV_TRY(ValidateKeyIn(name, key));  // bad input is refused before any lookup
+  LearnIfUnknown(name);
   return ResolveCached(o, key, value);
 }
 
@@ -292,7 +297,8 @@ void Client::Impl::LearnCatalog() {
   if (last_catalog_fetch_ && now - *last_catalog_fetch_ < std::chrono::seconds(1)) return;
   last_catalog_fetch_ = now;
   // A node that does not answer is left out: the catalog learned is the others' union.
-  (void)RunSync<bool>([this]() { return RefreshFromEveryNode().then([]() -> Result<bool> { return true; }); });
+  (void)RunSync<bool>(
+      [this]() { return RefreshFromEveryNode(options_.replica_timeout).then([]() -> Result<bool> { return true; }); });
 }
 
 std::vector<RingNode> Client::Impl::CatalogChangeOrder(const RingView& ring) {
@@ -300,9 +306,12 @@ std::vector<RingNode> Client::Impl::CatalogChangeOrder(const RingView& ring) {
   for (const RingNode& n : ring.ring.nodes()) {
     if (ring.IsUp(n.id)) order.push_back(n);
   }
-  MutexLock lock(&catalog_mu_);
-  auto last =
-      std::find_if(order.begin(), order.end(), [&](const RingNode& n) { return n.id == last_catalog_change_at_; });
+  std::string first;
+  {
+    MutexLock lock(&catalog_mu_);
+    first = last_catalog_change_at_;
+  }
+  auto last = std::find_if(order.begin(), order.end(), [&](const RingNode& n) { return n.id == first; });
   if (last != order.end()) std::rotate(order.begin(), last, last + 1);
   return order;
 }
@@ -312,10 +321,10 @@ void Client::Impl::ChangedCatalogAt(const std::string& node_id) {
   last_catalog_change_at_ = node_id;
 }
 
-kj::Promise<void> Client::Impl::RefreshFromEveryNode() {
+kj::Promise<void> Client::Impl::RefreshFromEveryNode(std::chrono::milliseconds limit) {
   auto ring = Ring();
   kj::Vector<kj::Promise<void>> all;
-  for (const RingNode& n : ring->ring.nodes()) all.add(FetchAndInstall(n.address, options_.replica_timeout));
+  for (const RingNode& n : ring->ring.nodes()) all.add(FetchAndInstall(n.address, limit));
   return kj::joinPromises(all.releaseAsArray());
 }
 

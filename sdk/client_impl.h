@@ -6,8 +6,9 @@
 // What crosses between them: the options (constant after construction), the loop's
 // executor and thread id (set before Start() returns, then constant), and the ring state
 // (the ring and the cluster name learned with it), which the loop thread installs and
-// any thread reads under ring_mu_ — checked by clang's -Wthread-safety. Everything else
-// belongs to the loop thread.
+// any thread reads under ring_mu_ — checked by clang's -Wthread-safety — and what
+// application threads share about the namespace catalog (when it was last fetched, the node
+// that took the last change), under catalog_mu_. Everything else belongs to the loop thread.
 
 #include <kj/async-io.h>
 
@@ -118,14 +119,17 @@ class Client::Impl {
   };
   // A namespace this client has not learned yet (its ring came from a node gossip had not
   // reached) is looked up before it is called unknown: every node is asked for its catalog,
-  // at most once a second (LearnCatalog). Any thread; on the loop thread, from the cache only.
+  // at most once a second (LearnCatalog), which blocks the calling thread for up to
+  // replica_timeout — the async forms too. Any thread; on the loop thread (a callback),
+  // from the cache only.
   Result<Target> Resolve(const RequestOptions& o, const std::string& key, const std::string* value)
       EXCLUDES(catalog_mu_);
   // A namespace change this client made: known at once, before the next ring refresh.
   void LearnNamespace(const NamespaceRecord& record) EXCLUDES(ring_mu_);
-  // The live nodes of `ring` in the order a namespace change tries them: the node that took
-  // this client's last change first, so that its changes (a drop, then a create of the same
-  // name) meet a node that has seen the ones before, whatever gossip has spread.
+  // The live nodes of `ring` in the order a namespace change (or list) tries them: the node
+  // that took this client's last change first, so that its changes (a drop, then a create
+  // of the same name) meet a node that has seen the ones before, whatever gossip has
+  // spread. Not on the loop thread.
   std::vector<RingNode> CatalogChangeOrder(const RingView& ring) EXCLUDES(catalog_mu_);
   void ChangedCatalogAt(const std::string& node_id) EXCLUDES(catalog_mu_);
   // A put or delete checked and resolved on the caller's thread, ready for the loop.
@@ -168,9 +172,9 @@ class Client::Impl {
   kj::Timer& timer() { return *timer_; }
   const ClientOptions& options() const { return options_; }
   kj::Promise<Result<RingView>> FetchRingFrom(const std::string& address) { return FetchRing(address); }
-  // Fetches the ring from every node of the current one and keeps the newest (the catalog:
-  // the union of theirs). Loop thread.
-  kj::Promise<void> RefreshFromEveryNode();
+  // Fetches the ring from every node of the current one, each bounded by `limit`, and keeps
+  // the newest (the catalog: the union of theirs). Loop thread.
+  kj::Promise<void> RefreshFromEveryNode(std::chrono::milliseconds limit);
 
  private:
   // `on_loop()`, with an exception it throws or rejects with turned into the Aborted

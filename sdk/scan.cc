@@ -158,7 +158,7 @@ kj::Promise<Result<ScanPage>> Client::Impl::ScanPageOnLoop(std::shared_ptr<sdk::
             return Result<ScanPage>(Status::StaleRing("scan: the ring kept changing under the page: " + failures));
           }
           metrics_.RecordRetry(ClientOp::kScan);
-          return RefreshFromEveryNode().then([this, job]() { return ScanPageOnLoop(job); });
+          return RefreshFromEveryNode(options_.replica_timeout).then([this, job]() { return ScanPageOnLoop(job); });
         }
         const sdk::QuorumSpec& spec = job->spec;
         if (Status covered = sdk::CheckRangesCovered(*view, spec.n, spec.r, answered, failures); !covered.ok()) {
