@@ -340,8 +340,10 @@ interface Node {
   # `busy` while this node does not yet know `forNode` as joining.
 
   merkleOpen @8 (header :RequestHeader, peer :Text, range :TokenRange, depth :UInt8)
-      -> (error :Error, session :UInt64, root :MerkleNode);
+      -> (error :Error, session :UInt64, root :MerkleNode, generation :UInt64);
   # Builds this node's Merkle tree over the keys it shares with `peer` in `range`.
+  # `generation`: this node's incarnation (its gossip generation), which the initiator's
+  # purge proof records the session under; 0 from a node older than the field.
   merkleNodes @9 (header :RequestHeader, session :UInt64, level :UInt8, indices :List(UInt32))
       -> (error :Error, hashes :List(UInt64));
   # For each differing node (level, index): the hashes of its two children, left first.

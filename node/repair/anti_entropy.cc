@@ -234,10 +234,15 @@ Result<RepairStats> AntiEntropy::RepairPair(BackgroundLoop::Context& ctx, const 
   auto stats = Reconcile(tree, local, remote);
   if (stats.ok() && purge_) {
     // Reconcile returns OK only once it pulled the peer's differing entries and pushed ours.
+    // The session ran against the incarnation the peer reported: gossip may not show it yet
+    // (a peer restarted a moment ago), and a mark under the old one would never count. A peer
+    // too old to report one: gossip's, if it did not change during the session.
+    uint64_t reported = opened->getGeneration();
     auto after = membership_->Find(peer.id);
-    if (peer_record && after && after->generation == peer_generation) {
-      purge_->SessionCompleted(
-          RepairSession{peer.id, peer_generation, view->version, range, start_seq, /*pulled=*/true, /*pushed=*/true});
+    bool known = reported != 0 || (peer_record && after && after->generation == peer_generation);
+    if (known) {
+      purge_->SessionCompleted(RepairSession{peer.id, reported != 0 ? reported : peer_generation, view->version, range,
+                                             start_seq, /*pulled=*/true, /*pushed=*/true});
     }
   }
   MutexLock lock(&mu_);

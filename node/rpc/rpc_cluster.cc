@@ -102,15 +102,17 @@ kj::Promise<void> NodeServer::merkleOpen(MerkleOpenContext context) {
     return kj::READY_NOW;
   }
   AntiEntropy* ae = s_.anti_entropy;
+  uint64_t generation = s_.membership->Self().generation;
   using Opened = Result<std::pair<uint64_t, MerkleNode>>;
   return s_.workers
       ->Run<Opened>([ae, peer = wire::ToText(params.getPeer()), range = FromWire(params.getRange()),
                      depth = params.getDepth()]() { return ae->OpenSession(peer, range, depth); })
-      .then([context](Opened opened) mutable {
+      .then([context, generation](Opened opened) mutable {
         auto results = context.getResults();
         wire::ToWire(opened.status(), results.initError());
         if (!opened.ok()) return;
         results.setSession(opened->first);
+        results.setGeneration(generation);
         results.initRoot().setHash(opened->second.hash);
         results.getRoot().setCount(opened->second.count);
       });

@@ -97,11 +97,11 @@ TEST_CASE("the membership table on disk is always a whole table, and the latest 
   std::atomic<int> whole{0}, torn{0};
   // A reader as a restarting node would be: whatever moment it looks, a parsable table.
   std::thread reader([&] {
-    while (!done.load()) {
+    do {  // at least once, however late the thread starts
       auto text = storage::ReadFileToString(dir.file("MEMBERSHIP"));
       bool ok = text.ok() && text->size() > 2 && text->front() == '[' && text->back() == ']';
       (ok ? whole : torn).fetch_add(1);
-    }
+    } while (!done.load());
   });
   for (int i = 0; i < 200; ++i) m.SetSelfState(i % 2 ? RingState::kLeaving : RingState::kNormal);
   m.SetSelfState(RingState::kLeft);
