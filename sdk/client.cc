@@ -275,10 +275,12 @@ void Client::Impl::LearnNamespace(const NamespaceRecord& record) {
 
 Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, const std::string& key,
                                                    const std::string* value) {
-  std::string_view name = o.ns.empty() ? kDefaultNamespace : std::string_view(o.ns);
-  RINGKV_TRY(ValidateKeyIn(name, key));  // bad input is refused before any lookup
-  LearnIfUnknown(name);
-  return ResolveCached(o, key, value);
+  // The cached catalog first: a request does one lookup, and bad input none on the network.
+  bool unknown_namespace = false;
+  auto target = ResolveCached(o, key, value, &unknown_namespace);
+  if (!unknown_namespace) return target;
+  LearnIfUnknown(o.ns);
+  return ResolveCached(o, key, value, &unknown_namespace);
 }
 
 void Client::Impl::LearnIfUnknown(std::string_view ns) {
@@ -329,7 +331,7 @@ kj::Promise<void> Client::Impl::RefreshFromEveryNode(std::chrono::milliseconds l
 }
 
 Result<Client::Impl::Target> Client::Impl::ResolveCached(const RequestOptions& o, const std::string& key,
-                                                         const std::string* value) const {
+                                                         const std::string* value, bool* unknown_namespace) const {
   std::string_view name = o.ns.empty() ? kDefaultNamespace : std::string_view(o.ns);
   RINGKV_TRY(ValidateKeyIn(name, key));
   if (value != nullptr) RINGKV_TRY(ValidateValue(*value));
@@ -346,6 +348,7 @@ Result<Client::Impl::Target> Client::Impl::ResolveCached(const RequestOptions& o
   RINGKV_TRY(ValidateNamespaceName(name));
   const NamespaceRecord* ns = ring->namespaces.Find(name);
   if (ns == nullptr) {
+    *unknown_namespace = true;
     return UnknownNamespace(name);
   }
   const NamespaceSettings& s = ns->settings;

@@ -238,8 +238,9 @@ class Client::Impl {
   kj::Promise<Result<RingView>> FetchRing(const std::string& address, std::chrono::milliseconds limit);
   // Keeps `view` unless a newer ring is installed already. Loop thread.
   void InstallRing(RingView view) EXCLUDES(ring_mu_);
-  // Resolve on the cached catalog alone.
-  Result<Target> ResolveCached(const RequestOptions& o, const std::string& key, const std::string* value) const;
+  // Resolve on the cached catalog alone; sets `*unknown_namespace` when that is why it fails.
+  Result<Target> ResolveCached(const RequestOptions& o, const std::string& key, const std::string* value,
+                               bool* unknown_namespace) const;
   // LearnCatalog when `ns` is a valid name the cached catalog lacks; nothing on the loop thread.
   void LearnIfUnknown(std::string_view ns) EXCLUDES(catalog_mu_);
   // Asks every node for its catalog (RefreshFromEveryNode) and waits, unless that was done
