@@ -245,24 +245,32 @@ void Client::Impl::RefreshSoon() {
 }
 
 kj::Promise<void> Client::Impl::RefreshFrom(std::vector<sdk::Replica> nodes, uint64_t routed_with) {
-  if (nodes.empty() || Ring()->version > routed_with) return kj::READY_NOW;
-  // Resolved by the first fetch that installs a ring newer than `routed_with`, or by the
-  // last one to settle; the others finish in the background.
+  std::vector<std::string> addresses;
+  for (const auto& n : nodes) addresses.push_back(n.address);
+  return RefreshUntil(kj::mv(addresses), options_.replica_timeout,
+                      [this, routed_with]() { return Ring()->version > routed_with; });
+}
+
+kj::Promise<void> Client::Impl::RefreshUntil(std::vector<std::string> addresses, std::chrono::milliseconds limit,
+                                             kj::Function<bool()> enough) {
+  if (addresses.empty() || enough()) return kj::READY_NOW;
+  // Resolved by the first fetch after which `enough()` holds, or by the last one to settle;
+  // the others finish in the background.
   struct Wait : kj::Refcounted {
     size_t left = 0;
+    kj::Function<bool()> enough;
     kj::Own<kj::PromiseFulfiller<void>> done;
   };
   auto paf = kj::newPromiseAndFulfiller<void>();
   auto wait = kj::refcounted<Wait>();
-  wait->left = nodes.size();
+  wait->left = addresses.size();
+  wait->enough = kj::mv(enough);
   wait->done = kj::mv(paf.fulfiller);
-  for (const auto& n : nodes) {
-    background_->add(FetchAndInstall(n.address, options_.replica_timeout)
-                         .then([this, wait = kj::addRef(*wait), routed_with]() mutable {
-                           --wait->left;
-                           if (wait->done->isWaiting() && (wait->left == 0 || Ring()->version > routed_with))
-                             wait->done->fulfill();
-                         }));
+  for (const std::string& address : addresses) {
+    background_->add(FetchAndInstall(address, limit).then([wait = kj::addRef(*wait)]() mutable {
+      --wait->left;
+      if (wait->done->isWaiting() && (wait->left == 0 || wait->enough())) wait->done->fulfill();
+    }));
   }
   return kj::mv(paf.promise);
 }
@@ -285,7 +293,7 @@ Result<Client::Impl::Target> Client::Impl::Resolve(const RequestOptions& o, cons
 
 void Client::Impl::LearnIfUnknown(std::string_view ns) {
   if (ns.empty() || ns == kDefaultNamespace || OnLoopThread() || !ValidateNamespaceName(ns).ok()) return;
-  if (Ring()->namespaces.Find(ns) == nullptr) LearnCatalog();
+  if (Ring()->namespaces.Find(ns) == nullptr) LearnCatalog(ns);
 }
 
 Status UnknownNamespace(std::string_view name) {
@@ -293,14 +301,21 @@ Status UnknownNamespace(std::string_view name) {
                                  "' does not exist (no node this client asked knows it)");
 }
 
-void Client::Impl::LearnCatalog() {
+void Client::Impl::LearnCatalog(std::string_view ns) {
   MutexLock lock(&catalog_mu_);  // held while fetching: the threads behind it find the catalog learned
   auto now = std::chrono::steady_clock::now();
   if (last_catalog_fetch_ && now - *last_catalog_fetch_ < std::chrono::seconds(1)) return;
   last_catalog_fetch_ = now;
-  // A node that does not answer is left out: the catalog learned is the others' union.
-  (void)RunSync<bool>(
-      [this]() { return RefreshFromEveryNode(options_.replica_timeout).then([]() -> Result<bool> { return true; }); });
+  // Done once a node that knows `ns` has answered, or every node has (each within the
+  // request timeout: a busy node may be slow, and one that is down must not hold it longer).
+  std::vector<std::string> addresses;
+  for (const RingNode& n : Ring()->ring.nodes()) addresses.push_back(n.address);
+  std::string name(ns);
+  (void)RunSync<bool>([&]() {
+    return RefreshUntil(kj::mv(addresses), options_.timeout,
+                        [this, name]() { return Ring()->namespaces.Find(name) != nullptr; })
+        .then([]() -> Result<bool> { return true; });
+  });
 }
 
 std::vector<RingNode> Client::Impl::CatalogChangeOrder(const RingView& ring) {

@@ -119,9 +119,9 @@ class Client::Impl {
   };
   // A namespace this client has not learned yet (its ring came from a node gossip had not
   // reached) is looked up before it is called unknown: every node is asked for its catalog,
-  // at most once a second (LearnCatalog), which blocks the calling thread for up to
-  // replica_timeout — the async forms too. Any thread; on the loop thread (a callback),
-  // from the cache only.
+  // at most once a second (LearnCatalog), which blocks the calling thread until a node that
+  // knows it answers (at most the request timeout) — the async forms too. Any thread; on
+  // the loop thread (a callback), from the cache only.
   Result<Target> Resolve(const RequestOptions& o, const std::string& key, const std::string* value)
       EXCLUDES(catalog_mu_);
   // A namespace change this client made: known at once, before the next ring refresh.
@@ -233,6 +233,10 @@ class Client::Impl {
   // `routed_with` is installed, or every fetch has settled: a replica that cannot be
   // reached does not hold the retry for its timeout.
   kj::Promise<void> RefreshFrom(std::vector<sdk::Replica> nodes, uint64_t routed_with);
+  // Fetches the ring from each of `addresses` (each bounded by `limit`) and installs it;
+  // resolves once `enough()` holds after a fetch, or every fetch has settled. Loop thread.
+  kj::Promise<void> RefreshUntil(std::vector<std::string> addresses, std::chrono::milliseconds limit,
+                                 kj::Function<bool()> enough);
   // Fetches the ring from `address`, bounded by `limit`, and installs it (InstallRing).
   kj::Promise<void> FetchAndInstall(const std::string& address, std::chrono::milliseconds limit);
   kj::Promise<Result<RingView>> FetchRing(const std::string& address, std::chrono::milliseconds limit);
@@ -243,9 +247,9 @@ class Client::Impl {
                                bool* unknown_namespace) const;
   // LearnCatalog when `ns` is a valid name the cached catalog lacks; nothing on the loop thread.
   void LearnIfUnknown(std::string_view ns) EXCLUDES(catalog_mu_);
-  // Asks every node for its catalog (RefreshFromEveryNode) and waits, unless that was done
-  // less than a second ago. Not on the loop thread.
-  void LearnCatalog() EXCLUDES(catalog_mu_);
+  // Asks every node for its catalog and waits until one that knows `ns` has answered, or
+  // all have, unless that was done less than a second ago. Not on the loop thread.
+  void LearnCatalog(std::string_view ns) EXCLUDES(catalog_mu_);
 
   const ClientOptions options_;             // never written after construction: read by every thread
   sdk::InternalErrors errors_;              // written on the loop thread, count read by any thread

@@ -100,7 +100,9 @@ TEST_CASE("every denial path of users and roles answers a clear error and writes
   REQUIRE(clerk.ok());
   RequestOptions orders;
   orders.ns = "orders";
-  REQUIRE((*clerk)->Put("o1", "shoes", {}, orders).ok());
+  Status in_orders = (*clerk)->Put("o1", "shoes", {}, orders).status();
+  INFO(in_orders.ToString());
+  REQUIRE(in_orders.ok());
   auto order = (*clerk)->Get("o1", orders);
   REQUIRE(order.ok());
   CHECK(order->values == std::vector<std::string>{"shoes"});
