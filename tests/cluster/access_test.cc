@@ -100,6 +100,17 @@ TEST_CASE("every denial path of users and roles answers a clear error and writes
   REQUIRE(clerk.ok());
   RequestOptions orders;
   orders.ns = "orders";
+  // The clerk's ring shows every node up first: a sanitized node's gossip, slowed by the
+  // logins above, was seen calling two peers down for a moment, and W=2 then has one
+  // replica to write (what this case tests is the grant, not availability).
+  bool all_up = Eventually(15s, [&] {
+    (void)(*clerk)->RefreshRing();
+    for (const RingMember& m : (*clerk)->Members()) {
+      if (m.status != "up") return false;
+    }
+    return true;
+  });
+  CHECK(all_up);
   Status in_orders = (*clerk)->Put("o1", "shoes", {}, orders).status();
   INFO(in_orders.ToString());
   REQUIRE(in_orders.ok());
