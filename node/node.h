@@ -100,13 +100,13 @@ class Node {
 #ifdef RINGKV_TEST_CLOCK
   // Test builds: the system clock moved by an offset a test sets (admin /test/clock).
   OffsetClock test_clock_;
-  // TEST HOOK: replies to data calls held back this many ms (--test-reply-delay-ms, admin
-  // /test/reply-delay in test builds).
-  std::atomic<uint32_t> test_reply_delay_ms_{0};
   const Clock& clock_ = test_clock_;
 #else
   const Clock& clock_ = Clock::System();
 #endif
+  // TEST HOOK: replies to data calls held back this many ms (--test-reply-delay-ms, in every
+  // build; admin /test/reply-delay changes it in test builds).
+  std::atomic<uint32_t> test_reply_delay_ms_{0};
   // The namespace catalog as the data path reads it: Namespaces publishes each change here.
   // Before the engine, whose compactions ask it which tombstones to reap at once.
   PublishedCatalog catalog_;
