@@ -1,6 +1,7 @@
 // cluster_bench: ringkv on a local 3-node cluster against Redis on the same machine.
 //
-// ringkv: 3 kvnode processes on 127.0.0.1-3 (durability batch: WAL fsync every 5 ms), one
+// ringkv: 3 kvnode processes on 127.0.0.1-3 (durability batch: each write reaches the OS
+// before the reply, WAL fsync every 5 ms; --durability none or always to compare), one
 // SDK client keeping `concurrency` requests in flight, 100-byte values, for each of
 // put-only, get-only and 50/50, at N=3 W=2 R=2 and at N=W=R=1: ops/s and p50/p99/p999.
 // Redis: redis-server on loopback (appendonly, fsync every second: its closest durability)
@@ -9,6 +10,7 @@
 // SET and GET throughput). Medians of `--repeat` runs.
 //
 //   cluster_bench [--ops 100000] [--concurrency 64] [--value_size 100] [--keys 100000] [--repeat 3]
+//                 [--durability batch]
 //
 // --tail: instead, the Dynamo paper's Table 2 form with one replica slow or stopped
 // (bench/tail_table.h): cluster_bench --tail [--tail-ops 20000] [--slow-ms 20] [--hedging both]
@@ -81,6 +83,9 @@ int main(int argc, char** argv) {
   app.add_option("--workloads", f.workloads, "any of put,get,50/50");
   app.add_option("--configs", f.configs, "any of quorum (N=3 W=2 R=2), one (N=W=R=1)");
   app.add_flag("--redis,!--no-redis", f.redis, "run the Redis baseline");
+  std::string durability = "batch";
+  app.add_option("--durability", durability, "the nodes' WAL durability: none, batch or always")
+      ->check(CLI::IsMember({"none", "batch", "always"}));
   bool tail = false;
   bench::TailOptions tail_options;
   app.add_flag("--tail", tail, "print the Dynamo Table 2 form with one replica slow or stopped instead");
@@ -95,6 +100,7 @@ int main(int argc, char** argv) {
 
   testing::LocalClusterOptions cluster_options;
   cluster_options.memtable_mb = 32;  // the node's default, not the tests' small one
+  cluster_options.durability = durability;
   auto cluster = testing::LocalCluster::Start(cluster_options);
   if (!cluster.ok()) {
     std::fprintf(stderr, "cluster_bench: %s\n", cluster.status().ToString().c_str());
@@ -113,10 +119,10 @@ int main(int argc, char** argv) {
     return bench::RunTailTable(**cluster, tail_options);
   }
   std::printf(
-      "cluster_bench: %llu ops, %d in flight, %d-byte values, %llu keys, median of %d runs "
+      "cluster_bench: %llu ops, %d in flight, %d-byte values, %llu keys, durability %s, median of %d runs "
       "(2-core machine shared by 3 nodes + client: compare ratios, not absolutes)\n",
       static_cast<unsigned long long>(f.ops), f.concurrency, f.value_size, static_cast<unsigned long long>(f.keys),
-      f.repeat);
+      durability.c_str(), f.repeat);
 
   struct Config {
     const char* name;

@@ -13,10 +13,10 @@
 
 namespace ringkv {
 
-// How much of a write is on stable storage when Put returns.
+// How durable a write is when Put returns.
 enum class Durability {
-  kNone,    // written to the OS when the group-commit buffer fills or the background thread runs
-  kBatch,   // fsync'd by the background thread every `wal_sync_interval` (default)
+  kNone,    // buffered in the process: written to the OS within `wal_sync_interval`, never fsync'd
+  kBatch,   // written to the OS (a killed process loses nothing); fsync'd every `wal_sync_interval` (default)
   kAlways,  // fsync'd before Put returns (group commit shares one fsync across writers)
 };
 

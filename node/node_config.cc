@@ -74,7 +74,9 @@ const std::vector<OptionSpec>& Options() {
       Field("dc", &NodeConfig::dc, "datacenter label"),
       Field("rack", &NodeConfig::rack, "rack label"),
       Field("vnodes", &NodeConfig::vnodes, "tokens this node claims on the ring (its weight)"),
-      Field("durability", &NodeConfig::durability, "WAL durability: none, batch (fsync every 5 ms) or always"),
+      Field("durability", &NodeConfig::durability,
+            "WAL durability: none (buffered), batch (written before the reply, fsync every 5 ms) or always (fsync "
+            "before the reply)"),
       Field("memtable-mb", &NodeConfig::memtable_mb, "memtable size that triggers a flush, MB"),
       Field("block-cache-mb", &NodeConfig::block_cache_mb, "SSTable block cache, MB"),
       Field("worker-threads", &NodeConfig::worker_threads, "threads running storage calls off the event loop"),

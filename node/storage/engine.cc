@@ -311,7 +311,7 @@ Status StorageEngine::Rep::Publish(Writer* w, const Status& durable) {
 
 bool StorageEngine::WriteWouldBlock() {
   Rep& r = *rep_;
-  if (r.options.durability == Durability::kAlways) return true;
+  if (r.options.durability != Durability::kNone) return true;  // every write waits for its WAL record's I/O
   MutexLock lock(&r.mu);
   bool mem_full = !r.mem->Empty() && r.mem->ApproximateBytes() >= r.options.memtable_bytes;
   return (mem_full && r.ImmutablesFull()) || r.TooManyTables() || r.wal->WritesWouldWait();

@@ -148,9 +148,9 @@ class StorageEngine {
   StorageEngine& operator=(const StorageEngine&) = delete;
 
   Status Put(std::string_view key, const Record& record);
-  // True when a write now would wait: for the WAL's fsync (durability always) or its
-  // backlog, or for a flush/compaction to catch up. Callers on an event loop send such
-  // writes elsewhere.
+  // True when a write now would wait: for its WAL record's write (batch) or fsync
+  // (always), for the WAL's backlog, or for a flush/compaction to catch up. Only durability
+  // none writes without waiting. Callers on an event loop send such writes elsewhere.
   bool WriteWouldBlock();
   Status Write(const WriteBatch& batch);
   // Why writes fail now, or OK: the sticky error after a failed fsync or write, or the

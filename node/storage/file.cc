@@ -144,6 +144,10 @@ Status WritableFile::Flush() {
 
 Status WritableFile::Sync() {
   RINGKV_TRY(Flush());
+  return SyncWritten();
+}
+
+Status WritableFile::SyncWritten() const {
   if (int err = InjectedErrno(true, path_)) return Errno("fdatasync failed on", path_, err);
   if (::fdatasync(fd_) != 0) return Errno("fdatasync failed on", path_);
   return Status::OK();

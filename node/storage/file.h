@@ -17,7 +17,7 @@
 
 namespace ringkv::storage {
 
-// Append-only file with a user-space buffer. Not thread-safe.
+// Append-only file with a user-space buffer. Not thread-safe, but for SyncWritten.
 class WritableFile {
  public:
   static Result<std::unique_ptr<WritableFile>> Create(const std::string& path, bool truncate = true);
@@ -26,8 +26,12 @@ class WritableFile {
   WritableFile& operator=(const WritableFile&) = delete;
 
   Status Append(std::string_view data);
-  Status Flush();                          // buffer -> OS
-  Status Sync();                           // Flush + fdatasync
+  Status Flush();  // buffer -> OS
+  Status Sync();   // Flush + fdatasync
+  // fdatasync alone: makes durable what Flush has handed to the OS. The one call that may
+  // run on another thread than the writer's (it reads only the descriptor), while the
+  // writer goes on appending; Close must not run meanwhile.
+  Status SyncWritten() const;
   Status Close();                          // Flush + close (no sync)
   uint64_t Size() const { return size_; }  // bytes appended, flushed or not
   const std::string& path() const { return path_; }

@@ -3,6 +3,7 @@
 #include "node/storage/wal.h"
 
 #include <algorithm>
+#include <cassert>
 #include <optional>
 
 #include "common/coding.h"
@@ -256,6 +257,7 @@ Wal::Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_byt
       framer_(file_bytes),
       base_bytes_(file_bytes) {
   thread_ = std::thread([this] { BackgroundLoop(); });
+  if (durability_ == Durability::kBatch) sync_thread_ = std::thread([this] { SyncLoop(); });
 }
 
 Wal::~Wal() { (void)Close(); }
@@ -270,7 +272,7 @@ Result<uint64_t> Wal::Append(std::string_view payload, bool* durable_now) {
   if (stats_ != nullptr) stats_->wal_bytes_written.fetch_add(pending_.size() - before, std::memory_order_relaxed);
   if (pending_.size() >= kWakeWriterBytes) work_cv_.Signal();
   UpdateBacklog();
-  if (durable_now != nullptr) *durable_now = durability_ != Durability::kAlways && !confirm_writes_;
+  if (durable_now != nullptr) *durable_now = durability_ == Durability::kNone && !confirm_writes_;
   return appended_;
 }
 
@@ -285,7 +287,7 @@ void Wal::WaitForRoom() {
 
 bool Wal::WritesWouldWait() {
   MutexLock lock(&mu_);
-  return durability_ == Durability::kAlways || confirm_writes_ || Backlogged();
+  return durability_ != Durability::kNone || confirm_writes_ || Backlogged();
 }
 
 bool Wal::OutOfSpace() {
@@ -301,7 +303,7 @@ uint64_t Wal::GoodBytes() {
 
 std::string Wal::UnwrittenAcknowledged() {
   MutexLock lock(&mu_);
-  return durability_ == Durability::kAlways ? std::string() : pending_;
+  return durability_ == Durability::kNone ? pending_ : std::string();
 }
 
 Status Wal::error() {
@@ -317,10 +319,17 @@ Status Wal::WaitDurable(uint64_t ticket) {
     while (synced_ < ticket && bg_error_.ok()) durable_cv_.Wait(&mu_);
     return synced_ >= ticket ? Status::OK() : bg_error_;  // a later payload's failure is not this one's
   }
-  if (confirm_writes_) {
-    write_requested_ = std::max(write_requested_, ticket);
-    work_cv_.Signal();
-    while (written_ < ticket && bg_error_.ok()) durable_cv_.Wait(&mu_);
+  if (durability_ == Durability::kBatch || confirm_writes_) {
+    // The writer writes the buffer out itself when no other thread is writing: one write(2)
+    // for every payload buffered so far (group write), without a hand-off to the WAL thread.
+    // Otherwise it waits for that write, and writes what is left after it. While closing,
+    // the WAL thread writes everything.
+    while (written_ < ticket && bg_error_.ok()) {
+      if (!io_in_progress_ && !closing_)
+        WriteOut(/*sync=*/false);
+      else
+        durable_cv_.Wait(&mu_);
+    }
   }
   return written_ >= ticket ? Status::OK() : bg_error_;
 }
@@ -336,12 +345,13 @@ Status Wal::Sync() {
 }
 
 void Wal::WriteOut(bool sync) {
+  assert(!io_in_progress_);
   std::string batch;
   batch.swap(pending_);
   uint64_t upto = appended_;
   io_in_progress_ = true;
   UpdateBacklog();
-  mu_.Unlock();  // only this thread touches file_; appenders fill a fresh pending_ meanwhile
+  mu_.Unlock();  // only the thread that set io_in_progress_ touches file_; appenders fill a fresh pending_
   Status s = batch.empty() ? Status::OK() : file_->Append(batch);
   if (s.ok()) s = file_->Flush();
   bool write_failed = !s.ok();
@@ -359,35 +369,64 @@ void Wal::WriteOut(bool sync) {
     written_ = upto;
     confirm_writes_ = false;
     if (sync) {
-      synced_ = upto;
+      synced_ = std::max(synced_, upto);  // the sync thread may have synced a part meanwhile
       if (stats_ != nullptr) stats_->wal_fsyncs.fetch_add(1, std::memory_order_relaxed);
     }
   }
   durable_cv_.SignalAll();
+  work_cv_.Signal();  // a writer thread's write: the WAL thread may have waited for it
 }
 
 bool Wal::HasWork() const {
   // After a failure there is nothing to do but wait for Close.
-  return closing_ || (bg_error_.ok() && (sync_requested_ > synced_ || write_requested_ > written_ ||
-                                         pending_.size() >= kWakeWriterBytes));
+  return closing_ || (bg_error_.ok() && (sync_requested_ > synced_ || pending_.size() >= kWakeWriterBytes));
 }
 
 void Wal::BackgroundLoop() {
   MutexLock lock(&mu_);
   auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
   for (;;) {
-    while (!HasWork()) {  // until there is work or the sync timer runs out
-      if (!work_cv_.WaitUntil(&mu_, next_sync)) break;
+    // Until there is work or the sync timer runs out, and no writer thread is writing.
+    bool timed_out = false;
+    while (!timed_out && (io_in_progress_ || !HasWork())) {
+      if (io_in_progress_)
+        work_cv_.Wait(&mu_);
+      else
+        timed_out = !work_cv_.WaitUntil(&mu_, next_sync);
     }
+    if (io_in_progress_) continue;  // a writer began writing as the timer ran out: after it
+    // kNone's buffer is written out every interval; kAlways syncs what its writers wait
+    // for; kBatch's periodic fsync is the sync thread's.
     bool sync_due = std::chrono::steady_clock::now() >= next_sync;
-    bool must_sync = sync_requested_ > synced_ || closing_ ||
-                     (sync_due && durability_ != Durability::kNone && written_ + pending_.size() > synced_);
+    bool must_sync = sync_requested_ > synced_ || closing_;
     if (bg_error_.ok() && (!pending_.empty() || must_sync)) WriteOut(must_sync);
     if (sync_due) next_sync = std::chrono::steady_clock::now() + sync_interval_;
     if (closing_ && (pending_.empty() || !bg_error_.ok())) break;
   }
   thread_done_ = true;
   durable_cv_.SignalAll();
+}
+
+void Wal::SyncLoop() {
+  MutexLock lock(&mu_);
+  while (!closing_ && bg_error_.ok()) {
+    auto next_sync = std::chrono::steady_clock::now() + sync_interval_;
+    while (!closing_ && sync_cv_.WaitUntil(&mu_, next_sync)) {
+    }
+    if (closing_ || !bg_error_.ok() || synced_ >= written_) continue;
+    uint64_t target = written_;
+    mu_.Unlock();  // the writer thread goes on writing while the disk syncs
+    Status s = file_->SyncWritten();
+    mu_.Lock();
+    if (!s.ok()) {
+      if (bg_error_.ok()) bg_error_ = s;
+      UpdateBacklog();
+    } else {
+      synced_ = std::max(synced_, target);
+      if (stats_ != nullptr) stats_->wal_fsyncs.fetch_add(1, std::memory_order_relaxed);
+    }
+    durable_cv_.SignalAll();
+  }
 }
 
 Status Wal::Close() {
@@ -398,8 +437,16 @@ Status Wal::Close() {
     UpdateBacklog();
   }
   work_cv_.Signal();
+  sync_cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
+  if (sync_thread_.joinable()) sync_thread_.join();
   MutexLock lock(&mu_);
+  while (io_in_progress_) durable_cv_.Wait(&mu_);  // a writer thread's last write
+  if (durability_ == Durability::kBatch && synced_ < written_) {
+    // The WAL thread syncs at close only without an error. After one (a full disk: the log
+    // is continued by a Reopen) what was acknowledged is on the OS: make it durable too.
+    if (file_->SyncWritten().ok()) synced_ = written_;
+  }
   closed_ = true;
   Status s = file_->Close();
   if (bg_error_.ok() && !s.ok()) bg_error_ = s;

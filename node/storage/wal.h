@@ -7,10 +7,16 @@
 // straddles a block; a block tail shorter than a header is zero-filled.
 //
 // Group commit: Append() copies the payload into a buffer under a short lock and returns a
-// ticket; a background thread writes the buffer out and, unless durability is kNone,
-// fdatasyncs it (kBatch: every wal_sync_interval; kAlways: as soon as a writer waits).
-// WaitDurable(ticket) returns once that payload is on stable storage (kAlways) or written
-// to the OS (kNone/kBatch return at once). One fsync covers every writer waiting on it.
+// ticket. WaitDurable(ticket) returns once the payload is as durable as the mode promises:
+//   kNone:   buffered in the process (at once); the WAL thread writes it within the sync
+//            interval and never syncs it.
+//   kBatch:  written to the OS, so a killed process loses nothing acknowledged. The waiting
+//            writer writes the buffer itself when no other thread is writing (one write(2)
+//            for every payload buffered: group write); a sync thread fdatasyncs what is
+//            written every wal_sync_interval, apart from the writes, so a slow fsync holds
+//            no writer (a power loss loses at most that much).
+//   kAlways: on stable storage: the WAL thread writes and fdatasyncs, one fdatasync for
+//            every writer waiting on it.
 // Append never waits: a writer calls WaitForRoom first (without its own locks held) when
 // more than 8 MB are buffered behind a slow disk.
 //
@@ -87,7 +93,7 @@ class Wal {
 
   // Buffers the framed payload; the ticket identifies it for WaitDurable. Never waits.
   // *durable_now (if given) is set when the payload is already as durable as the mode
-  // promises (kNone/kBatch outside Reopen's confirming): WaitDurable would return OK at once.
+  // promises (kNone outside Reopen's confirming): WaitDurable would return OK at once.
   Result<uint64_t> Append(std::string_view payload, bool* durable_now = nullptr);
   // True while more than the backlog limit is buffered (and the log has not failed): the
   // next writer should WaitForRoom. Lock-free.
@@ -102,7 +108,7 @@ class Wal {
   bool OutOfSpace();
   uint64_t GoodBytes();
   // The framed payloads after GoodBytes() that were acknowledged although not written yet
-  // (kNone/kBatch acknowledge on buffering): a Reopen must write them. Empty under kAlways.
+  // (kNone acknowledges on buffering): a Reopen must write them. Empty in the other modes.
   std::string UnwrittenAcknowledged();
   // The sticky failure, or OK.
   Status error();
@@ -118,15 +124,19 @@ class Wal {
   Wal(std::string path, std::unique_ptr<WritableFile> file, uint64_t file_bytes, const StorageOptions& options,
       StorageStats* stats);
   void BackgroundLoop() EXCLUDES(mu_);
+  // kBatch: fdatasyncs what is written every sync interval, on its own thread.
+  void SyncLoop() EXCLUDES(mu_);
   // Whether the background thread must write or sync before its timer runs out.
   bool HasWork() const REQUIRES(mu_);
   void UpdateBacklog() REQUIRES(mu_);
   // Writes (and maybe syncs) the pending buffer; releases mu_ around the I/O.
+  // REQUIRES: !io_in_progress_ (this thread then owns file_ until it returns).
   void WriteOut(bool sync) REQUIRES(mu_);
 
   const std::string path_;
-  // Written by the background thread only, without mu_ (io_in_progress_ says when), and
-  // closed by Close once that thread has ended.
+  // Written without mu_ by the one thread that set io_in_progress_ (the WAL thread or a
+  // waiting writer), synced by the sync thread (SyncWritten, the descriptor only), and
+  // closed by Close once both threads have ended and no write is in progress.
   std::unique_ptr<WritableFile> file_;
   const Durability durability_;
   const std::chrono::milliseconds sync_interval_;
@@ -135,16 +145,16 @@ class Wal {
   Mutex mu_;
   CondVar work_cv_;     // wakes the background thread
   CondVar durable_cv_;  // wakes waiters when progress is made
+  CondVar sync_cv_;     // wakes the sync thread (to close)
   WalWriter framer_ GUARDED_BY(mu_);
-  std::string pending_ GUARDED_BY(mu_);           // framed bytes not yet handed to the OS
-  uint64_t appended_ GUARDED_BY(mu_) = 0;         // tickets: byte offset just past each payload
-  uint64_t written_ GUARDED_BY(mu_) = 0;          // bytes handed to the OS
-  uint64_t synced_ GUARDED_BY(mu_) = 0;           // bytes known to be on stable storage
-  uint64_t sync_requested_ GUARDED_BY(mu_) = 0;   // highest ticket someone is waiting to have synced
-  uint64_t write_requested_ GUARDED_BY(mu_) = 0;  // highest ticket someone is waiting to have written
-  const uint64_t base_bytes_;                     // file size at open (Reopen); tickets count from there
-  bool confirm_writes_ GUARDED_BY(mu_) = false;   // WaitDurable waits for the write (after Reopen)
-  bool out_of_space_ GUARDED_BY(mu_) = false;     // bg_error_ is a write refused for lack of space
+  std::string pending_ GUARDED_BY(mu_);          // framed bytes not yet handed to the OS
+  uint64_t appended_ GUARDED_BY(mu_) = 0;        // tickets: byte offset just past each payload
+  uint64_t written_ GUARDED_BY(mu_) = 0;         // bytes handed to the OS
+  uint64_t synced_ GUARDED_BY(mu_) = 0;          // bytes known to be on stable storage
+  uint64_t sync_requested_ GUARDED_BY(mu_) = 0;  // highest ticket someone is waiting to have synced
+  const uint64_t base_bytes_;                    // file size at open (Reopen); tickets count from there
+  bool confirm_writes_ GUARDED_BY(mu_) = false;  // WaitDurable waits for the write (after Reopen)
+  bool out_of_space_ GUARDED_BY(mu_) = false;    // bg_error_ is a write refused for lack of space
   bool io_in_progress_ GUARDED_BY(mu_) = false;
   bool closing_ GUARDED_BY(mu_) = false;
   bool closed_ GUARDED_BY(mu_) = false;
@@ -152,6 +162,7 @@ class Wal {
   Status bg_error_ GUARDED_BY(mu_);      // sticky: after an I/O failure every call reports it
   std::atomic<bool> backlogged_{false};  // written under mu_ (UpdateBacklog), read without it
   std::thread thread_;
+  std::thread sync_thread_;  // kBatch only
 };
 
 }  // namespace ringkv::storage

@@ -38,6 +38,7 @@ struct FaultsGuard {
 StorageOptions QueueOptions(int max_immutable) {
   StorageOptions o = SmallOptions();  // 64 KB memtables
   o.max_immutable_memtables = max_immutable;
+  o.durability = Durability::kNone;  // a write waits for nothing but the queue (WriteWouldBlock says so)
   return o;
 }
 

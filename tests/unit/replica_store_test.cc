@@ -24,6 +24,9 @@ Sibling Write(std::string value, uint64_t write_id = 0) {
 std::unique_ptr<storage::StorageEngine> Engine(const TempDir& dir) {
   auto o = storage::SmallOptions();
   o.max_value_bytes = ReplicaStore::kMaxSetBytes;
+  // A write waits for nothing but the disk reads a test arranges (under batch or always every
+  // kNoBlock write is Busy before it reads anything).
+  o.durability = ringkv::Durability::kNone;
   return storage::OpenOrDie(dir.path(), o);
 }
 
@@ -244,6 +247,9 @@ TEST_CASE("a replica reads an expired value as its tombstone by the node's clock
   ManualClock clock;
   auto o = storage::SmallOptions();
   o.max_value_bytes = ReplicaStore::kMaxSetBytes;
+  // A write waits for nothing but the disk reads a test arranges (under batch or always every
+  // kNoBlock write is Busy before it reads anything).
+  o.durability = ringkv::Durability::kNone;
   o.clock = &clock;
   auto engine = storage::OpenOrDie(dir.path(), o);
   ReplicaStore store(engine.get(), "n1", clock);
@@ -304,6 +310,9 @@ TEST_CASE("a key stored after its value expired is a tombstone that ages from th
   ManualClock clock;
   auto o = storage::SmallOptions();
   o.max_value_bytes = ReplicaStore::kMaxSetBytes;
+  // A write waits for nothing but the disk reads a test arranges (under batch or always every
+  // kNoBlock write is Busy before it reads anything).
+  o.durability = ringkv::Durability::kNone;
   o.clock = &clock;
   auto engine = storage::OpenOrDie(dir.path(), o);
   ReplicaStore store(engine.get(), "n1", clock);

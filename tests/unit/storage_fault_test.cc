@@ -97,6 +97,31 @@ TEST_CASE("a write whose WAL fsync failed is never visible, and every later writ
   REQUIRE(reopened->Put("after reopen", Value("v")).ok());
 }
 
+TEST_CASE(
+    "under durability batch a failed background fsync refuses every later write and keeps what was acknowledged") {
+  FaultsGuard faults;
+  TempDir dir;
+  std::map<std::string, std::string> acked;
+  {
+    auto engine = OpenOrDie(dir.path(), Durable(Durability::kBatch));
+    REQUIRE(engine->Put("before", Value("acked")).ok());
+    acked["before"] = "acked";
+    faults.Set({.write_errno = 0, .sync_errno = EIO, .path_part = ".log"});
+    // Writes still reach the file and are acknowledged until the sync thread's next fsync
+    // fails (within the sync interval); from then on every write is refused.
+    Status refused = PutUntilRefused(*engine, 100000, &acked);
+    INFO(refused.ToString());
+    REQUIRE(refused.IsIOError());
+    REQUIRE_THAT(refused.message(), Catch::Contains("fdatasync failed"));
+    faults.Set({});
+    REQUIRE(engine->Put("later", Value("refused")).IsIOError());  // sticky
+    REQUIRE(engine->Get("later").status().IsNotFound());
+    RequireContentsEqual(*engine, acked);  // reads keep working
+  }
+  auto reopened = OpenOrDie(dir.path(), Durable(Durability::kBatch));
+  RequireContentsEqual(*reopened, acked);  // the acknowledged writes were written: none is lost
+}
+
 TEST_CASE("a WAL write that failed with an I/O error is sticky too") {
   FaultsGuard faults;
   TempDir dir;
@@ -109,7 +134,7 @@ TEST_CASE("a WAL write that failed with an I/O error is sticky too") {
 }
 
 TEST_CASE("a full disk refuses writes cleanly, and writes succeed again once there is room") {
-  Durability mode = GENERATE(Durability::kAlways, Durability::kBatch);
+  Durability mode = GENERATE(Durability::kAlways, Durability::kBatch, Durability::kNone);
   INFO("durability " << static_cast<int>(mode));
   FaultsGuard faults;
   TempDir dir;
@@ -121,8 +146,9 @@ TEST_CASE("a full disk refuses writes cleanly, and writes succeed again once the
       acked[KeyOf(i)] = "v" + std::to_string(i);
     }
     faults.Set({.write_errno = ENOSPC, .sync_errno = 0, .path_part = ".log"});
-    // kAlways refuses the first write; kBatch acknowledges what it buffered before its
-    // writer thread met the full disk (those must survive), then refuses.
+    // kAlways and kBatch refuse the first write (they acknowledge only what reached the
+    // file); kNone acknowledges what it buffered before its writer thread met the full
+    // disk (those must survive), then refuses.
     Status full;
     REQUIRE(WaitFor([&] {
       std::string key = "buffered" + std::to_string(acked.size());
@@ -130,7 +156,7 @@ TEST_CASE("a full disk refuses writes cleanly, and writes succeed again once the
       if (full.ok()) acked[key] = "b";
       return !full.ok();
     }));
-    if (mode == Durability::kAlways) REQUIRE(acked.size() == 20);
+    if (mode != Durability::kNone) REQUIRE(acked.size() == 20);
     for (int i = 0; i < 3; ++i) {  // every attempt fails while the disk is full
       INFO(full.ToString());
       REQUIRE(full.IsIOError());
@@ -204,7 +230,8 @@ TEST_CASE("a flush that fails with an I/O error is tried once, refuses every lat
 TEST_CASE("a write waiting for the WAL's backlog holds up no read, and WriteWouldBlock says it would wait") {
   FaultsGuard faults;
   TempDir dir;
-  StorageOptions options;  // batch durability, 32 MB memtable: only the WAL can hold a write up
+  StorageOptions options;                  // 32 MB memtable: only the WAL can hold a write up
+  options.durability = Durability::kNone;  // the one mode whose writes wait for nothing but a backlog
   auto engine = OpenOrDie(dir.path(), options);
   REQUIRE(engine->Put("present", Value("v")).ok());
   REQUIRE_FALSE(engine->WriteWouldBlock());
