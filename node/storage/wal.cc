@@ -374,7 +374,7 @@ void Wal::WriteOut(bool sync) {
     }
   }
   durable_cv_.SignalAll();
-  work_cv_.Signal();  // a writer thread's write: the WAL thread may have waited for it
+  if (wal_thread_waits_for_io_) work_cv_.Signal();  // only then: not a wake-up per write
 }
 
 bool Wal::HasWork() const {
@@ -389,10 +389,13 @@ void Wal::BackgroundLoop() {
     // Until there is work or the sync timer runs out, and no writer thread is writing.
     bool timed_out = false;
     while (!timed_out && (io_in_progress_ || !HasWork())) {
-      if (io_in_progress_)
+      if (io_in_progress_) {
+        wal_thread_waits_for_io_ = true;
         work_cv_.Wait(&mu_);
-      else
+        wal_thread_waits_for_io_ = false;
+      } else {
         timed_out = !work_cv_.WaitUntil(&mu_, next_sync);
+      }
     }
     if (io_in_progress_) continue;  // a writer began writing as the timer ran out: after it
     // kNone's buffer is written out every interval; kAlways syncs what its writers wait

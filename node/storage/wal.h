@@ -156,6 +156,7 @@ class Wal {
   bool confirm_writes_ GUARDED_BY(mu_) = false;  // WaitDurable waits for the write (after Reopen)
   bool out_of_space_ GUARDED_BY(mu_) = false;    // bg_error_ is a write refused for lack of space
   bool io_in_progress_ GUARDED_BY(mu_) = false;
+  bool wal_thread_waits_for_io_ GUARDED_BY(mu_) = false;  // the WAL thread waits for a writer's write
   bool closing_ GUARDED_BY(mu_) = false;
   bool closed_ GUARDED_BY(mu_) = false;
   bool thread_done_ GUARDED_BY(mu_) = false;
