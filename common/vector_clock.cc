@@ -231,6 +231,10 @@ Dot SiblingSet::Update(const CausalContext& context, const std::string& node, Si
   siblings_.push_back(std::move(write));
   Retire(superseded);
   Normalize();
+  // A set written in LWW mode stays resolved, whether or not this writer knows the mode (a
+  // node that has not heard of the namespace yet): two siblings here would be a set no
+  // reader can decode.
+  if (lww_) ResolveLww();
   return dot;
 }
 

@@ -150,6 +150,7 @@ class SiblingSet {
   // it issues where it cannot see its earlier ones (a hint store, a wiped data directory)
   // stay unique. Returns the dot the write got, the existing one for a retry of a held
   // write_id, or an empty dot when the write is not applied (Classify: superseded, too old).
+  // A set already LWW is resolved again (the write may then be the one dropped, if older).
   Dot Update(const CausalContext& context, const std::string& node, Sibling write, uint64_t counter_floor = 0);
   // Replica side: folds another replica's set for the same key into this one: a sibling
   // survives unless the other side's context covers it without holding it, or its id is

@@ -154,8 +154,8 @@ TEST_CASE(
     REQUIRE(client->Put("k", "first", {}, o).ok());  // both without a context: concurrent
     REQUIRE(client->Put("k", "second", {}, o).ok());
     auto got = client->Get("k", o);
+    INFO(ns << ": " << got.status().ToString());
     REQUIRE(got.ok());
-    INFO(ns);
     if (ns == "carts") {
       CHECK(got->values == std::vector<std::string>{"second"});
     } else {

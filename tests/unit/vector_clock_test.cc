@@ -371,6 +371,21 @@ TEST_CASE(
   CHECK_FALSE(decoded->Merge(merged));
 }
 
+TEST_CASE("a write applied to a last-writer-wins set by a coordinator that does not know the mode stays resolved") {
+  // A node that has not heard of an LWW namespace yet coordinates a concurrent write to a
+  // key whose stored set came from one that had (CI once found such a set undecodable).
+  SiblingSet stored;
+  stored.Update({}, "n1", Write("first", 1, 100));
+  stored.ResolveLww();
+  stored.Update({}, "n3", Write("second", 2, 200));  // no context: concurrent; no ResolveLww call
+  CHECK(Values(stored) == std::vector<std::string>{"second"});
+  CHECK(stored.last_writer_wins());
+  auto decoded = SiblingSet::Decode(stored.Encode());
+  INFO(decoded.status().ToString());
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == stored);
+}
+
 // ---- TTL: expiring siblings ----
 
 namespace {
