@@ -68,9 +68,9 @@ Result<RedisBaseline> RunRedisBaseline(uint64_t ops, int concurrency, int value_
   int port = FreePort();
   auto dir = std::filesystem::temp_directory_path() / ("ringkv-redis-" + std::to_string(port));
   std::filesystem::create_directories(dir);
+  std::string p = std::to_string(port), d = dir.string();  // before fork: the child must not allocate
   pid_t pid = ::fork();
   if (pid == 0) {
-    std::string p = std::to_string(port), d = dir.string();
     ::execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", p.c_str(), "--dir", d.c_str(), "--save",
              "", "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no", "--loglevel", "warning",
              static_cast<char*>(nullptr));

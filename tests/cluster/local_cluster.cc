@@ -188,22 +188,34 @@ std::vector<std::string> LocalCluster::Args(int i) const {
 Status LocalCluster::Launch(int i) {
   Node& n = nodes_[i];
   std::vector<std::string> args = Args(i);
+  // Everything the child needs is made before fork: the child of a threaded process must
+  // not allocate (under ASan a child that did hung now and then, holding the allocator's
+  // lock a client thread had at the fork, and the node never started).
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   std::string log = root_ + "/" + n.id + ".log";
+  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return Status::FromErrno("open " + log, errno);
+  // Each launch is marked, so a log shows which start printed what.
+  std::string banner = "--- launch " + std::to_string(++n.launches) + " of " + n.id + "\n";
+  (void)!::write(log_fd, banner.data(), banner.size());
   pid_t pid = ::fork();
-  if (pid < 0) return Status::FromErrno("fork", errno);
+  if (pid < 0) {
+    int error = errno;
+    ::close(log_fd);
+    return Status::FromErrno("fork", error);
+  }
   if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
     // Nothing else of the test's goes along: a node orphaned by a killed test must not keep
     // its sockets, or a lock the test ran under (flock), open.
     ::close_range(3, ~0U, 0);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  ::close(log_fd);
   n.pid = pid;
   return WaitReady(i, std::chrono::seconds(20));
 }

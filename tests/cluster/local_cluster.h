@@ -80,6 +80,7 @@ class LocalCluster {
     std::string join;                // host:port it joined through (empty: a founder)
     std::vector<std::string> flags;  // its own flags, over extra_flags
     pid_t pid = -1;
+    int launches = 0;  // how many times it was started (its log marks each)
   };
   explicit LocalCluster(LocalClusterOptions options) : options_(std::move(options)) {}
   Status Launch(int i);

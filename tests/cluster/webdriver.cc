@@ -62,11 +62,11 @@ Result<std::unique_ptr<Browser>> Browser::Start() {
   std::unique_ptr<Browser> b(new Browser());
   int port = FreeLoopbackPort();
   b->driver_ = "127.0.0.1:" + std::to_string(port);
+  std::string port_flag = "--port=" + std::to_string(port);  // before fork: the child must not allocate
   pid_t pid = ::fork();
   if (pid < 0) return Status::FromErrno("fork", errno);
   if (pid == 0) {
     ::setpgid(0, 0);  // chromedriver and every browser process it starts: one group to kill
-    std::string port_flag = "--port=" + std::to_string(port);
     ::execl(kChromedriver, kChromedriver, port_flag.c_str(), "--allowed-ips=127.0.0.1", "--log-level=SEVERE",
             static_cast<char*>(nullptr));
     ::_exit(127);
