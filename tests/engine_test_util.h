@@ -100,6 +100,8 @@ inline void RequireContentsEqual(StorageEngine& engine, const std::map<std::stri
 // Runs `body` in a forked child, which must end by calling CrashNow() while its engine is
 // still open, leaving the files exactly as a crash would. `body` returns false to report a
 // failure. Returns "crashed" (good) or a description of what went wrong.
+// REQUIRES: the calling process runs no other thread (no engine open): the child allocates,
+// and a lock another thread held at the fork would hang it (ASan's allocator is not fork-safe).
 inline std::string RunInChildThenCrash(const std::function<bool()>& body) {
   pid_t pid = ::fork();
   if (pid == 0) {
