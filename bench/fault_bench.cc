@@ -63,15 +63,52 @@ constexpr int kBucketMs = 100;  // acknowledged puts are counted per 100 ms, per
 constexpr int kSides = 2;
 constexpr const char* kSideHost[kSides] = {"127.0.0.101", "127.0.0.102"};
 
-// Acknowledged puts per side per 100 ms bucket since `start`, written by the writers.
+// What a writer's request was, for the latency columns.
+enum Kind { kReadFound, kReadFailed, kWrite, kKinds };
+
+// Acknowledged puts, and the requests' count and time by kind, per side per 100 ms bucket
+// since `start`, written by the writers.
 class Counts {
  public:
-  Counts(Clock::time_point start, int seconds) : start_(start), buckets_(static_cast<size_t>(seconds) * 10 + 100) {
+  Counts(Clock::time_point start, int seconds)
+      : start_(start),
+        buckets_(static_cast<size_t>(seconds) * 10 + 100),
+        timed_(buckets_.size() * kSides * kKinds),
+        micros_(buckets_.size() * kSides * kKinds) {
     for (auto& b : buckets_) b = std::make_unique<std::atomic<uint64_t>[]>(kSides);
   }
   void Ack(int side) {
     size_t i = Bucket(Clock::now());
     if (i < buckets_.size()) buckets_[i][side].fetch_add(1, std::memory_order_relaxed);
+  }
+  // A request of `kind` that began at `began` and has just ended (counted in its end's bucket).
+  void Time(int side, Kind kind, Clock::time_point began) {
+    auto now = Clock::now();
+    size_t i = Bucket(now);
+    if (i >= buckets_.size()) return;
+    size_t slot = (i * kSides + static_cast<size_t>(side)) * kKinds + kind;
+    timed_[slot].fetch_add(1, std::memory_order_relaxed);
+    micros_[slot].fetch_add(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - began).count()),
+        std::memory_order_relaxed);
+  }
+  // Average ms of `side`'s requests of `kind` over buckets [from, to); -1 if there were none.
+  double AvgMs(int side, Kind kind, size_t from, size_t to) const {
+    uint64_t n = 0, us = 0;
+    for (size_t i = from; i < to && i < buckets_.size(); ++i) {
+      size_t slot = (i * kSides + static_cast<size_t>(side)) * kKinds + kind;
+      n += timed_[slot].load(std::memory_order_relaxed);
+      us += micros_[slot].load(std::memory_order_relaxed);
+    }
+    return n == 0 ? -1 : static_cast<double>(us) / 1000.0 / static_cast<double>(n);
+  }
+  // How many of `side`'s requests of `kind` ended in buckets [from, to).
+  uint64_t Timed(int side, Kind kind, size_t from, size_t to) const {
+    uint64_t n = 0;
+    for (size_t i = from; i < to && i < buckets_.size(); ++i) {
+      n += timed_[(i * kSides + static_cast<size_t>(side)) * kKinds + kind].load(std::memory_order_relaxed);
+    }
+    return n;
   }
   size_t Bucket(Clock::time_point t) const {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - start_).count();
@@ -92,6 +129,7 @@ class Counts {
  private:
   Clock::time_point start_;
   std::vector<std::unique_ptr<std::atomic<uint64_t>[]>> buckets_;
+  std::vector<std::atomic<uint64_t>> timed_, micros_;  // [bucket][side][kind]
 };
 
 struct Tally {
@@ -112,7 +150,9 @@ void CartWriter(Client& client, const std::string& prefix, int side, int keys, i
   std::mt19937_64 rng(seed);
   while (!stop.load(std::memory_order_relaxed)) {
     std::string key = prefix + std::to_string(rng() % static_cast<uint64_t>(keys));
+    auto began = Clock::now();
     auto got = client.Get(key);
+    if (counts) counts->Time(side, got.ok() ? kReadFound : kReadFailed, began);
     Context context;
     if (got.ok()) {
       context = got->context;
@@ -121,7 +161,9 @@ void CartWriter(Client& client, const std::string& prefix, int side, int keys, i
     } else {
       tally->reads_failed.fetch_add(1, std::memory_order_relaxed);
     }
+    began = Clock::now();
     auto put = client.Put(key, Value(rng, value_size), context);
+    if (counts) counts->Time(side, kWrite, began);
     if (put.ok()) {
       if (counts) counts->Ack(side);
     } else {
@@ -293,6 +335,17 @@ int RunFaults(testing::LocalCluster& cluster, const Flags& f) {
     double t = counts.Rate(-1, p.from, p.to), a = counts.Rate(0, p.from, p.to), b = counts.Rate(1, p.from, p.to);
     std::printf("  %-15s %8.0f  %8.0f  %8.0f   %5.2fx; %5.2fx %5.2fx\n", p.name.c_str(), t, a, b, t / base_rate[0],
                 a / base_rate[1], b / base_rate[2]);
+  }
+  // Where a side's time went: a writer's op is a read, then a put.
+  std::printf("\nphase             side  reads found (avg ms)  reads failed (avg ms)  puts avg ms\n");
+  for (const Phase& p : done) {
+    for (int s = 0; s < kSides; ++s) {
+      std::printf("  %-15s   %c   %8llu (%6.2f)      %8llu (%6.2f)        %6.2f\n", s == 0 ? p.name.c_str() : "",
+                  'A' + s, static_cast<unsigned long long>(counts.Timed(s, kReadFound, p.from, p.to)),
+                  counts.AvgMs(s, kReadFound, p.from, p.to),
+                  static_cast<unsigned long long>(counts.Timed(s, kReadFailed, p.from, p.to)),
+                  counts.AvgMs(s, kReadFailed, p.from, p.to), counts.AvgMs(s, kWrite, p.from, p.to));
+    }
   }
   // Recovery after a heal (or resume): ms until a 500 ms window first reaches 0.9x.
   auto recovery_ms = [&](const Phase& p) -> double {

@@ -511,9 +511,11 @@ kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::Qu
       .then([this, key, request, attempts, replicas, r_needed = spec->need_per_dc.empty() ? spec->r : 0](
                 Result<GetResult> r) mutable -> kj::Promise<Result<GetResult>> {
         if (r.ok()) return kj::mv(r);
-        // Too few replicas reachable for R: a retry would fail the same way at once, until
-        // the pool's probes find them again; the caller hears now (and can fall back).
-        if (r.status().IsQuorumNotReached() && Reachable(replicas) < r_needed) return kj::mv(r);
+        // Too few replicas reachable for R (QuorumNotReached), or none at all (Unavailable):
+        // a retry would fail the same way at once, until the pool's probes find them again;
+        // the caller hears now (and can fall back).
+        bool unreachable = r.status().IsQuorumNotReached() || r.status().IsUnavailable();
+        if (unreachable && Reachable(replicas) < r_needed) return kj::mv(r);
         return AfterFailure<GetResult>(
             r.status(), attempts, kj::mv(replicas),
             [this, key = kj::mv(key), request](Attempts next) mutable { return GetAttempt(key, request, next); });

@@ -84,13 +84,14 @@ struct RequestOptions {
 // How a get or put that failed for a reason that may pass is tried again (Client::Get,
 // Put, Delete, their async forms, and the reads and writes of Update and PutIfAbsent).
 // Retried: QuorumNotReached, Unavailable, and an attempt's TimedOut while the request's
-// deadline has time left. Never retried: InvalidArgument, Unauthenticated, PermissionDenied,
-// Exists, Aborted
-// and every other error (StaleRing refreshes the ring and retries up to three times, apart
-// from this policy). A put's retries carry the same write (its write id, stamp and
-// context): a replica that stored an earlier attempt keeps one version, never a duplicate
-// sibling. Every attempt and wait fits inside the request's timeout: the request never
-// ends later than without retries.
+// deadline has time left; not a get while fewer than R of its replicas are reachable (the
+// connection health checks say so): it would fail the same way at once. Never retried:
+// InvalidArgument, Unauthenticated, PermissionDenied, Exists, Aborted and every other
+// error (StaleRing refreshes the ring and retries up to three times, apart from this
+// policy). A put's retries carry the same write (its write id, stamp and context): a
+// replica that stored an earlier attempt keeps one version, never a duplicate sibling.
+// Every attempt and wait fits inside the request's timeout: the request never ends later
+// than without retries.
 struct RetryPolicy {
   int max_attempts = 3;  // attempts per request, the first included; 1: never retry
   // Retry k (k = 1, 2, ...) waits b_k * (1 - jitter * u) first, with u uniform in [0, 1) and

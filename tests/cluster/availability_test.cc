@@ -46,6 +46,8 @@ bool FarFromA(const std::vector<std::string>& r) {
 bool FarFromB(const std::vector<std::string>& r) {
   return r.size() == 3 && (r[0] == "node1" || r[0] == "node2") && Has(r, "node1") && Has(r, "node2");
 }
+// Keys with every replica across the split from node1's side.
+bool AllFarFromA(const std::vector<std::string>& r) { return r.size() == 3 && !Has(r, "node1") && !Has(r, "node2"); }
 
 }  // namespace
 
@@ -82,7 +84,7 @@ TEST_CASE(
 
 TEST_CASE(
     "during a 2|3 split each side's puts are acknowledged through hints without waiting on the other side, and "
-    "reads needing it fail fast") {
+    "reads needing it fail fast, without a retry") {
   auto cluster = StartCluster(FastCluster(5));
   ClientOptions a_options, b_options;
   a_options.bind_host = "127.0.0.101";  // with node1 and node2
@@ -104,6 +106,7 @@ TEST_CASE(
   REQUIRE(cluster->id(1) == "node2");
   std::string far_from_a = KeyWhere(*a, "far-a-", FarFromA);
   std::string far_from_b = KeyWhere(*b, "far-b-", FarFromB);
+  std::string all_far_from_a = KeyWhere(*a, "all-far-a-", AllFarFromA);
   RequestOptions all;
   all.level = Consistency::kAll;
   REQUIRE(b->Put(far_from_a, "before", {}, all).ok());
@@ -121,6 +124,14 @@ TEST_CASE(
       INFO(got.status().ToString());
       CHECK(got.status().IsQuorumNotReached());
     }
+    // None of its replicas reachable: Unavailable, and not retried either (a retry would
+    // fail the same way; a cart writer's read waited ~20 ms of backoff for it).
+    uint64_t retries = a->Metrics().of(ClientOp::kGet).retries;
+    auto none = a->Get(all_far_from_a, patient);
+    REQUIRE_FALSE(none.ok());
+    INFO(none.status().ToString());
+    CHECK(none.status().IsUnavailable());
+    CHECK(a->Metrics().of(ClientOp::kGet).retries == retries);
     // Known unreachable: a put whose primary is across the split is coordinated on this
     // side at once (before, the unreachable primary was tried first and waited on for the
     // whole replica timeout, here the request's).
