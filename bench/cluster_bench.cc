@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "bench/redis_baseline.h"
 #include "bench/tail_table.h"
@@ -92,6 +94,9 @@ int main(int argc, char** argv) {
   app.add_option("--tail-ops", tail_options.ops, "--tail: operations per run");
   app.add_option("--slow-ms", tail_options.slow_ms, "--tail: how long the slow replica holds back its replies");
   app.add_option("--hedging", tail_options.hedging, "--tail: on, off or both (interleaved)");
+  std::vector<std::string> node_flags;
+  app.add_option("--node-flag", node_flags,
+                 "a kvnode flag for every node, as --node-flag=--worker-threads=4 (repeatable)");
   CLI11_PARSE(app, argc, argv);
   if (f.ops == 0 || f.concurrency < 1 || f.repeat < 1 || f.keys == 0) {
     std::fprintf(stderr, "cluster_bench: --ops, --concurrency, --repeat and --keys must be positive\n");
@@ -101,6 +106,7 @@ int main(int argc, char** argv) {
   testing::LocalClusterOptions cluster_options;
   cluster_options.memtable_mb = 32;  // the node's default, not the tests' small one
   cluster_options.durability = durability;
+  cluster_options.extra_flags = node_flags;
   auto cluster = testing::LocalCluster::Start(cluster_options);
   if (!cluster.ok()) {
     std::fprintf(stderr, "cluster_bench: %s\n", cluster.status().ToString().c_str());

@@ -23,7 +23,8 @@
 // keys); the share of reads returning 1, 2, 3 and 4+ versions (Dynamo: 99.94% one).
 //
 //   fault_bench [--scenario all|faults|versions] [--phase-s 6] [--versions-s 15] [--keys 10000]
-//               [--value-size 100] [--health-interval-ms N]
+//               [--value-size 100] [--health-interval-ms N] [--control]
+// --control runs the same phases without their faults: the drift of the run itself.
 // A full run as in the paper: --versions-s 120; longer faults: --phase-s 30.
 
 #include <signal.h>
@@ -56,7 +57,9 @@ struct Flags {
   int versions_s = 15;
   int keys = 10000;
   int value_size = 100;
-  int health_interval_ms = -1;  // -1: the client's default
+  int health_interval_ms = -1;          // -1: the client's default
+  bool control = false;                 // the schedule's phases without their faults
+  std::vector<std::string> node_flags;  // passed to every kvnode
 };
 
 constexpr int kBucketMs = 100;  // acknowledged puts are counted per 100 ms, per side
@@ -272,7 +275,7 @@ int RunFaults(testing::LocalCluster& cluster, const Flags& f) {
   auto phase = [&](const std::string& name, const std::function<Status()>& enter) {
     if (!failed.ok() || g_interrupted) return;
     size_t from = counts.Bucket(Clock::now());
-    if (Status s = enter(); !s.ok()) {
+    if (Status s = f.control ? Status::OK() : enter(); !s.ok()) {
       failed = s.Annotated(name);
       return;
     }
@@ -290,8 +293,9 @@ int RunFaults(testing::LocalCluster& cluster, const Flags& f) {
     }
     done.push_back({name, from, counts.Bucket(Clock::now())});
   };
-  std::printf("fault_bench: 5 nodes, 6 cart writers (3 per side), N=3 W=2 R=2, %d s per phase, health interval %s\n",
-              f.phase_s, f.health_interval_ms < 0 ? "default" : (std::to_string(f.health_interval_ms) + " ms").c_str());
+  std::printf("fault_bench: 5 nodes, 6 cart writers (3 per side), N=3 W=2 R=2, %d s per phase, health interval %s%s\n",
+              f.phase_s, f.health_interval_ms < 0 ? "default" : (std::to_string(f.health_interval_ms) + " ms").c_str(),
+              f.control ? "; CONTROL RUN: no fault is injected (the phases keep their names)" : "");
   phase("fault-free", [] { return Status::OK(); });
   phase("node5 paused", [&] { return cluster.Pause(kPaused); });
   phase("node5 resumed", [&] { return cluster.Resume(kPaused); });
@@ -390,6 +394,11 @@ int main(int argc, char** argv) {
   app.add_option("--value-size", f.value_size);
   app.add_option("--health-interval-ms", f.health_interval_ms,
                  "the clients' ClientOptions::health_interval (0: off, as before connection health checks)");
+  app.add_flag("--control", f.control,
+               "run the fault schedule's phases without injecting their faults: how much of a phase's ratio is "
+               "the run's own drift (a growing store, flushes, compactions)");
+  app.add_option("--node-flag", f.node_flags,
+                 "a kvnode flag for every node, as --node-flag=--handoff-interval-ms=60000 (repeatable)");
   CLI11_PARSE(app, argc, argv);
   if (f.phase_s < 2 || f.versions_s < 1 || f.keys < 1 || f.value_size < 1 ||
       (f.scenario != "all" && f.scenario != "faults" && f.scenario != "versions")) {
@@ -406,6 +415,7 @@ int main(int argc, char** argv) {
   testing::LocalClusterOptions options;
   options.nodes = 5;
   options.memtable_mb = 32;  // the node's default, not the tests' small one
+  options.extra_flags = f.node_flags;
   auto cluster = testing::LocalCluster::Start(options);
   if (!cluster.ok()) {
     std::fprintf(stderr, "fault_bench: %s\n", cluster.status().ToString().c_str());

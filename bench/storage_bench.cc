@@ -408,11 +408,21 @@ int main(int argc, char** argv) {
   std::string json = "{";
   for (const auto& name : engines) {
     if (name == "rocksdb") continue;
-    std::printf("\n%-14s %14s %14s %10s\n", "workload", (name + " ops/s").c_str(), "rocksdb ops/s", "ratio");
+    // "ratio": of the two medians; "paired": the median of each round's own ratio (the two
+    // engines run back to back in a round, so a round's ratio shares that minute's noise).
+    std::printf("\n%-14s %14s %14s %10s %10s\n", "workload", (name + " ops/s").c_str(), "rocksdb ops/s", "ratio",
+                "paired");
     for (const auto& w : Split(f.benchmarks)) {
       double a = results[name][w], b = results["rocksdb"][w];
-      std::printf("%-14s %14.0f %14.0f %10s\n", w.c_str(), a, b,
-                  (a > 0 && b > 0) ? std::to_string(a / b).substr(0, 5).c_str() : "-");
+      const std::vector<double>& ours = samples[name][w];
+      const std::vector<double>& base = samples["rocksdb"][w];
+      std::vector<double> rounds;
+      for (size_t i = 0; i < ours.size() && i < base.size(); ++i) {
+        if (base[i] > 0) rounds.push_back(ours[i] / base[i]);
+      }
+      auto shown = [](double x) { return x > 0 ? std::to_string(x).substr(0, 5) : std::string("-"); };
+      std::printf("%-14s %14.0f %14.0f %10s %10s\n", w.c_str(), a, b, shown(a > 0 && b > 0 ? a / b : 0).c_str(),
+                  shown(rounds.empty() ? 0 : Median(rounds)).c_str());
       json +=
           "\"" + name + ":" + w + "\":{\"ringkv\":" + std::to_string(a) + ",\"rocksdb\":" + std::to_string(b) + "},";
     }
