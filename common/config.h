@@ -72,6 +72,11 @@ struct StorageOptions {
   // Writes wait (a measured stall) while this many tables are live (leveled: in level 0)
   // until compaction catches up.
   int stall_table_count = 48;
+  // Writes are paced once level 0 holds 4/5 of the tables that stop them (16 of 20 by
+  // default; size-tiered: 4/5 of stall_table_count live tables): each write then waits for
+  // its bytes' share of this rate, so writers slow down before compaction has to stop them
+  // for seconds (RocksDB's delayed_write_rate, also 16 MB/s). 0: no pacing, only the stop.
+  uint64_t slowdown_write_bytes_per_s = 16u << 20;
   // Without a purge_decider: tombstones are kept this long (so that repair can spread them
   // to every replica), then dropped. Ignored when purge_decider is set.
   std::chrono::seconds tombstone_grace{std::chrono::hours(24 * 10)};

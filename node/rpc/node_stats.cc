@@ -46,6 +46,8 @@ void AddStorage(storage::StorageEngine& engine, Samples& s) {
   s.Counter("block_cache_hits_total", st.block_cache_hits.load(r), "block cache hits");
   s.Counter("block_cache_misses_total", st.block_cache_misses.load(r), "block cache misses");
   s.Counter("write_stalls_total", st.write_stalls.load(r), "writes that waited for a flush or compaction");
+  s.Counter("write_slowdowns_total", st.write_slowdowns.load(r),
+            "writes paced because level 0 neared the table count that stops writes");
   s.Counter("write_errors_total", st.write_errors.load(r), "WAL writes and fsyncs that failed (a full disk included)");
   s.Counter("flush_errors_total", st.flush_errors.load(r),
             "memtable flushes that failed other than for a full disk (the error is sticky: writes are refused)");

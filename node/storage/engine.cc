@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "common/coding.h"
 #include "node/storage/engine_rep.h"
@@ -191,6 +192,25 @@ void StorageEngine::Rep::WaitAndCount() {
   StorageStats::AddMax(stats.max_write_stall_micros, micros);
 }
 
+void StorageEngine::Rep::PaceWrite(size_t bytes) {
+  if (!Paced()) return;
+  using std::chrono::nanoseconds;
+  auto now = std::chrono::steady_clock::now();
+  auto cost = nanoseconds(
+      static_cast<int64_t>(static_cast<double>(bytes) * 1e9 / static_cast<double>(options.slowdown_write_bytes_per_s)));
+  paced_until = std::max(paced_until, now) + cost;
+  auto wait = paced_until - now;
+  // Shorter waits are not worth a sleep: their time carries over to a later write's.
+  if (wait < std::chrono::milliseconds(1)) return;
+  stats.write_slowdowns.fetch_add(1, std::memory_order_relaxed);
+  mu.Unlock();
+  std::this_thread::sleep_for(wait);
+  mu.Lock();
+  stats.write_slowdown_micros.fetch_add(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count()),
+      std::memory_order_relaxed);
+}
+
 Status StorageEngine::Rep::MakeRoomForWrite() {
   bool stalled = false;
   for (;;) {
@@ -314,7 +334,7 @@ bool StorageEngine::WriteWouldBlock() {
   if (r.options.durability != Durability::kNone) return true;  // every write waits for its WAL record's I/O
   MutexLock lock(&r.mu);
   bool mem_full = !r.mem->Empty() && r.mem->ApproximateBytes() >= r.options.memtable_bytes;
-  return (mem_full && r.ImmutablesFull()) || r.TooManyTables() || r.wal->WritesWouldWait();
+  return (mem_full && r.ImmutablesFull()) || r.TooManyTables() || r.Paced() || r.wal->WritesWouldWait();
 }
 
 Status StorageEngine::WriteError() {
@@ -347,7 +367,8 @@ Status StorageEngine::Write(const WriteBatch& batch) {
   }
   Rep::Writer w;
   MutexLock lock(&r.mu);
-  for (;;) {  // each pass waits until the WAL drains below its limit, fails or closes
+  r.PaceWrite(batch.rep_.size());  // level 0 near its stop: slow down now rather than stop later
+  for (;;) {                       // each pass waits until the WAL drains below its limit, fails or closes
     RINGKV_TRY(r.MakeRoomForWrite());
     if (!r.wal->Backlogged()) break;
     std::shared_ptr<Wal> wal = r.wal;

@@ -31,7 +31,8 @@
 //    memtable is full while `max_immutable_memtables` earlier ones still wait for their
 //    flush, when tables pile up (level 0 at 5 x `level0_compaction_trigger`; size-tiered:
 //    `stall_table_count` tables; both counted as write stalls), or
-//    when more than 8 MB of WAL wait for a slow disk. None of these waits holds the lock
+//    when more than 8 MB of WAL wait for a slow disk. From 4/5 of that table count writes
+//    are paced to `slowdown_write_bytes_per_s` (counted as write slowdowns). None of these waits holds the lock
 //    that reads take. Full memtables are flushed one at a time, oldest first, and a WAL is
 //    deleted only once every write it holds is in a table.
 // Thread-safe: any number of readers and writers.
@@ -149,7 +150,8 @@ class StorageEngine {
 
   Status Put(std::string_view key, const Record& record);
   // True when a write now would wait: for its WAL record's write (batch) or fsync
-  // (always), for the WAL's backlog, or for a flush/compaction to catch up. Only durability
+  // (always), for the WAL's backlog, for a flush/compaction to catch up, or for its turn
+  // while writes are paced (level 0 nearing the stop). Only durability
   // none writes without waiting. Callers on an event loop send such writes elsewhere.
   bool WriteWouldBlock();
   Status Write(const WriteBatch& batch);

@@ -2,6 +2,8 @@
 // StorageEngine's internal state, shared by engine.cc (open, read and write paths) and
 // engine_background.cc (flush, compaction, version installs). Not a public header.
 
+#include <algorithm>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -127,6 +129,16 @@ struct StorageEngine::Rep {
       return static_cast<int>(version->levels[0].size()) >= Level0StallTables();
     return static_cast<int>(version->tables.size()) >= options.stall_table_count;
   }
+  // Writes are paced (PaceWrite) while true: 4/5 of the way to TooManyTables.
+  bool NearTooManyTables() const REQUIRES(mu) {
+    if (options.compaction_style == CompactionStyle::kLeveled)
+      return static_cast<int>(version->levels[0].size()) >= std::max(1, Level0StallTables() * 4 / 5);
+    return static_cast<int>(version->tables.size()) >= std::max(1, options.stall_table_count * 4 / 5);
+  }
+  bool Paced() const REQUIRES(mu) { return options.slowdown_write_bytes_per_s > 0 && NearTooManyTables(); }
+  // While Paced(): holds a write of `bytes` until the writes paced so far fit the rate.
+  // Waits without `mu`.
+  void PaceWrite(size_t bytes) REQUIRES(mu);
   // Leveled: writes wait while level 0 holds this many tables (5 merges' worth, 20 by
   // default; RocksDB stops writes at 36, LevelDB at 12), so that they cannot outrun
   // compaction for long; never more than stall_table_count.
@@ -144,6 +156,8 @@ struct StorageEngine::Rep {
   // Rebuilds `imm_list` from `imms`.
   void PublishImmutables() REQUIRES(mu);
   void WaitAndCount() REQUIRES(mu);
+  // PaceWrite: the time the writes paced so far have earned up to at the slowdown rate.
+  std::chrono::steady_clock::time_point paced_until GUARDED_BY(mu);
   // Gives `w` its sequence numbers, appends it to the WAL and queues it in `writers`;
   // *durable_now as for Wal::Append.
   Status AppendToWal(const WriteBatch& batch, Writer* w, bool* durable_now) REQUIRES(mu);

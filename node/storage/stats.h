@@ -27,6 +27,8 @@ struct StorageStats {
   Counter write_stalls{0};
   Counter write_stall_micros{0};
   Counter max_write_stall_micros{0};
+  Counter write_slowdowns{0};  // writes paced while level 0 neared the stop (slowdown_write_bytes_per_s)
+  Counter write_slowdown_micros{0};
   Counter corrupt_wal_records_skipped{0};
   Counter write_errors{0};          // WAL writes and fsyncs that failed (full disk included)
   Counter flush_errors{0};          // flushes that failed for a reason other than a full disk (sticky)

@@ -250,3 +250,41 @@ TEST_CASE("a merge whose manifest write fails keeps the old tables, refuses late
   RequireContentsEqual(*engine, model);
   REQUIRE(TableFilesIn(dir.path()) == engine->Info().num_tables);
 }
+
+TEST_CASE("writes are paced, not stopped, while level 0 nears the table count that stops them") {
+  TempDir dir;
+  StorageOptions o = SmallOptions();
+  o.compaction_style = CompactionStyle::kLeveled;
+  o.durability = Durability::kNone;   // so that WriteWouldBlock answers for the tables alone
+  o.level0_compaction_trigger = 100;  // nothing merges level 0 here: its tables only pile up
+  o.stall_table_count = 10;           // writes stop at 10 level-0 tables, are paced from 8
+  o.slowdown_write_bytes_per_s = 64 * 1024;
+  auto engine = OpenOrDie(dir.path(), o);
+  std::map<std::string, std::string> model;
+  auto put = [&](const std::string& key, const std::string& value) {
+    REQUIRE(engine->Put(key, Value(value)).ok());
+    model[key] = value;
+  };
+  auto level0 = [&] {
+    auto layout = engine->Layout();
+    return std::count_if(layout.begin(), layout.end(), [](const TableInfo& t) { return t.level == 0; });
+  };
+  const std::string value(4096, 'v');  // 1/16 s of the pacing rate each
+  for (int t = 0; t < 7; ++t) {
+    put("table" + std::to_string(t), value);
+    REQUIRE(engine->Flush().ok());
+  }
+  REQUIRE(level0() == 7);
+  REQUIRE_FALSE(engine->WriteWouldBlock());
+  for (int i = 0; i < 4; ++i) put("below" + std::to_string(i), value);
+  CHECK(engine->stats().write_slowdowns.load() == 0);  // 7 tables: not yet paced
+
+  REQUIRE(engine->Flush().ok());
+  REQUIRE(level0() == 8);
+  CHECK(engine->WriteWouldBlock());  // an event loop must hand the write to a worker
+  for (int i = 0; i < 4; ++i) put("paced" + std::to_string(i), value);
+  CHECK(engine->stats().write_slowdowns.load() >= 3);  // all but the first waited their turn
+  CHECK(engine->stats().write_slowdown_micros.load() > 0);
+  CHECK(engine->stats().write_stalls.load() == 0);  // paced, never stopped
+  RequireContentsEqual(*engine, model);
+}
