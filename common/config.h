@@ -25,6 +25,10 @@ enum class Compression { kNone = 0, kLz4 = 1, kZstd = 2 };
 // How the storage engine merges its tables (docs/storage.md, "Compaction").
 enum class CompactionStyle { kLeveled, kSizeTiered };
 
+// The slowest write pacing StorageEngine::Open accepts (StorageOptions::slowdown_write_bytes_per_s):
+// below it one large value would hold its writer for seconds.
+inline constexpr uint64_t kMinSlowdownBytesPerSecond = 64 * 1024;
+
 struct StorageOptions {
   Durability durability = Durability::kBatch;
   std::chrono::milliseconds wal_sync_interval{5};
@@ -76,7 +80,7 @@ struct StorageOptions {
   // default; size-tiered: 4/5 of stall_table_count live tables): each write then waits for
   // its bytes' share of this rate, so writers slow down before compaction has to stop them
   // for seconds (RocksDB's delayed_write_rate, also 16 MB/s). 0: no pacing, only the stop.
-  uint64_t slowdown_write_bytes_per_s = 16u << 20;
+  uint64_t slowdown_write_bytes_per_s = 16u << 20;  // 0, or at least kMinSlowdownBytesPerSecond
   // Without a purge_decider: tombstones are kept this long (so that repair can spread them
   // to every replica), then dropped. Ignored when purge_decider is set.
   std::chrono::seconds tombstone_grace{std::chrono::hours(24 * 10)};

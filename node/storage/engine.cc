@@ -66,6 +66,11 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::Open(const std::string& di
     return Status::InvalidArgument("max_immutable_memtables is " + std::to_string(options.max_immutable_memtables) +
                                    "; it must be at least 1");
   }
+  if (options.slowdown_write_bytes_per_s != 0 && options.slowdown_write_bytes_per_s < kMinSlowdownBytesPerSecond) {
+    return Status::InvalidArgument(
+        "slowdown_write_bytes_per_s is " + std::to_string(options.slowdown_write_bytes_per_s) +
+        "; it must be 0 (no pacing) or at least " + std::to_string(kMinSlowdownBytesPerSecond));
+  }
   RINGKV_TRY(CreateDirIfMissing(dir));
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->rep_ = std::make_unique<Rep>(dir, options);
@@ -194,20 +199,24 @@ void StorageEngine::Rep::WaitAndCount() {
 
 void StorageEngine::Rep::PaceWrite(size_t bytes) {
   if (!Paced()) return;
-  using std::chrono::nanoseconds;
-  auto now = std::chrono::steady_clock::now();
-  auto cost = nanoseconds(
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  auto cost = std::chrono::nanoseconds(
       static_cast<int64_t>(static_cast<double>(bytes) * 1e9 / static_cast<double>(options.slowdown_write_bytes_per_s)));
-  paced_until = std::max(paced_until, now) + cost;
-  auto wait = paced_until - now;
+  paced_until = std::max(paced_until, start) + cost;
   // Shorter waits are not worth a sleep: their time carries over to a later write's.
-  if (wait < std::chrono::milliseconds(1)) return;
+  if (paced_until - start < std::chrono::milliseconds(1)) return;
   stats.write_slowdowns.fetch_add(1, std::memory_order_relaxed);
-  mu.Unlock();
-  std::this_thread::sleep_for(wait);
-  mu.Lock();
+  // Woken by every flush and compaction: the wait ends early once level 0 is back below the
+  // pace line (the time still owed is forgiven), or when the engine fails or closes.
+  while (Paced() && bg_error.ok() && !closing && !closed) {
+    auto left = paced_until - Clock::now();
+    if (left <= Clock::duration::zero()) break;
+    done_cv.WaitFor(&mu, std::chrono::ceil<std::chrono::milliseconds>(left));
+  }
+  if (!Paced()) paced_until = Clock::now();
   stats.write_slowdown_micros.fetch_add(
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(wait).count()),
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count()),
       std::memory_order_relaxed);
 }
 

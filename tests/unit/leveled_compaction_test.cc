@@ -255,10 +255,10 @@ TEST_CASE("writes are paced, not stopped, while level 0 nears the table count th
   TempDir dir;
   StorageOptions o = SmallOptions();
   o.compaction_style = CompactionStyle::kLeveled;
-  o.durability = Durability::kNone;   // so that WriteWouldBlock answers for the tables alone
-  o.level0_compaction_trigger = 100;  // nothing merges level 0 here: its tables only pile up
-  o.stall_table_count = 10;           // writes stop at 10 level-0 tables, are paced from 8
-  o.slowdown_write_bytes_per_s = 64 * 1024;
+  o.durability = Durability::kNone;                           // so that WriteWouldBlock answers for the tables alone
+  o.level0_compaction_trigger = 100;                          // nothing merges level 0 here: its tables only pile up
+  o.stall_table_count = 10;                                   // writes stop at 10 level-0 tables, are paced from 8
+  o.slowdown_write_bytes_per_s = kMinSlowdownBytesPerSecond;  // 64 KB/s
   auto engine = OpenOrDie(dir.path(), o);
   std::map<std::string, std::string> model;
   auto put = [&](const std::string& key, const std::string& value) {
@@ -283,8 +283,18 @@ TEST_CASE("writes are paced, not stopped, while level 0 nears the table count th
   REQUIRE(level0() == 8);
   CHECK(engine->WriteWouldBlock());  // an event loop must hand the write to a worker
   for (int i = 0; i < 4; ++i) put("paced" + std::to_string(i), value);
-  CHECK(engine->stats().write_slowdowns.load() >= 3);  // all but the first waited their turn
+  CHECK(engine->stats().write_slowdowns.load() == 4);  // each waited its turn (1/16 s)
   CHECK(engine->stats().write_slowdown_micros.load() > 0);
   CHECK(engine->stats().write_stalls.load() == 0);  // paced, never stopped
   RequireContentsEqual(*engine, model);
+}
+
+TEST_CASE("a write pacing rate too slow to be meant is refused at open") {
+  TempDir dir;
+  StorageOptions o = SmallOptions();
+  o.slowdown_write_bytes_per_s = 1;  // a 100-byte write would wait 100 s
+  auto engine = StorageEngine::Open(dir.path(), o);
+  REQUIRE_FALSE(engine.ok());
+  CHECK(engine.status().IsInvalidArgument());
+  CHECK_THAT(engine.status().message(), Catch::Contains("slowdown_write_bytes_per_s"));
 }
