@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -70,6 +71,7 @@ Result<RedisBaseline> RunRedisBaseline(uint64_t ops, int concurrency, int value_
   std::filesystem::create_directories(dir);
   std::string p = std::to_string(port), d = dir.string();  // before fork: the child must not allocate
   pid_t pid = ::fork();
+  if (pid < 0) return Status::FromErrno("fork redis-server", errno);
   if (pid == 0) {
     ::execlp("redis-server", "redis-server", "--bind", "127.0.0.1", "--port", p.c_str(), "--dir", d.c_str(), "--save",
              "", "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no", "--loglevel", "warning",

@@ -515,7 +515,10 @@ kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::Qu
         // a retry would fail the same way at once, until the pool's probes find them again;
         // the caller hears now (and can fall back).
         bool unreachable = r.status().IsQuorumNotReached() || r.status().IsUnavailable();
-        if (unreachable && Reachable(replicas) < r_needed) return kj::mv(r);
+        if (unreachable && Reachable(replicas) < r_needed) {
+          RefreshSoon();  // the ring may have moved on (a replaced node), as after any failure
+          return kj::mv(r);
+        }
         return AfterFailure<GetResult>(
             r.status(), attempts, kj::mv(replicas),
             [this, key = kj::mv(key), request](Attempts next) mutable { return GetAttempt(key, request, next); });

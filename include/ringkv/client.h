@@ -21,8 +21,9 @@
 //   PermissionDenied  the user's role does not allow the call on the namespace (nothing done)
 //   Exists            PutIfAbsent found a live value: nothing written
 // Transient failures (QuorumNotReached, Unavailable, an attempt's TimedOut) are retried
-// first, inside the request's timeout (RetryPolicy); the status is the last attempt's,
-// with "gave up after K attempts" appended when there were several.
+// first, inside the request's timeout (RetryPolicy; not a get while fewer than R of its
+// replicas are reachable); the status is the last attempt's, with "gave up after K
+// attempts" appended when there were several.
 //
 // This header, ringkv/status.h, ringkv/tls_files.h, ringkv/metrics.h and ringkv/tracing.h
 // are the SDK's whole public contract (installed under include/ringkv/; an app links
@@ -147,10 +148,10 @@ struct ClientOptions {
   // does not answer within twice replica_timeout (at least 1 s: a node busy on a loaded
   // machine is not cut off; paused or cut off it is) is unreachable: requests
   // waiting on it and new calls to it fail at once (Unavailable for that replica, so a get
-  // whose R replicas are unreachable fails with QuorumNotReached instead of waiting for
-  // its timeout), and it is probed on a fresh connection every health_interval until it
-  // answers (after a heal: within about one interval). 0: off (only timeouts and refused
-  // connections mark a node down).
+  // whose R replicas are unreachable fails with QuorumNotReached, or Unavailable when none
+  // is reachable, instead of waiting for its timeout), and it is probed on a fresh connection every health_interval
+  // until it answers (after a heal: within about one interval). 0: off (only timeouts and refused connections mark a
+  // node down).
   std::chrono::milliseconds health_interval{250};
   std::chrono::milliseconds ring_refresh{5000};
   std::string bind_host;  // local address for outgoing connections (empty: any)

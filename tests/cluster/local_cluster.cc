@@ -196,7 +196,10 @@ Status LocalCluster::Launch(int i) {
   argv.push_back(nullptr);
   std::string log = root_ + "/" + n.id + ".log";
   int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return Status::FromErrno("open " + log, errno);
+  if (log_fd < 0) {
+    int error = errno;
+    return Status::FromErrno("open " + log, error);
+  }
   // Each launch is marked, so a log shows which start printed what.
   std::string banner = "--- launch " + std::to_string(++n.launches) + " of " + n.id + "\n";
   (void)!::write(log_fd, banner.data(), banner.size());
