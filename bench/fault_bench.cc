@@ -89,7 +89,7 @@ class Counts {
     auto now = Clock::now();
     size_t i = Bucket(now);
     if (i >= buckets_.size()) return;
-    size_t slot = (i * kSides + static_cast<size_t>(side)) * kKinds + kind;
+    size_t slot = Slot(i, side, kind);
     timed_[slot].fetch_add(1, std::memory_order_relaxed);
     micros_[slot].fetch_add(
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - began).count()),
@@ -99,9 +99,8 @@ class Counts {
   double AvgMs(int side, Kind kind, size_t from, size_t to) const {
     uint64_t n = 0, us = 0;
     for (size_t i = from; i < to && i < buckets_.size(); ++i) {
-      size_t slot = (i * kSides + static_cast<size_t>(side)) * kKinds + kind;
-      n += timed_[slot].load(std::memory_order_relaxed);
-      us += micros_[slot].load(std::memory_order_relaxed);
+      n += timed_[Slot(i, side, kind)].load(std::memory_order_relaxed);
+      us += micros_[Slot(i, side, kind)].load(std::memory_order_relaxed);
     }
     return n == 0 ? -1 : static_cast<double>(us) / 1000.0 / static_cast<double>(n);
   }
@@ -109,7 +108,7 @@ class Counts {
   uint64_t Timed(int side, Kind kind, size_t from, size_t to) const {
     uint64_t n = 0;
     for (size_t i = from; i < to && i < buckets_.size(); ++i) {
-      n += timed_[(i * kSides + static_cast<size_t>(side)) * kKinds + kind].load(std::memory_order_relaxed);
+      n += timed_[Slot(i, side, kind)].load(std::memory_order_relaxed);
     }
     return n;
   }
@@ -130,9 +129,13 @@ class Counts {
   }
 
  private:
+  static size_t Slot(size_t bucket, int side, Kind kind) {
+    return (bucket * kSides + static_cast<size_t>(side)) * kKinds + kind;
+  }
+
   Clock::time_point start_;
   std::vector<std::unique_ptr<std::atomic<uint64_t>[]>> buckets_;
-  std::vector<std::atomic<uint64_t>> timed_, micros_;  // [bucket][side][kind]
+  std::vector<std::atomic<uint64_t>> timed_, micros_;  // at Slot(bucket, side, kind)
 };
 
 struct Tally {
