@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,10 +47,19 @@ struct Measured {
   double ops_per_sec = 0;
   double p50_ms = 0, p99_ms = 0, p999_ms = 0;
   uint64_t errors = 0;
+  double multi_version_share = 0;  // of the gets: found more than one version
+};
+
+// One config's key space: its keys and the context last seen for each, kept across its
+// runs so that every put replaces the key's version (cli::KeyContexts).
+struct KeySpace {
+  std::string prefix;
+  std::shared_ptr<cli::KeyContexts> contexts = std::make_shared<cli::KeyContexts>();
 };
 
 // One run of the shared load generator (cli/load_generator.h), as the figures printed.
-Measured RunLoad(Client& client, const Flags& f, int put_percent, RequestOptions req, uint64_t ops) {
+Measured RunLoad(Client& client, const Flags& f, const KeySpace& space, int put_percent, RequestOptions req,
+                 uint64_t ops) {
   cli::LoadSpec spec;
   spec.ops = ops;
   spec.put_percent = put_percent;
@@ -57,8 +67,11 @@ Measured RunLoad(Client& client, const Flags& f, int put_percent, RequestOptions
   spec.concurrency = f.concurrency;
   spec.keys = f.keys;
   spec.request = req;
+  spec.key_prefix = space.prefix;
+  spec.contexts = space.contexts;
   cli::LoadReport r = cli::LoadGenerator(client, spec).Run();
-  return {r.ops_per_sec, r.all.p50, r.all.p99, r.all.p999, r.all.errors};
+  double share = r.gets.count ? static_cast<double>(r.multi_version_gets) / static_cast<double>(r.gets.count) : 0;
+  return {r.ops_per_sec, r.all.p50, r.all.p99, r.all.p999, r.all.errors, share};
 }
 
 Measured Median(std::vector<Measured> runs) {
@@ -68,8 +81,11 @@ Measured Median(std::vector<Measured> runs) {
 }
 
 void Print(const char* name, const Measured& m) {
-  std::printf("  %-28s %10.0f ops/s   p50 %6.2f ms  p99 %6.2f ms  p999 %6.2f ms%s\n", name, m.ops_per_sec, m.p50_ms,
-              m.p99_ms, m.p999_ms, m.errors ? ("  ERRORS: " + std::to_string(m.errors)).c_str() : "");
+  std::printf("  %-28s %10.0f ops/s   p50 %6.2f ms  p99 %6.2f ms  p999 %6.2f ms", name, m.ops_per_sec, m.p50_ms,
+              m.p99_ms, m.p999_ms);
+  if (m.multi_version_share > 0) std::printf("  gets with siblings %.2f%%", 100 * m.multi_version_share);
+  if (m.errors) std::printf("  ERRORS: %llu", static_cast<unsigned long long>(m.errors));
+  std::printf("\n");
 }
 
 }  // namespace
@@ -133,6 +149,7 @@ int main(int argc, char** argv) {
   struct Config {
     const char* name;
     RequestOptions req;
+    KeySpace space;  // each config its own keys: N=1 puts would write blind over N=3's
   };
   RequestOptions quorum;  // N=3 W=2 R=2 (client defaults)
   RequestOptions one;
@@ -140,15 +157,15 @@ int main(int argc, char** argv) {
   one.w = 1;
   one.r = 1;
   std::map<std::string, Measured> ours;
-  for (const Config& c : {Config{"N=3 W=2 R=2", quorum}, Config{"N=W=R=1", one}}) {
+  for (const Config& c : {Config{"N=3 W=2 R=2", quorum, {"bench:"}}, Config{"N=W=R=1", one, {"bench1:"}}}) {
     bool is_quorum = std::string(c.name) == "N=3 W=2 R=2";
     if (f.configs.find(is_quorum ? "quorum" : "one") == std::string::npos) continue;
     // Load the key space once so gets find values.
-    RunLoad(**client, f, 100, c.req, f.keys);
+    RunLoad(**client, f, c.space, 100, c.req, f.keys);
     for (auto [label, put_pct] : {std::pair{"put", 100}, std::pair{"get", 0}, std::pair{"50/50", 50}}) {
       if (f.workloads.find(label) == std::string::npos) continue;
       std::vector<Measured> runs;
-      for (int r = 0; r < f.repeat; ++r) runs.push_back(RunLoad(**client, f, put_pct, c.req, f.ops));
+      for (int r = 0; r < f.repeat; ++r) runs.push_back(RunLoad(**client, f, c.space, put_pct, c.req, f.ops));
       std::string name = std::string("ringkv ") + c.name + " " + label;
       ours[name] = Median(runs);
       Print(name.c_str(), ours[name]);

@@ -24,6 +24,17 @@ LatencySummary Summarize(std::vector<double> ms, uint64_t errors) {
 
 }  // namespace
 
+Context KeyContexts::Get(uint64_t key) const {
+  MutexLock lock(&mu_);
+  return key < by_key_.size() ? by_key_[key] : Context();
+}
+
+void KeyContexts::Set(uint64_t key, Context context) {
+  MutexLock lock(&mu_);
+  if (key >= by_key_.size()) by_key_.resize(key + 1);
+  by_key_[key] = std::move(context);
+}
+
 double LatencySummary::Percentile(double p) const {
   if (sorted_ms.empty()) return 0;
   // Nearest rank: the smallest value with at least p of the samples at or below it.
@@ -32,7 +43,10 @@ double LatencySummary::Percentile(double p) const {
 }
 
 LoadGenerator::LoadGenerator(Client& client, LoadSpec spec)
-    : client_(client), spec_(std::move(spec)), value_(spec_.value_size, 'v'), contexts_(spec_.keys) {
+    : client_(client),
+      spec_(std::move(spec)),
+      value_(spec_.value_size, 'v'),
+      contexts_(spec_.contexts ? spec_.contexts : std::make_shared<KeyContexts>()) {
   get_ms_.reserve(spec_.ops * static_cast<uint64_t>(100 - spec_.put_percent) / 100 + 16);
   put_ms_.reserve(spec_.ops * static_cast<uint64_t>(spec_.put_percent) / 100 + 16);
 }
@@ -56,6 +70,7 @@ LoadReport LoadGenerator::Run(const std::function<void(uint64_t)>& progress, std
   report.gets = Summarize(std::move(get_ms_), get_errors_);
   report.puts = Summarize(std::move(put_ms_), put_errors_);
   report.first_error = first_error_;
+  report.multi_version_gets = multi_version_gets_;
   return report;
 }
 
@@ -68,8 +83,8 @@ void LoadGenerator::IssueNext() {  // on the caller first, then on the client's 
     std::lock_guard lock(mu_);
     k = rng_() % spec_.keys;
     put = static_cast<int>(rng_() % 100) < spec_.put_percent;
-    context = contexts_[k];
   }
+  if (put) context = contexts_->Get(k);
   std::string key = spec_.key_prefix + std::to_string(k);
   auto start = Clock::now();
   if (put) {
@@ -80,12 +95,13 @@ void LoadGenerator::IssueNext() {  // on the caller first, then on the client's 
     client_.GetAsync(key, spec_.request, [this, start, k](Result<GetResult> r) {
       // A key not written yet is an answer, not an error.
       Status s = r.status().code() == StatusCode::kNotFound ? Status::OK() : r.status();
-      Finish(false, start, k, s, r.ok() ? &r->context : nullptr);
+      Finish(false, start, k, s, r.ok() ? &r->context : nullptr, r.ok() && r->siblings.size() > 1);
     });
   }
 }
 
-void LoadGenerator::Finish(bool put, Clock::time_point start, uint64_t k, const Status& status, Context* seen) {
+void LoadGenerator::Finish(bool put, Clock::time_point start, uint64_t k, const Status& status, Context* seen,
+                           bool multi_version) {
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   {
     std::lock_guard lock(mu_);
@@ -94,8 +110,9 @@ void LoadGenerator::Finish(bool put, Clock::time_point start, uint64_t k, const 
       ++(put ? put_errors_ : get_errors_);
       if (first_error_.empty()) first_error_ = status.ToString();
     }
-    if (seen != nullptr) contexts_[k] = std::move(*seen);
+    if (multi_version) ++multi_version_gets_;
   }
+  if (seen != nullptr) contexts_->Set(k, std::move(*seen));
   if (completed_.fetch_add(1) + 1 == spec_.ops)
     done_.set_value();
   else

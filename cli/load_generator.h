@@ -3,20 +3,38 @@
 // flight (callbacks issue the next, on the client's loop thread — no thread per request),
 // a put/get mix over a key space, and records every latency. Like a real application,
 // a put carries the context last seen for its key, so it replaces that version instead of
-// piling up siblings. Used by `kv bench` and bench/cluster_bench.
+// piling up siblings; runs that share a KeyContexts carry it from one run to the next.
+// Used by `kv bench` and bench/cluster_bench.
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "ringkv/client.h"
 
 namespace ringkv::cli {
+
+// The context last seen for each key of a load's key space (index = key number). Shared by
+// the runs of one bench, so that a run's first put on a key replaces the version an earlier
+// run left rather than writing blind beside it: a blind put makes a sibling, and siblings
+// piling up run after run made every later get and put carry more versions. Thread-safe.
+class KeyContexts {
+ public:
+  // Empty for a key never seen.
+  Context Get(uint64_t key) const;
+  void Set(uint64_t key, Context context);
+
+ private:
+  mutable Mutex mu_;
+  std::vector<Context> by_key_ GUARDED_BY(mu_);
+};
 
 struct LoadSpec {
   uint64_t ops = 100000;
@@ -26,6 +44,8 @@ struct LoadSpec {
   uint64_t keys = 100000;
   std::string key_prefix = "bench:";
   RequestOptions request;
+  // Null: a fresh one for this run (its first put on each key is blind).
+  std::shared_ptr<KeyContexts> contexts;
 };
 
 // Sorted latencies of one kind of operation, in milliseconds.
@@ -40,7 +60,8 @@ struct LoadReport {
   double seconds = 0;
   double ops_per_sec = 0;
   LatencySummary gets, puts, all;
-  std::string first_error;  // the first failure's message, for the user
+  uint64_t multi_version_gets = 0;  // gets that found more than one version (siblings)
+  std::string first_error;          // the first failure's message, for the user
 };
 
 class LoadGenerator {
@@ -53,18 +74,19 @@ class LoadGenerator {
 
  private:
   void IssueNext();
-  void Finish(bool put, std::chrono::steady_clock::time_point start, uint64_t k, const Status& status, Context* seen);
+  void Finish(bool put, std::chrono::steady_clock::time_point start, uint64_t k, const Status& status, Context* seen,
+              bool multi_version = false);
 
   Client& client_;
   const LoadSpec spec_;
   const std::string value_;
   std::atomic<uint64_t> issued_{0};
   std::atomic<uint64_t> completed_{0};
+  const std::shared_ptr<KeyContexts> contexts_;
   std::mutex mu_;  // guards everything below
   std::minstd_rand rng_{42};
-  std::vector<Context> contexts_;
   std::vector<double> get_ms_, put_ms_;
-  uint64_t get_errors_ = 0, put_errors_ = 0;
+  uint64_t get_errors_ = 0, put_errors_ = 0, multi_version_gets_ = 0;
   std::string first_error_;
   std::promise<void> done_;
 };
