@@ -151,6 +151,7 @@ std::vector<const RingNode*> Ring::PreferenceListForToken(uint64_t token, size_t
   std::vector<const RingNode*> out;
   if (tokens_.empty()) return out;
   n = std::min(n, nodes_.size());
+  out.reserve(n);
   auto it = std::lower_bound(tokens_.begin(), tokens_.end(), token,
                              [](const TokenOwner& t, uint64_t v) { return t.token < v; });
   size_t start = static_cast<size_t>(it - tokens_.begin()) % tokens_.size();

@@ -502,7 +502,7 @@ kj::Promise<Result<GetResult>> Client::Impl::GetAttempt(std::string key, sdk::Qu
   if (!spec) return Result<GetResult>(DeadlinePassed(attempts));
   spec->header.ring_version = view->version;
   attempts.routed_with = view->version;
-  auto targets = sdk::PlaceKey(*view, key, spec->n);
+  auto targets = sdk::PlaceKey(*view, key, spec->n, sdk::Placing::kRead);
   if (Status placed = sdk::PlaceForDcs(*view, options_.local_dc, /*for_get=*/true, &*spec, &targets); !placed.ok()) {
     return Result<GetResult>(placed);
   }

@@ -5,21 +5,27 @@
 
 namespace ringkv::sdk {
 
-Targets PlaceKey(const RingView& view, const std::string& key, int n) {
+Targets PlaceKey(const RingView& view, const std::string& key, int n, Placing placing) {
   Targets t;
   auto to_replica = [](const RingNode* node) { return Replica{node->id, node->address, node->dc}; };
-  // One walk of the ring: the first n distinct nodes are the replicas, the rest fallbacks.
-  // Per-DC placement picks the replicas by DC instead (a second walk, multi-DC only).
-  auto all = view.ring.PreferenceList(key, view.ring.size());
+  const bool fallbacks = placing == Placing::kWrite;
   if (view.dc_replication.empty()) {
-    for (size_t i = 0; i < all.size(); ++i) {
-      (i < static_cast<size_t>(n) ? t.replicas : t.fallbacks).push_back(to_replica(all[i]));
+    // One walk of the ring: the first n distinct nodes are the replicas, the rest fallbacks.
+    auto walked = view.ring.PreferenceList(key, fallbacks ? view.ring.size() : static_cast<size_t>(n));
+    t.replicas.reserve(std::min(walked.size(), static_cast<size_t>(n)));
+    for (size_t i = 0; i < walked.size(); ++i) {
+      (i < static_cast<size_t>(n) ? t.replicas : t.fallbacks).push_back(to_replica(walked[i]));
     }
   } else {
+    // Per-DC placement picks the replicas by DC; the fallbacks are a second walk.
     auto replicas = view.Replicas(key);
+    t.replicas.reserve(replicas.size());
     for (const RingNode* r : replicas) t.replicas.push_back(to_replica(r));
-    for (const RingNode* node : all) {
-      if (std::find(replicas.begin(), replicas.end(), node) == replicas.end()) t.fallbacks.push_back(to_replica(node));
+    if (fallbacks) {
+      for (const RingNode* node : view.ring.PreferenceList(key, view.ring.size())) {
+        if (std::find(replicas.begin(), replicas.end(), node) == replicas.end())
+          t.fallbacks.push_back(to_replica(node));
+      }
     }
   }
   for (const RingNode* p : view.PendingReplicas(key, static_cast<size_t>(n))) t.pending.push_back(to_replica(p));

@@ -4,8 +4,8 @@
 // PlaceKey: the key's preference list — its N replicas (the first N distinct nodes clockwise
 // from the key's hash; with per-DC replication, the DC counts of the ring's placement),
 // the nodes that will become replicas when a join or leave finishes (`pending`: they get
-// every write too), the rest of the ring clockwise as fallbacks (where hints go), and the
-// nodes gossip reports suspect or down.
+// every write too), the rest of the ring clockwise as fallbacks (where hints go; none for a
+// read), and the nodes gossip reports suspect or down.
 //
 // PlaceForDcs: with per-DC replication, orders the targets local DC first and turns the
 // consistency level into what is counted: plain levels over all replicas, LOCAL_ONE /
@@ -32,11 +32,15 @@ struct Replica {
 struct Targets {
   std::vector<Replica> replicas;   // the key's preference list: N nodes, primary first
   std::vector<Replica> pending;    // future replicas the list lacks (a join or leave in progress)
-  std::vector<Replica> fallbacks;  // the rest of the ring clockwise: where hints go
+  std::vector<Replica> fallbacks;  // the rest of the ring clockwise: where hints go (writes only)
   std::vector<std::string> down;   // ids gossip reports suspect or down
 };
 
-Targets PlaceKey(const RingView& view, const std::string& key, int n);
+// Which of a key's targets a request needs: a put all of them, a read no fallbacks (they
+// only take hints, which reads never leave), so its cost stays N, not the ring's size.
+enum class Placing { kWrite, kRead };
+
+Targets PlaceKey(const RingView& view, const std::string& key, int n, Placing placing = Placing::kWrite);
 
 // Refines `spec` and `targets` (from PlaceKey) for per-DC replication, as above; `for_get`:
 // a read (LOCAL_* then counts R, and nothing is shipped). InvalidArgument for a LOCAL

@@ -589,14 +589,14 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
     state->Finish(possible);
     return kj::mv(paf.promise);
   }
-  state->spec = spec;
-  state->key = key;
+  state->spec = kj::mv(spec);
+  state->key = kj::mv(key);
   // With hedging the fastest R first (per DC: each DC's need), the rest after the hedge
   // delay; without, every replica at once.
   std::vector<size_t> first;
   if (Hedging(env)) {
     state->order = AskOrder(kj::mv(replicas), env, Targets{}, CallKind::kRead);
-    first = FirstAsks(state->order, spec.r, spec.need_per_dc);
+    first = FirstAsks(state->order, state->spec.r, state->spec.need_per_dc);
   } else {
     state->order = kj::mv(replicas);
     for (size_t i = 0; i < state->order.size(); ++i) first.push_back(i);
@@ -606,11 +606,13 @@ kj::Promise<Result<GetResult>> QuorumGet(RequestEnv env, std::vector<Replica> re
   for (size_t i : first) AskReplica(kj::addRef(*state), i);
   ArmHedge(*state);
   GetState* s = state.get();
-  return wire::Bounded(*env.timer, kj::mv(paf.promise), spec.timeout,
-                       [env, s, keep = kj::mv(state), key, spec]() -> Result<GetResult> {
-                         ReadRepair(env, *s, key, spec);
+  // The request's key and spec live in the state, which `keep` holds until the timeout's
+  // branch is dropped.
+  return wire::Bounded(*env.timer, kj::mv(paf.promise), s->spec.timeout,
+                       [env, s, keep = kj::mv(state)]() -> Result<GetResult> {
+                         ReadRepair(env, *s, s->key, s->spec);
                          s->done = true;
-                         return s->tally.TimedOut(spec.timeout);
+                         return s->tally.TimedOut(s->spec.timeout);
                        });
 }
 

@@ -55,6 +55,23 @@ TEST_CASE("a key's replicas are the first N distinct nodes clockwise and the res
   CHECK(t.down == std::vector<std::string>{"n4"});
 }
 
+TEST_CASE("a read is placed on the same replicas as a write but without the ring's other nodes") {
+  for (DcReplication per_dc : {DcReplication{}, DcReplication{{"dc1", 2}, {"dc2", 1}}}) {
+    RingView view = View({{"n1", "dc1"}, {"n2", "dc1"}, {"n3", "dc2"}, {"n4", "dc1"}, {"n5", "dc2"}}, per_dc);
+    view.liveness["n2"] = Liveness::kSuspect;
+    for (const std::string key : {"a", "some-key", "cart:42"}) {
+      INFO(key << (per_dc.empty() ? "" : ", per-DC replication"));
+      Targets write = PlaceKey(view, key, 3);
+      Targets read = PlaceKey(view, key, 3, Placing::kRead);
+      CHECK(Ids(read.replicas) == Ids(write.replicas));
+      CHECK(Ids(read.pending) == Ids(write.pending));
+      CHECK(read.down == write.down);
+      CHECK(write.fallbacks.size() == 2);  // five nodes, three replicas
+      CHECK(read.fallbacks.empty());
+    }
+  }
+}
+
 TEST_CASE("during a join the joining node is a pending replica of the keys it will own") {
   RingView view = View({{"n1", "dc1"}, {"n2", "dc1"}, {"n3", "dc1"}});
   RingNode joiner;
