@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 #include "cli/load_generator.h"
 #include "tests/cluster/local_cluster.h"
@@ -63,6 +64,9 @@ struct Target {
   std::unique_ptr<testing::LocalCluster> cluster;
   std::unique_ptr<Client> client;
   std::vector<cli::LoadReport> runs;
+  // The context last seen per key, across the runs: their puts replace versions, never
+  // write blind beside them (cli::KeyContexts).
+  std::shared_ptr<cli::KeyContexts> contexts = std::make_shared<cli::KeyContexts>();
 };
 
 Result<Target> Open(Setup setup) {
@@ -114,7 +118,10 @@ int main(int argc, char** argv) {
   spec.concurrency = f.concurrency;
   spec.keys = 10000;
   for (int r = 0; r < f.repeat; ++r) {
-    for (Target* t : {&*plain_target, &*secure_target}) t->runs.push_back(cli::LoadGenerator(*t->client, spec).Run());
+    for (Target* t : {&*plain_target, &*secure_target}) {
+      spec.contexts = t->contexts;
+      t->runs.push_back(cli::LoadGenerator(*t->client, spec).Run());
+    }
   }
   cli::LoadReport plain = Median(plain_target->runs), secure = Median(secure_target->runs);
   Print("plain TCP, no credentials", plain);

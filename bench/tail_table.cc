@@ -12,6 +12,7 @@
 
 #include "cli/load_generator.h"
 #include "tests/cluster/http_client.h"
+#include "tests/cluster/local_cluster.h"
 
 namespace ringkv::bench {
 namespace {
@@ -104,9 +105,7 @@ Status Leave(testing::LocalCluster& cluster, Condition c) {
 // rather than the preload's memtables and its flushes and compactions still to come.
 Status Settle(const testing::LocalCluster& cluster) {
   for (int i = 0; i < cluster.size(); ++i) {
-    auto reply = testing::HttpGet(cluster.admin_address(i), "/test/compact");
-    if (!reply.ok()) return reply.status();
-    if (reply->status != 200) return Status::IOError("admin /test/compact answered " + reply->body);
+    if (auto compacted = testing::CompactNode(cluster, i); !compacted.ok()) return compacted.status();
   }
   return Status::OK();
 }
@@ -116,18 +115,13 @@ Status Settle(const testing::LocalCluster& cluster) {
 // with the hand-off.
 Status WaitForHintsDelivered(const testing::LocalCluster& cluster, Client& client) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (true) {
-    double queued = 0;
-    for (int i = 0; i < cluster.size(); ++i) {
-      double n = testing::StatValue(client, cluster.id(i), "hints_queued_total");
-      queued += n < 0 ? 1 : n;  // a node that does not answer yet counts as holding hints
-    }
-    if (queued == 0) return Status::OK();
+  for (double queued; (queued = testing::QueuedHints(client, cluster)) > 0;) {
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::TimedOut("hints still queued after 120 s: " + std::to_string(queued));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  return Status::OK();
 }
 
 }  // namespace
@@ -165,14 +159,18 @@ int RunTailTable(testing::LocalCluster& cluster, const TailOptions& o) {
   }
   // A warm-up round, not counted: after the compaction each key has one version in one
   // table, which only the first run would meet (it read 30-60% faster than every later run).
-  for (int put_percent : {100, 0}) Run(*clients.begin()->second, o, contexts, put_percent, o.ops);
+  // It ends with a put run, as every counted get run follows one.
+  for (int put_percent : {0, 100}) Run(*clients.begin()->second, o, contexts, put_percent, o.ops);
 
-  // Conditions take turns within each repeat (fault-free, slow, stopped, then again), so
-  // the store's growth over the bench falls on all of them alike.
+  // Conditions take turns within each repeat, each repeat starting with the next one
+  // (fault-free, slow, stopped; then slow, stopped, fault-free; ...), so that neither the
+  // store's growth over the bench nor the place in the round falls on one condition.
   using Key = std::tuple<bool, Condition, int>;  // hedging, condition, put percent
   std::map<Key, std::vector<Figures>> runs;
+  const std::vector<Condition> conditions = {Condition::kFaultFree, Condition::kSlow, Condition::kPaused};
   for (int r = 0; r < o.repeat; ++r) {
-    for (Condition c : {Condition::kFaultFree, Condition::kSlow, Condition::kPaused}) {
+    for (size_t turn = 0; turn < conditions.size(); ++turn) {
+      const Condition c = conditions[(static_cast<size_t>(r) + turn) % conditions.size()];
       if (Status st = Enter(cluster, c, o.slow_ms); !st.ok()) {
         std::fprintf(stderr, "cluster_bench: %s: %s\n", Name(c), st.ToString().c_str());
         (void)Leave(cluster, c);

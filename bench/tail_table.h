@@ -6,7 +6,8 @@
 // hedging "both" each condition is measured with the client's hedging on and off,
 // interleaved (off = the behaviour before latency-aware replica choice: every replica
 // asked at once, the next coordinator only after replica_timeout). The preload is compacted
-// first; the conditions then take turns within each repeat, and after each the bench waits
+// first; the conditions then take turns within each repeat (each repeat starting with the
+// next condition), and after each the bench waits
 // for every hint to be delivered, so no condition meets another's backlog. Printed: the
 // table (medians), throughput, and the issue 15 goals as ratios to fault-free (the median of
 // each repeat's ratio to its own fault-free run): get p99.9 <= 2x and throughput >= 0.8x,

@@ -24,14 +24,14 @@ LatencySummary Summarize(std::vector<double> ms, uint64_t errors) {
 
 }  // namespace
 
-Context KeyContexts::Get(uint64_t key) const {
+Context KeyContexts::Get(const std::string& key) const {
   MutexLock lock(&mu_);
-  return key < by_key_.size() ? by_key_[key] : Context();
+  auto it = by_key_.find(key);
+  return it == by_key_.end() ? Context() : it->second;
 }
 
-void KeyContexts::Set(uint64_t key, Context context) {
+void KeyContexts::Set(const std::string& key, Context context) {
   MutexLock lock(&mu_);
-  if (key >= by_key_.size()) by_key_.resize(key + 1);
   by_key_[key] = std::move(context);
 }
 
@@ -84,24 +84,24 @@ void LoadGenerator::IssueNext() {  // on the caller first, then on the client's 
     k = rng_() % spec_.keys;
     put = static_cast<int>(rng_() % 100) < spec_.put_percent;
   }
-  if (put) context = contexts_->Get(k);
   std::string key = spec_.key_prefix + std::to_string(k);
+  if (put) context = contexts_->Get(key);
   auto start = Clock::now();
   if (put) {
-    client_.PutAsync(key, value_, context, spec_.request, [this, start, k](Result<PutResult> r) {
-      Finish(true, start, k, r.status(), r.ok() ? &r->context : nullptr);
+    client_.PutAsync(key, value_, context, spec_.request, [this, start, key](Result<PutResult> r) {
+      Finish(true, start, key, r.status(), r.ok() ? &r->context : nullptr);
     });
   } else {
-    client_.GetAsync(key, spec_.request, [this, start, k](Result<GetResult> r) {
+    client_.GetAsync(key, spec_.request, [this, start, key](Result<GetResult> r) {
       // A key not written yet is an answer, not an error.
       Status s = r.status().code() == StatusCode::kNotFound ? Status::OK() : r.status();
-      Finish(false, start, k, s, r.ok() ? &r->context : nullptr, r.ok() && r->siblings.size() > 1);
+      Finish(false, start, key, s, r.ok() ? &r->context : nullptr, r.ok() && r->siblings.size() > 1);
     });
   }
 }
 
-void LoadGenerator::Finish(bool put, Clock::time_point start, uint64_t k, const Status& status, Context* seen,
-                           bool multi_version) {
+void LoadGenerator::Finish(bool put, Clock::time_point start, const std::string& key, const Status& status,
+                           Context* seen, bool multi_version) {
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   {
     std::lock_guard lock(mu_);
@@ -112,7 +112,7 @@ void LoadGenerator::Finish(bool put, Clock::time_point start, uint64_t k, const 
     }
     if (multi_version) ++multi_version_gets_;
   }
-  if (seen != nullptr) contexts_->Set(k, std::move(*seen));
+  if (seen != nullptr) contexts_->Set(key, std::move(*seen));
   if (completed_.fetch_add(1) + 1 == spec_.ops)
     done_.set_value();
   else

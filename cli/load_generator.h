@@ -14,6 +14,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/mutex.h"
@@ -21,19 +22,19 @@
 
 namespace ringkv::cli {
 
-// The context last seen for each key of a load's key space (index = key number). Shared by
-// the runs of one bench, so that a run's first put on a key replaces the version an earlier
-// run left rather than writing blind beside it: a blind put makes a sibling, and siblings
-// piling up run after run made every later get and put carry more versions. Thread-safe.
+// The context last seen for each key (by its full name, prefix included). Shared by the
+// runs of one bench, so that a run's first put on a key replaces the version an earlier run
+// left rather than writing blind beside it: a blind put makes a sibling, and siblings piling
+// up run after run made every later get and put carry more versions. Thread-safe.
 class KeyContexts {
  public:
   // Empty for a key never seen.
-  Context Get(uint64_t key) const;
-  void Set(uint64_t key, Context context);
+  Context Get(const std::string& key) const;
+  void Set(const std::string& key, Context context);
 
  private:
   mutable Mutex mu_;
-  std::vector<Context> by_key_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, Context> by_key_ GUARDED_BY(mu_);
 };
 
 struct LoadSpec {
@@ -74,8 +75,8 @@ class LoadGenerator {
 
  private:
   void IssueNext();
-  void Finish(bool put, std::chrono::steady_clock::time_point start, uint64_t k, const Status& status, Context* seen,
-              bool multi_version = false);
+  void Finish(bool put, std::chrono::steady_clock::time_point start, const std::string& key, const Status& status,
+              Context* seen, bool multi_version = false);
 
   Client& client_;
   const LoadSpec spec_;

@@ -37,7 +37,7 @@ struct Targets {
 };
 
 // Which of a key's targets a request needs: a put all of them, a read no fallbacks (they
-// only take hints, which reads never leave), so its cost stays N, not the ring's size.
+// only take hints, which reads never leave), so a read walks N nodes of the ring, not all.
 enum class Placing { kWrite, kRead };
 
 Targets PlaceKey(const RingView& view, const std::string& key, int n, Placing placing = Placing::kWrite);

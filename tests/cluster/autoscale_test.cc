@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -231,12 +232,14 @@ TEST_CASE("kv autoscale adds a node under load and decommissions one when idle, 
   threads.emplace_back(ChaosClient, std::ref(*chaos_clients[1]), 1, 0ms, std::ref(history), std::cref(stop_heavy));
   threads.emplace_back(ChaosClient, std::ref(*chaos_clients[2]), 2, 0ms, std::ref(history), std::cref(stop_heavy));
   threads.emplace_back([&] {
+    auto contexts = std::make_shared<cli::KeyContexts>();  // each round's puts replace the last's
     for (int round = 0; round < 1000 && !stop_heavy.load() && !stop_all.load(); ++round) {
       cli::LoadSpec spec;
       spec.ops = 2000;
       spec.concurrency = 16;
       spec.keys = 1000;
       spec.key_prefix = "load-";
+      spec.contexts = contexts;
       cli::LoadGenerator(**client, spec).Run();
     }
   });

@@ -19,14 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-double QueuedHints(Client& client, const LocalCluster& cluster) {
-  double total = 0;
-  for (int i = 0; i < cluster.size(); ++i) {
-    if (cluster.IsRunning(i)) total += std::max(0.0, StatValue(client, cluster.id(i), "hints_queued_total"));
-  }
-  return total;
-}
-
 // A node's hint accounting, from one stats snapshot (so the four sides are of one moment).
 struct HintCounts {
   double stored = 0, merged = 0, delivered = 0, dropped = 0, queued = 0;

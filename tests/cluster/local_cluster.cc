@@ -23,6 +23,7 @@
 
 #include "capnp/convert.h"
 #include "capnp/request_header.h"
+#include "tests/cluster/http_client.h"
 
 #ifndef RINGKV_KVNODE_PATH
 #error "RINGKV_KVNODE_PATH must name the kvnode binary"
@@ -377,6 +378,24 @@ double StatValue(Client& client, const std::string& node, const std::string& nam
     if (s.name == name) return s.value;
   }
   return 0;
+}
+
+double QueuedHints(Client& client, const LocalCluster& cluster) {
+  double total = 0;
+  for (int i = 0; i < cluster.size(); ++i) {
+    if (cluster.IsRunning(i)) total += std::max(0.0, StatValue(client, cluster.id(i), "hints_queued_total"));
+  }
+  return total;
+}
+
+Result<std::string> CompactNode(const LocalCluster& cluster, int i, std::chrono::milliseconds limit) {
+  auto reply = HttpRequest(cluster.admin_address(i), "GET", "/test/compact", {}, limit);
+  if (!reply.ok()) return reply.status();
+  if (reply->status != 200) {
+    return Status::IOError("admin /test/compact of " + cluster.id(i) + " answered " + std::to_string(reply->status) +
+                           ": " + reply->body);
+  }
+  return std::move(reply->body);
 }
 
 namespace {

@@ -135,4 +135,13 @@ bool AllMembersUp(Client& client);
 // node cannot be asked.
 double StatValue(Client& client, const std::string& node, const std::string& name);
 
+// Hint entries the running nodes hold now, summed (a node that cannot be asked counts 0).
+double QueuedHints(Client& client, const LocalCluster& cluster);
+
+// Compacts node i's data engine now (admin /test/compact, builds with the test hooks) and
+// returns the admin's JSON answer: tombstones_dropped, tombstones_awaiting_proof,
+// table_bytes, blob_bytes. Waits up to `limit` for the compaction.
+Result<std::string> CompactNode(const LocalCluster& cluster, int i,
+                                std::chrono::milliseconds limit = std::chrono::minutes(10));
+
 }  // namespace ringkv::testing

@@ -46,11 +46,11 @@ struct Compaction {
 };
 
 Compaction Compact(const LocalCluster& cluster, int i) {
-  auto reply = HttpGet(cluster.admin_address(i), "/test/compact");
-  INFO((reply.ok() ? reply->body : reply.status().ToString()));
-  REQUIRE((reply.ok() && reply->status == 200));
-  return {JsonInt(reply->body, "tombstones_dropped"), JsonInt(reply->body, "tombstones_awaiting_proof"),
-          JsonInt(reply->body, "table_bytes") + JsonInt(reply->body, "blob_bytes")};
+  auto body = CompactNode(cluster, i);
+  INFO(body.status().ToString());
+  REQUIRE(body.ok());
+  return {JsonInt(*body, "tombstones_dropped"), JsonInt(*body, "tombstones_awaiting_proof"),
+          JsonInt(*body, "table_bytes") + JsonInt(*body, "blob_bytes")};
 }
 
 // Repair initiated by every node with every peer; retried until all are up for it.

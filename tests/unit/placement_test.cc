@@ -91,6 +91,10 @@ TEST_CASE("during a join the joining node is a pending replica of the keys it wi
     for (const RingNode* n : view.future.PreferenceList(key, 2)) joiner_will_own = joiner_will_own || n->id == "n4";
     CHECK((Ids(t.pending) == std::vector<std::string>{"n4"}) == joiner_will_own);
     CHECK(std::none_of(t.replicas.begin(), t.replicas.end(), [](const Replica& r) { return r.id == "n4"; }));
+    Targets read = PlaceKey(view, key, 2, Placing::kRead);  // a read: the same, without fallbacks
+    CHECK(Ids(read.pending) == Ids(t.pending));
+    CHECK(Ids(read.replicas) == Ids(t.replicas));
+    CHECK(read.fallbacks.empty());
     with_pending += joiner_will_own;
   }
   CHECK(with_pending > 0);  // the join moves some keys
