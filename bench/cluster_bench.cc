@@ -113,9 +113,11 @@ int main(int argc, char** argv) {
   bool tail = false;
   bench::TailOptions tail_options;
   app.add_flag("--tail", tail, "print the Dynamo Table 2 form with one replica slow or stopped instead");
-  app.add_option("--tail-ops", tail_options.ops, "--tail: operations per run");
-  app.add_option("--slow-ms", tail_options.slow_ms, "--tail: how long the slow replica holds back its replies");
-  app.add_option("--hedging", tail_options.hedging, "--tail: on, off or both (interleaved)");
+  app.add_option("--tail-ops", tail_options.ops, "--tail: operations per run")->check(CLI::Range(1, 100000000));
+  app.add_option("--slow-ms", tail_options.slow_ms, "--tail: how long the slow replica holds back its replies")
+      ->check(CLI::Range(1, 60000));  // what the node's /test/reply-delay takes (0 would be no fault)
+  app.add_option("--hedging", tail_options.hedging, "--tail: on, off or both (interleaved)")
+      ->check(CLI::IsMember({"on", "off", "both"}));
   std::vector<std::string> node_flags;
   app.add_option("--node-flag", node_flags,
                  "a kvnode flag for every node, as --node-flag=--worker-threads=4 (repeatable)");
